@@ -1,0 +1,79 @@
+// DB: an embedded Gnomon time-series engine over one data directory.
+//
+//   std::unique_ptr<gnomon::DB> db;
+//   gnomon::Status s = gnomon::DB::Open(gnomon::Options(), "/var/lib/gnomon", &db);
+//   gnomon::WriteBatch b;  b.Add({{"__name__", "up"}, {"job", "api"}}, now_ms, 1);
+//   s = db->Write(b);
+//   auto set = db->Select({gnomon::Matcher::Equal("job", "api")}, now_ms - 3600000, now_ms);
+//
+// Thread-safety: a DB may be used from many threads at once without external locking.
+// A data directory may be opened by one DB (one process) at a time; a second Open fails.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gnomon/iterator.h"
+#include "gnomon/matcher.h"
+#include "gnomon/options.h"
+#include "gnomon/series.h"
+#include "gnomon/status.h"
+#include "gnomon/write_batch.h"
+
+namespace gnomon {
+
+// Counters describing the engine's state; see DB::GetStats.
+struct Stats {
+  uint64_t num_series = 0;
+  uint64_t head_series = 0;          // series with samples not yet sealed into a chunk
+  uint64_t head_samples = 0;         // samples held in memory, not yet sealed
+  uint64_t head_bytes = 0;           // approximate memory used by the head
+  uint64_t samples_written = 0;      // since Open
+  uint64_t chunks_written = 0;       // since Open
+  uint64_t wal_bytes = 0;            // current size of the write-ahead log on disk
+  uint64_t disk_bytes = 0;           // RocksDB's live SST files
+  int64_t retention_cutoff_ms = 0;   // samples before this are no longer returned (0: none)
+};
+
+class DB {
+ public:
+  // Opens (creating it if allowed) the engine stored in `path`, replaying the write-ahead log so
+  // every acknowledged write is visible. On success stores the engine in *db and returns OK.
+  static Status Open(const Options& options, const std::string& path, std::unique_ptr<DB>* db);
+
+  DB() = default;
+  DB(const DB&) = delete;
+  DB& operator=(const DB&) = delete;
+  // Closes the engine: seals nothing, but syncs the write-ahead log, so reopening recovers all.
+  virtual ~DB() = default;
+
+  // Writes every sample in `batch`, or none if the batch is invalid (bad labels, limits). When it
+  // returns OK the samples are in the write-ahead log (see SyncMode) and visible to every read
+  // that starts afterwards.
+  virtual Status Write(const WriteBatch& batch) = 0;
+
+  // The series matching all `matchers`, with their samples in [mint, maxt] (inclusive).
+  // At least one matcher must not match the empty string (as in Prometheus).
+  virtual Result<std::unique_ptr<SeriesSet>> Select(const Matchers& matchers, int64_t mint,
+                                                    int64_t maxt) = 0;
+
+  // Sorted label names / values of a label, over the series matching `matchers` (all series if
+  // empty).
+  virtual Result<std::vector<std::string>> LabelNames(const Matchers& matchers) = 0;
+  virtual Result<std::vector<std::string>> LabelValues(const std::string& name,
+                                                       const Matchers& matchers) = 0;
+
+  // Seals every in-memory sample into compressed chunks and persists them, then trims the
+  // write-ahead log. After Flush the data directory holds no unsealed data.
+  virtual Status Flush() = 0;
+
+  // Merges overlapping chunks (from out-of-order writes) and small neighbouring chunks of each
+  // series, applies retention, and compacts RocksDB so disk usage reflects the live data.
+  virtual Status Compact() = 0;
+
+  virtual Stats GetStats() = 0;
+};
+
+}  // namespace gnomon

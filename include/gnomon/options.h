@@ -1,0 +1,57 @@
+// Options: every knob of an embedded Gnomon engine, with its default.
+//
+// Pass an Options to DB::Open. The defaults suit a small server: data kept forever, every write
+// batch appended to the write-ahead log before it is acknowledged (so an acknowledged write
+// survives the process being killed), and the log fsynced every second.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace gnomon {
+
+// How acknowledged writes are protected. Every mode appends each batch to the write-ahead log
+// with one write() before DB::Write returns, so a write survives a crash of the process
+// (kill -9). The modes differ in when the log reaches stable storage (power loss).
+enum class SyncMode : unsigned char {
+  kAlways,    // fdatasync after every batch: survives power loss; slowest
+  kInterval,  // fdatasync every `sync_interval_ms` in the background
+  kNever,     // leave it to the operating system
+};
+
+struct Limits {
+  size_t max_labels_per_series = 64;
+  size_t max_label_name_length = 256;
+  size_t max_label_value_length = 4096;
+  size_t max_series = 0;  // 0 = unlimited; creating a series beyond it fails with kResourceExhausted
+};
+
+struct Options {
+  // Create the data directory if it is missing. If false, opening a missing directory fails.
+  bool create_if_missing = true;
+
+  SyncMode sync_mode = SyncMode::kInterval;
+  uint32_t sync_interval_ms = 1000;
+
+  // Samples older than now - retention_ms are dropped (whole chunks at a time) and no longer
+  // returned. 0 keeps data forever, so old data can be backfilled.
+  int64_t retention_ms = 0;
+
+  Limits limits;
+
+  // A series' in-memory samples are sealed into a compressed chunk when they reach this count,
+  // or when a sample crosses into a new chunk window.
+  uint32_t max_samples_per_chunk = 1024;
+  // Chunks never span more than one aligned window of this length (ms). Reads use it to bound
+  // how far back they look for chunks overlapping a time range.
+  int64_t chunk_window_ms = 2 * 3600 * 1000;
+
+  // When the write-ahead log exceeds this many bytes a new segment is started, and series whose
+  // unsealed samples are in segments two or more behind are sealed so old segments can be deleted.
+  uint64_t wal_segment_bytes = 64ull << 20;
+
+  // RocksDB block cache for chunk reads.
+  size_t block_cache_bytes = 64ull << 20;
+};
+
+}  // namespace gnomon

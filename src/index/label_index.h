@@ -1,0 +1,58 @@
+// LabelIndex: the in-memory inverted index from label pairs to series, used to resolve matchers.
+//
+// It holds, for every label name and value, the sorted list of series references ("postings")
+// that carry that pair, like the head index of Prometheus' tsdb. It is rebuilt on open from the
+// postings column family (see docs/format/keys.md) and kept current as series are created.
+// Thread-safe: lookups take a shared lock, Add an exclusive one.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "gnomon/matcher.h"
+#include "gnomon/series.h"
+#include "gnomon/status.h"
+
+namespace gnomon::index {
+
+using SeriesRef = uint64_t;
+using Postings = std::vector<SeriesRef>;  // sorted ascending, no duplicates
+
+class LabelIndex {
+ public:
+  // Registers series `ref` with its (sorted) labels. Adding refs in increasing order is O(1) per
+  // label; out-of-order refs are inserted in place.
+  void Add(SeriesRef ref, const Labels& labels);
+
+  // The series matching every matcher, with Prometheus semantics (absent label == ""). Fails with
+  // InvalidArgument for a bad regular expression, or when every matcher matches the empty string
+  // (such a selector would select every series: Prometheus refuses it too).
+  Result<Postings> Select(const Matchers& matchers) const;
+
+  // Sorted distinct label names over the series in `refs` (all series when refs is null).
+  std::vector<std::string> LabelNames(const Postings* refs) const;
+  // Sorted distinct values of label `name` over the series in `refs` (all when null).
+  std::vector<std::string> LabelValues(const std::string& name, const Postings* refs) const;
+
+  size_t num_series() const;
+  // Approximate bytes of memory held.
+  size_t memory_bytes() const;
+
+ private:
+  mutable std::shared_mutex mu_;
+  // name -> value -> postings. std::map keeps names and values sorted for listing and regexes.
+  std::map<std::string, std::map<std::string, Postings, std::less<>>, std::less<>> postings_;
+  Postings all_;
+  size_t bytes_ = 0;
+};
+
+// Set operations on sorted postings lists.
+Postings Intersect(const Postings& a, const Postings& b);
+Postings Union(const Postings& a, const Postings& b);
+Postings Subtract(const Postings& a, const Postings& b);  // a \ b
+
+}  // namespace gnomon::index

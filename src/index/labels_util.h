@@ -1,0 +1,35 @@
+// Label-set helpers: validation against Prometheus' naming rules and the configured limits, and
+// the canonical byte form used as a series' identity in memory and in RocksDB.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "gnomon/options.h"
+#include "gnomon/series.h"
+#include "gnomon/status.h"
+
+namespace gnomon::index {
+
+// Sorts by name. Does not check for duplicates (ValidateLabels does).
+void SortLabels(Labels* labels);
+
+// Checks a sorted label set: __name__ present and valid, label names valid, no duplicate names,
+// values valid UTF-8 without NUL, empty values are dropped by the caller beforehand (a label with
+// an empty value is the same as no label), and the Limits. The error message names the label and
+// the rule it breaks, e.g. `label name "1abc" is invalid: must match [a-zA-Z_][a-zA-Z0-9_]*`.
+Status ValidateLabels(const Labels& sorted_labels, const Limits& limits);
+
+// Removes labels whose value is empty (Prometheus treats them as absent).
+void DropEmptyLabels(Labels* labels);
+
+// The canonical encoding of a sorted label set: for each label, varint(len) name varint(len)
+// value. Equal label sets have equal encodings.
+std::string EncodeLabels(const Labels& sorted_labels);
+void AppendEncodedLabels(const Labels& sorted_labels, std::string* out);
+Status DecodeLabels(std::string_view encoded, Labels* out);
+
+// Prometheus' text form: name{a="b", c="d"} — for messages and debugging.
+std::string LabelsToString(const Labels& labels);
+
+}  // namespace gnomon::index
