@@ -1,0 +1,106 @@
+#include "storage/head/head.h"
+
+#include <algorithm>
+#include <mutex>
+
+namespace gnomon::storage {
+
+int64_t Head::WindowOf(int64_t t) const {
+  const int64_t w = options_.chunk_window_ms;
+  int64_t q = t / w;
+  if (t % w < 0) --q;  // floor division for timestamps before 1970
+  return q;
+}
+
+Head::Run* Head::MutableRun(uint64_t ref) {
+  while (runs_.size() < ref) runs_.emplace_back();
+  return &runs_[ref - 1];
+}
+
+size_t Head::Append(uint64_t ref, std::span<const Sample> samples, uint32_t segment) {
+  std::unique_lock lock(mu_);
+  Run* run = MutableRun(ref);
+  if (run->samples.empty()) run->first_segment = segment;
+  size_t cut = 0;
+  for (const Sample& s : samples) {
+    if (!run->samples.empty() && s.timestamp > run->max_time && WindowOf(s.timestamp) > WindowOf(run->max_time)) {
+      cut = run->samples.size();  // everything before this sample belongs to older windows
+    }
+    run->samples.push_back(s);
+    run->max_time = std::max(run->max_time, s.timestamp);
+  }
+  num_samples_ += samples.size();
+  if (run->samples.size() >= options_.max_samples_per_chunk) cut = run->samples.size();
+  return cut;
+}
+
+void Head::CopyPrefix(uint64_t ref, size_t n, std::vector<Sample>* out) const {
+  std::shared_lock lock(mu_);
+  const Run& run = runs_[ref - 1];
+  out->assign(run.samples.begin(), run.samples.begin() + static_cast<ptrdiff_t>(n));
+}
+
+void Head::DropPrefix(uint64_t ref, size_t n, uint32_t segment) {
+  std::unique_lock lock(mu_);
+  Run& run = runs_[ref - 1];
+  run.samples.erase(run.samples.begin(), run.samples.begin() + static_cast<ptrdiff_t>(n));
+  num_samples_ -= n;
+  if (run.samples.empty()) {
+    run.max_time = INT64_MIN;
+    if (run.samples.capacity() > 2 * options_.max_samples_per_chunk) run.samples.shrink_to_fit();
+  } else {
+    run.first_segment = segment;
+    run.max_time = INT64_MIN;
+    for (const Sample& s : run.samples) run.max_time = std::max(run.max_time, s.timestamp);
+  }
+}
+
+void Head::CopyRange(uint64_t ref, int64_t mint, int64_t maxt, std::vector<Sample>* out) const {
+  std::shared_lock lock(mu_);
+  if (ref == 0 || ref > runs_.size()) return;
+  for (const Sample& s : runs_[ref - 1].samples) {
+    if (s.timestamp >= mint && s.timestamp <= maxt) out->push_back(s);
+  }
+}
+
+std::vector<std::pair<uint64_t, size_t>> Head::SeriesOlderThan(uint32_t segment) const {
+  std::shared_lock lock(mu_);
+  std::vector<std::pair<uint64_t, size_t>> out;
+  for (size_t i = 0; i < runs_.size(); ++i) {
+    const Run& run = runs_[i];
+    if (!run.samples.empty() && (segment == UINT32_MAX || run.first_segment < segment)) {
+      out.emplace_back(i + 1, run.samples.size());
+    }
+  }
+  return out;
+}
+
+uint32_t Head::OldestSegment(uint32_t current) const {
+  std::shared_lock lock(mu_);
+  uint32_t oldest = current;
+  for (const Run& run : runs_) {
+    if (!run.samples.empty()) oldest = std::min(oldest, run.first_segment);
+  }
+  return oldest;
+}
+
+uint64_t Head::num_series_with_samples() const {
+  std::shared_lock lock(mu_);
+  uint64_t n = 0;
+  for (const Run& run : runs_) n += run.samples.empty() ? 0 : 1;
+  return n;
+}
+
+uint64_t Head::num_samples() const {
+  std::shared_lock lock(mu_);
+  return num_samples_;
+}
+
+uint64_t Head::memory_bytes() const {
+  std::shared_lock lock(mu_);
+  uint64_t bytes = runs_.size() * sizeof(Run);
+  for (const Run& run : runs_) bytes += run.samples.capacity() * sizeof(Sample);
+  return bytes;
+}
+
+}  // namespace gnomon::storage

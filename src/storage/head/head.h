@@ -1,0 +1,66 @@
+// Head: the most recent, not yet sealed samples of every series, held in memory.
+//
+// Samples arrive in any order and are kept per series in arrival order (so a later write of the
+// same timestamp wins when the run is sealed). A series' run is sealed into chunks when a sample
+// crosses into a newer chunk window than the newest one held, when it reaches the configured
+// sample count, or when the DB forces it (WAL rotation, Flush). Sealing is two-phase so readers
+// never miss a sample: TakeSealPrefix copies the samples to seal (they stay readable here), the DB
+// writes the chunks to RocksDB, then DropPrefix removes them.
+//
+// Thread-safety: Append/DropPrefix/TakeSealPrefix are called by one writer at a time (the DB's
+// write lock); CopyRange may run concurrently from readers.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <shared_mutex>
+#include <span>
+#include <vector>
+
+#include "gnomon/options.h"
+#include "gnomon/series.h"
+
+namespace gnomon::storage {
+
+class Head {
+ public:
+  explicit Head(const Options& options) : options_(options) {}
+
+  // Appends `samples` to series `ref`, recording that they live in WAL segment `segment`.
+  // Returns how many leading samples of the series' run should now be sealed (0 for none).
+  size_t Append(uint64_t ref, std::span<const Sample> samples, uint32_t segment);
+
+  // Copies the first `n` samples of series `ref`'s run into *out (they stay in the head).
+  void CopyPrefix(uint64_t ref, size_t n, std::vector<Sample>* out) const;
+  // Removes the first `n` samples of the run; the rest are attributed to WAL segment `segment`.
+  void DropPrefix(uint64_t ref, size_t n, uint32_t segment);
+
+  // Appends to *out the samples of `ref` with timestamps in [mint, maxt], in arrival order.
+  void CopyRange(uint64_t ref, int64_t mint, int64_t maxt, std::vector<Sample>* out) const;
+
+  // Series with unsealed samples whose oldest such sample is in a segment below `segment`,
+  // with their run lengths. `segment` 0xffffffff lists every non-empty series.
+  std::vector<std::pair<uint64_t, size_t>> SeriesOlderThan(uint32_t segment) const;
+  // The lowest WAL segment still holding an unsealed sample, or `current` if none.
+  uint32_t OldestSegment(uint32_t current) const;
+
+  uint64_t num_series_with_samples() const;
+  uint64_t num_samples() const;
+  uint64_t memory_bytes() const;
+
+ private:
+  struct Run {
+    std::vector<Sample> samples;
+    int64_t max_time = INT64_MIN;
+    uint32_t first_segment = 0;
+  };
+  int64_t WindowOf(int64_t t) const;
+  Run* MutableRun(uint64_t ref);
+
+  const Options options_;
+  mutable std::shared_mutex mu_;
+  std::deque<Run> runs_;  // index: ref - 1
+  uint64_t num_samples_ = 0;
+};
+
+}  // namespace gnomon::storage

@@ -1,0 +1,47 @@
+#include "storage/series_table.h"
+
+#include <mutex>
+
+#include "index/labels_util.h"
+
+namespace gnomon::storage {
+
+std::optional<uint64_t> SeriesTable::Find(std::string_view key) const {
+  std::shared_lock lock(mu_);
+  auto it = by_key_.find(key);
+  if (it == by_key_.end()) return std::nullopt;
+  return it->second;
+}
+
+void SeriesTable::Insert(uint64_t ref, std::string key) {
+  std::unique_lock lock(mu_);
+  while (keys_.size() + 1 < ref) keys_.emplace_back();  // holes (refs never used) stay empty
+  bytes_ += key.capacity() + sizeof(std::string) + 48;  // + hash node, roughly
+  keys_.push_back(std::move(key));
+  by_key_.emplace(keys_.back(), ref);
+}
+
+std::string_view SeriesTable::EncodedLabels(uint64_t ref) const {
+  std::shared_lock lock(mu_);
+  if (ref == 0 || ref > keys_.size()) return {};
+  return keys_[ref - 1];
+}
+
+Status SeriesTable::GetLabels(uint64_t ref, Labels* labels) const {
+  std::string_view key = EncodedLabels(ref);
+  if (key.empty()) return Status::NotFound("series ref " + std::to_string(ref));
+  labels->clear();
+  return index::DecodeLabels(key, labels);
+}
+
+uint64_t SeriesTable::size() const {
+  std::shared_lock lock(mu_);
+  return by_key_.size();
+}
+
+uint64_t SeriesTable::memory_bytes() const {
+  std::shared_lock lock(mu_);
+  return bytes_ + by_key_.bucket_count() * sizeof(void*);
+}
+
+}  // namespace gnomon::storage

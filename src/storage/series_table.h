@@ -1,0 +1,41 @@
+// SeriesTable: the in-memory registry of every series, mapping a label set's canonical encoding
+// to its reference (a dense u64 assigned at creation, starting at 1) and back.
+//
+// Each series costs one copy of its encoded labels plus a hash-table slot; Labels objects are
+// built only when a read asks for them. Thread-safe: lookups share a lock, Insert is exclusive.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "gnomon/series.h"
+#include "gnomon/status.h"
+
+namespace gnomon::storage {
+
+class SeriesTable {
+ public:
+  // The ref of the series whose canonical encoding is `key`, if it exists.
+  std::optional<uint64_t> Find(std::string_view key) const;
+  // Registers `ref` (which must be the next dense ref or any larger one) for `key`.
+  void Insert(uint64_t ref, std::string key);
+  // The encoded labels of `ref`, or an empty view if unknown. Views stay valid for the table's life.
+  std::string_view EncodedLabels(uint64_t ref) const;
+  Status GetLabels(uint64_t ref, Labels* labels) const;
+
+  uint64_t size() const;
+  uint64_t memory_bytes() const;
+
+ private:
+  mutable std::shared_mutex mu_;
+  std::deque<std::string> keys_;  // index ref - 1; deque: elements never move
+  std::unordered_map<std::string_view, uint64_t> by_key_;
+  uint64_t bytes_ = 0;
+};
+
+}  // namespace gnomon::storage
