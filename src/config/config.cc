@@ -1,0 +1,545 @@
+#include "config/config.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "util/duration.h"
+
+namespace gnomon::config {
+
+namespace {
+
+constexpr uint64_t kKiB = 1ull << 10;
+constexpr uint64_t kMiB = 1ull << 20;
+constexpr uint64_t kGiB = 1ull << 30;
+constexpr uint64_t kTiB = 1ull << 40;
+constexpr uint64_t kNoMax = std::numeric_limits<uint64_t>::max();
+constexpr int64_t kDay = 24 * 3600 * 1000;
+constexpr int64_t kNoMaxMs = std::numeric_limits<int64_t>::max();
+
+// ---- the value being assigned ---------------------------------------------------------------
+
+// One value to assign to a setting: a node of the TOML file, or the text of a command-line flag.
+struct Input {
+  const toml::node* node = nullptr;  // from the file; null for a flag
+  std::string_view text;             // a flag's text
+};
+
+std::string_view TypeName(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::none: break;
+  }
+  return "nothing";
+}
+
+// Each Get*/Set* returns "" on success or the reason the value is rejected. Set* write their
+// destination only on success.
+
+std::string GetString(const Input& in, std::string* out) {
+  if (in.node == nullptr) {
+    *out = std::string(in.text);
+    return "";
+  }
+  if (const auto* s = in.node->as_string()) {
+    *out = s->get();
+    return "";
+  }
+  return fmt::format("expected a string, got {}", TypeName(*in.node));
+}
+
+std::string GetInteger(const Input& in, int64_t* out) {
+  if (in.node == nullptr) {
+    const char* end = in.text.data() + in.text.size();
+    auto [ptr, ec] = std::from_chars(in.text.data(), end, *out);
+    if (in.text.empty() || ec != std::errc() || ptr != end) {
+      return fmt::format("expected an integer, got \"{}\"", in.text);
+    }
+    return "";
+  }
+  if (const auto* i = in.node->as_integer()) {
+    *out = i->get();
+    return "";
+  }
+  return fmt::format("expected an integer, got {}", TypeName(*in.node));
+}
+
+std::string FormatSize(uint64_t bytes) {
+  static constexpr std::pair<uint64_t, const char*> kUnits[] = {
+      {kTiB, "TiB"}, {kGiB, "GiB"}, {kMiB, "MiB"}, {kKiB, "KiB"}};
+  for (const auto& [mult, name] : kUnits) {
+    if (bytes >= mult && bytes % mult == 0) return fmt::format("{}{}", bytes / mult, name);
+  }
+  return fmt::format("{} bytes", bytes);
+}
+
+template <typename T>
+std::string SetCount(const Input& in, T* dst, uint64_t min, uint64_t max) {
+  int64_t v = 0;
+  if (std::string err = GetInteger(in, &v); !err.empty()) return err;
+  if (v < 0) return fmt::format("must not be negative, got {}", v);
+  uint64_t u = static_cast<uint64_t>(v);
+  max = std::min<uint64_t>(max, std::numeric_limits<T>::max());
+  if (u < min) return fmt::format("must be at least {}, got {}", min, u);
+  if (u > max) return fmt::format("must be at most {}, got {}", max, u);
+  *dst = static_cast<T>(u);
+  return "";
+}
+
+std::string SetDuration(const Input& in, int64_t* dst, int64_t min_ms, int64_t max_ms) {
+  if (in.node != nullptr && !in.node->is_string()) {
+    if (const auto* i = in.node->as_integer()) {
+      return fmt::format("expected a duration string such as \"30s\" or \"15d\", got the integer {}"
+                         " (write it as a string with a unit, e.g. \"{}s\")",
+                         i->get(), i->get());
+    }
+    return fmt::format("expected a duration string such as \"30s\" or \"15d\", got {}",
+                       TypeName(*in.node));
+  }
+  std::string text;
+  GetString(in, &text);
+  Result<int64_t> ms = ParseDurationMs(text);
+  if (!ms.ok()) return ms.status().message();
+  if (*ms < min_ms) {
+    return fmt::format("must be at least {}, got \"{}\"", FormatDuration(min_ms), text);
+  }
+  if (*ms > max_ms) {
+    return fmt::format("must be at most {}, got \"{}\"", FormatDuration(max_ms), text);
+  }
+  *dst = *ms;
+  return "";
+}
+
+std::string SetSize(const Input& in, uint64_t* dst, uint64_t min, uint64_t max) {
+  uint64_t bytes = 0;
+  if (in.node != nullptr && in.node->is_integer()) {
+    int64_t v = in.node->as_integer()->get();
+    if (v < 0) return fmt::format("must not be negative, got {}", v);
+    bytes = static_cast<uint64_t>(v);
+  } else if (in.node != nullptr && !in.node->is_string()) {
+    return fmt::format("expected a size (an integer number of bytes, or a string such as "
+                       "\"64MiB\"), got {}",
+                       TypeName(*in.node));
+  } else {
+    std::string text;
+    GetString(in, &text);
+    Result<uint64_t> parsed = ParseByteSize(text);
+    if (!parsed.ok()) return parsed.status().message();
+    bytes = *parsed;
+  }
+  if (bytes < min) return fmt::format("must be at least {}, got {}", FormatSize(min), FormatSize(bytes));
+  if (bytes > max) return fmt::format("must be at most {}, got {}", FormatSize(max), FormatSize(bytes));
+  *dst = bytes;
+  return "";
+}
+
+template <typename E, size_t N>
+std::string SetEnum(const Input& in, E* dst, const std::pair<std::string_view, E> (&names)[N]) {
+  std::string text;
+  if (std::string err = GetString(in, &text); !err.empty()) return err;
+  std::string choices;
+  for (const auto& [name, value] : names) {
+    if (name == text) {
+      *dst = value;
+      return "";
+    }
+    if (!choices.empty()) choices += ", ";
+    choices += fmt::format("\"{}\"", name);
+  }
+  return fmt::format("unknown value \"{}\" (expected one of {})", text, choices);
+}
+
+constexpr std::pair<std::string_view, LogLevel> kLogLevels[] = {
+    {"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo},
+    {"warn", LogLevel::kWarn},   {"error", LogLevel::kError}};
+constexpr std::pair<std::string_view, SyncMode> kSyncModes[] = {
+    {"always", SyncMode::kAlways}, {"interval", SyncMode::kInterval}, {"never", SyncMode::kNever}};
+
+bool IsHostChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '-' || c == '_';
+}
+
+// host:port, [ipv6]:port.
+std::string CheckListen(std::string_view addr) {
+  std::string_view host, port;
+  if (!addr.empty() && addr.front() == '[') {
+    size_t close = addr.find("]:");
+    if (close == std::string_view::npos) {
+      return fmt::format("\"{}\": expected [IPv6 address]:port, e.g. \"[::1]:9201\"", addr);
+    }
+    host = addr.substr(1, close - 1);
+    port = addr.substr(close + 2);
+    if (host.empty() || host.find_first_not_of("0123456789abcdefABCDEF:.%") != std::string_view::npos) {
+      return fmt::format("\"{}\": \"{}\" is not an IPv6 address", addr, host);
+    }
+  } else {
+    size_t colon = addr.rfind(':');
+    if (colon == std::string_view::npos) {
+      return fmt::format("\"{}\": expected host:port, e.g. \"127.0.0.1:9201\"", addr);
+    }
+    host = addr.substr(0, colon);
+    port = addr.substr(colon + 1);
+    if (host.empty()) {
+      return fmt::format("\"{}\": missing host (use \"0.0.0.0:{}\" to listen on every interface)",
+                         addr, port);
+    }
+    if (host.find(':') != std::string_view::npos) {
+      return fmt::format("\"{}\": write an IPv6 address in brackets, e.g. \"[::1]:9201\"", addr);
+    }
+    if (!std::all_of(host.begin(), host.end(), IsHostChar)) {
+      return fmt::format("\"{}\": \"{}\" is not a valid host name or address", addr, host);
+    }
+  }
+  unsigned value = 0;
+  auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec != std::errc() || ptr != port.data() + port.size() || value > 65535) {
+    return fmt::format("\"{}\": port must be a number from 0 to 65535", addr);
+  }
+  return "";
+}
+
+std::string SetListen(const Input& in, std::string* dst) {
+  std::string text;
+  if (std::string err = GetString(in, &text); !err.empty()) return err;
+  if (std::string err = CheckListen(text); !err.empty()) return err;
+  *dst = std::move(text);
+  return "";
+}
+
+std::string SetNonEmptyString(const Input& in, std::string* dst) {
+  std::string text;
+  if (std::string err = GetString(in, &text); !err.empty()) return err;
+  if (text.empty()) return "must not be empty";
+  *dst = std::move(text);
+  return "";
+}
+
+std::string SetToken(const Input& in, std::string* dst) {
+  std::string text;
+  if (std::string err = GetString(in, &text); !err.empty()) return err;
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) {
+      return "must not contain spaces or control characters (it is sent in an HTTP header)";
+    }
+  }
+  *dst = std::move(text);
+  return "";
+}
+
+// ---- the settings ---------------------------------------------------------------------------
+
+struct Field {
+  std::string_view section;
+  std::string_view key;
+  std::string (*set)(Config*, const Input&);
+};
+
+// Every setting: its place in the file and how its value is checked and stored. Keep
+// config.example.toml and config.h in step with this table.
+const Field kFields[] = {
+    {"server", "listen", [](Config* c, const Input& in) { return SetListen(in, &c->server.listen); }},
+    {"server", "data_dir",
+     [](Config* c, const Input& in) { return SetNonEmptyString(in, &c->server.data_dir); }},
+    {"server", "auth_token", [](Config* c, const Input& in) { return SetToken(in, &c->server.auth_token); }},
+    {"server", "worker_threads",
+     [](Config* c, const Input& in) { return SetCount(in, &c->server.worker_threads, 1, 1024); }},
+    {"server", "max_connections",
+     [](Config* c, const Input& in) { return SetCount(in, &c->server.max_connections, 1, 1'000'000); }},
+    {"server", "max_body_bytes",
+     [](Config* c, const Input& in) { return SetSize(in, &c->server.max_body_bytes, kKiB, kNoMax); }},
+    {"server", "max_header_bytes",
+     [](Config* c, const Input& in) { return SetSize(in, &c->server.max_header_bytes, kKiB, kGiB); }},
+    {"server", "read_timeout",
+     [](Config* c, const Input& in) { return SetDuration(in, &c->server.read_timeout_ms, 1, kNoMaxMs); }},
+    {"server", "idle_timeout",
+     [](Config* c, const Input& in) { return SetDuration(in, &c->server.idle_timeout_ms, 1, kNoMaxMs); }},
+    {"server", "log_level",
+     [](Config* c, const Input& in) { return SetEnum(in, &c->server.log_level, kLogLevels); }},
+
+    {"storage", "retention",
+     [](Config* c, const Input& in) { return SetDuration(in, &c->storage.retention_ms, 0, kNoMaxMs); }},
+    {"storage", "sync", [](Config* c, const Input& in) { return SetEnum(in, &c->storage.sync, kSyncModes); }},
+    {"storage", "sync_interval",
+     [](Config* c, const Input& in) { return SetDuration(in, &c->storage.sync_interval_ms, 1, kDay); }},
+    {"storage", "max_samples_per_chunk",
+     [](Config* c, const Input& in) { return SetCount(in, &c->storage.max_samples_per_chunk, 1, 65536); }},
+    {"storage", "chunk_window",
+     [](Config* c, const Input& in) { return SetDuration(in, &c->storage.chunk_window_ms, 1, kNoMaxMs); }},
+    {"storage", "wal_segment_size",
+     [](Config* c, const Input& in) { return SetSize(in, &c->storage.wal_segment_bytes, kMiB, kNoMax); }},
+    {"storage", "block_cache_size",
+     [](Config* c, const Input& in) { return SetSize(in, &c->storage.block_cache_bytes, 0, kNoMax); }},
+
+    {"limits", "max_labels_per_series",
+     [](Config* c, const Input& in) { return SetCount(in, &c->limits.max_labels_per_series, 1, kNoMax); }},
+    {"limits", "max_label_name_length",
+     [](Config* c, const Input& in) { return SetCount(in, &c->limits.max_label_name_length, 1, kNoMax); }},
+    {"limits", "max_label_value_length",
+     [](Config* c, const Input& in) { return SetCount(in, &c->limits.max_label_value_length, 1, kNoMax); }},
+    {"limits", "max_series",
+     [](Config* c, const Input& in) { return SetCount(in, &c->limits.max_series, 0, kNoMax); }},
+    {"limits", "max_query_samples",
+     [](Config* c, const Input& in) { return SetCount(in, &c->limits.max_query_samples, 0, kNoMax); }},
+    {"limits", "max_query_series",
+     [](Config* c, const Input& in) { return SetCount(in, &c->limits.max_query_series, 0, kNoMax); }},
+    {"limits", "query_timeout",
+     [](Config* c, const Input& in) { return SetDuration(in, &c->limits.query_timeout_ms, 0, kNoMaxMs); }},
+};
+
+constexpr std::string_view kSections[] = {"server", "storage", "limits"};
+
+bool IsSection(std::string_view name) {
+  return std::find(std::begin(kSections), std::end(kSections), name) != std::end(kSections);
+}
+
+const Field* FindField(std::string_view section, std::string_view key) {
+  for (const Field& f : kFields) {
+    if (f.section == section && f.key == key) return &f;
+  }
+  return nullptr;
+}
+
+// Edits (insert, delete, replace, swap two neighbours) turning a into b.
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+bool Close(std::string_view typed, std::string_view known) {
+  return EditDistance(typed, known) <= std::max<size_t>(1, known.size() / 4);
+}
+
+// " (did you mean ...?)" for a misspelt or misplaced key, or "".
+std::string SuggestKey(std::string_view section, std::string_view key) {
+  for (const Field& f : kFields) {  // a near miss in the same section
+    if (f.section == section && Close(key, f.key)) return fmt::format(" (did you mean \"{}.{}\"?)", section, f.key);
+  }
+  for (const Field& f : kFields) {  // the right name in another section
+    if (f.key == key) return fmt::format(" (it belongs in [{}]: \"{}.{}\")", f.section, f.section, f.key);
+  }
+  return "";
+}
+
+std::string SuggestSection(std::string_view name) {
+  for (std::string_view s : kSections) {
+    if (Close(name, s)) return fmt::format(" (did you mean [{}]?)", s);
+  }
+  return fmt::format(" (the sections are [server], [storage] and [limits])");
+}
+
+// ---- error collection -----------------------------------------------------------------------
+
+struct Problem {
+  uint32_t line;
+  uint32_t column;
+  std::string text;
+};
+
+class Problems {
+ public:
+  explicit Problems(std::string_view source) : source_(source) {}
+
+  void Add(const toml::source_region& where, std::string_view key, std::string_view reason) {
+    list_.push_back({where.begin.line, where.begin.column,
+                     fmt::format("{}:{}:{}: key \"{}\": {}", source_, where.begin.line,
+                                 where.begin.column, key, reason)});
+  }
+
+  bool empty() const { return list_.empty(); }
+
+  // Every problem, in file order, one per line.
+  std::string Join() {
+    std::stable_sort(list_.begin(), list_.end(), [](const Problem& a, const Problem& b) {
+      return a.line != b.line ? a.line < b.line : a.column < b.column;
+    });
+    std::string out;
+    for (const Problem& p : list_) {
+      if (!out.empty()) out += '\n';
+      out += p.text;
+    }
+    return out;
+  }
+
+ private:
+  std::string_view source_;
+  std::vector<Problem> list_;
+};
+
+// Where a key was written; the value's position if the parser recorded none for the key.
+const toml::source_region& KeyRegion(const toml::key& key, const toml::node& value) {
+  return key.source().begin.line != 0 ? key.source() : value.source();
+}
+
+}  // namespace
+
+// ---- public API -----------------------------------------------------------------------------
+
+std::string_view LogLevelName(LogLevel level) {
+  for (const auto& [name, value] : kLogLevels) {
+    if (value == level) return name;
+  }
+  return "unknown";
+}
+
+std::string_view SyncModeName(SyncMode mode) {
+  for (const auto& [name, value] : kSyncModes) {
+    if (value == mode) return name;
+  }
+  return "unknown";
+}
+
+Result<uint64_t> ParseByteSize(std::string_view text) {
+  auto fail = [&](std::string_view why) {
+    return Status::InvalidArgument(fmt::format("invalid size \"{}\": {}", text, why));
+  };
+  if (text.empty()) return fail("empty (write a number of bytes, or e.g. \"64MiB\")");
+  if (text.front() == '-') return fail("must not be negative");
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0) return fail("expected a number followed by an optional unit, e.g. \"64MiB\"");
+  uint64_t n = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + digits, n);
+  if (ec != std::errc()) return fail("out of range");
+  std::string_view unit = text.substr(digits);
+  static constexpr std::pair<std::string_view, uint64_t> kUnits[] = {
+      {"", 1},           {"B", 1},
+      {"KB", 1000},      {"MB", 1000 * 1000},     {"GB", 1000ull * 1000 * 1000},
+      {"TB", 1000ull * 1000 * 1000 * 1000},
+      {"KiB", kKiB},     {"MiB", kMiB},           {"GiB", kGiB},
+      {"TiB", kTiB}};
+  for (const auto& [name, mult] : kUnits) {
+    if (name != unit) continue;
+    if (n > std::numeric_limits<uint64_t>::max() / mult) return fail("out of range");
+    return n * mult;
+  }
+  if (unit.front() == '.') return fail("fractions are not allowed (write \"1536MiB\", not \"1.5GiB\")");
+  if (unit.front() == ' ') return fail("no space is allowed between the number and the unit");
+  return fail(fmt::format("unknown unit \"{}\" (use B, KB, MB, GB, TB, KiB, MiB, GiB or TiB)", unit));
+}
+
+Options Config::ToOptions() const {
+  Options o;
+  o.sync_mode = storage.sync;
+  o.sync_interval_ms = static_cast<uint32_t>(storage.sync_interval_ms);
+  o.retention_ms = storage.retention_ms;
+  o.limits.max_labels_per_series = static_cast<size_t>(limits.max_labels_per_series);
+  o.limits.max_label_name_length = static_cast<size_t>(limits.max_label_name_length);
+  o.limits.max_label_value_length = static_cast<size_t>(limits.max_label_value_length);
+  o.limits.max_series = static_cast<size_t>(limits.max_series);
+  o.max_samples_per_chunk = storage.max_samples_per_chunk;
+  o.chunk_window_ms = storage.chunk_window_ms;
+  o.wal_segment_bytes = storage.wal_segment_bytes;
+  o.block_cache_bytes = static_cast<size_t>(storage.block_cache_bytes);
+  return o;
+}
+
+Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_name) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    const toml::source_position& at = e.source().begin;
+    return Status::InvalidArgument(
+        fmt::format("{}:{}:{}: TOML syntax error: {}", source_name, at.line, at.column, e.description()));
+  }
+
+  Config config;
+  Problems problems(source_name);
+  for (const auto& [section_key, section_node] : root) {
+    std::string_view section = section_key.str();
+    if (!IsSection(section)) {
+      if (section_node.is_table()) {
+        problems.Add(KeyRegion(section_key, section_node), section,
+                     "unknown section" + SuggestSection(section));
+      } else {
+        std::string hint = SuggestKey("", section);
+        if (hint.empty()) hint = SuggestSection(section);
+        problems.Add(KeyRegion(section_key, section_node), section, "unknown key" + hint);
+      }
+      continue;
+    }
+    const toml::table* table = section_node.as_table();
+    if (table == nullptr) {
+      problems.Add(section_node.source(), section,
+                   fmt::format("expected a table (a [{}] section), got {}", section, TypeName(section_node)));
+      continue;
+    }
+    for (const auto& [key, value] : *table) {
+      std::string dotted = fmt::format("{}.{}", section, key.str());
+      const Field* field = FindField(section, key.str());
+      if (field == nullptr) {
+        problems.Add(KeyRegion(key, value), dotted, "unknown key" + SuggestKey(section, key.str()));
+        continue;
+      }
+      if (std::string err = field->set(&config, Input{&value, {}}); !err.empty()) {
+        problems.Add(value.source(), dotted, err);
+      }
+    }
+  }
+  if (!problems.empty()) return Status::InvalidArgument(problems.Join());
+  return config;
+}
+
+Result<Config> LoadConfigFile(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    int err = errno;
+    if (err == ENOENT) return Status::NotFound(fmt::format("config file \"{}\" does not exist", path));
+    return Status::IOError(fmt::format("cannot open config file \"{}\": {}", path, std::strerror(err)));
+  }
+  std::string text;
+  char buf[1 << 14];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  int read_err = std::ferror(f) ? errno : 0;
+  std::fclose(f);
+  if (read_err != 0) {
+    return Status::IOError(fmt::format("cannot read config file \"{}\": {}", path, std::strerror(read_err)));
+  }
+  return ParseConfig(text, path);
+}
+
+Status ApplyOverride(Config* config, std::string_view key, std::string_view value) {
+  size_t dot = key.find('.');
+  std::string_view section = dot == std::string_view::npos ? std::string_view() : key.substr(0, dot);
+  std::string_view name = dot == std::string_view::npos ? key : key.substr(dot + 1);
+  const Field* field = FindField(section, name);
+  if (field == nullptr) {
+    std::string hint = IsSection(section) ? SuggestKey(section, name) : SuggestKey("", name);
+    return Status::InvalidArgument(fmt::format("override \"{}\": unknown key{}", key, hint));
+  }
+  if (std::string err = field->set(config, Input{nullptr, value}); !err.empty()) {
+    return Status::InvalidArgument(fmt::format("override \"{}\": {}", key, err));
+  }
+  return Status::OK();
+}
+
+}  // namespace gnomon::config
