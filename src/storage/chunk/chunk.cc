@@ -66,13 +66,18 @@ bool EncodeWith(Encoding encoding, std::span<const Sample> samples, std::string*
 }
 
 std::string Encode(std::span<const Sample> samples) {
-  std::string gorilla, decimal;
-  EncodeWith(Encoding::kGorilla, samples, &gorilla);
-  // Ties go to decimal: it decodes faster and its bytes compress further under zstd.
-  if (EncodeWith(Encoding::kDecimal, samples, &decimal) && decimal.size() <= gorilla.size()) {
-    return decimal;
+  std::string decimal;
+  if (samples.empty() || !EncodeWith(Encoding::kDecimal, samples, &decimal)) {
+    std::string gorilla;
+    EncodeWith(Encoding::kGorilla, samples, &gorilla);
+    return gorilla;
   }
-  return gorilla;
+  // Gorilla wins only if strictly smaller (ties go to decimal: it decodes faster and its bytes
+  // compress further under zstd); give up on it as soon as it reaches the decimal size.
+  std::string gorilla;
+  AppendHeader(Encoding::kGorilla, samples, &gorilla);
+  if (AppendGorillaPayload(samples, &gorilla, decimal.size() - 1)) return gorilla;
+  return decimal;
 }
 
 Status ReadMeta(std::string_view chunk, ChunkMeta* meta) {

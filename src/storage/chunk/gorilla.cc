@@ -38,7 +38,7 @@ void WriteDod(BitWriter* w, int64_t dod) {
 
 }  // namespace
 
-void AppendGorillaPayload(std::span<const Sample> samples, std::string* out) {
+bool AppendGorillaPayload(std::span<const Sample> samples, std::string* out, size_t max_size) {
   BitWriter w(out);
   uint64_t prev_bits = std::bit_cast<uint64_t>(samples[0].value);
   w.Write(prev_bits, 64);
@@ -54,6 +54,7 @@ void AppendGorillaPayload(std::span<const Sample> samples, std::string* out) {
     prev_ts = ts;
     prev_delta = delta;
 
+    if (out->size() > max_size) return false;
     uint64_t bits = std::bit_cast<uint64_t>(samples[i].value);
     uint64_t x = bits ^ prev_bits;
     prev_bits = bits;
@@ -78,6 +79,7 @@ void AppendGorillaPayload(std::span<const Sample> samples, std::string* out) {
     }
   }
   w.Finish();
+  return out->size() <= max_size;
 }
 
 Status DecodeGorillaPayload(std::string_view payload, const ChunkMeta& meta,

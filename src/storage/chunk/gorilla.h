@@ -4,6 +4,7 @@
 // decoder takes from the ChunkMeta. Layout: docs/format/chunk.md.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -15,8 +16,11 @@
 
 namespace gnomon::chunk {
 
-// Appends the Gorilla payload for `samples` (non-empty) to *out. Never fails.
-void AppendGorillaPayload(std::span<const Sample> samples, std::string* out);
+// Appends the Gorilla payload for `samples` (non-empty) to *out and returns true. If *out would
+// grow past `max_size` bytes, stops early and returns false (*out then holds a partial payload):
+// this lets Encode drop Gorilla as soon as it cannot beat the decimal encoding.
+bool AppendGorillaPayload(std::span<const Sample> samples, std::string* out,
+                          size_t max_size = SIZE_MAX);
 
 // Appends meta.num_samples samples decoded from `payload` to *out. On error, *out is unchanged and
 // the Status is Corruption.
