@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Gnomon builds, tests and benchmarks with, but only those that
+# are missing: a second run does nothing and takes a second. Needs root (or sudo).
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake pkg-config git python3 curl ca-certificates
+  # libraries the engine and server link
+  librocksdb-dev libzstd-dev zlib1g-dev libre2-dev libfmt-dev libcxxopts-dev libtomlplusplus-dev
+  libasio-dev libhttp-parser-dev libprotobuf-dev protobuf-compiler libsnappy-dev nlohmann-json3-dev
+  # tests and benchmarks
+  doctest-dev libbenchmark-dev
+  # peers the tests and benchmarks drive
+  victoria-metrics bc
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
