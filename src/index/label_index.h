@@ -33,6 +33,12 @@ class LabelIndex {
   // (such a selector would select every series: Prometheus refuses it too).
   Result<Postings> Select(const Matchers& matchers) const;
 
+  // Like Select, but a selector whose matchers all match the empty string (or that has no
+  // matchers) is allowed and starts from every series: {} selects all series, {job!="a"} every
+  // series except those with job="a". For internal callers such as label listings with optional
+  // filters; user-facing selectors should go through Select. Fails only for a bad regex.
+  Result<Postings> SelectAllowEmpty(const Matchers& matchers) const;
+
   // Sorted distinct label names over the series in `refs` (all series when refs is null).
   std::vector<std::string> LabelNames(const Postings* refs) const;
   // Sorted distinct values of label `name` over the series in `refs` (all when null).
@@ -43,6 +49,8 @@ class LabelIndex {
   size_t memory_bytes() const;
 
  private:
+  Result<Postings> SelectImpl(const Matchers& matchers, bool allow_all) const;
+
   mutable std::shared_mutex mu_;
   // name -> value -> postings. std::map keeps names and values sorted for listing and regexes.
   std::map<std::string, std::map<std::string, Postings, std::less<>>, std::less<>> postings_;

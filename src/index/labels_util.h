@@ -18,6 +18,10 @@ void SortLabels(Labels* labels);
 // values valid UTF-8 without NUL, empty values are dropped by the caller beforehand (a label with
 // an empty value is the same as no label), and the Limits. The error message names the label and
 // the rule it breaks, e.g. `label name "1abc" is invalid: must match [a-zA-Z_][a-zA-Z0-9_]*`.
+// Names starting with "__" other than __name__ are reserved and rejected; a label with an empty
+// value, or unsorted input, is rejected too. Rule violations are InvalidArgument; exceeding a
+// Limit is ResourceExhausted with the size and the limit, e.g.
+// `label "job": value is 5000 bytes, limit is 4096`.
 Status ValidateLabels(const Labels& sorted_labels, const Limits& limits);
 
 // Removes labels whose value is empty (Prometheus treats them as absent).
@@ -27,9 +31,15 @@ void DropEmptyLabels(Labels* labels);
 // value. Equal label sets have equal encodings.
 std::string EncodeLabels(const Labels& sorted_labels);
 void AppendEncodedLabels(const Labels& sorted_labels, std::string* out);
+// Corruption (and *out untouched) for truncated or malformed input, non-minimal varints, empty
+// names, or names not strictly increasing; never reads outside `encoded`.
 Status DecodeLabels(std::string_view encoded, Labels* out);
 
 // Prometheus' text form: name{a="b", c="d"} — for messages and debugging.
 std::string LabelsToString(const Labels& labels);
+
+// `s` in double quotes with the same escaping as LabelsToString, cut short with "..." after
+// `max_bytes` bytes: safe to embed any user-supplied string in a message.
+std::string QuoteForMessage(std::string_view s, size_t max_bytes = 128);
 
 }  // namespace gnomon::index

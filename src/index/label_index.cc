@@ -1,0 +1,276 @@
+#include "index/label_index.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include "index/matcher_eval.h"
+
+namespace gnomon::index {
+
+namespace {
+
+using ValueMap = std::map<std::string, Postings, std::less<>>;
+
+// Rough per-node costs of the std::map nodes (tree links plus key and mapped object), used by
+// memory_bytes().
+constexpr size_t kNameNodeBytes = 48 + sizeof(std::string) + sizeof(ValueMap);
+constexpr size_t kValueNodeBytes = 48 + sizeof(std::string) + sizeof(Postings);
+// A list at least this many times longer than the other is searched, not merged.
+constexpr size_t kGallopRatio = 32;
+
+size_t StringHeapBytes(const std::string& s) {
+  return s.size() > 15 ? s.capacity() + 1 : 0;  // beyond libstdc++'s small-string buffer
+}
+
+// Inserts ref into sorted p (no-op if present); returns the growth in bytes.
+size_t InsertSorted(Postings* p, SeriesRef ref) {
+  const size_t cap = p->capacity();
+  if (p->empty() || p->back() < ref) {
+    p->push_back(ref);
+  } else {
+    auto it = std::lower_bound(p->begin(), p->end(), ref);
+    if (*it != ref) p->insert(it, ref);
+  }
+  return (p->capacity() - cap) * sizeof(SeriesRef);
+}
+
+// Whether sorted a and b share an element.
+bool Intersects(const Postings& a, const Postings& b) {
+  const Postings& small = a.size() <= b.size() ? a : b;
+  const Postings& large = a.size() <= b.size() ? b : a;
+  if (small.empty()) return false;
+  if (small.back() < large.front() || large.back() < small.front()) return false;
+  if (large.size() / small.size() >= kGallopRatio) {
+    auto it = large.begin();
+    for (SeriesRef x : small) {
+      it = std::lower_bound(it, large.end(), x);
+      if (it == large.end()) return false;
+      if (*it == x) return true;
+    }
+    return false;
+  }
+  auto i = small.begin(), j = large.begin();
+  while (i != small.end() && j != large.end()) {
+    if (*i < *j) {
+      ++i;
+    } else if (*j < *i) {
+      ++j;
+    } else {
+      return true;
+    }
+  }
+  return false;
+}
+
+// A postings list that is either borrowed from the index (valid while its lock is held) or owned.
+struct PostingsView {
+  const Postings* borrowed = nullptr;
+  Postings owned;
+  const Postings& get() const { return borrowed != nullptr ? *borrowed : owned; }
+};
+
+PostingsView UnionAll(const std::vector<const Postings*>& lists) {
+  PostingsView out;
+  if (lists.empty()) return out;
+  if (lists.size() == 1) {
+    out.borrowed = lists[0];
+    return out;
+  }
+  if (lists.size() == 2) {
+    out.owned = Union(*lists[0], *lists[1]);
+    return out;
+  }
+  size_t total = 0;
+  for (const Postings* p : lists) total += p->size();
+  out.owned.reserve(total);
+  for (const Postings* p : lists) out.owned.insert(out.owned.end(), p->begin(), p->end());
+  std::sort(out.owned.begin(), out.owned.end());
+  out.owned.erase(std::unique(out.owned.begin(), out.owned.end()), out.owned.end());
+  return out;
+}
+
+// The union of the postings of the values v of one label (all non-empty: the index stores no
+// empty values) for which m.Matches(v) == want.
+PostingsView CollectPostings(const ValueMap* values, const CompiledMatcher& m, bool want) {
+  std::vector<const Postings*> lists;
+  if (values == nullptr) return {};
+  if (std::optional<bool> all = m.MatchesAllNonEmpty()) {
+    if (*all == want) {
+      for (const auto& [v, p] : *values) lists.push_back(&p);
+    }
+  } else if (const std::vector<std::string>* lits = m.literals(); lits != nullptr && want != m.negated()) {
+    // Matches(v) == want exactly when v is one of the literals: look them up.
+    for (const std::string& lit : *lits) {
+      if (auto it = values->find(lit); it != values->end()) lists.push_back(&it->second);
+    }
+  } else {
+    for (const auto& [v, p] : *values) {
+      if (m.Matches(v) == want) lists.push_back(&p);
+    }
+  }
+  return UnionAll(lists);
+}
+
+std::string SelectorToString(const Matchers& matchers) {
+  std::string s = "{";
+  for (size_t i = 0; i < matchers.size(); ++i) {
+    if (i > 0) s += ", ";
+    s += MatcherToString(matchers[i]);
+  }
+  return s + "}";
+}
+
+}  // namespace
+
+void LabelIndex::Add(SeriesRef ref, const Labels& labels) {
+  std::unique_lock lock(mu_);
+  bytes_ += InsertSorted(&all_, ref);
+  for (const Label& l : labels) {
+    if (l.value.empty()) continue;  // an empty value is an absent label
+    auto [name_it, new_name] = postings_.try_emplace(l.name);
+    if (new_name) bytes_ += kNameNodeBytes + StringHeapBytes(name_it->first);
+    auto [value_it, new_value] = name_it->second.try_emplace(l.value);
+    if (new_value) bytes_ += kValueNodeBytes + StringHeapBytes(value_it->first);
+    bytes_ += InsertSorted(&value_it->second, ref);
+  }
+}
+
+Result<Postings> LabelIndex::Select(const Matchers& matchers) const { return SelectImpl(matchers, false); }
+
+Result<Postings> LabelIndex::SelectAllowEmpty(const Matchers& matchers) const { return SelectImpl(matchers, true); }
+
+// Prometheus' PostingsForMatchers, simplified: a matcher that does not match "" selects the union
+// of the postings of the values it matches, and these sets are intersected; a matcher that matches
+// "" also selects every series lacking the label, so it is applied by subtracting the postings of
+// the values it rejects.
+Result<Postings> LabelIndex::SelectImpl(const Matchers& matchers, bool allow_all) const {
+  std::vector<CompiledMatcher> intersecting, subtracting;
+  for (const Matcher& m : matchers) {
+    Result<CompiledMatcher> c = CompiledMatcher::Compile(m);
+    if (!c.ok()) return c.status();
+    (c->MatchesEmpty() ? subtracting : intersecting).push_back(std::move(c).value());
+  }
+  if (intersecting.empty() && !allow_all) {
+    return Status::InvalidArgument("selector " + SelectorToString(matchers) +
+                                   " must contain at least one matcher that does not match the empty string");
+  }
+  // Literal matchers are lookups, cheap enough to resolve before regexes that scan every value:
+  // when one of them selects nothing, the scans are skipped.
+  std::stable_partition(intersecting.begin(), intersecting.end(),
+                        [](const CompiledMatcher& m) { return m.literals() != nullptr; });
+
+  std::shared_lock lock(mu_);
+  auto values_of = [this](const std::string& name) -> const ValueMap* {
+    auto it = postings_.find(name);
+    return it == postings_.end() ? nullptr : &it->second;
+  };
+
+  std::vector<PostingsView> lists;
+  lists.reserve(intersecting.size());
+  for (const CompiledMatcher& m : intersecting) {
+    lists.push_back(CollectPostings(values_of(m.name()), m, true));
+    if (lists.back().get().empty()) return Postings{};
+  }
+  // Intersect the smallest lists first so intermediate results stay small.
+  std::sort(lists.begin(), lists.end(),
+            [](const PostingsView& a, const PostingsView& b) { return a.get().size() < b.get().size(); });
+  Postings result;
+  if (lists.empty()) {
+    result = all_;
+  } else {
+    result = lists[0].get();
+    for (size_t i = 1; i < lists.size() && !result.empty(); ++i) result = Intersect(result, lists[i].get());
+  }
+  for (const CompiledMatcher& m : subtracting) {
+    if (result.empty()) break;
+    PostingsView drop = CollectPostings(values_of(m.name()), m, false);
+    if (!drop.get().empty()) result = Subtract(result, drop.get());
+  }
+  return result;
+}
+
+std::vector<std::string> LabelIndex::LabelNames(const Postings* refs) const {
+  std::shared_lock lock(mu_);
+  std::vector<std::string> names;
+  for (const auto& [name, values] : postings_) {
+    if (refs == nullptr) {
+      names.push_back(name);
+      continue;
+    }
+    for (const auto& [value, p] : values) {
+      if (Intersects(p, *refs)) {
+        names.push_back(name);
+        break;
+      }
+    }
+  }
+  return names;
+}
+
+std::vector<std::string> LabelIndex::LabelValues(const std::string& name, const Postings* refs) const {
+  std::shared_lock lock(mu_);
+  std::vector<std::string> out;
+  auto it = postings_.find(name);
+  if (it == postings_.end()) return out;
+  for (const auto& [value, p] : it->second) {
+    if (refs == nullptr || Intersects(p, *refs)) out.push_back(value);
+  }
+  return out;
+}
+
+size_t LabelIndex::num_series() const {
+  std::shared_lock lock(mu_);
+  return all_.size();
+}
+
+size_t LabelIndex::memory_bytes() const {
+  std::shared_lock lock(mu_);
+  return sizeof(*this) + bytes_;
+}
+
+Postings Intersect(const Postings& a, const Postings& b) {
+  const Postings& small = a.size() <= b.size() ? a : b;
+  const Postings& large = a.size() <= b.size() ? b : a;
+  Postings out;
+  if (small.empty()) return out;
+  if (large.size() / small.size() >= kGallopRatio) {
+    auto it = large.begin();
+    for (SeriesRef x : small) {
+      it = std::lower_bound(it, large.end(), x);
+      if (it == large.end()) break;
+      if (*it == x) out.push_back(x);
+    }
+    return out;
+  }
+  out.reserve(small.size());
+  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+Postings Union(const Postings& a, const Postings& b) {
+  if (a.empty()) return b;
+  if (b.empty()) return a;
+  Postings out;
+  out.reserve(a.size() + b.size());
+  std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+Postings Subtract(const Postings& a, const Postings& b) {
+  if (a.empty() || b.empty()) return a;
+  Postings out;
+  if (b.size() / a.size() >= kGallopRatio) {
+    out.reserve(a.size());
+    auto it = b.begin();
+    for (SeriesRef x : a) {
+      it = std::lower_bound(it, b.end(), x);
+      if (it == b.end() || *it != x) out.push_back(x);
+    }
+    return out;
+  }
+  out.reserve(a.size());
+  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+}  // namespace gnomon::index
