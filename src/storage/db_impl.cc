@@ -35,8 +35,6 @@ Status FromRocks(const rocksdb::Status& s, const char* what) {
   return Status::IOError(std::string(what) + ": " + s.ToString());
 }
 
-rocksdb::Slice ToSlice(std::string_view v) { return rocksdb::Slice(v.data(), v.size()); }
-
 bool IsSortedUnique(const Labels& labels) {
   for (size_t i = 1; i < labels.size(); ++i) {
     if (!(labels[i - 1].name < labels[i].name)) return false;
@@ -238,9 +236,10 @@ Status DBImpl::ResolveSeries(const WriteBatch& batch, std::vector<uint64_t>* ref
   wo.sync = options_.sync_mode == SyncMode::kAlways;
   GNOMON_RETURN_IF_ERROR(FromRocks(rocks_->Write(wo, &wb), "create series"));
   next_ref_ += created.size();
+  // The table first: a reader that finds a ref in the index must be able to resolve its labels.
   for (NewSeries& n : created) {
-    index_.Add(n.ref, n.labels);
     series_.Insert(n.ref, std::move(n.key));
+    index_.Add(n.ref, n.labels);
   }
   return Status::OK();
 }
