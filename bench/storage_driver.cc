@@ -2,7 +2,7 @@
 // (100 hosts x 10 fields x 24 h at 10 s = 8.64 M samples by default).
 //
 //   storage_driver [--hosts N] [--hours H] [--dir DIR] [--sync always|interval|never]
-//                  [--head-series N]
+//                  [--chunk-window-hours H] [--head-series N]
 //
 // Prints one line per figure: ingest samples/s (one writer thread; batches of 10,000 lines, i.e.
 // 100 samples for each of 1,000 series, each batch appended to the WAL before Write returns),
@@ -90,12 +90,14 @@ int main(int argc, char** argv) {
   int head_series = 0;
   std::string dir = "/tmp/gnomon-storage-bench";
   SyncMode sync = SyncMode::kInterval;
+  int64_t chunk_window_ms = Options().chunk_window_ms;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i], v = argv[i + 1];
     if (a == "--hosts") hosts = std::atoi(v.c_str());
     else if (a == "--hours") hours = std::atof(v.c_str());
     else if (a == "--dir") dir = v;
     else if (a == "--head-series") head_series = std::atoi(v.c_str());
+    else if (a == "--chunk-window-hours") chunk_window_ms = static_cast<int64_t>(std::atof(v.c_str()) * 3600000);
     else if (a == "--sync") sync = v == "always" ? SyncMode::kAlways : v == "never" ? SyncMode::kNever : SyncMode::kInterval;
   }
   if (head_series > 0) return HeadMemory(head_series, dir);
@@ -117,6 +119,7 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(dir);
   Options options;
   options.sync_mode = sync;
+  options.chunk_window_ms = chunk_window_ms;
   std::unique_ptr<DB> db;
   Die(DB::Open(options, dir, &db), "open");
   auto t0 = Clock::now();

@@ -43,8 +43,11 @@ struct Options {
   // or when a sample crosses into a new chunk window.
   uint32_t max_samples_per_chunk = 1024;
   // Chunks never span more than one aligned window of this length (ms). Reads use it to bound
-  // how far back they look for chunks overlapping a time range.
-  int64_t chunk_window_ms = 2 * 3600 * 1000;
+  // how far back they look for chunks overlapping a time range; Compact merges a series' chunks
+  // within a window, so a longer window means fewer, better-compressed chunks (24 h: 1.02 B/sample
+  // on the reference data, 2 h: 1.07). Retention drops whole chunks, so data may stay on disk up
+  // to one window past its cutoff (it is never returned).
+  int64_t chunk_window_ms = 24 * 3600 * 1000;
 
   // When the write-ahead log exceeds this many bytes a new segment is started, and series whose
   // unsealed samples are in segments two or more behind are sealed so old segments can be deleted.

@@ -61,7 +61,7 @@ struct StorageConfig {
   SyncMode sync = SyncMode::kInterval;
   int64_t sync_interval_ms = 1000;
   uint32_t max_samples_per_chunk = 1024;
-  int64_t chunk_window_ms = 2 * 3600 * 1000;
+  int64_t chunk_window_ms = 24 * 3600 * 1000;
   uint64_t wal_segment_bytes = 64ull << 20;
   uint64_t block_cache_bytes = 64ull << 20;
 

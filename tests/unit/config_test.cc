@@ -59,7 +59,7 @@ TEST_CASE("defaults") {
   CHECK(c.storage.sync == SyncMode::kInterval);
   CHECK(c.storage.sync_interval_ms == 1000);
   CHECK(c.storage.max_samples_per_chunk == 1024);
-  CHECK(c.storage.chunk_window_ms == 2 * 3600 * 1000);
+  CHECK(c.storage.chunk_window_ms == 24 * 3600 * 1000);
   CHECK(c.limits.max_labels_per_series == 64);
   CHECK(c.limits.max_label_name_length == 256);
   CHECK(c.limits.max_label_value_length == 4096);

@@ -232,6 +232,7 @@ TEST_CASE("retention drops old data from reads and, after compaction, from disk"
   TempDir dir;
   Options o;
   o.retention_ms = 3600 * 1000;  // one hour
+  o.chunk_window_ms = 2 * 3600 * 1000;  // retention drops whole windows: keep them small here
   const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
   auto db = OpenDB(dir.path(), o);
