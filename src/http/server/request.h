@@ -1,0 +1,44 @@
+// Request and Response: what an HTTP handler sees and fills in.
+//
+// The server hands a handler a complete request: the body is fully read (chunked transfer
+// reassembled, `Content-Encoding: gzip`/`deflate` already decoded and bounded by the body limit).
+// Header names are stored lower-cased. Query and form parameters are URL-decoded.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace gnomon::http {
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+// Parses "a=1&b=x%20y&a=2" (also '+' as space) into ordered pairs; malformed escapes are kept as is.
+Params ParseQueryString(std::string_view query);
+
+struct Request {
+  std::string method;   // "GET", "POST", ...
+  std::string target;   // as sent: path plus query
+  std::string path;     // URL-decoded path, without the query
+  std::string query;    // raw query string, without '?'
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::string body;
+  std::string remote_address;
+
+  // The first header with this (case-insensitive) name, or "" if none.
+  std::string_view Header(std::string_view name) const;
+  // Query parameters, plus form parameters of an application/x-www-form-urlencoded POST body.
+  Params Params() const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  std::string body;
+
+  void SetHeader(std::string name, std::string value) { headers.emplace_back(std::move(name), std::move(value)); }
+};
+
+}  // namespace gnomon::http
