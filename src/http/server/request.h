@@ -16,6 +16,8 @@ using Params = std::vector<std::pair<std::string, std::string>>;
 
 // Parses "a=1&b=x%20y&a=2" (also '+' as space) into ordered pairs; malformed escapes are kept as is.
 Params ParseQueryString(std::string_view query);
+// Decodes %xx escapes in a URL path ('+' stays '+'); malformed escapes are kept as is.
+std::string UrlDecodePath(std::string_view path);
 
 struct Request {
   std::string method;   // "GET", "POST", ...
@@ -29,7 +31,7 @@ struct Request {
   // The first header with this (case-insensitive) name, or "" if none.
   std::string_view Header(std::string_view name) const;
   // Query parameters, plus form parameters of an application/x-www-form-urlencoded POST body.
-  Params Params() const;
+  ::gnomon::http::Params Params() const;
 };
 
 struct Response {
