@@ -2,11 +2,16 @@
 //
 // A batch is built by the caller, then handed to DB::Write. Samples may be in any order, for any
 // timestamps (out-of-order and backfilled data are accepted); when one batch holds two samples for
-// the same series and timestamp, the later one wins. Not thread-safe; cheap to Clear() and reuse.
+// the same series and timestamp, the later one wins. Label sets are checked by DB::Write, not here.
+// Adding consecutive samples of one series with the same Labels extends one entry; grouping a
+// series' samples together makes the write cheaper. Not thread-safe; Clear() keeps the memory.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "gnomon/series.h"
@@ -15,7 +20,8 @@ namespace gnomon {
 
 class WriteBatch {
  public:
-  // Appends one sample for the series `labels`.
+  // Appends one sample for the series `labels` (in any order; labels with empty values are
+  // dropped, as Prometheus treats them as absent).
   void Add(const Labels& labels, int64_t timestamp_ms, double value);
   // Appends several samples for the series `labels`.
   void Add(const Labels& labels, std::span<const Sample> samples);
@@ -23,21 +29,28 @@ class WriteBatch {
   void Clear();
   bool empty() const { return samples_.empty(); }
   size_t num_samples() const { return samples_.size(); }
-  size_t num_series_entries() const { return entries_.size(); }
+  size_t num_entries() const { return entries_.size(); }
 
-  // Read access for the engine: entry i covers samples_[entries_[i].first, entries_[i+1].first).
-  struct Entry {
-    Labels labels;
-    size_t first_sample;
-  };
-  const std::vector<Entry>& entries() const { return entries_; }
-  const std::vector<Sample>& samples() const { return samples_; }
-  // The samples of entry i.
+  // For the engine: entry i's label set in canonical encoded form (sorted by name; see
+  // src/index/labels_util.h) and its samples.
+  std::string_view EncodedLabels(size_t i) const {
+    return std::string_view(keys_).substr(entries_[i].key_offset, entries_[i].key_size);
+  }
   std::span<const Sample> SamplesOf(size_t i) const;
 
  private:
+  struct Entry {
+    size_t key_offset;
+    size_t key_size;
+    size_t first_sample;
+  };
+  void StartEntry(const Labels& labels);
+
+  std::string keys_;  // every entry's encoded labels, back to back
   std::vector<Entry> entries_;
   std::vector<Sample> samples_;
+  std::string key_scratch_;
+  Labels labels_scratch_;
 };
 
 }  // namespace gnomon

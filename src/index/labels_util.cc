@@ -228,7 +228,9 @@ bool ReadString(std::string_view* in, std::string* s) {
 }
 }  // namespace
 
-Status DecodeLabels(std::string_view encoded, Labels* out) {
+Status DecodeLabels(std::string_view encoded, Labels* out) { return DecodeLabelsFraming(encoded, true, out); }
+
+Status DecodeLabelsFraming(std::string_view encoded, bool check_order, Labels* out) {
   Labels labels;
   std::string_view in = encoded;
   while (!in.empty()) {
@@ -241,10 +243,10 @@ Status DecodeLabels(std::string_view encoded, Labels* out) {
       return Status::Corruption("encoded labels: truncated or malformed value of label " + Quote(l.name) +
                                 " at offset " + std::to_string(offset));
     }
-    if (l.name.empty()) {
+    if (check_order && l.name.empty()) {
       return Status::Corruption("encoded labels: empty label name at offset " + std::to_string(offset));
     }
-    if (!labels.empty() && labels.back().name >= l.name) {
+    if (check_order && !labels.empty() && labels.back().name >= l.name) {
       return Status::Corruption("encoded labels: label " + Quote(l.name) + " at offset " + std::to_string(offset) +
                                 " is out of order or duplicated");
     }

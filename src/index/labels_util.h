@@ -34,6 +34,9 @@ void AppendEncodedLabels(const Labels& sorted_labels, std::string* out);
 // Corruption (and *out untouched) for truncated or malformed input, non-minimal varints, empty
 // names, or names not strictly increasing; never reads outside `encoded`.
 Status DecodeLabels(std::string_view encoded, Labels* out);
+// Like DecodeLabels, but with check_order false it checks only the framing, so a label set that
+// was encoded before validation (WriteBatch) can be decoded and then given to ValidateLabels.
+Status DecodeLabelsFraming(std::string_view encoded, bool check_order, Labels* out);
 
 // Prometheus' text form: name{a="b", c="d"} — for messages and debugging.
 std::string LabelsToString(const Labels& labels);

@@ -35,17 +35,6 @@ Status FromRocks(const rocksdb::Status& s, const char* what) {
   return Status::IOError(std::string(what) + ": " + s.ToString());
 }
 
-bool IsSortedUnique(const Labels& labels) {
-  for (size_t i = 1; i < labels.size(); ++i) {
-    if (!(labels[i - 1].name < labels[i].name)) return false;
-  }
-  return true;
-}
-
-bool HasEmptyValue(const Labels& labels) {
-  return std::any_of(labels.begin(), labels.end(), [](const Label& l) { return l.value.empty(); });
-}
-
 }  // namespace
 
 DBImpl::DBImpl(const Options& options, std::string path) : options_(options), path_(std::move(path)), head_(options) {}
@@ -188,27 +177,31 @@ Status DBImpl::Init() {
   return Status::OK();
 }
 
-Status DBImpl::ResolveSeries(const WriteBatch& batch, std::vector<uint64_t>* refs) {
-  refs->resize(batch.entries().size());
-  std::string key;
-  Labels scratch;
+bool DBImpl::LookupSeries(const WriteBatch& batch, std::vector<uint64_t>* refs) {
+  // Lookups of existing series need no write lock; only creation does (CreateSeries).
+  refs->assign(batch.num_entries(), 0);
+  bool missing = false;
+  for (size_t i = 0; i < batch.num_entries(); ++i) {
+    if (auto ref = series_.Find(batch.EncodedLabels(i))) {
+      (*refs)[i] = *ref;
+    } else {
+      missing = true;
+    }
+  }
+  return !missing;
+}
+
+Status DBImpl::CreateSeries(const WriteBatch& batch, std::vector<uint64_t>* refs) {
   struct NewSeries {
-    std::string key;
+    std::string_view key;
     Labels labels;
     uint64_t ref;
   };
   std::vector<NewSeries> created;
-  for (size_t i = 0; i < batch.entries().size(); ++i) {
-    const Labels* labels = &batch.entries()[i].labels;
-    if (!IsSortedUnique(*labels) || HasEmptyValue(*labels)) {
-      scratch = *labels;
-      index::DropEmptyLabels(&scratch);
-      index::SortLabels(&scratch);
-      labels = &scratch;
-    }
-    key.clear();
-    index::AppendEncodedLabels(*labels, &key);
-    if (auto ref = series_.Find(key)) {
+  for (size_t i = 0; i < batch.num_entries(); ++i) {
+    if ((*refs)[i] != 0) continue;
+    std::string_view key = batch.EncodedLabels(i);
+    if (auto ref = series_.Find(key)) {  // created by another writer meanwhile
       (*refs)[i] = *ref;
       continue;
     }
@@ -217,18 +210,20 @@ Status DBImpl::ResolveSeries(const WriteBatch& batch, std::vector<uint64_t>* ref
       (*refs)[i] = dup->ref;
       continue;
     }
-    GNOMON_RETURN_IF_ERROR(index::ValidateLabels(*labels, options_.limits));
+    Labels labels;
+    GNOMON_RETURN_IF_ERROR(index::DecodeLabelsFraming(key, /*check_order=*/false, &labels));
+    GNOMON_RETURN_IF_ERROR(index::ValidateLabels(labels, options_.limits));
     if (options_.limits.max_series > 0 && series_.size() + created.size() >= options_.limits.max_series) {
       return Status::ResourceExhausted("series limit reached (" + std::to_string(options_.limits.max_series) +
-                                       "): cannot create " + index::LabelsToString(*labels));
+                                       "): cannot create " + index::LabelsToString(labels));
     }
-    created.push_back({key, *labels, next_ref_ + created.size()});
+    created.push_back({key, std::move(labels), next_ref_ + created.size()});
     (*refs)[i] = created.back().ref;
   }
   if (created.empty()) return Status::OK();
 
   rocksdb::WriteBatch wb;
-  for (const NewSeries& n : created) wb.Put(series_cf_, SeriesKey(n.ref), n.key);
+  for (const NewSeries& n : created) wb.Put(series_cf_, SeriesKey(n.ref), rocksdb::Slice(n.key.data(), n.key.size()));
   std::string next;
   PutFixed64BE(&next, next_ref_ + created.size());
   wb.Put(meta_cf_, kNextSeriesRefKey, next);
@@ -238,7 +233,7 @@ Status DBImpl::ResolveSeries(const WriteBatch& batch, std::vector<uint64_t>* ref
   next_ref_ += created.size();
   // The table first: a reader that finds a ref in the index must be able to resolve its labels.
   for (NewSeries& n : created) {
-    series_.Insert(n.ref, std::move(n.key));
+    series_.Insert(n.ref, std::string(n.key));
     index_.Add(n.ref, n.labels);
   }
   return Status::OK();
@@ -246,9 +241,10 @@ Status DBImpl::ResolveSeries(const WriteBatch& batch, std::vector<uint64_t>* ref
 
 Status DBImpl::Write(const WriteBatch& batch) {
   if (batch.empty()) return Status::OK();
-  std::lock_guard lock(write_mu_);
   std::vector<uint64_t> refs;
-  GNOMON_RETURN_IF_ERROR(ResolveSeries(batch, &refs));
+  const bool all_known = LookupSeries(batch, &refs);
+  std::lock_guard lock(write_mu_);
+  if (!all_known) GNOMON_RETURN_IF_ERROR(CreateSeries(batch, &refs));
 
   std::vector<WalEntry> entries(refs.size());
   for (size_t i = 0; i < refs.size(); ++i) entries[i] = {refs[i], batch.SamplesOf(i)};
@@ -262,16 +258,15 @@ Status DBImpl::Write(const WriteBatch& batch) {
   const uint32_t segment = wal_->current_segment();
   for (const WalEntry& e : entries) {
     size_t cut = head_.Append(e.ref, e.samples, segment);
-    if (cut > 0) {
-      auto it = std::find_if(seals.begin(), seals.end(), [&](const PendingSeal& p) { return p.ref == e.ref; });
-      if (it == seals.end()) {
-        seals.push_back({e.ref, cut});
-      } else {
-        it->count = std::max(it->count, cut);
-      }
-    }
+    if (cut > 0) seals.push_back({e.ref, cut});
   }
   samples_written_ += batch.num_samples();
+  // A series listed twice (it appeared in two entries): keep its largest cut.
+  std::sort(seals.begin(), seals.end(), [](const PendingSeal& a, const PendingSeal& b) {
+    return a.ref != b.ref ? a.ref < b.ref : a.count > b.count;
+  });
+  seals.erase(std::unique(seals.begin(), seals.end(), [](const PendingSeal& a, const PendingSeal& b) { return a.ref == b.ref; }),
+              seals.end());
   // The batch is durable and visible: sealing and rotation below only move data around, so an
   // error there is reported but the samples are not lost (the WAL still has them).
   GNOMON_RETURN_IF_ERROR(Seal(seals));

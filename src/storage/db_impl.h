@@ -50,8 +50,10 @@ class DBImpl final : public DB {
   Status OpenRocksDB();
   Status LoadSeries();
   Status ReplayRecord(uint32_t segment, WalRecordType type, std::string_view payload);
-  // Resolves (creating if needed) the ref of every batch entry, all-or-nothing.
-  Status ResolveSeries(const WriteBatch& batch, std::vector<uint64_t>* refs);
+  // Looks up the ref of every batch entry (0 where unknown); true if all are known.
+  bool LookupSeries(const WriteBatch& batch, std::vector<uint64_t>* refs);
+  // Creates the series whose ref is still 0, all-or-nothing (write_mu_ held).
+  Status CreateSeries(const WriteBatch& batch, std::vector<uint64_t>* refs);
   // Seals the given head prefixes into chunks (write_mu_ held, or during Open).
   Status Seal(const std::vector<PendingSeal>& seals);
   Status MaybeRotateWal();

@@ -1,23 +1,44 @@
 #include "gnomon/write_batch.h"
 
+#include <algorithm>
+
+#include "index/labels_util.h"
+
 namespace gnomon {
 
-void WriteBatch::Add(const Labels& labels, int64_t timestamp_ms, double value) {
-  if (entries_.empty() || entries_.back().labels != labels) {
-    entries_.push_back({labels, samples_.size()});
+void WriteBatch::StartEntry(const Labels& labels) {
+  bool canonical = true;
+  for (size_t i = 0; i < labels.size() && canonical; ++i) {
+    canonical = !labels[i].value.empty() && (i == 0 || labels[i - 1].name < labels[i].name);
   }
+  const Labels* sorted = &labels;
+  if (!canonical) {
+    labels_scratch_ = labels;
+    index::DropEmptyLabels(&labels_scratch_);
+    std::stable_sort(labels_scratch_.begin(), labels_scratch_.end(),
+                     [](const Label& a, const Label& b) { return a.name < b.name; });
+    sorted = &labels_scratch_;
+  }
+  key_scratch_.clear();
+  index::AppendEncodedLabels(*sorted, &key_scratch_);
+  if (!entries_.empty() && EncodedLabels(entries_.size() - 1) == key_scratch_) return;  // same series
+  entries_.push_back({keys_.size(), key_scratch_.size(), samples_.size()});
+  keys_.append(key_scratch_);
+}
+
+void WriteBatch::Add(const Labels& labels, int64_t timestamp_ms, double value) {
+  StartEntry(labels);
   samples_.push_back({timestamp_ms, value});
 }
 
 void WriteBatch::Add(const Labels& labels, std::span<const Sample> samples) {
   if (samples.empty()) return;
-  if (entries_.empty() || entries_.back().labels != labels) {
-    entries_.push_back({labels, samples_.size()});
-  }
+  StartEntry(labels);
   samples_.insert(samples_.end(), samples.begin(), samples.end());
 }
 
 void WriteBatch::Clear() {
+  keys_.clear();
   entries_.clear();
   samples_.clear();
 }
