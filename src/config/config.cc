@@ -264,6 +264,8 @@ const Field kFields[] = {
      [](Config* c, const Input& in) { return SetCount(in, &c->server.max_connections, 1, 1'000'000); }},
     {"server", "max_body_bytes",
      [](Config* c, const Input& in) { return SetSize(in, &c->server.max_body_bytes, kKiB, kNoMax); }},
+    {"server", "max_inflight_ingest_bytes",
+     [](Config* c, const Input& in) { return SetSize(in, &c->server.max_inflight_ingest_bytes, kKiB, kNoMax); }},
     {"server", "max_header_bytes",
      [](Config* c, const Input& in) { return SetSize(in, &c->server.max_header_bytes, kKiB, kGiB); }},
     {"server", "read_timeout",

@@ -47,6 +47,8 @@ struct ServerConfig {
   uint32_t worker_threads = 2;
   uint32_t max_connections = 1024;
   uint64_t max_body_bytes = 64ull << 20;  // after decompression
+  // Ingest request bodies being written at once beyond this get 503 + Retry-After.
+  uint64_t max_inflight_ingest_bytes = 256ull << 20;
   uint64_t max_header_bytes = 64ull << 10;
   int64_t read_timeout_ms = 30'000;   // to receive one whole request
   int64_t idle_timeout_ms = 120'000;  // a keep-alive connection with no request is closed

@@ -1,0 +1,62 @@
+// SelfMetrics: gnomond's own metrics, rendered in the Prometheus text exposition format at
+// /metrics. Counters and histograms are lock-free on the hot path (atomics); label sets are few
+// and fixed (route × status class, protocol), registered on first use under a mutex.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "gnomon/db.h"
+
+namespace gnomon::api {
+
+class Histogram {
+ public:
+  // Upper bounds in seconds, as Prometheus' default buckets.
+  static constexpr std::array<double, 11> kBounds = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  void Observe(double v);
+  void Render(const std::string& name, const std::string& labels, std::string* out) const;
+
+ private:
+  std::array<std::atomic<uint64_t>, kBounds.size() + 1> buckets_{};  // last: +Inf
+  std::atomic<uint64_t> count_{0};
+  std::atomic<uint64_t> sum_micros_{0};
+};
+
+class SelfMetrics {
+ public:
+  SelfMetrics();
+
+  void ObserveRequest(const std::string& route, int status, double seconds, size_t body_bytes);
+  // Per ingest protocol ("influx", "remote_write", "import").
+  void AddIngested(const std::string& protocol, uint64_t samples, uint64_t rejected_lines, uint64_t skipped_fields);
+  void AddThrottled() { throttled_.fetch_add(1, std::memory_order_relaxed); }
+
+  // The whole exposition, including the engine's stats and process figures.
+  std::string Render(DB* db) const;
+
+ private:
+  struct RouteStats {
+    std::map<int, std::atomic<uint64_t>> by_status;  // guarded by mu_ for insertion
+    Histogram latency;
+    std::atomic<uint64_t> body_bytes{0};
+  };
+  struct ProtocolStats {
+    std::atomic<uint64_t> samples{0}, rejected_lines{0}, skipped_fields{0};
+  };
+  RouteStats& Route(const std::string& route);
+  ProtocolStats& Protocol(const std::string& protocol);
+
+  const int64_t start_time_ms_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::unique_ptr<RouteStats>> routes_;
+  std::map<std::string, std::unique_ptr<ProtocolStats>> protocols_;
+  std::atomic<uint64_t> throttled_{0};
+};
+
+}  // namespace gnomon::api
