@@ -12,7 +12,7 @@ packages=(
   # tests and benchmarks
   doctest-dev libbenchmark-dev
   # peers the tests and benchmarks drive
-  victoria-metrics bc
+  victoria-metrics prometheus bc
 )
 
 missing=()
