@@ -1,0 +1,716 @@
+// HTTP server tests: a server on 127.0.0.1:0 with small echo handlers, driven with raw POSIX sockets
+// so that every byte on the wire is under the test's control.
+#include <arpa/inet.h>
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "http/server/body_decoder.h"
+#include "http/server/http_server.h"
+#include "http/server/request.h"
+#include "http/server/router.h"
+
+using gnomon::http::HttpServer;
+using gnomon::http::Params;
+using gnomon::http::Request;
+using gnomon::http::Response;
+using gnomon::http::Router;
+using gnomon::http::ServerOptions;
+
+namespace {
+
+struct RawResponse {
+  int status = 0;
+  std::string status_line;
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::string body;
+
+  std::string Header(const std::string& name) const {
+    for (const auto& [k, v] : headers) {
+      if (k == name) return v;
+    }
+    return "";
+  }
+  bool HasHeader(const std::string& name) const {
+    for (const auto& [k, v] : headers) {
+      if (k == name) return true;
+    }
+    return false;
+  }
+};
+
+// A blocking TCP client with a receive timeout.
+class Client {
+ public:
+  explicit Client(uint16_t port, int timeout_ms = 5000) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    timeval tv{};
+    tv.tv_sec = timeout_ms / 1000;
+    tv.tv_usec = (timeout_ms % 1000) * 1000;
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    int one = 1;
+    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  }
+  ~Client() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  bool connected() const { return connected_; }
+
+  bool Send(std::string_view data) {
+    while (!data.empty()) {
+      ssize_t n = send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n <= 0) {
+        if (n < 0 && errno == EINTR) continue;
+        return false;
+      }
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+
+  // Reads one response; false on timeout or close before a complete response.
+  bool Read(RawResponse* out, bool head_request = false) {
+    *out = RawResponse();
+    size_t end;
+    while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+      if (!Fill()) return false;
+    }
+    std::string head = buffer_.substr(0, end);
+    buffer_.erase(0, end + 4);
+    size_t line_end = head.find("\r\n");
+    out->status_line = head.substr(0, line_end);
+    if (out->status_line.size() < 12 || out->status_line.compare(0, 5, "HTTP/") != 0) return false;
+    out->status = std::stoi(out->status_line.substr(9, 3));
+    size_t pos = line_end == std::string::npos ? head.size() : line_end + 2;
+    while (pos < head.size()) {
+      size_t next = head.find("\r\n", pos);
+      if (next == std::string::npos) next = head.size();
+      std::string line = head.substr(pos, next - pos);
+      size_t colon = line.find(':');
+      if (colon != std::string::npos) {
+        std::string name = line.substr(0, colon);
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        size_t v = colon + 1;
+        while (v < line.size() && line[v] == ' ') ++v;
+        out->headers.emplace_back(name, line.substr(v));
+      }
+      pos = next + 2;
+    }
+    if (head_request || out->status == 100 || out->status == 204 || out->status == 304) return true;
+    size_t length = out->HasHeader("content-length") ? std::stoul(out->Header("content-length")) : 0;
+    while (buffer_.size() < length) {
+      if (!Fill()) return false;
+    }
+    out->body = buffer_.substr(0, length);
+    buffer_.erase(0, length);
+    return true;
+  }
+
+  // True when the server closes the connection (EOF or reset) within the receive timeout and
+  // before sending anything more.
+  bool ClosedByPeer() {
+    if (!buffer_.empty()) return false;
+    char c;
+    ssize_t n = recv(fd_, &c, 1, 0);
+    if (n == 0) return true;
+    if (n < 0 && errno == ECONNRESET) return true;
+    return false;
+  }
+
+  // Whether any bytes (or EOF) arrive within `ms`.
+  bool Readable(int ms) {
+    if (!buffer_.empty()) return true;
+    pollfd p{fd_, POLLIN, 0};
+    return poll(&p, 1, ms) > 0;
+  }
+
+ private:
+  bool Fill() {
+    char chunk[65536];
+    ssize_t n = recv(fd_, chunk, sizeof(chunk), 0);
+    if (n <= 0) return false;
+    buffer_.append(chunk, static_cast<size_t>(n));
+    return true;
+  }
+
+  int fd_ = -1;
+  bool connected_ = false;
+  std::string buffer_;
+};
+
+std::string Compress(const std::string& data, int window_bits) {
+  z_stream zs{};
+  REQUIRE(deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+  std::string out(deflateBound(&zs, data.size()) + 64, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+std::string Gzip(const std::string& data) { return Compress(data, 15 + 16); }
+
+struct Observed {
+  std::string route;
+  int status;
+  size_t body_bytes;
+};
+
+// A router with small handlers, and a server around it.
+struct Fixture {
+  Router router;
+  std::mutex mu;
+  std::vector<Observed> observed;
+  std::atomic<int> slow_started{0};
+  std::unique_ptr<HttpServer> server;  // last: stopped before the members its callbacks use go away
+
+  explicit Fixture(ServerOptions options = {}) {
+    router.Handle({"GET"}, "/hello", [](const Request&, Response& r) { r.body = "hello"; });
+    router.Handle({"GET"}, "/health", [](const Request&, Response& r) { r.body = "ok"; });
+    router.Handle({"POST", "PUT"}, "/echo", [](const Request& req, Response& r) {
+      r.body = req.body;
+      r.SetHeader("X-Method", req.method);
+      r.SetHeader("X-Encoding", std::string(req.Header("content-encoding")));
+    });
+    router.Handle({"GET", "POST"}, "/params", [](const Request& req, Response& r) {
+      for (const auto& [k, v] : req.Params()) r.body += k + "=" + v + ";";
+    });
+    router.Handle({"GET"}, "/path", [](const Request& req, Response& r) { r.body = req.path + "|" + req.query; });
+    router.Handle({"GET"}, "/api/v1/label/", [](const Request& req, Response& r) { r.body = "label:" + req.path; });
+    router.Handle({"GET"}, "/slow", [this](const Request&, Response& r) {
+      slow_started++;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      r.body = "slow done";
+    });
+    router.Handle({"GET"}, "/throw", [](const Request&, Response&) { throw std::runtime_error("boom"); });
+    options.listen = "127.0.0.1:0";
+    auto started = HttpServer::Start(options, &router, [this](const std::string& route, int status, double, size_t bytes) {
+      std::lock_guard<std::mutex> lock(mu);
+      observed.push_back({route, status, bytes});
+    });
+    REQUIRE(started.ok());
+    server = std::move(started.value());
+  }
+  uint16_t port() const { return server->port(); }
+};
+
+std::string Get(const std::string& path, const std::string& extra = "") {
+  return "GET " + path + " HTTP/1.1\r\nHost: x\r\n" + extra + "\r\n";
+}
+std::string Post(const std::string& path, const std::string& body, const std::string& extra = "") {
+  return "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extra +
+         "\r\n" + body;
+}
+
+}  // namespace
+
+TEST_CASE("ParseQueryString decodes escapes, plus signs and keeps repeated keys in order") {
+  Params p = gnomon::http::ParseQueryString("a=1&b=x%20y&a=2&c=a+b&d=%zz&e&&f=%41%6a&g=100%");
+  REQUIRE(p.size() == 8);
+  CHECK(p[0] == std::pair<std::string, std::string>("a", "1"));
+  CHECK(p[1] == std::pair<std::string, std::string>("b", "x y"));
+  CHECK(p[2] == std::pair<std::string, std::string>("a", "2"));
+  CHECK(p[3] == std::pair<std::string, std::string>("c", "a b"));
+  CHECK(p[4] == std::pair<std::string, std::string>("d", "%zz"));
+  CHECK(p[5] == std::pair<std::string, std::string>("e", ""));
+  CHECK(p[6] == std::pair<std::string, std::string>("f", "Aj"));
+  CHECK(p[7] == std::pair<std::string, std::string>("g", "100%"));
+  CHECK(gnomon::http::ParseQueryString("").empty());
+  Params q = gnomon::http::ParseQueryString("query=up%7Bjob%3D%22a%22%7D");
+  REQUIRE(q.size() == 1);
+  CHECK(q[0].second == "up{job=\"a\"}");
+}
+
+TEST_CASE("Request::Header is case-insensitive and Params() merges a form body") {
+  Request r;
+  r.method = "POST";
+  r.query = "a=1";
+  r.headers = {{"content-type", "application/x-www-form-urlencoded; charset=utf-8"}};
+  r.body = "b=2+3&a=4";
+  CHECK(r.Header("Content-Type") == "application/x-www-form-urlencoded; charset=utf-8");
+  CHECK(r.Header("missing").empty());
+  Params p = r.Params();
+  REQUIRE(p.size() == 3);
+  CHECK(p[0].second == "1");
+  CHECK(p[1] == std::pair<std::string, std::string>("b", "2 3"));
+  CHECK(p[2] == std::pair<std::string, std::string>("a", "4"));
+  r.headers = {{"content-type", "text/plain"}};
+  CHECK(r.Params().size() == 1);
+}
+
+TEST_CASE("Body decoder: gzip, zlib, raw deflate, bounds, corruption") {
+  using gnomon::http::BodyEncoding;
+  using gnomon::http::DecodeOutcome;
+  std::string text(100000, 'x');
+  for (size_t i = 0; i < text.size(); i += 7) text[i] = static_cast<char>('a' + i % 26);
+  std::string err;
+  std::string body = Gzip(text);
+  CHECK(gnomon::http::DecodeBody(BodyEncoding::kGzip, body, 1 << 20, &err) == DecodeOutcome::kOk);
+  CHECK(body == text);
+  body = Compress(text, 15);  // zlib
+  CHECK(gnomon::http::DecodeBody(BodyEncoding::kDeflate, body, 1 << 20, &err) == DecodeOutcome::kOk);
+  CHECK(body == text);
+  body = Compress(text, -15);  // raw deflate
+  CHECK(gnomon::http::DecodeBody(BodyEncoding::kDeflate, body, 1 << 20, &err) == DecodeOutcome::kOk);
+  CHECK(body == text);
+  body = Gzip(text);
+  CHECK(gnomon::http::DecodeBody(BodyEncoding::kGzip, body, text.size() - 1, &err) == DecodeOutcome::kTooLarge);
+  body = Gzip(text);
+  CHECK(gnomon::http::DecodeBody(BodyEncoding::kGzip, body, text.size(), &err) == DecodeOutcome::kOk);
+  body = Gzip(text).substr(0, 100);
+  CHECK(gnomon::http::DecodeBody(BodyEncoding::kGzip, body, 1 << 20, &err) == DecodeOutcome::kCorrupt);
+  body = "not compressed at all";
+  CHECK(gnomon::http::DecodeBody(BodyEncoding::kGzip, body, 1 << 20, &err) == DecodeOutcome::kCorrupt);
+  CHECK(gnomon::http::ClassifyEncoding("GZIP") == BodyEncoding::kGzip);
+  CHECK(gnomon::http::ClassifyEncoding(" identity ") == BodyEncoding::kIdentity);
+  CHECK(gnomon::http::ClassifyEncoding("snappy") == BodyEncoding::kPassThrough);
+  CHECK(gnomon::http::ClassifyEncoding("br") == BodyEncoding::kUnsupported);
+}
+
+TEST_CASE("Simple GET, 404, 405, prefix routes, URL decoding, handler exceptions") {
+  Fixture f;
+  Client c(f.port());
+  REQUIRE(c.connected());
+  RawResponse r;
+  REQUIRE(c.Send(Get("/hello")));
+  REQUIRE(c.Read(&r));
+  CHECK(r.status_line == "HTTP/1.1 200 OK");
+  CHECK(r.body == "hello");
+  CHECK(r.Header("content-type") == "text/plain; charset=utf-8");
+  CHECK(!r.HasHeader("connection"));
+
+  REQUIRE(c.Send(Get("/nope")));
+  REQUIRE(c.Read(&r));
+  CHECK(r.status == 404);
+  CHECK(r.body.find("not found") != std::string::npos);
+
+  REQUIRE(c.Send(Post("/hello", "x")));
+  REQUIRE(c.Read(&r));
+  CHECK(r.status == 405);
+  CHECK(r.Header("allow") == "GET");
+
+  REQUIRE(c.Send(Get("/api/v1/label/job/values")));
+  REQUIRE(c.Read(&r));
+  CHECK(r.status == 200);
+  CHECK(r.body == "label:/api/v1/label/job/values");
+
+  REQUIRE(c.Send(Get("/pa%74h?x=%20y")));
+  REQUIRE(c.Read(&r));
+  CHECK(r.body == "/path|x=%20y");
+
+  REQUIRE(c.Send(Get("/throw")));
+  REQUIRE(c.Read(&r));
+  CHECK(r.status == 500);
+
+  // Still alive after all of that.
+  REQUIRE(c.Send(Get("/hello")));
+  REQUIRE(c.Read(&r));
+  CHECK(r.status == 200);
+  CHECK(f.server->open_connections() == 1);
+  CHECK(f.server->address() == "127.0.0.1:" + std::to_string(f.port()));
+}
+
+TEST_CASE("Keep-alive: several requests on one connection; Connection: close and HTTP/1.0 close") {
+  Fixture f;
+  {
+    Client c(f.port());
+    RawResponse r;
+    for (int i = 0; i < 5; ++i) {
+      std::string body = "body-" + std::to_string(i);
+      REQUIRE(c.Send(Post("/echo", body)));
+      REQUIRE(c.Read(&r));
+      CHECK(r.status == 200);
+      CHECK(r.body == body);
+      CHECK(r.Header("x-method") == "POST");
+    }
+    REQUIRE(c.Send(Get("/hello", "Connection: close\r\n")));
+    REQUIRE(c.Read(&r));
+    CHECK(r.body == "hello");
+    CHECK(r.Header("connection") == "close");
+    CHECK(c.ClosedByPeer());
+  }
+  {
+    Client c(f.port());
+    RawResponse r;
+    REQUIRE(c.Send("GET /hello HTTP/1.0\r\n\r\n"));
+    REQUIRE(c.Read(&r));
+    CHECK(r.body == "hello");
+    CHECK(c.ClosedByPeer());
+  }
+  {
+    Client c(f.port());
+    RawResponse r;
+    REQUIRE(c.Send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+    REQUIRE(c.Read(&r));
+    REQUIRE(c.Send("GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+    REQUIRE(c.Read(&r));
+    CHECK(r.body == "ok");
+  }
+  // The observer runs once the response is written, possibly just after the client read it.
+  for (int i = 0; i < 200; ++i) {
+    {
+      std::lock_guard<std::mutex> lock(f.mu);
+      if (f.observed.size() >= 9) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::lock_guard<std::mutex> lock(f.mu);
+  REQUIRE(f.observed.size() == 9);
+  CHECK(f.observed[0].route == "/echo");
+  CHECK(f.observed[0].status == 200);
+  CHECK(f.observed[0].body_bytes == 6);
+}
+
+TEST_CASE("Pipelining: three requests in one write are answered in order") {
+  Fixture f;
+  Client c(f.port());
+  std::string batch = Post("/echo", "first") + Get("/slow") + Post("/echo", "third");
+  REQUIRE(c.Send(batch));
+  RawResponse r;
+  REQUIRE(c.Read(&r));
+  CHECK(r.body == "first");
+  REQUIRE(c.Read(&r));
+  CHECK(r.body == "slow done");
+  REQUIRE(c.Read(&r));
+  CHECK(r.body == "third");
+
+  // Many small pipelined requests, split at awkward places.
+  std::string many;
+  for (int i = 0; i < 50; ++i) many += Post("/echo", std::to_string(i));
+  for (size_t i = 0; i < many.size(); i += 37) REQUIRE(c.Send(std::string_view(many).substr(i, 37)));
+  for (int i = 0; i < 50; ++i) {
+    REQUIRE(c.Read(&r));
+    CHECK(r.body == std::to_string(i));
+  }
+}
+
+TEST_CASE("Chunked request body is reassembled") {
+  Fixture f;
+  Client c(f.port());
+  REQUIRE(c.Send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                 "5\r\nhello\r\n1;ext=1\r\n \r\n"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  REQUIRE(c.Send("5\r\nworld\r\n0\r\n\r\n"));
+  RawResponse r;
+  REQUIRE(c.Read(&r));
+  CHECK(r.status == 200);
+  CHECK(r.body == "hello world");
+  REQUIRE(c.Send(Get("/hello")));
+  REQUIRE(c.Read(&r));
+  CHECK(r.body == "hello");
+}
+
+TEST_CASE("gzip and deflate bodies are decoded before the handler; snappy is passed through") {
+  Fixture f;
+  Client c(f.port());
+  std::string text;
+  for (int i = 0; i < 20000; ++i) text += "cpu,host=h" + std::to_string(i % 10) + " usage=" + std::to_string(i) + "\n";
+  RawResponse r;
+  REQUIRE(c.Send(Post("/echo", Gzip(text), "Content-Encoding: gzip\r\n")));
+  REQUIRE(c.Read(&r));
+  CHECK(r.status == 200);
+  CHECK(r.body == text);
+  REQUIRE(c.Send(Post("/echo", Compress(text, 15), "Content-Encoding: deflate\r\n")));
+  REQUIRE(c.Read(&r));
+  CHECK(r.body == text);
+  REQUIRE(c.Send(Post("/echo", "raw-snappy-bytes", "Content-Encoding: snappy\r\n")));
+  REQUIRE(c.Read(&r));
+  CHECK(r.body == "raw-snappy-bytes");
+  CHECK(r.Header("x-encoding") == "snappy");
+  REQUIRE(c.Send(Post("/echo", "garbage", "Content-Encoding: gzip\r\n")));
+  REQUIRE(c.Read(&r));
+  CHECK(r.status == 400);
+}
+
+TEST_CASE("Unknown Content-Encoding gets 415") {
+  Fixture f;
+  Client c(f.port());
+  REQUIRE(c.Send(Post("/echo", "abc", "Content-Encoding: br\r\n")));
+  RawResponse r;
+  REQUIRE(c.Read(&r));
+  CHECK(r.status == 415);
+  CHECK(r.body.find("unsupported Content-Encoding") != std::string::npos);
+}
+
+TEST_CASE("Expect: 100-continue gets an interim response before the body is sent") {
+  Fixture f;
+  Client c(f.port());
+  std::string body(5000, 'b');
+  REQUIRE(c.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n"));
+  RawResponse r;
+  REQUIRE(c.Read(&r));
+  CHECK(r.status == 100);
+  REQUIRE(c.Send(body));
+  REQUIRE(c.Read(&r));
+  CHECK(r.status == 200);
+  CHECK(r.body == body);
+}
+
+TEST_CASE("Body limit: 413 by Content-Length, by chunked accumulation and after decompression") {
+  ServerOptions options;
+  options.max_body_bytes = 1000;
+  Fixture f(options);
+  RawResponse r;
+  {
+    Client c(f.port());
+    REQUIRE(c.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" + std::string(2000, 'x')));
+    REQUIRE(c.Read(&r));
+    CHECK(r.status == 413);
+    CHECK(r.Header("connection") == "close");
+    CHECK(c.ClosedByPeer());
+  }
+  {
+    Client c(f.port());
+    std::string chunked = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (int i = 0; i < 3; ++i) chunked += "190\r\n" + std::string(400, 'y') + "\r\n";
+    chunked += "0\r\n\r\n";
+    REQUIRE(c.Send(chunked));
+    REQUIRE(c.Read(&r));
+    CHECK(r.status == 413);
+  }
+  {
+    Client c(f.port());
+    REQUIRE(c.Send(Post("/echo", Gzip(std::string(5000, 'z')), "Content-Encoding: gzip\r\n")));
+    REQUIRE(c.Read(&r));
+    CHECK(r.status == 413);
+  }
+  {
+    Client c(f.port());  // exactly at the limit is fine
+    REQUIRE(c.Send(Post("/echo", std::string(1000, 'k'))));
+    REQUIRE(c.Read(&r));
+    CHECK(r.status == 200);
+    CHECK(r.body.size() == 1000);
+  }
+}
+
+TEST_CASE("Header limit: 431 and close") {
+  ServerOptions options;
+  options.max_header_bytes = 1024;
+  Fixture f(options);
+  Client c(f.port());
+  REQUIRE(c.Send(Get("/hello", "X-Big: " + std::string(4000, 'h') + "\r\n")));
+  RawResponse r;
+  REQUIRE(c.Read(&r));
+  CHECK(r.status == 431);
+  CHECK(c.ClosedByPeer());
+}
+
+TEST_CASE("Malformed requests get 400 and the connection is closed") {
+  Fixture f;
+  const char* inputs[] = {"GARBAGE\r\n\r\n", "GET / HTTP/9.Z\r\n\r\n", "GET /hello HTTP/1.1\r\nBad Header\r\n\r\n",
+                          "POST /echo HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
+                          "POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"};
+  for (const char* input : inputs) {
+    CAPTURE(input);
+    Client c(f.port());
+    REQUIRE(c.Send(input));
+    RawResponse r;
+    REQUIRE(c.Read(&r));
+    CHECK(r.status == 400);
+    CHECK(r.body.find("malformed request") != std::string::npos);
+    CHECK(c.ClosedByPeer());
+  }
+  // Binary noise never crashes the server.
+  for (int round = 0; round < 20; ++round) {
+    Client c(f.port(), 2000);
+    std::string noise;
+    for (int i = 0; i < 300; ++i) noise += static_cast<char>((round * 131 + i * 17) & 0xff);
+    c.Send(noise);
+  }
+  Client c(f.port());
+  REQUIRE(c.Send(Get("/hello")));
+  RawResponse r;
+  REQUIRE(c.Read(&r));
+  CHECK(r.body == "hello");
+}
+
+TEST_CASE("Bearer auth: 401 without or with a wrong token, 200 with it, public paths open") {
+  ServerOptions options;
+  options.auth_token = "s3cret";
+  Fixture f(options);
+  Client c(f.port());
+  RawResponse r;
+  REQUIRE(c.Send(Get("/hello")));
+  REQUIRE(c.Read(&r));
+  CHECK(r.status == 401);
+  CHECK(r.Header("www-authenticate") == "Bearer");
+  CHECK(r.body.find(R"("errorType":"unauthorized")") != std::string::npos);
+  REQUIRE(c.Send(Get("/hello", "Authorization: Bearer s3creT\r\n")));
+  REQUIRE(c.Read(&r));
+  CHECK(r.status == 401);
+  REQUIRE(c.Send(Get("/hello", "Authorization: Bearer s3cret\r\n")));
+  REQUIRE(c.Read(&r));
+  CHECK(r.status == 200);
+  CHECK(r.body == "hello");
+  REQUIRE(c.Send(Get("/health")));
+  REQUIRE(c.Read(&r));
+  CHECK(r.status == 200);
+  // With Expect: 100-continue the refusal comes before the body.
+  Client d(f.port());
+  REQUIRE(d.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n"));
+  REQUIRE(d.Read(&r));
+  CHECK(r.status == 401);
+}
+
+TEST_CASE("HEAD gets headers only") {
+  Fixture f;
+  Client c(f.port());
+  REQUIRE(c.Send("HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
+  RawResponse r;
+  REQUIRE(c.Read(&r, /*head_request=*/true));
+  CHECK(r.status == 200);
+  CHECK(r.Header("content-length") == "5");
+  REQUIRE(c.Send(Get("/hello")));  // the next response starts right after the head
+  REQUIRE(c.Read(&r));
+  CHECK(r.status == 200);
+  CHECK(r.body == "hello");
+}
+
+TEST_CASE("Read timeout: a half-sent request gets 408 and close; idle connections are closed") {
+  ServerOptions options;
+  options.read_timeout_ms = 300;
+  options.idle_timeout_ms = 400;
+  Fixture f(options);
+  {
+    Client c(f.port(), 3000);
+    auto start = std::chrono::steady_clock::now();
+    REQUIRE(c.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly part"));
+    RawResponse r;
+    REQUIRE(c.Read(&r));
+    CHECK(r.status == 408);
+    CHECK(c.ClosedByPeer());
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(2000));
+  }
+  {
+    Client c(f.port(), 3000);
+    RawResponse r;
+    REQUIRE(c.Send(Get("/hello")));
+    REQUIRE(c.Read(&r));
+    auto start = std::chrono::steady_clock::now();
+    CHECK(c.ClosedByPeer());
+    auto waited = std::chrono::steady_clock::now() - start;
+    CHECK(waited >= std::chrono::milliseconds(250));
+    CHECK(waited < std::chrono::milliseconds(2000));
+  }
+}
+
+TEST_CASE("Connections beyond max_connections are refused at once") {
+  ServerOptions options;
+  options.max_connections = 2;
+  Fixture f(options);
+  Client a(f.port());
+  Client b(f.port());
+  RawResponse r;
+  REQUIRE(a.Send(Get("/hello")));
+  REQUIRE(a.Read(&r));
+  REQUIRE(b.Send(Get("/hello")));
+  REQUIRE(b.Read(&r));
+  CHECK(f.server->open_connections() == 2);
+  Client c(f.port());
+  REQUIRE(c.connected());  // the kernel accepts; the server answers 503 and closes
+  if (c.Read(&r)) {
+    CHECK(r.status == 503);
+    CHECK(c.ClosedByPeer());
+  } else {
+    CHECK(!c.Readable(0));  // Read returned false because of EOF/reset, not a timeout
+  }
+  // Freeing a slot lets a new connection in.
+  REQUIRE(a.Send(Get("/hello", "Connection: close\r\n")));
+  REQUIRE(a.Read(&r));
+  CHECK(a.ClosedByPeer());
+  for (int i = 0; i < 100 && f.server->open_connections() != 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  Client d(f.port());
+  REQUIRE(d.Send(Get("/hello")));
+  REQUIRE(d.Read(&r));
+  CHECK(r.status == 200);
+}
+
+TEST_CASE("Stop() lets a running request finish and closes idle connections") {
+  Fixture f;
+  Client idle(f.port());
+  RawResponse r;
+  REQUIRE(idle.Send(Get("/hello")));
+  REQUIRE(idle.Read(&r));
+  Client busy(f.port());
+  REQUIRE(busy.Send(Get("/slow")));
+  for (int i = 0; i < 200 && f.slow_started == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(f.slow_started == 1);
+  auto start = std::chrono::steady_clock::now();
+  f.server->Stop();
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
+  REQUIRE(busy.Read(&r));
+  CHECK(r.status == 200);
+  CHECK(r.body == "slow done");
+  CHECK(r.Header("connection") == "close");
+  CHECK(idle.ClosedByPeer());
+  CHECK(f.server->open_connections() == 0);
+  f.server->Stop();  // idempotent
+  Client late(f.port(), 500);
+  CHECK((!late.connected() || !late.Send(Get("/hello")) || !late.Read(&r)));
+}
+
+TEST_CASE("Large bodies over keep-alive connections") {
+  Fixture f;
+  std::string line = "weather,location=us-midwest,season=summer temperature=82,humidity=71.5 1465839830100400200\n";
+  std::string body;
+  while (body.size() < (4 << 20)) body += line;
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&] {
+      Client c(f.port(), 20000);
+      RawResponse r;
+      for (int i = 0; i < 5; ++i) {
+        if (!c.Send(Post("/echo", body))) return;
+        if (!c.Read(&r)) return;
+        if (r.status == 200 && r.body == body) ok++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(ok == 10);
+  MESSAGE("10 x 4 MiB echoed in "
+          << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() << " s");
+}
+
+TEST_CASE("Start fails cleanly on a bad listen address") {
+  Router router;
+  ServerOptions options;
+  options.listen = "no-port";
+  CHECK(!HttpServer::Start(options, &router).ok());
+  options.listen = "127.0.0.1:99999";
+  CHECK(!HttpServer::Start(options, &router).ok());
+  Fixture f;
+  options.listen = "127.0.0.1:" + std::to_string(f.port());  // already in use
+  auto again = HttpServer::Start(options, &router);
+  CHECK(!again.ok());
+}
