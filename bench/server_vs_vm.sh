@@ -22,9 +22,12 @@ pid=$!
 for _ in $(seq 100); do curl -sf http://127.0.0.1:18501/health >/dev/null && break; sleep 0.1; done
 wall=$(bash $peers/load.sh http://127.0.0.1:18501/write $chunks 2)
 hwm=$(awk '/VmHWM/{print $2}' /proc/$pid/status)
+curl -sf -XPOST http://127.0.0.1:18501/internal/flush
+flushed=$(du -sb $dir | cut -f1)
+curl -sf -XPOST http://127.0.0.1:18501/internal/compact
 kill -TERM $pid; wait $pid
 disk=$(du -sb $dir | cut -f1)
-echo "gnomond load_wall_s=$wall samples_per_s=$(echo "$samples / $wall" | bc) peak_rss_kb=$hwm disk_bytes=$disk bytes_per_sample=$(echo "scale=3; $disk / $samples" | bc)"
+echo "gnomond load_wall_s=$wall samples_per_s=$(echo "$samples / $wall" | bc) peak_rss_kb=$hwm bytes_per_sample_after_flush=$(echo "scale=3; $flushed / $samples" | bc) disk_bytes=$disk bytes_per_sample=$(echo "scale=3; $disk / $samples" | bc) (after compact, like VM's force_merge)"
 
 # VictoriaMetrics, same data, same loader
 out=$(bash $peers/vm.sh $chunks)

@@ -286,6 +286,8 @@ const Field kFields[] = {
      [](Config* c, const Input& in) { return SetDuration(in, &c->storage.chunk_window_ms, 1, kNoMaxMs); }},
     {"storage", "wal_segment_size",
      [](Config* c, const Input& in) { return SetSize(in, &c->storage.wal_segment_bytes, kMiB, kNoMax); }},
+    {"storage", "compaction_interval",
+     [](Config* c, const Input& in) { return SetDuration(in, &c->storage.compaction_interval_ms, 0, kNoMaxMs); }},
     {"storage", "block_cache_size",
      [](Config* c, const Input& in) { return SetSize(in, &c->storage.block_cache_bytes, 0, kNoMax); }},
 

@@ -66,6 +66,8 @@ struct StorageConfig {
   int64_t chunk_window_ms = 24 * 3600 * 1000;
   uint64_t wal_segment_bytes = 64ull << 20;
   uint64_t block_cache_bytes = 64ull << 20;
+  // gnomond merges out-of-order and small chunks and applies retention this often; 0 = never.
+  int64_t compaction_interval_ms = 3600 * 1000;
 
   bool operator==(const StorageConfig&) const = default;
 };

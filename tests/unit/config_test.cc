@@ -52,6 +52,7 @@ TEST_CASE("defaults") {
   CHECK(c.server.max_connections == 1024);
   CHECK(c.server.max_body_bytes == 64u * 1024 * 1024);
   CHECK(c.server.max_inflight_ingest_bytes == 256u * 1024 * 1024);
+  CHECK(c.storage.compaction_interval_ms == 3600 * 1000);
   CHECK(c.server.max_header_bytes == 64u * 1024);
   CHECK(c.server.read_timeout_ms == 30'000);
   CHECK(c.server.idle_timeout_ms == 120'000);

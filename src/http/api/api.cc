@@ -70,6 +70,17 @@ void Api::Register(http::Router* router) {
   router->Handle({"GET", "HEAD"}, "/health", ok);
   router->Handle({"GET", "HEAD"}, "/-/healthy", [](const http::Request&, http::Response& r) { r.body = "Gnomon is Healthy.\n"; });
   router->Handle({"GET", "HEAD"}, "/-/ready", [](const http::Request&, http::Response& r) { r.body = "Gnomon is Ready.\n"; });
+  // Like VictoriaMetrics' /internal/force_flush and /internal/force_merge.
+  router->Handle({"POST", "GET"}, "/internal/flush", [this](const http::Request&, http::Response& r) {
+    Status s = db_->Flush();
+    if (!s.ok()) return SetJsonError(r, 500, "internal", s.ToString());
+    r.status = 204;
+  });
+  router->Handle({"POST", "GET"}, "/internal/compact", [this](const http::Request&, http::Response& r) {
+    Status s = db_->Compact();
+    if (!s.ok()) return SetJsonError(r, 500, "internal", s.ToString());
+    r.status = 204;
+  });
   // InfluxDB clients probe /ping before writing.
   router->Handle({"GET", "HEAD"}, "/ping", [](const http::Request&, http::Response& r) { r.status = 204; });
 }

@@ -5,6 +5,8 @@
 //   POST /api/v1/import          JSON lines (VictoriaMetrics' format)
 //   GET  /api/v1/export          JSON lines of the series matching match[] in [start, end]
 //   GET  /metrics                gnomond's own metrics
+//   POST /internal/flush         seal the head into chunks (like VictoriaMetrics' force_flush)
+//   POST /internal/compact       merge chunks, apply retention (like force_merge)
 //   GET  /health, /-/healthy, /-/ready
 //
 // Ingest answers 204 on success; 400 with a JSON body naming line numbers and reasons for invalid
