@@ -215,7 +215,7 @@ TEST_CASE("json lines: export format and escaping") {
   // Every control character, one label each.
   Labels ctl = {{"__name__", "ctl"}};
   for (int c = 1; c < 0x20; ++c) {
-    char name[8];
+    char name[16];
     std::snprintf(name, sizeof(name), "l%02d", c);
     ctl.push_back({name, std::string("x") + static_cast<char>(c)});
   }

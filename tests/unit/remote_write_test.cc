@@ -305,3 +305,29 @@ TEST_CASE("remote_write: the declared decompressed size is checked before decomp
   REQUIRE_FALSE(r2.ok());
   CHECK(r2.status().message() == "snappy: decompressed size 4294967295 exceeds limit " + std::to_string(kLimit));
 }
+
+TEST_CASE("remote_write: requests of very different sizes in a row (per-thread scratch reuse)") {
+  // A request past the 8 MiB scratch cap, then a small one, then a mid-sized one; label sets of
+  // different lengths so reused label strings must be trimmed correctly.
+  std::mt19937_64 rng(5);
+  for (size_t n : {size_t{600000}, size_t{3}, size_t{20000}, size_t{1}}) {
+    gnomon::prompb::WriteRequest req;
+    std::vector<Sample> samples;
+    for (size_t i = 0; i < n; ++i) samples.push_back({static_cast<int64_t>(i), std::bit_cast<double>(rng())});
+    Labels big = {{"__name__", "big_" + std::to_string(n)}, {"a", std::string(100, 'x')}, {"b", "y"}};
+    Labels small = {{"__name__", "s"}};
+    AddSeries(&req, big, samples);
+    AddSeries(&req, small, {{1, 2.0}});
+    std::string raw;
+    REQUIRE(req.SerializeToString(&raw));
+    WriteBatch batch;
+    auto r = DecodeRemoteWrite(CompressRaw(raw), raw.size(), &batch);
+    REQUIRE(r.ok());
+    CHECK(r->samples == n + 1);
+    auto got = Contents(batch);
+    REQUIRE(got.size() == 2);
+    CHECK(got[0].labels == big);
+    CheckSamples(got[0].samples, samples);
+    CHECK(got[1].labels == small);
+  }
+}
