@@ -9,9 +9,11 @@ WORK=$(mktemp -d)
 FAILS=0
 PASSES=0
 cleanup() {
-  [ -n "${GNOMOND_PID:-}" ] && kill -9 "$GNOMOND_PID" 2>/dev/null || true
-  [ -n "${EXTRA_PIDS:-}" ] && kill -9 $EXTRA_PIDS 2>/dev/null || true
+  for pid in ${GNOMOND_PID:-} ${EXTRA_PIDS:-}; do
+    kill -9 "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  done
   rm -rf "$WORK"
+  return 0
 }
 trap cleanup EXIT
 
