@@ -86,9 +86,7 @@ void Api::Register(http::Router* router) {
 }
 
 bool Api::Admit(size_t bytes, http::Response& resp) {
-  size_t now = inflight_bytes_.fetch_add(bytes) + bytes;
-  if (now > options_.max_inflight_ingest_bytes && now != bytes) {  // a lone oversized body still goes in
-    inflight_bytes_.fetch_sub(bytes);
+  if (!admission_.TryAcquire(bytes)) {
     metrics_->AddThrottled();
     resp.SetHeader("Retry-After", "1");
     SetJsonError(resp, 503, "unavailable", "ingest is busy: too many bytes being written at once; retry later");

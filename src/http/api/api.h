@@ -20,6 +20,7 @@
 #include <cstddef>
 
 #include "gnomon/db.h"
+#include "http/api/admission.h"
 #include "http/api/self_metrics.h"
 #include "http/server/router.h"
 
@@ -33,7 +34,8 @@ struct ApiOptions {
 
 class Api {
  public:
-  Api(DB* db, SelfMetrics* metrics, ApiOptions options) : db_(db), metrics_(metrics), options_(options) {}
+  Api(DB* db, SelfMetrics* metrics, ApiOptions options)
+      : db_(db), metrics_(metrics), options_(options), admission_(options.max_inflight_ingest_bytes) {}
   void Register(http::Router* router);
 
  private:
@@ -45,12 +47,12 @@ class Api {
   bool WriteBatchTo(const WriteBatch& batch, http::Response& resp);
   // Admission control for ingest bodies; false means 503 was set.
   bool Admit(size_t bytes, http::Response& resp);
-  void Release(size_t bytes) { inflight_bytes_.fetch_sub(bytes); }
+  void Release(size_t bytes) { admission_.Release(bytes); }
 
   DB* db_;
   SelfMetrics* metrics_;
   ApiOptions options_;
-  std::atomic<size_t> inflight_bytes_{0};
+  IngestAdmission admission_;
 };
 
 // {"status":"error","errorType":type,"error":message} with `status`.
