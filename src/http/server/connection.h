@@ -12,10 +12,14 @@
 // response rather than a reset) -> closed.
 #pragma once
 
+// A libstdc++ header must come before <asio.hpp>: asio's config decides between aligned_alloc/free
+// and operator new/delete from libstdc++'s macros, and translation units that disagree would mix
+// the two (an ODR violation that ASan reports as alloc-dealloc-mismatch).
+#include <atomic>
+
 #include <http_parser.h>
 
 #include <asio.hpp>
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>

@@ -113,7 +113,12 @@ class ServerImpl final : public HttpServer {
 
   void Stop() override {
     if (stopped_.exchange(true)) return;
-    context_.stopping.store(true);
+    {
+      // Under the lock: a connection being accepted right now is either already registered (and
+      // shut down below) or sees `stopping` and is refused.
+      std::lock_guard<std::mutex> lock(context_.mu);
+      context_.stopping.store(true);
+    }
     asio::post(accept_strand_, [this] {
       asio::error_code ec;
       acceptor_.close(ec);
@@ -159,6 +164,11 @@ class ServerImpl final : public HttpServer {
     std::shared_ptr<Connection> connection;
     {
       std::lock_guard<std::mutex> lock(context_.mu);
+      if (context_.stopping.load()) {
+        asio::error_code ec;
+        socket.close(ec);
+        return;
+      }
       if (context_.connections.size() < context_.options.max_connections) {
         connection = std::make_shared<Connection>(&context_, std::move(socket));
         context_.connections.emplace(connection.get(), connection);
