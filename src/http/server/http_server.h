@@ -8,8 +8,10 @@
 // in `public_paths` gets 401. Malformed requests get 400 and the connection is closed.
 // Handlers run on the worker threads and may block (e.g. on a durable write).
 //
-// Stop() stops accepting, lets in-flight requests finish and be answered, closes idle
-// connections, and returns when every worker has finished.
+// Stop() stops accepting, lets in-flight requests finish and be answered (with `Connection: close`),
+// closes idle connections, and returns when every worker has finished. A request whose bytes are
+// still arriving counts as in flight: it gets up to read_timeout_ms to complete. Stop() must not be
+// called from a handler.
 #pragma once
 
 #include <cstdint>
