@@ -95,7 +95,8 @@ while data.count(b"HTTP/1.1 ") < 3:
     chunk = s.recv(65536)
     if not chunk: break
     data += chunk
-print(" ".join(line.split()[1].decode() for line in data.split(b"\r\n") if line.startswith(b"HTTP/1.1 ")))
+import re
+print(" ".join(code.decode() for code in re.findall(rb"HTTP/1\.1 (\d{3}) ", data)))
 PY
 )
 check "pipelined responses in order" "200 404 200" "$r"
