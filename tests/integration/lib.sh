@@ -10,7 +10,7 @@ FAILS=0
 PASSES=0
 cleanup() {
   for pid in ${GNOMOND_PID:-} ${EXTRA_PIDS:-}; do
-    kill -9 "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    { kill -9 "$pid" && wait "$pid"; } 2>/dev/null || true  # errexit applies inside traps
   done
   rm -rf "$WORK"
   return 0
