@@ -8,8 +8,14 @@
 // Escapes follow InfluxDB: `\,` `\ ` `\=` in measurements, tag keys/values and field keys, `\"`
 // and `\\` in string fields. A missing timestamp means `default_time_ms`. Invalid lines are
 // reported with their 1-based line number and skipped; the valid lines are still returned
-// (InfluxDB's partial-write semantics). Label names that are not valid Prometheus names are
-// rejected by the engine, not here.
+// (InfluxDB's partial-write semantics). Because DB::Write rejects a whole batch when one label set
+// is invalid, every label set is checked here, per line, with the engine's rules (Prometheus names,
+// reserved "__" prefix, UTF-8 values, Limits): a tag key such as "host-name" or a field that makes
+// an invalid metric name rejects its line with a reason, instead of being sanitized as
+// VictoriaMetrics does. Tags with empty values and duplicate tag keys are invalid, as in InfluxDB.
+// A line is all or nothing: if one field is invalid, none of its fields is stored.
+// Lines are split at every '\n' (a string field cannot hold a raw newline); a trailing '\r', blank
+// lines and lines starting with '#' are ignored.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gnomon/options.h"
 #include "gnomon/status.h"
 #include "gnomon/write_batch.h"
 
@@ -29,7 +36,7 @@ Result<Precision> ParsePrecision(std::string_view text);
 
 struct LineError {
   size_t line = 0;      // 1-based
-  std::string reason;   // e.g. `invalid field value "12x" for field "usage"`
+  std::string reason;   // e.g. `invalid field value "12x" for field "usage"` (no "line N: " prefix)
 };
 
 struct LineProtocolResult {
@@ -44,6 +51,8 @@ struct LineProtocolOptions {
   Precision precision = Precision::kNanoseconds;
   int64_t default_time_ms = 0;
   size_t max_errors = 100;
+  // Label sets breaking these limits reject their line (the engine would reject the whole batch).
+  Limits limits;
 };
 
 // Parses `body` and appends its samples to *batch, grouped so that each series' samples are one
