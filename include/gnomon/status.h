@@ -24,6 +24,8 @@ class Status {
     kResourceExhausted,  // a configured limit was hit (series, labels, query size)
     kBusy,             // the engine cannot take more work now; retry later
     kAborted,          // the operation was cancelled or timed out
+    kFailedPrecondition,  // valid request that cannot be carried out on this data (e.g. a query
+                          // whose result would hold two series with the same labels)
     kInternal,
   };
 
@@ -36,6 +38,7 @@ class Status {
   static Status ResourceExhausted(std::string msg) { return Status(Code::kResourceExhausted, std::move(msg)); }
   static Status Busy(std::string msg) { return Status(Code::kBusy, std::move(msg)); }
   static Status Aborted(std::string msg) { return Status(Code::kAborted, std::move(msg)); }
+  static Status FailedPrecondition(std::string msg) { return Status(Code::kFailedPrecondition, std::move(msg)); }
   static Status Internal(std::string msg) { return Status(Code::kInternal, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }

@@ -13,6 +13,7 @@ const char* CodeName(Status::Code code) {
     case Status::Code::kResourceExhausted: return "resource exhausted";
     case Status::Code::kBusy: return "busy";
     case Status::Code::kAborted: return "aborted";
+    case Status::Code::kFailedPrecondition: return "failed precondition";
     case Status::Code::kInternal: return "internal error";
   }
   return "unknown";
