@@ -13,10 +13,6 @@
 #include <vector>
 
 #include "ingest/line_protocol.h"
-// The benchmarks in CMakeLists.txt link only the engine library, not gnomon_ingest; compile the
-// parser into this program directly (harmless if gnomon_ingest is linked later: the archive
-// member is then never pulled in).
-#include "ingest/line_protocol.cc"
 
 namespace gnomon::ingest {
 namespace {

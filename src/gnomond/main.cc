@@ -111,6 +111,7 @@ int Run(int argc, char** argv) {
   api_options.max_inflight_ingest_bytes = cfg.server.max_inflight_ingest_bytes;
   api_options.max_decompressed_bytes = cfg.server.max_body_bytes;
   api_options.max_export_series = cfg.limits.max_query_series ? cfg.limits.max_query_series : SIZE_MAX;
+  api_options.limits = cfg.ToOptions().limits;
   api::Api api(db.get(), &metrics, api_options);
   http::Router router;
   api.Register(&router);

@@ -129,6 +129,7 @@ void Api::InfluxWrite(const http::Request& req, http::Response& resp, bool v2) {
   ingest::LineProtocolOptions opts;
   opts.precision = *precision;
   opts.default_time_ms = NowMs();
+  opts.limits = options_.limits;
   ingest::LineProtocolResult result = ingest::ParseLineProtocol(req.body, opts, &batch);
   bool written = WriteBatchTo(batch, resp);
   Release(req.body.size());

@@ -30,6 +30,7 @@ struct ApiOptions {
   size_t max_inflight_ingest_bytes = 256 << 20;
   size_t max_decompressed_bytes = 64 << 20;  // remote_write snappy payloads
   size_t max_export_series = 100000;
+  Limits limits;  // label limits, checked per line by the line-protocol parser
 };
 
 class Api {
