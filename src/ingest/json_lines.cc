@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/strings.h"
+
 namespace gnomon::ingest {
 
 namespace {
@@ -157,33 +159,6 @@ bool IsBlank(std::string_view line) {
   return true;
 }
 
-void AppendQuoted(std::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  size_t run = 0;  // start of the pending run of bytes that need no escaping
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
-      default: {
-        char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
-        out->append(esc, sizeof(esc));
-      }
-    }
-  }
-  out->append(s.data() + run, s.size() - run);
-  out->push_back('"');
-}
-
 void AppendValue(double v, std::string* out) {
   if (std::isnan(v)) {
     out->append("\"NaN\"");
@@ -243,9 +218,9 @@ void AppendJsonLine(const Labels& labels, std::span<const Sample> samples, std::
   out->append("{\"metric\":{");
   for (size_t i = 0; i < labels.size(); ++i) {
     if (i > 0) out->push_back(',');
-    AppendQuoted(labels[i].name, out);
+    AppendJsonString(labels[i].name, out);
     out->push_back(':');
-    AppendQuoted(labels[i].value, out);
+    AppendJsonString(labels[i].value, out);
   }
   out->append("},\"values\":[");
   for (size_t i = 0; i < samples.size(); ++i) {

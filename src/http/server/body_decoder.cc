@@ -5,16 +5,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include "util/strings.h"
+
 namespace gnomon::http {
 namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
-}
 
 // Inflates `in` with the given zlib windowBits. Returns kOk with `out` filled, kTooLarge, or
 // kCorrupt.

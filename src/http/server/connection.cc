@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "http/server/body_decoder.h"
+#include "util/strings.h"
 
 namespace gnomon::http {
 namespace {
@@ -75,14 +76,6 @@ std::string JsonEscape(std::string_view s) {
     }
   }
   return out;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
 }
 
 // Compares in time independent of where the strings differ (the length still shows).

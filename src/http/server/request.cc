@@ -3,6 +3,8 @@
 
 #include <cctype>
 
+#include "util/strings.h"
+
 namespace gnomon::http {
 namespace {
 
@@ -31,14 +33,6 @@ std::string Decode(std::string_view in, bool plus_is_space) {
     out.push_back(plus_is_space && c == '+' ? ' ' : c);
   }
   return out;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
 }
 
 }  // namespace
