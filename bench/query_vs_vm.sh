@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# bench/query_vs_vm.sh BUILD_DIR [N] [HOSTS] [HOURS]: query latency of gnomond against
+# VictoriaMetrics on the same data, in the same run. Loads the reference TSBS cpu-only dataset
+# (../shared/peers/gen_cpu.py, 10,000-line batches, ../shared/peers/load.sh) into gnomond (then
+# /internal/flush, so queries read sealed chunks) and into VictoriaMetrics (../shared/peers/vm.sh),
+# then times the three queries of ../shared/peers/vmquery.sh against both (VM with nocache=1),
+# N times each (default 20), and prints first and median seconds and response bytes.
+set -uo pipefail
+build=$(cd "${1:?build dir}" && pwd)
+n=${2:-20} hosts=${3:-100} hours=${4:-24}
+here=$(cd "$(dirname "$0")" && pwd)
+peers=$(cd "$here/../../shared/peers" && pwd)
+gport=${GNOMOND_PORT:-18502} vport=${VM_PORT:-18428}
+lp=/tmp/cpu_${hosts}h${hours}.lp chunks=/tmp/cpu_${hosts}h${hours}.chunks
+[ -s $lp ] || python3 $peers/gen_cpu.py --hosts $hosts --hours $hours > $lp
+if [ ! -d $chunks ]; then mkdir -p $chunks && (cd $chunks && split -l 10000 -a 4 $lp x); fi
+echo "dataset: $lp lines=$(wc -l < $lp) samples=$(( $(wc -l < $lp) * 10 ))"
+
+dir=/tmp/bench-query-gnomond; rm -rf $dir
+"$build/gnomond" --listen 127.0.0.1:$gport --data-dir $dir --log-level warn &
+gpid=$!
+vpid=
+cleanup() { kill $gpid $vpid 2>/dev/null; wait $gpid 2>/dev/null; rm -rf $dir; }
+trap cleanup EXIT
+for _ in $(seq 100); do curl -sf http://127.0.0.1:$gport/health >/dev/null && break; sleep 0.1; done
+echo "gnomond load_wall_s=$(bash $peers/load.sh http://127.0.0.1:$gport/write $chunks 2)"
+curl -sf -XPOST http://127.0.0.1:$gport/internal/flush
+out=$(VM_PORT=$vport bash $peers/vm.sh $chunks)
+echo "$out"
+vpid=${out##*pid=}
+
+end=1700000000 start=$((1700000000 - 86400))
+# time_query PORT EXTRA_PARAM PATH PARAMS...: prints "first median bytes"
+time_query() {
+  local port=$1 extra=$2 path=$3; shift 3
+  local args=() times=()
+  for p in "$@"; do args+=(--data-urlencode "$p"); done
+  [ -n "$extra" ] && args+=(--data-urlencode "$extra")
+  for _ in $(seq $n); do
+    times+=("$(curl -s -o /tmp/bench-query.out -w '%{time_total}' -G "http://127.0.0.1:$port$path" "${args[@]}")")
+  done
+  local med
+  med=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
+  echo "${times[0]} $med $(wc -c < /tmp/bench-query.out) $(head -c 60 /tmp/bench-query.out | tr -d '\n')"
+}
+
+declare -A Q=(
+  [avg_by_host_24h_step60]="/api/v1/query_range|query=avg by (hostname) (cpu_usage_user)|start=$start|end=$end|step=60"
+  [one_series_raw_24h]="/api/v1/export|match[]=cpu_usage_user{hostname=\"host_7\"}|start=$start|end=$end"
+  [max_rate_all_5m_24h]="/api/v1/query_range|query=max by (hostname) (max_over_time({__name__=~\"cpu_usage_.*\"}[5m]))|start=$start|end=$end|step=300"
+)
+printf '\n%-24s %12s %12s %12s %12s %8s %12s %12s\n' query gnomond_first gnomond_med vm_first vm_med ratio gnomond_B vm_B
+for name in avg_by_host_24h_step60 one_series_raw_24h max_rate_all_5m_24h; do
+  IFS='|' read -r -a spec <<<"${Q[$name]}"
+  read -r gf gm gb ghead < <(time_query $gport "" "${spec[@]}")
+  read -r vf vm vb vhead < <(time_query $vport nocache=1 "${spec[@]}")
+  case "$ghead" in *'"status":"error"'*) echo "gnomond error on $name: $(head -c 300 /tmp/bench-query.out)";; esac
+  printf '%-24s %12s %12s %12s %12s %8s %12s %12s\n' "$name" "$gf" "$gm" "$vf" "$vm" \
+    "$(echo "scale=2; $gm / $vm" | bc)" "$gb" "$vb"
+done
+echo "(seconds, curl time_total; median of $n; ratio = gnomond median / VM median)"

@@ -1,0 +1,337 @@
+#include "http/api/query_api.h"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <climits>
+#include <cmath>
+#include <set>
+
+#include "http/api/api.h"
+#include "http/api/params.h"
+#include "http/api/query_json.h"
+#include "query/promql/parser.h"
+#include "query/selector.h"
+
+namespace gnomon::api {
+
+namespace {
+
+constexpr int64_t kMaxPointsPerSeries = 11000;
+constexpr std::string_view kMinTimeFormatted = "-292273086-05-16T16:47:06Z";
+constexpr std::string_view kMaxTimeFormatted = "292277025-08-18T07:12:54.999999999Z";
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The first value of parameter `name`, or nullptr if absent.
+const std::string* Find(const http::Params& params, std::string_view name) {
+  for (const auto& [k, v] : params) {
+    if (k == name) return &v;
+  }
+  return nullptr;
+}
+
+void SetJsonBody(http::Response& resp, std::string body) {
+  resp.status = 200;
+  resp.content_type = "application/json";
+  resp.body = std::move(body);
+}
+
+void InvalidParam(http::Response& resp, std::string_view name, const Status& s) {
+  SetJsonError(resp, 400, "bad_data", "invalid parameter \"" + std::string(name) + "\": " + s.message());
+}
+
+// Parses time parameter `name` into *out, or leaves `fallback` if absent; false after a 400.
+bool TimeParam(const http::Params& params, std::string_view name, int64_t fallback, int64_t* out,
+               http::Response& resp) {
+  const std::string* v = Find(params, name);
+  if (v == nullptr || v->empty()) {
+    *out = fallback;
+    return true;
+  }
+  auto t = ParseQueryTimeParam(*v);
+  if (!t.ok()) {
+    // Prometheus' parseTimeParam words it so (query_range's start and end are worded without).
+    InvalidParam(resp, name,
+                 Status::InvalidArgument("Invalid time value for '" + std::string(name) + "': " + t.status().message()));
+    return false;
+  }
+  *out = *t;
+  return true;
+}
+
+// The query options for one request: the configured limits, the timeout shortened by `timeout`.
+bool QueryOptionsFor(const http::Params& params, const promql::QueryOptions& base, promql::QueryOptions* out,
+                     http::Response& resp) {
+  *out = base;
+  const std::string* v = Find(params, "timeout");
+  if (v == nullptr || v->empty()) return true;
+  auto d = ParseDurationParam(*v);
+  if (!d.ok()) {
+    InvalidParam(resp, "timeout", d.status());
+    return false;
+  }
+  if (*d > 0 && (out->timeout_ms == 0 || *d < out->timeout_ms)) out->timeout_ms = *d;
+  return true;
+}
+
+// The match[] selectors; false after a 400.
+bool MatchParams(const http::Params& params, std::vector<Matchers>* out, http::Response& resp) {
+  for (const auto& [k, v] : params) {
+    if (k != "match[]") continue;
+    auto m = query::ParseSeriesSelector(v);
+    if (!m.ok()) {
+      InvalidParam(resp, "match[]", m.status());
+      return false;
+    }
+    out->push_back(std::move(*m));
+  }
+  return true;
+}
+
+// start/end for the metadata endpoints (series, labels); `full` when they cover all time.
+struct TimeRange {
+  int64_t start = INT64_MIN;
+  int64_t end = INT64_MAX;
+  bool full() const { return start == INT64_MIN && end == INT64_MAX; }
+};
+
+bool RangeParams(const http::Params& params, TimeRange* range, http::Response& resp) {
+  return TimeParam(params, "start", INT64_MIN, &range->start, resp) &&
+         TimeParam(params, "end", INT64_MAX, &range->end, resp);
+}
+
+// Errors of EvalInstant/EvalRange: InvalidArgument is about the query text, and Prometheus says so.
+void SetEvalError(http::Response& resp, const Status& s) {
+  if (s.code() == Status::Code::kInvalidArgument && !s.message().starts_with("invalid parameter")) {
+    return InvalidParam(resp, "query", s);
+  }
+  SetQueryError(resp, s);
+}
+
+bool ValidLabelName(std::string_view name) {
+  if (name.empty()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Visits the series matching `m` with samples in `range`; false after an error response.
+template <typename Fn>
+bool ForEachSeries(DB* db, const Matchers& m, const TimeRange& range, http::Response& resp, Fn&& fn) {
+  auto set = db->Select(m, range.start, range.end);
+  if (!set.ok()) {
+    SetQueryError(resp, set.status());
+    return false;
+  }
+  while ((*set)->Next()) {
+    if (!fn((*set)->labels())) return false;
+  }
+  if (!(*set)->status().ok()) {
+    SetQueryError(resp, (*set)->status());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<int64_t> ParseDurationParam(std::string_view text) {
+  double seconds;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (!text.empty() && ec == std::errc() && end == text.data() + text.size()) {
+    double ms = seconds * 1000;
+    if (!std::isfinite(ms) || std::fabs(ms) > 9.2e15) {
+      return Status::InvalidArgument("cannot parse \"" + std::string(text) + "\" to a valid duration. It overflows int64");
+    }
+    return static_cast<int64_t>(ms);
+  }
+  auto d = promql::ParseDurationLiteral(text);
+  if (d.ok()) return *d;
+  return Status::InvalidArgument("cannot parse \"" + std::string(text) + "\" to a valid duration");
+}
+
+Result<int64_t> ParseQueryTimeParam(std::string_view text) {
+  if (text == kMinTimeFormatted) return INT64_MIN;
+  if (text == kMaxTimeFormatted) return INT64_MAX;
+  return ParseTimeParam(text);
+}
+
+void SetQueryError(http::Response& resp, const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kInvalidArgument:
+      return SetJsonError(resp, 400, "bad_data", s.message());
+    case Status::Code::kFailedPrecondition:
+    case Status::Code::kResourceExhausted:
+      return SetJsonError(resp, 422, "execution", s.message());
+    case Status::Code::kAborted:
+      return SetJsonError(resp, 503, "timeout", s.message());
+    default:
+      return SetJsonError(resp, 500, "internal", s.ToString());
+  }
+}
+
+void QueryApi::Register(http::Router* router) {
+  router->Handle({"GET", "POST"}, "/api/v1/query", [this](const http::Request& q, http::Response& r) { Query(q, r); });
+  router->Handle({"GET", "POST"}, "/api/v1/query_range",
+                 [this](const http::Request& q, http::Response& r) { QueryRange(q, r); });
+  router->Handle({"GET", "POST"}, "/api/v1/series", [this](const http::Request& q, http::Response& r) { Series(q, r); });
+  router->Handle({"GET", "POST"}, "/api/v1/labels",
+                 [this](const http::Request& q, http::Response& r) { LabelNames(q, r); });
+  router->Handle({"GET"}, "/api/v1/label/", [this](const http::Request& q, http::Response& r) { LabelValues(q, r); });
+  router->Handle({"GET"}, "/api/v1/status/buildinfo", [](const http::Request&, http::Response& r) {
+    SetJsonBody(r, std::string("{\"status\":\"success\",\"data\":{\"version\":\"") + GNOMON_VERSION +
+                       "\",\"revision\":\"unknown\",\"branch\":\"unknown\",\"buildUser\":\"gnomon\","
+                       "\"buildDate\":\"" __DATE__ "\",\"goVersion\":\"none (gnomond is C++20)\"}}");
+  });
+  router->Handle({"GET"}, "/api/v1/metadata", [](const http::Request&, http::Response& r) {
+    SetJsonBody(r, "{\"status\":\"success\",\"data\":{}}");
+  });
+  router->Handle({"GET", "POST"}, "/api/v1/query_exemplars", [](const http::Request&, http::Response& r) {
+    SetJsonBody(r, "{\"status\":\"success\",\"data\":[]}");
+  });
+}
+
+void QueryApi::Query(const http::Request& req, http::Response& resp) {
+  const http::Params params = req.Params();
+  int64_t time_ms;
+  if (!TimeParam(params, "time", NowMs(), &time_ms, resp)) return;
+  promql::QueryOptions options;
+  if (!QueryOptionsFor(params, options_.query, &options, resp)) return;
+  const std::string* query = Find(params, "query");
+  auto result = promql::EvalInstant(db_, query ? *query : std::string(), time_ms, options);
+  if (!result.ok()) return SetEvalError(resp, result.status());
+  SetJsonBody(resp, QueryResultJson(*result));
+}
+
+void QueryApi::QueryRange(const http::Request& req, http::Response& resp) {
+  const http::Params params = req.Params();
+  int64_t start, end;
+  const std::string* start_text = Find(params, "start");
+  const std::string* end_text = Find(params, "end");
+  // Prometheus requires both; an absent one reads as "" and fails to parse.
+  auto s = ParseQueryTimeParam(start_text ? *start_text : "");
+  if (!s.ok()) return InvalidParam(resp, "start", s.status());
+  auto e = ParseQueryTimeParam(end_text ? *end_text : "");
+  if (!e.ok()) return InvalidParam(resp, "end", e.status());
+  start = *s;
+  end = *e;
+  if (end < start) {
+    return SetJsonError(resp, 400, "bad_data", "invalid parameter \"end\": end timestamp must not be before start time");
+  }
+  const std::string* step_text = Find(params, "step");
+  auto step = ParseDurationParam(step_text ? *step_text : "");
+  if (!step.ok()) return InvalidParam(resp, "step", step.status());
+  if (*step <= 0) {
+    return SetJsonError(resp, 400, "bad_data",
+                        "invalid parameter \"step\": zero or negative query resolution step widths are not accepted. "
+                        "Try a positive integer");
+  }
+  // (end - start) may overflow for the boundary times; compare in floating point.
+  if ((static_cast<double>(end) - static_cast<double>(start)) / static_cast<double>(*step) > kMaxPointsPerSeries) {
+    return SetJsonError(resp, 400, "bad_data",
+                        "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
+                        "resolution (?step=XX)");
+  }
+  promql::QueryOptions options;
+  if (!QueryOptionsFor(params, options_.query, &options, resp)) return;
+  const std::string* query = Find(params, "query");
+  auto result = promql::EvalRange(db_, query ? *query : std::string(), start, end, *step, options);
+  if (!result.ok()) return SetEvalError(resp, result.status());
+  SetJsonBody(resp, QueryResultJson(*result));
+}
+
+void QueryApi::Series(const http::Request& req, http::Response& resp) {
+  const http::Params params = req.Params();
+  std::vector<Matchers> selectors;
+  if (!MatchParams(params, &selectors, resp)) return;
+  if (selectors.empty()) return SetJsonError(resp, 400, "bad_data", "no match[] parameter provided");
+  TimeRange range;
+  if (!RangeParams(params, &range, resp)) return;
+  std::set<Labels> out;
+  const uint64_t limit = options_.query.max_series;
+  for (const Matchers& m : selectors) {
+    bool ok = ForEachSeries(db_, m, range, resp, [&](const Labels& labels) {
+      if (out.insert(labels).second && limit != 0 && out.size() > limit) {
+        SetJsonError(resp, 422, "execution", "the series matched exceed the limit of " + std::to_string(limit));
+        return false;
+      }
+      return true;
+    });
+    if (!ok) return;
+  }
+  SetJsonBody(resp, LabelSetsJson(std::vector<Labels>(out.begin(), out.end())));
+}
+
+void QueryApi::LabelNames(const http::Request& req, http::Response& resp) {
+  const http::Params params = req.Params();
+  std::vector<Matchers> selectors;
+  if (!MatchParams(params, &selectors, resp)) return;
+  TimeRange range;
+  if (!RangeParams(params, &range, resp)) return;
+  std::set<std::string> names;
+  if (range.full()) {
+    // The index answers directly, without looking at samples.
+    if (selectors.empty()) selectors.emplace_back();
+    for (const Matchers& m : selectors) {
+      auto r = db_->LabelNames(m);
+      if (!r.ok()) return SetQueryError(resp, r.status());
+      names.insert(r->begin(), r->end());
+    }
+  } else {
+    // Only series with samples in [start, end].
+    if (selectors.empty()) selectors.push_back({Matcher::Regex(kMetricNameLabel, ".+")});
+    for (const Matchers& m : selectors) {
+      bool ok = ForEachSeries(db_, m, range, resp, [&](const Labels& labels) {
+        for (const Label& l : labels) names.insert(l.name);
+        return true;
+      });
+      if (!ok) return;
+    }
+  }
+  SetJsonBody(resp, StringListJson(std::vector<std::string>(names.begin(), names.end())));
+}
+
+void QueryApi::LabelValues(const http::Request& req, http::Response& resp) {
+  constexpr std::string_view kPrefix = "/api/v1/label/", kSuffix = "/values";
+  std::string_view path = req.path;
+  if (path.size() <= kPrefix.size() + kSuffix.size() || !path.ends_with(kSuffix)) {
+    return SetJsonError(resp, 404, "not_found", "unknown path " + req.path);
+  }
+  std::string name(path.substr(kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size()));
+  if (!ValidLabelName(name)) return SetJsonError(resp, 400, "bad_data", "invalid label name: \"" + name + "\"");
+  const http::Params params = req.Params();
+  std::vector<Matchers> selectors;
+  if (!MatchParams(params, &selectors, resp)) return;
+  TimeRange range;
+  if (!RangeParams(params, &range, resp)) return;
+  std::set<std::string> values;
+  if (range.full()) {
+    if (selectors.empty()) selectors.emplace_back();
+    for (const Matchers& m : selectors) {
+      auto r = db_->LabelValues(name, m);
+      if (!r.ok()) return SetQueryError(resp, r.status());
+      values.insert(r->begin(), r->end());
+    }
+  } else {
+    if (selectors.empty()) selectors.push_back({Matcher::Regex(name, ".+")});
+    for (const Matchers& m : selectors) {
+      bool ok = ForEachSeries(db_, m, range, resp, [&](const Labels& labels) {
+        for (const Label& l : labels) {
+          if (l.name == name) values.insert(l.value);
+        }
+        return true;
+      });
+      if (!ok) return;
+    }
+  }
+  SetJsonBody(resp, StringListJson(std::vector<std::string>(values.begin(), values.end())));
+}
+
+}  // namespace gnomon::api
