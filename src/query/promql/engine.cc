@@ -1,0 +1,478 @@
+// The PromQL engine's entry points and the core of the evaluator: literals, selectors, subqueries,
+// unary minus, limits. Binary operators, aggregations and functions live in eval_*.cc and
+// functions_*.cc.
+#include "query/promql/engine.h"
+
+#include <algorithm>
+#include <bit>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <cmath>
+#include <cstring>
+
+#include "query/promql/eval_internal.h"
+#include "query/promql/parser.h"
+
+namespace gnomon::promql {
+
+// ---- errors, limits -------------------------------------------------------------------------
+
+void ThrowExec(std::string msg) { throw EvalError{Status::FailedPrecondition(std::move(msg))}; }
+void ThrowStatus(Status s) { throw EvalError{std::move(s)}; }
+
+void EvalContext::CheckDeadline() {
+  if (has_deadline && std::chrono::steady_clock::now() > deadline) {
+    ThrowStatus(Status::Aborted("query timed out in expression evaluation"));
+  }
+}
+
+void EvalContext::AddSamples(uint64_t n) {
+  samples += n;
+  if (options.max_samples != 0 && samples > options.max_samples) {
+    ThrowStatus(Status::ResourceExhausted("query processing would load too many samples into memory in query execution (limit " +
+                                          std::to_string(options.max_samples) + ")"));
+  }
+}
+
+void EvalContext::AddSeries(uint64_t n) {
+  series += n;
+  if (options.max_series != 0 && series > options.max_series) {
+    ThrowStatus(Status::ResourceExhausted("query would touch more than " + std::to_string(options.max_series) +
+                                          " series (limit max_series)"));
+  }
+}
+
+// ---- labels helpers ---------------------------------------------------------------------------
+
+bool IsStaleNaN(double v) { return std::bit_cast<uint64_t>(v) == 0x7ff0000000000002ull; }
+
+std::string LabelsToString(const Labels& l) {
+  std::string out = "{";
+  for (size_t i = 0; i < l.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += l[i].name;
+    out += "=\"";
+    for (char c : l[i].value) {
+      if (c == '"' || c == '\\') out += '\\';
+      if (c == '\n') {
+        out += "\\n";
+        continue;
+      }
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+const std::string* GetLabel(const Labels& l, std::string_view name) {
+  for (const Label& x : l) {
+    if (x.name == name) return &x.value;
+  }
+  return nullptr;
+}
+
+void SetLabel(Labels& l, std::string_view name, std::string_view value) {
+  if (value.empty()) {
+    DelLabel(l, name);
+    return;
+  }
+  auto it = std::lower_bound(l.begin(), l.end(), name, [](const Label& a, std::string_view n) { return a.name < n; });
+  if (it != l.end() && it->name == name) {
+    it->value = std::string(value);
+  } else {
+    l.insert(it, Label{std::string(name), std::string(value)});
+  }
+}
+
+void DelLabel(Labels& l, std::string_view name) {
+  l.erase(std::remove_if(l.begin(), l.end(), [&](const Label& x) { return x.name == name; }), l.end());
+}
+
+Labels DropMetricName(const Labels& l) {
+  Labels out;
+  out.reserve(l.size());
+  for (const Label& x : l) {
+    if (x.name != kMetricNameLabel) out.push_back(x);
+  }
+  return out;
+}
+
+std::string FormatFloatGo(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[400];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+  return std::string(buf, r.ptr);
+}
+
+bool ParseFloatGo(std::string_view s, double* out) {
+  if (s.empty() || std::isspace(static_cast<unsigned char>(s[0]))) return false;
+  std::string tmp(s);
+  char* end = nullptr;
+  *out = std::strtod(tmp.c_str(), &end);
+  return end == tmp.c_str() + tmp.size();
+}
+
+void SortByLabels(Matrix* m) {
+  std::sort(m->begin(), m->end(), [](const Series& a, const Series& b) { return a.labels < b.labels; });
+}
+
+void MergeSameLabels(Matrix* m) {
+  SortByLabels(m);
+  Matrix out;
+  out.reserve(m->size());
+  for (size_t i = 0; i < m->size();) {
+    size_t j = i + 1;
+    while (j < m->size() && (*m)[j].labels == (*m)[i].labels) ++j;
+    if (j == i + 1) {
+      out.push_back(std::move((*m)[i]));
+    } else {
+      Series merged{std::move((*m)[i].labels), {}};
+      for (size_t k = i; k < j; ++k) {
+        merged.points.insert(merged.points.end(), (*m)[k].points.begin(), (*m)[k].points.end());
+      }
+      std::sort(merged.points.begin(), merged.points.end(),
+                [](const Sample& a, const Sample& b) { return a.timestamp < b.timestamp; });
+      for (size_t k = 1; k < merged.points.size(); ++k) {
+        if (merged.points[k].timestamp == merged.points[k - 1].timestamp) {
+          ThrowExec("vector cannot contain metrics with the same labelset");
+        }
+      }
+      out.push_back(std::move(merged));
+    }
+    i = j;
+  }
+  *m = std::move(out);
+}
+
+// ---- evaluator core ---------------------------------------------------------------------------
+
+Evaluator::Evaluator(EvalContext* ctx, int64_t start, int64_t end, int64_t interval)
+    : ctx_(ctx), start_(start), end_(end), interval_(interval > 0 ? interval : 1) {
+  num_steps_ = end_ < start_ ? 0 : static_cast<size_t>((end_ - start_) / interval_) + 1;
+}
+
+std::optional<int64_t> Evaluator::ResolveAt(const std::optional<AtModifier>& at) const {
+  if (!at) return std::nullopt;
+  switch (at->kind) {
+    case AtModifier::Kind::kStart: return ctx_->query_start;
+    case AtModifier::Kind::kEnd: return ctx_->query_end;
+    case AtModifier::Kind::kTime: return at->time_ms;
+  }
+  return std::nullopt;
+}
+
+std::vector<double> Evaluator::EvalScalarArg(const Expr& e) {
+  Value v = Eval(e);
+  if (v.type != ValueType::kScalar) ThrowStatus(Status::InvalidArgument("expected a scalar argument"));
+  return std::move(v.scalars);
+}
+
+namespace {
+
+// Opens the selection for a selector, counting series against the limit.
+std::unique_ptr<SeriesSet> SelectOrThrow(EvalContext* ctx, const Matchers& matchers, int64_t mint, int64_t maxt) {
+  auto set = ctx->db->Select(matchers, mint, maxt);
+  if (!set.ok()) {
+    if (set.status().code() == Status::Code::kInvalidArgument) ThrowStatus(set.status());
+    ThrowStatus(set.status());
+  }
+  return std::move(set.value());
+}
+
+}  // namespace
+
+Value Evaluator::EvalVectorSelector(const VectorSelector& vs, bool timestamps) {
+  Value out;
+  out.type = ValueType::kVector;
+  const std::optional<int64_t> at = ResolveAt(vs.at);
+  const int64_t lookback = ctx_->options.lookback_ms;
+  // The reference time of step i is (at ? at : t_i) - offset; a sample at ref - lookback counts.
+  const int64_t first_ref = (at ? *at : start_) - vs.offset_ms;
+  const int64_t last_ref = (at ? *at : end_) - vs.offset_ms;
+  if (num_steps_ == 0) return out;
+  auto set = SelectOrThrow(ctx_, vs.matchers, first_ref - lookback, last_ref);
+  std::vector<Sample> buf;
+  while (set->Next()) {
+    ctx_->AddSeries(1);
+    ctx_->MaybeCheckDeadline();
+    buf.clear();
+    SampleIterator* it = set->samples();
+    while (it->Next()) buf.push_back(it->At());
+    if (!it->status().ok()) ThrowStatus(it->status());
+    ctx_->AddSamples(buf.size());
+    Series s{set->labels(), {}};
+    auto value_at = [&](int64_t ref, size_t* cursor, Sample* found) {
+      // Advance to the last sample with timestamp <= ref.
+      while (*cursor < buf.size() && buf[*cursor].timestamp <= ref) ++*cursor;
+      if (*cursor == 0) return false;
+      const Sample& p = buf[*cursor - 1];
+      if (p.timestamp < ref - lookback || IsStaleNaN(p.value)) return false;
+      *found = p;
+      return true;
+    };
+    size_t cursor = 0;
+    Sample p;
+    if (at) {
+      if (value_at(*at - vs.offset_ms, &cursor, &p)) {
+        s.points.reserve(num_steps_);
+        for (size_t i = 0; i < num_steps_; ++i) {
+          s.points.push_back({StepTime(i), timestamps ? static_cast<double>(p.timestamp) / 1000.0 : p.value});
+        }
+      }
+    } else {
+      for (size_t i = 0; i < num_steps_; ++i) {
+        const int64_t t = StepTime(i);
+        if (value_at(t - vs.offset_ms, &cursor, &p)) {
+          s.points.push_back({t, timestamps ? static_cast<double>(p.timestamp) / 1000.0 : p.value});
+        }
+      }
+    }
+    if (!s.points.empty()) out.series.push_back(std::move(s));
+  }
+  if (!set->status().ok()) ThrowStatus(set->status());
+  return out;
+}
+
+void Evaluator::LoadRangeSelector(const VectorSelector& vs, int64_t range_ms, RangeWindowSpec* spec, Matrix* out) {
+  spec->range_ms = range_ms;
+  spec->offset_ms = vs.offset_ms;
+  spec->at_ms = ResolveAt(vs.at);
+  if (num_steps_ == 0) return;
+  const int64_t maxt = (spec->at_ms ? *spec->at_ms : end_) - vs.offset_ms;
+  const int64_t mint = (spec->at_ms ? *spec->at_ms : start_) - vs.offset_ms - range_ms;
+  auto set = SelectOrThrow(ctx_, vs.matchers, mint, maxt);
+  while (set->Next()) {
+    ctx_->AddSeries(1);
+    ctx_->MaybeCheckDeadline();
+    Series s{set->labels(), {}};
+    SampleIterator* it = set->samples();
+    while (it->Next()) {
+      Sample p = it->At();
+      if (!IsStaleNaN(p.value)) s.points.push_back(p);
+    }
+    if (!it->status().ok()) ThrowStatus(it->status());
+    ctx_->AddSamples(s.points.size());
+    if (!s.points.empty()) out->push_back(std::move(s));
+  }
+  if (!set->status().ok()) ThrowStatus(set->status());
+}
+
+Value Evaluator::EvalSubqueryMatrix(const SubqueryExpr& sq, RangeWindowSpec* spec) {
+  spec->range_ms = sq.range_ms;
+  spec->offset_ms = sq.offset_ms;
+  spec->at_ms = ResolveAt(sq.at);
+  // Prometheus 2.x: without a step the subquery runs at the global evaluation interval (1m).
+  const int64_t step = sq.step_ms > 0 ? sq.step_ms : 60 * 1000;
+  const int64_t base = (spec->at_ms ? *spec->at_ms : start_) - sq.offset_ms - sq.range_ms;
+  const int64_t inner_end = (spec->at_ms ? *spec->at_ms : end_) - sq.offset_ms;
+  // First step-aligned timestamp >= base (Prometheus aligns subquery steps to multiples of step).
+  int64_t inner_start = step * (base / step);
+  if (inner_start < base) inner_start += step;
+  Evaluator inner(ctx_, inner_start, inner_end, step);
+  Value v = inner.Eval(*sq.expr);
+  Value out;
+  out.type = ValueType::kMatrix;
+  if (v.type == ValueType::kScalar) {
+    Series s;
+    for (size_t i = 0; i < inner.NumSteps(); ++i) s.points.push_back({inner.StepTime(i), v.scalars[i]});
+    if (!s.points.empty()) out.series.push_back(std::move(s));
+  } else if (v.type == ValueType::kVector) {
+    out.series = std::move(v.series);
+  } else {
+    ThrowStatus(Status::InvalidArgument("subquery is only allowed on instant vector or scalar expressions"));
+  }
+  uint64_t points = 0;
+  for (const Series& s : out.series) points += s.points.size();
+  ctx_->AddSamples(points);
+  return out;
+}
+
+Value Evaluator::EvalRangeRaw(const Expr& e, int64_t t) {
+  Evaluator at_t(ctx_, t, t, 1);
+  RangeWindowSpec spec;
+  Value out;
+  out.type = ValueType::kMatrix;
+  at_t.ForEachRangeSeries(e, &spec, [&](const Labels& labels, std::span<const Sample> samples) {
+    ForEachWindow(at_t, spec, samples, [&](size_t, std::span<const Sample> w) {
+      out.series.push_back(Series{labels, std::vector<Sample>(w.begin(), w.end())});
+    });
+  });
+  SortByLabels(&out.series);
+  return out;
+}
+
+Value Evaluator::EvalAggregationArg(const Expr& e) {
+  relax_next_ = true;
+  return Eval(e);
+}
+
+Value Evaluator::Eval(const Expr& e) {
+  ctx_->MaybeCheckDeadline();
+  struct Restore {
+    Evaluator* ev;
+    bool saved;
+    ~Restore() { ev->relax_current_ = saved; }
+  } restore{this, relax_current_};
+  relax_current_ = relax_next_;
+  relax_next_ = false;
+  return std::visit(
+      [&](const auto& n) -> Value {
+        using T = std::decay_t<decltype(n)>;
+        if constexpr (std::is_same_v<T, NumberLiteral>) {
+          Value v;
+          v.type = ValueType::kScalar;
+          v.scalars.assign(num_steps_, n.value);
+          return v;
+        } else if constexpr (std::is_same_v<T, StringLiteral>) {
+          Value v;
+          v.type = ValueType::kString;
+          v.str = n.value;
+          return v;
+        } else if constexpr (std::is_same_v<T, VectorSelector>) {
+          return EvalVectorSelector(n, false);
+        } else if constexpr (std::is_same_v<T, MatrixSelector> || std::is_same_v<T, SubqueryExpr>) {
+          if (num_steps_ != 1) {
+            ThrowStatus(Status::InvalidArgument("range vector expressions can only be evaluated at a single time"));
+          }
+          return EvalRangeRaw(e, start_);
+        } else if constexpr (std::is_same_v<T, BinaryExpr>) {
+          return EvalBinary(n);
+        } else if constexpr (std::is_same_v<T, UnaryExpr>) {
+          Value v = Eval(*n.expr);
+          if (!n.negate) return v;
+          if (v.type == ValueType::kScalar) {
+            for (double& x : v.scalars) x = -x;
+            return v;
+          }
+          return MapVector(*this, std::move(v), true, [](double x, int64_t) { return -x; });
+        } else if constexpr (std::is_same_v<T, AggregateExpr>) {
+          return EvalAggregate(n);
+        } else if constexpr (std::is_same_v<T, Call>) {
+          return EvalCall(n);
+        } else if constexpr (std::is_same_v<T, ParenExpr>) {
+          relax_next_ = relax_current_;
+          return Eval(*n.expr);
+        } else {
+          ThrowStatus(Status::Internal("unknown expression node"));
+        }
+      },
+      e.node);
+}
+
+// ---- entry points ---------------------------------------------------------------------------
+
+namespace {
+
+const Expr* Unparen(const Expr* e) {
+  while (auto* p = std::get_if<ParenExpr>(&e->node)) e = p->expr.get();
+  return e;
+}
+
+// Instant results keep the order of sort(), sort_desc(), topk() and bottomk(); everything else is
+// sorted by labels so answers are deterministic.
+bool KeepsOrder(const Expr& e) {
+  const Expr* u = Unparen(&e);
+  if (auto* c = std::get_if<Call>(&u->node)) return c->func == "sort" || c->func == "sort_desc";
+  if (auto* a = std::get_if<AggregateExpr>(&u->node)) {
+    return a->op == AggregateOp::kTopk || a->op == AggregateOp::kBottomk;
+  }
+  return false;
+}
+
+EvalContext MakeContext(DB* db, const QueryOptions& options, int64_t start, int64_t end) {
+  EvalContext ctx;
+  ctx.db = db;
+  ctx.options = options;
+  ctx.query_start = start;
+  ctx.query_end = end;
+  if (options.timeout_ms > 0) {
+    ctx.has_deadline = true;
+    ctx.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.timeout_ms);
+  }
+  return ctx;
+}
+
+}  // namespace
+
+Result<QueryResult> EvalInstant(DB* db, std::string_view query, int64_t time_ms, const QueryOptions& options) {
+  auto parsed = ParseExpr(query);
+  if (!parsed.ok()) return parsed.status();
+  const Expr& expr = **parsed;
+  EvalContext ctx = MakeContext(db, options, time_ms, time_ms);
+  QueryResult r;
+  try {
+    Evaluator ev(&ctx, time_ms, time_ms, 1);
+    Value v = ev.Eval(expr);
+    r.type = v.type;
+    switch (v.type) {
+      case ValueType::kScalar:
+        r.scalar = Sample{time_ms, v.scalars.empty() ? 0 : v.scalars[0]};
+        break;
+      case ValueType::kString:
+        r.string_value = std::move(v.str);
+        r.string_time_ms = time_ms;
+        break;
+      case ValueType::kVector:
+        if (!KeepsOrder(expr)) SortByLabels(&v.series);
+        for (Series& s : v.series) r.series.push_back(SeriesResult{std::move(s.labels), std::move(s.points)});
+        break;
+      case ValueType::kMatrix:
+        for (Series& s : v.series) r.series.push_back(SeriesResult{std::move(s.labels), std::move(s.points)});
+        break;
+      case ValueType::kNone:
+        return Status::Internal("expression produced no value");
+    }
+  } catch (const EvalError& e) {
+    return e.status;
+  }
+  r.samples_loaded = ctx.samples;
+  return r;
+}
+
+Result<QueryResult> EvalRange(DB* db, std::string_view query, int64_t start_ms, int64_t end_ms, int64_t step_ms,
+                              const QueryOptions& options) {
+  if (step_ms <= 0) {
+    return Status::InvalidArgument("zero or negative query resolution step widths are not accepted. Try a positive integer");
+  }
+  if (end_ms < start_ms) return Status::InvalidArgument("end timestamp must not be before start time");
+  auto parsed = ParseExpr(query);
+  if (!parsed.ok()) return parsed.status();
+  const Expr& expr = **parsed;
+  const Expr* top = Unparen(&expr);
+  if (std::holds_alternative<MatrixSelector>(top->node) || std::holds_alternative<SubqueryExpr>(top->node)) {
+    return Status::InvalidArgument("invalid expression type \"range vector\" for range query, must be Scalar or instant Vector");
+  }
+  if (std::holds_alternative<StringLiteral>(top->node)) {
+    return Status::InvalidArgument("invalid expression type \"string\" for range query, must be Scalar or instant Vector");
+  }
+  EvalContext ctx = MakeContext(db, options, start_ms, end_ms);
+  QueryResult r;
+  r.type = ValueType::kMatrix;
+  try {
+    Evaluator ev(&ctx, start_ms, end_ms, step_ms);
+    Value v = ev.Eval(expr);
+    if (v.type == ValueType::kScalar) {
+      SeriesResult s;
+      for (size_t i = 0; i < ev.NumSteps(); ++i) s.points.push_back({ev.StepTime(i), v.scalars[i]});
+      r.series.push_back(std::move(s));
+    } else if (v.type == ValueType::kVector) {
+      SortByLabels(&v.series);
+      for (Series& s : v.series) {
+        if (!s.points.empty()) r.series.push_back(SeriesResult{std::move(s.labels), std::move(s.points)});
+      }
+    } else {
+      return Status::InvalidArgument(std::string("invalid expression type \"") + ValueTypeName(v.type) +
+                                     "\" for range query, must be Scalar or instant Vector");
+    }
+  } catch (const EvalError& e) {
+    return e.status;
+  }
+  r.samples_loaded = ctx.samples;
+  return r;
+}
+
+}  // namespace gnomon::promql

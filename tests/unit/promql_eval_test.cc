@@ -1,0 +1,553 @@
+// PromQL engine tests: a runner for Prometheus' test-file format (tests/promql/*.test) plus a few
+// cases that need code (limits, timeout, result shapes, range-query performance).
+//
+// Test-file commands (as in Prometheus' promql/testdata):
+//   load <step>                 then indented lines `series_desc values...` (0+10x10, 1x3, _, _x2,
+//                               stale, NaN, Inf); value i is written at i*step.
+//   clear                       start over with an empty database
+//   eval instant at <t> <expr>  then expected lines `series_desc value` (or a bare number for a
+//                               scalar, or a quoted string); compared as a set, values within 1e-6
+//   eval_ordered instant at ... the same, order matters
+//   eval_fail instant at <t> <expr>   the query must fail; optional next line
+//                               `expected_fail_message <substring>` and/or `expected_fail_code <Code>`
+//   eval range from <t0> to <t1> step <s> <expr>   expected lines `series_desc values...` in the
+//                               load notation, `_` for a step without a point
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "gnomon/db.h"
+#include "query/promql/engine.h"
+#include "test_util.h"
+
+namespace gnomon::promql {
+namespace {
+
+constexpr uint64_t kStaleBits = 0x7ff0000000000002ull;
+
+std::string Trim(std::string_view s) {
+  size_t a = 0, b = s.size();
+  while (a < b && std::isspace(static_cast<unsigned char>(s[a]))) ++a;
+  while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1]))) --b;
+  return std::string(s.substr(a, b - a));
+}
+
+// "1h30m", "50m", "10s", "0" → milliseconds.
+bool ParseDur(std::string_view s, int64_t* out) {
+  if (s == "0") {
+    *out = 0;
+    return true;
+  }
+  int64_t total = 0;
+  size_t i = 0;
+  bool any = false;
+  while (i < s.size()) {
+    size_t j = i;
+    while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
+    if (j == i) return false;
+    const int64_t n = std::stoll(std::string(s.substr(i, j - i)));
+    size_t k = j;
+    while (k < s.size() && std::isalpha(static_cast<unsigned char>(s[k]))) ++k;
+    const std::string unit(s.substr(j, k - j));
+    int64_t mult = 0;
+    if (unit == "ms") mult = 1;
+    else if (unit == "s") mult = 1000;
+    else if (unit == "m") mult = 60'000;
+    else if (unit == "h") mult = 3'600'000;
+    else if (unit == "d") mult = 86'400'000;
+    else if (unit == "w") mult = 7 * 86'400'000LL;
+    else if (unit == "y") mult = 365 * 86'400'000LL;
+    else return false;
+    total += n * mult;
+    i = k;
+    any = true;
+  }
+  *out = total;
+  return any;
+}
+
+double ParseNum(const std::string& s) {
+  if (s == "Inf" || s == "+Inf") return INFINITY;
+  if (s == "-Inf") return -INFINITY;
+  if (s == "NaN") return NAN;
+  if (s == "stale") return std::bit_cast<double>(kStaleBits);
+  size_t pos = 0;
+  double v = std::stod(s, &pos);
+  if (pos != s.size()) throw std::runtime_error("bad number: " + s);
+  return v;
+}
+
+// Parses `name{a="b", c="d"}` (either part optional); returns the rest of the line in *rest.
+Labels ParseSeries(const std::string& line, std::string* rest) {
+  Labels l;
+  size_t i = 0;
+  while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
+  size_t j = i;
+  while (j < line.size() && (std::isalnum(static_cast<unsigned char>(line[j])) || line[j] == '_' || line[j] == ':')) ++j;
+  if (j > i) l.push_back({"__name__", line.substr(i, j - i)});
+  i = j;
+  if (i < line.size() && line[i] == '{') {
+    ++i;
+    for (;;) {
+      while (i < line.size() && (line[i] == ' ' || line[i] == ',')) ++i;
+      if (i >= line.size()) throw std::runtime_error("unterminated labels: " + line);
+      if (line[i] == '}') {
+        ++i;
+        break;
+      }
+      size_t n0 = i;
+      while (i < line.size() && line[i] != '=' && line[i] != ' ') ++i;
+      std::string name = line.substr(n0, i - n0);
+      while (i < line.size() && (line[i] == '=' || line[i] == ' ')) ++i;
+      if (line[i] != '"') throw std::runtime_error("expected quote: " + line);
+      ++i;
+      std::string value;
+      while (i < line.size() && line[i] != '"') {
+        if (line[i] == '\\' && i + 1 < line.size()) {
+          ++i;
+          value += line[i] == 'n' ? '\n' : line[i];
+        } else {
+          value += line[i];
+        }
+        ++i;
+      }
+      ++i;
+      l.push_back({name, value});
+    }
+  }
+  std::sort(l.begin(), l.end());
+  *rest = line.substr(i);
+  return l;
+}
+
+// The load notation: a list of optional values, one per step.
+std::vector<std::optional<double>> ParseValues(const std::string& text) {
+  std::vector<std::optional<double>> out;
+  std::istringstream in(text);
+  std::string tok;
+  while (in >> tok) {
+    if (tok == "_") {
+      out.push_back(std::nullopt);
+      continue;
+    }
+    const size_t x = tok.rfind('x');
+    if (x != std::string::npos && x > 0 && x + 1 < tok.size() && std::isdigit(static_cast<unsigned char>(tok[x + 1]))) {
+      const int n = std::stoi(tok.substr(x + 1));
+      std::string base = tok.substr(0, x);
+      if (base == "_") {
+        for (int k = 0; k < n; ++k) out.push_back(std::nullopt);
+        continue;
+      }
+      // A+B or A-B (the operator is not the leading sign nor part of an exponent).
+      size_t op = std::string::npos;
+      for (size_t k = 1; k < base.size(); ++k) {
+        if ((base[k] == '+' || base[k] == '-') && base[k - 1] != 'e' && base[k - 1] != 'E') op = k;
+      }
+      double a, d = 0;
+      if (op == std::string::npos) {
+        a = ParseNum(base);
+      } else {
+        a = ParseNum(base.substr(0, op));
+        d = ParseNum(base.substr(op + 1));
+        if (base[op] == '-') d = -d;
+      }
+      for (int k = 0; k <= n; ++k) out.push_back(a + d * k);
+      continue;
+    }
+    out.push_back(ParseNum(tok));
+  }
+  return out;
+}
+
+bool Close(double a, double b) {
+  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
+  if (std::isinf(a) || std::isinf(b)) return a == b;
+  return std::fabs(a - b) <= 1e-6 * std::max(std::fabs(a), std::fabs(b)) + 1e-12;
+}
+
+std::string Str(const Labels& l) {
+  std::string s = "{";
+  for (const Label& x : l) s += x.name + "=\"" + x.value + "\",";
+  return s + "}";
+}
+
+const char* CodeName(Status::Code c) {
+  switch (c) {
+    case Status::Code::kOk: return "OK";
+    case Status::Code::kInvalidArgument: return "InvalidArgument";
+    case Status::Code::kFailedPrecondition: return "FailedPrecondition";
+    case Status::Code::kResourceExhausted: return "ResourceExhausted";
+    case Status::Code::kAborted: return "Aborted";
+    default: return "Other";
+  }
+}
+
+// Runs one .test file; every failed expectation is reported with its line number.
+class ScriptRunner {
+ public:
+  explicit ScriptRunner(std::string name) : name_(std::move(name)) { Reset(); }
+
+  void Run(const std::vector<std::string>& lines) {
+    size_t i = 0;
+    while (i < lines.size()) {
+      const std::string line = Trim(lines[i]);
+      const size_t lineno = i + 1;
+      ++i;
+      if (line.empty() || line[0] == '#') continue;
+      // The block of indented lines that follows a command.
+      std::vector<std::string> block;
+      while (i < lines.size() && !lines[i].empty() && std::isspace(static_cast<unsigned char>(lines[i][0])) &&
+             !Trim(lines[i]).empty()) {
+        if (Trim(lines[i])[0] != '#') block.push_back(Trim(lines[i]));
+        ++i;
+      }
+      INFO(name_ << ":" << lineno << ": " << line);
+      if (line == "clear") {
+        Reset();
+      } else if (line.rfind("load ", 0) == 0) {
+        Load(line.substr(5), block);
+      } else if (line.rfind("eval", 0) == 0) {
+        Eval(line, block);
+      } else {
+        FAIL("unknown command");
+      }
+    }
+  }
+
+ private:
+  void Reset() {
+    db_.reset();
+    dir_ = std::make_unique<testing::TempDir>();
+    Options o;
+    o.sync_mode = SyncMode::kNever;
+    REQUIRE(DB::Open(o, dir_->path(), &db_).ok());
+  }
+
+  void Load(const std::string& step_text, const std::vector<std::string>& block) {
+    int64_t step;
+    REQUIRE(ParseDur(Trim(step_text), &step));
+    WriteBatch b;
+    for (const std::string& l : block) {
+      std::string rest;
+      Labels labels = ParseSeries(l, &rest);
+      auto values = ParseValues(rest);
+      for (size_t k = 0; k < values.size(); ++k) {
+        if (values[k]) b.Add(labels, static_cast<int64_t>(k) * step, *values[k]);
+      }
+    }
+    Status s = db_->Write(b);
+    REQUIRE_MESSAGE(s.ok(), s.ToString());
+  }
+
+  void Eval(const std::string& line, const std::vector<std::string>& block) {
+    std::istringstream in(line);
+    std::string cmd, kind;
+    in >> cmd >> kind;
+    const bool fail = cmd == "eval_fail";
+    const bool ordered = cmd == "eval_ordered";
+    Result<QueryResult> r = Status::Internal("not run");
+    int64_t start = 0, end = 0, step = 0;
+    if (kind == "instant") {
+      std::string at, t;
+      in >> at >> t;
+      REQUIRE(ParseDur(t, &start));
+      std::string expr;
+      std::getline(in, expr);
+      r = EvalInstant(db_.get(), Trim(expr), start, options_);
+    } else if (kind == "range") {
+      std::string from, t0, to, t1, st, s;
+      in >> from >> t0 >> to >> t1 >> st >> s;
+      REQUIRE(ParseDur(t0, &start));
+      REQUIRE(ParseDur(t1, &end));
+      REQUIRE(ParseDur(s, &step));
+      std::string expr;
+      std::getline(in, expr);
+      r = EvalRange(db_.get(), Trim(expr), start, end, step, options_);
+    } else {
+      FAIL("unknown eval kind " << kind);
+    }
+    if (fail) {
+      CHECK_MESSAGE(!r.ok(), "expected the query to fail");
+      for (const std::string& b : block) {
+        if (b.rfind("expected_fail_message ", 0) == 0) {
+          const std::string want = b.substr(strlen("expected_fail_message "));
+          CHECK_MESSAGE(r.status().message().find(want) != std::string::npos,
+                        "message '" << r.status().message() << "' lacks '" << want << "'");
+        } else if (b.rfind("expected_fail_code ", 0) == 0) {
+          CHECK(std::string(CodeName(r.status().code())) == b.substr(strlen("expected_fail_code ")));
+        }
+      }
+      return;
+    }
+    REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+    const QueryResult& q = *r;
+    if (kind == "range") {
+      CheckRange(q, block, start, end, step);
+      return;
+    }
+    if (q.type == ValueType::kScalar) {
+      REQUIRE_MESSAGE(block.size() == 1, "scalar result " << q.scalar.value);
+      CHECK_MESSAGE(Close(q.scalar.value, ParseNum(block[0])), "got " << q.scalar.value << " want " << block[0]);
+      return;
+    }
+    if (q.type == ValueType::kString) {
+      REQUIRE(block.size() == 1);
+      CHECK(q.string_value == block[0].substr(1, block[0].size() - 2));
+      return;
+    }
+    // Vector (or matrix: values in load notation).
+    std::vector<std::pair<Labels, std::vector<std::optional<double>>>> want;
+    for (const std::string& b : block) {
+      std::string rest;
+      Labels l = ParseSeries(b, &rest);
+      want.push_back({l, ParseValues(rest)});
+    }
+    std::string got_text;
+    for (const auto& s : q.series) {
+      got_text += Str(s.labels) + " ";
+      for (const Sample& p : s.points) got_text += std::to_string(p.value) + "@" + std::to_string(p.timestamp) + " ";
+      got_text += "\n";
+    }
+    INFO("got:\n" << got_text);
+    CHECK_MESSAGE(q.series.size() == want.size(), "series count " << q.series.size() << " want " << want.size());
+    for (size_t k = 0; k < want.size(); ++k) {
+      const auto& [labels, values] = want[k];
+      const SeriesResult* found = nullptr;
+      if (ordered) {
+        if (k < q.series.size() && q.series[k].labels == labels) found = &q.series[k];
+      } else {
+        for (const auto& s : q.series) {
+          if (s.labels == labels) found = &s;
+        }
+      }
+      CHECK_MESSAGE(found != nullptr, "missing series " << Str(labels));
+      if (!found) continue;
+      if (q.type == ValueType::kVector) {
+        REQUIRE(values.size() == 1);
+        CHECK_MESSAGE(Close(found->points.at(0).value, *values[0]),
+                      Str(labels) << " got " << found->points[0].value << " want " << *values[0]);
+        CHECK(found->points.at(0).timestamp == start);
+      } else {
+        std::vector<double> got;
+        for (const Sample& p : found->points) got.push_back(p.value);
+        CHECK_MESSAGE(got.size() == values.size(), Str(labels) << " point count");
+        for (size_t v = 0; v < std::min(got.size(), values.size()); ++v) CHECK(Close(got[v], *values[v]));
+      }
+    }
+  }
+
+  void CheckRange(const QueryResult& q, const std::vector<std::string>& block, int64_t start, int64_t end, int64_t step) {
+    std::string got_text;
+    for (const auto& s : q.series) {
+      got_text += Str(s.labels) + " ";
+      for (const Sample& p : s.points) got_text += std::to_string(p.value) + "@" + std::to_string(p.timestamp) + " ";
+      got_text += "\n";
+    }
+    INFO("got:\n" << got_text);
+    CHECK(q.type == ValueType::kMatrix);
+    CHECK_MESSAGE(q.series.size() == block.size(), "series count");
+    for (const std::string& b : block) {
+      std::string rest;
+      Labels l = ParseSeries(b, &rest);
+      auto values = ParseValues(rest);
+      const SeriesResult* found = nullptr;
+      for (const auto& s : q.series) {
+        if (s.labels == l) found = &s;
+      }
+      CHECK_MESSAGE(found != nullptr, "missing series " << Str(l));
+      if (!found) continue;
+      std::map<int64_t, double> got;
+      for (const Sample& p : found->points) got[p.timestamp] = p.value;
+      size_t k = 0;
+      for (int64_t t = start; t <= end; t += step, ++k) {
+        const std::optional<double> w = k < values.size() ? values[k] : std::nullopt;
+        auto it = got.find(t);
+        if (!w) {
+          CHECK_MESSAGE(it == got.end(), Str(l) << " unexpected point at " << t);
+        } else {
+          CHECK_MESSAGE(it != got.end(), Str(l) << " missing point at " << t);
+          if (it != got.end()) CHECK_MESSAGE(Close(it->second, *w), Str(l) << " at " << t << " got " << it->second << " want " << *w);
+        }
+      }
+      CHECK_MESSAGE(got.size() <= values.size(), Str(l) << " has extra points");
+    }
+  }
+
+  std::string name_;
+  std::unique_ptr<testing::TempDir> dir_;
+  std::unique_ptr<DB> db_;
+  QueryOptions options_;
+};
+
+std::string SourceDir() {
+  const char* d = std::getenv("GNOMON_SOURCE_DIR");
+  return d ? d : ".";
+}
+
+TEST_CASE("promql test files") {
+  const std::filesystem::path dir = std::filesystem::path(SourceDir()) / "tests" / "promql";
+  REQUIRE_MESSAGE(std::filesystem::is_directory(dir), "set GNOMON_SOURCE_DIR; looked in " << dir);
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() == ".test") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  CHECK(files.size() >= 12);
+  const char* only = std::getenv("PROMQL_TEST");
+  for (const auto& f : files) {
+    if (only && f.filename().string().find(only) == std::string::npos) continue;
+    SUBCASE(f.filename().string().c_str()) {
+      std::ifstream in(f);
+      std::vector<std::string> lines;
+      std::string l;
+      while (std::getline(in, l)) lines.push_back(l);
+      ScriptRunner(f.filename().string()).Run(lines);
+    }
+  }
+}
+
+// ---- cases that need code ---------------------------------------------------------------------
+
+struct Fixture {
+  testing::TempDir dir;
+  std::unique_ptr<DB> db;
+  Fixture() {
+    Options o;
+    o.sync_mode = SyncMode::kNever;
+    REQUIRE(DB::Open(o, dir.path(), &db).ok());
+  }
+  // n series metric{i="k"} with samples every 10 s over [0, duration].
+  void Fill(const std::string& metric, int n, int64_t duration_ms, int64_t interval_ms = 10'000) {
+    WriteBatch b;
+    for (int k = 0; k < n; ++k) {
+      Labels l{{"__name__", metric}, {"i", std::to_string(k)}};
+      for (int64_t t = 0; t <= duration_ms; t += interval_ms) b.Add(l, t, static_cast<double>(t / 1000 + k));
+    }
+    REQUIRE(db->Write(b).ok());
+  }
+};
+
+TEST_CASE("max_samples and max_series limits") {
+  Fixture f;
+  f.Fill("m", 10, 600'000);  // 61 samples per series
+  QueryOptions o;
+  o.max_samples = 100;
+  auto r = EvalInstant(f.db.get(), "sum_over_time(m[10m])", 600'000, o);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kResourceExhausted);
+
+  o.max_samples = 1000;
+  r = EvalInstant(f.db.get(), "sum_over_time(m[10m])", 600'000, o);
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  CHECK(r->series.size() == 10);
+  CHECK(r->samples_loaded == 610);
+
+  o = QueryOptions();
+  o.max_series = 5;
+  r = EvalInstant(f.db.get(), "m", 600'000, o);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kResourceExhausted);
+  o.max_series = 10;
+  CHECK(EvalInstant(f.db.get(), "m", 600'000, o).ok());
+}
+
+TEST_CASE("timeout aborts a long query") {
+  Fixture f;
+  f.Fill("m", 200, 3'600'000);
+  QueryOptions o;
+  o.timeout_ms = 1;
+  // A subquery at a 1 s step over a day of 200 series is far more than 1 ms of work.
+  auto r = EvalRange(f.db.get(), "max_over_time(rate(m[5m])[1h:1s])", 0, 3'600'000, 1000, o);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kAborted);
+}
+
+TEST_CASE("result shapes and parameter errors") {
+  Fixture f;
+  f.Fill("m", 2, 600'000);
+  auto r = EvalRange(f.db.get(), "m[5m]", 0, 600'000, 60'000, QueryOptions());
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kInvalidArgument);
+  r = EvalRange(f.db.get(), "m", 0, 600'000, 0, QueryOptions());
+  CHECK(r.status().code() == Status::Code::kInvalidArgument);
+  r = EvalRange(f.db.get(), "m", 600'000, 0, 1000, QueryOptions());
+  CHECK(r.status().code() == Status::Code::kInvalidArgument);
+  r = EvalInstant(f.db.get(), "sum(", 0, QueryOptions());
+  CHECK(r.status().code() == Status::Code::kInvalidArgument);
+
+  r = EvalRange(f.db.get(), "time()", 0, 120'000, 60'000, QueryOptions());
+  REQUIRE(r.ok());
+  REQUIRE(r->type == ValueType::kMatrix);
+  REQUIRE(r->series.size() == 1);
+  CHECK(r->series[0].labels.empty());
+  REQUIRE(r->series[0].points.size() == 3);
+  CHECK(r->series[0].points[2].timestamp == 120'000);
+  CHECK(r->series[0].points[2].value == 120);
+
+  r = EvalInstant(f.db.get(), "m[1m]", 600'000, QueryOptions());
+  REQUIRE(r.ok());
+  CHECK(r->type == ValueType::kMatrix);
+  REQUIRE(r->series.size() == 2);
+  CHECK(r->series[0].points.size() == 7);  // [540s, 600s] inclusive at a 10 s interval
+  CHECK(r->series[0].points.front().timestamp == 540'000);
+
+  r = EvalInstant(f.db.get(), "\"hello\"", 5000, QueryOptions());
+  REQUIRE(r.ok());
+  CHECK(r->type == ValueType::kString);
+  CHECK(r->string_value == "hello");
+  CHECK(r->string_time_ms == 5000);
+
+  r = EvalInstant(f.db.get(), "sort_desc(m)", 600'000, QueryOptions());
+  REQUIRE(r.ok());
+  REQUIRE(r->series.size() == 2);
+  CHECK(r->series[0].points[0].value > r->series[1].points[0].value);
+}
+
+TEST_CASE("range query performance: 100 hosts x 10 metrics x 24h at 10s") {
+  Fixture f;
+  const int64_t day = 24 * 3'600'000LL;
+  {
+    WriteBatch b;
+    for (int m = 0; m < 10; ++m) {
+      for (int h = 0; h < 100; ++h) {
+        Labels l{{"__name__", "cpu_usage_" + std::to_string(m)}, {"hostname", "host_" + std::to_string(h)}};
+        std::vector<Sample> s;
+        s.reserve(8641);
+        for (int64_t t = 0; t <= day; t += 10'000) s.push_back({t, static_cast<double>((t / 10'000 * 7 + h * 13 + m) % 100)});
+        b.Add(l, s);
+      }
+      REQUIRE(f.db->Write(b).ok());
+      b.Clear();
+    }
+    REQUIRE(f.db->Flush().ok());
+  }
+  auto time_it = [&](const char* q, int64_t step) {
+    double best = 1e9;
+    for (int rep = 0; rep < 3; ++rep) {
+      auto t0 = std::chrono::steady_clock::now();
+      auto r = EvalRange(f.db.get(), q, 0, day, step, QueryOptions());
+      auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+      CHECK(r->series.size() == 100);
+      best = std::min(best, ms);
+    }
+    MESSAGE(std::string(q) << " step " << step / 1000 << "s: " << best << " ms");
+    return best;
+  };
+  const double a = time_it("avg by (hostname) (cpu_usage_0)", 60'000);
+  const double b = time_it("max by (hostname) (max_over_time({__name__=~\"cpu_usage_.*\"}[5m]))", 300'000);
+  // Generous bounds so a loaded machine or a sanitizer build does not fail the suite.
+  CHECK(a < 500);
+  CHECK(b < 3000);
+}
+
+}  // namespace
+}  // namespace gnomon::promql
