@@ -210,6 +210,12 @@ class Parser {
     return buffer_[k];
   }
 
+  // Consumes the next token (Skip: without returning it, to keep callers' frames small).
+  void Skip() {
+    Peek();
+    buffer_.pop_front();
+  }
+
   Token Next() {
     Peek();
     Token t = std::move(buffer_.front());
@@ -252,7 +258,7 @@ class Parser {
   // ---- node construction --------------------------------------------------------------------
 
   template <typename Node>
-  ExprPtr Make(Node node, size_t start, size_t end, int depth) {
+  [[gnu::noinline]] ExprPtr Make(Node node, size_t start, size_t end, int depth) {
     if (depth > kMaxDepth) {
       return Fail(start, "expression nested too deeply (more than " + std::to_string(kMaxDepth) + " levels)");
     }
@@ -284,6 +290,9 @@ class Parser {
 
   // ---- grammar ------------------------------------------------------------------------------
 
+  // The functions on the recursion path (ParseBinary → ParseUnary → ParsePrimary → ParseParen)
+  // keep their frames small; the work with bulky locals is done in non-inlined helpers.
+
   ExprPtr ParseBinary(int min_prec) {
     RecursionGuard guard(this);
     if (TooDeep(Peek().pos)) return nullptr;
@@ -293,93 +302,92 @@ class Parser {
       BinaryOp op;
       int prec;
       if (!BinaryOpOf(Peek().type, &op, &prec) || prec < min_prec) return lhs;
-      Next();
-      BinaryExpr bin;
-      bin.op = op;
-      if (Peek().type == TokenType::kBool) {
-        Next();
-        bin.return_bool = true;
-      }
-      VectorMatching vm;
-      if (Peek().type == TokenType::kOn || Peek().type == TokenType::kIgnoring) {
-        vm.on = Next().type == TokenType::kOn;
-        if (!ParseGroupingLabels(&vm.matching_labels)) return nullptr;
-        TokenType g = Peek().type;
-        if (g == TokenType::kGroupLeft || g == TokenType::kGroupRight) {
-          Next();
-          vm.card = g == TokenType::kGroupLeft ? VectorMatching::Card::kManyToOne : VectorMatching::Card::kOneToMany;
-          if (Peek().type == TokenType::kLeftParen && !ParseGroupingLabels(&vm.include)) return nullptr;
-        }
-      }
-      bin.matching = std::move(vm);
+      Skip();
+      std::unique_ptr<BinaryExpr> bin = ParseBinaryModifiers(op);
+      if (!bin) return nullptr;
       // `^` is right-associative; everything else is left-associative.
       ExprPtr rhs = ParseBinary(op == BinaryOp::kPow ? prec : prec + 1);
       if (!rhs) return nullptr;
-      size_t start = lhs->pos.start;
-      size_t end = rhs->pos.end;
-      int depth = std::max(DepthOf(lhs), DepthOf(rhs)) + 1;
-      bin.lhs = std::move(lhs);
-      bin.rhs = std::move(rhs);
-      lhs = Make(std::move(bin), start, end, depth);
+      lhs = MakeBinary(std::move(bin), std::move(lhs), std::move(rhs));
       if (!lhs) return nullptr;
     }
   }
 
+  // [bool] [on|ignoring (labels) [group_left|group_right [(labels)]]] after a binary operator.
+  [[gnu::noinline]] std::unique_ptr<BinaryExpr> ParseBinaryModifiers(BinaryOp op) {
+    auto bin = std::make_unique<BinaryExpr>();
+    bin->op = op;
+    if (Peek().type == TokenType::kBool) {
+      Next();
+      bin->return_bool = true;
+    }
+    VectorMatching vm;
+    if (Peek().type == TokenType::kOn || Peek().type == TokenType::kIgnoring) {
+      vm.on = Next().type == TokenType::kOn;
+      if (!ParseGroupingLabels(&vm.matching_labels)) return nullptr;
+      TokenType g = Peek().type;
+      if (g == TokenType::kGroupLeft || g == TokenType::kGroupRight) {
+        Next();
+        vm.card = g == TokenType::kGroupLeft ? VectorMatching::Card::kManyToOne : VectorMatching::Card::kOneToMany;
+        if (Peek().type == TokenType::kLeftParen && !ParseGroupingLabels(&vm.include)) return nullptr;
+      }
+    }
+    bin->matching = std::move(vm);
+    return bin;
+  }
+
+  [[gnu::noinline]] ExprPtr MakeBinary(std::unique_ptr<BinaryExpr> bin, ExprPtr lhs, ExprPtr rhs) {
+    size_t start = lhs->pos.start;
+    size_t end = rhs->pos.end;
+    int depth = std::max(DepthOf(lhs), DepthOf(rhs)) + 1;
+    bin->lhs = std::move(lhs);
+    bin->rhs = std::move(rhs);
+    return Make(std::move(*bin), start, end, depth);
+  }
+
   ExprPtr ParseUnary() {
-    TokenType t = Peek().type;
-    if (t != TokenType::kAdd && t != TokenType::kSub) {
+    const TokenType type = Peek().type;
+    if (type != TokenType::kAdd && type != TokenType::kSub) {
       ExprPtr e = ParsePrimary();
       if (!e) return nullptr;
       return ParsePostfix(std::move(e));
     }
-    Token op = Next();
+    const size_t pos = Peek().pos;
+    Skip();
     // The operand extends over `^` only: -2^2 is -(2^2), -1 * 2 is (-1) * 2.
     ExprPtr operand = ParseBinary(kPrecPow);
     if (!operand) return nullptr;
+    return MakeUnary(type == TokenType::kSub, pos, std::move(operand));
+  }
+
+  // A sign before a number literal folds into it, as in Prometheus.
+  [[gnu::noinline]] ExprPtr MakeUnary(bool negate, size_t pos, ExprPtr operand) {
     if (auto* num = std::get_if<NumberLiteral>(&operand->node)) {
-      if (op.type == TokenType::kSub) num->value = -num->value;
-      operand->pos.start = op.pos;
+      if (negate) num->value = -num->value;
+      operand->pos.start = pos;
       return operand;
     }
     size_t end = operand->pos.end;
     int depth = DepthOf(operand) + 1;
     UnaryExpr u;
-    u.negate = op.type == TokenType::kSub;
+    u.negate = negate;
     u.expr = std::move(operand);
-    return Make(std::move(u), op.pos, end, depth);
+    return Make(std::move(u), pos, end, depth);
   }
 
   ExprPtr ParsePrimary() {
-    const Token& t = Peek();
-    switch (t.type) {
-      case TokenType::kNumber: {
-        Token tok = Next();
-        double v = 0;
-        if (!ParseNumberText(tok.text, &v)) {
-          return Fail(tok.pos, "error parsing number: invalid syntax: " + QuoteString(tok.text));
-        }
-        return Make(NumberLiteral{v}, tok.pos, tok.pos + tok.text.size(), 1);
-      }
-      case TokenType::kString: {
-        Token tok = Next();
-        return Make(StringLiteral{std::move(tok.value)}, tok.pos, tok.pos + tok.text.size(), 1);
-      }
-      case TokenType::kLeftParen: {
-        Token open = Next();
-        ExprPtr inner = ParseBinary(0);
-        if (!inner) return nullptr;
-        if (Peek().type != TokenType::kRightParen) return Unexpected(Peek(), "", "");
-        Token close = Next();
-        int depth = DepthOf(inner) + 1;
-        return Make(ParenExpr{std::move(inner)}, open.pos, close.pos + 1, depth);
-      }
+    const TokenType type = Peek().type;
+    switch (type) {
+      case TokenType::kNumber:
+      case TokenType::kString: return ParseLiteral();
+      case TokenType::kLeftParen: return ParseParen();
       case TokenType::kLeftBrace: return ParseVectorSelector();
       case TokenType::kIdentifier:
         if (Peek(1).type == TokenType::kLeftParen) return ParseCall();
         return ParseVectorSelector();
       default: break;
     }
-    if (IsAggregatorToken(t.type)) {
+    if (IsAggregatorToken(type)) {
       TokenType after = Peek(1).type;
       if (after == TokenType::kLeftParen || after == TokenType::kBy || after == TokenType::kWithout) {
         return ParseAggregate();
@@ -388,12 +396,36 @@ class Parser {
       Next();
       return Unexpected(Peek(), "aggregation", "");
     }
-    if (IsMetricIdentifier(t.type)) return ParseVectorSelector();
-    return Unexpected(t, "", "");
+    if (IsMetricIdentifier(type)) return ParseVectorSelector();
+    return Unexpected(Peek(), "", "");
+  }
+
+  [[gnu::noinline]] ExprPtr ParseLiteral() {
+    Token tok = Next();
+    if (tok.type == TokenType::kString) {
+      return Make(StringLiteral{std::move(tok.value)}, tok.pos, tok.pos + tok.text.size(), 1);
+    }
+    double v = 0;
+    if (!ParseNumberText(tok.text, &v)) {
+      return Fail(tok.pos, "error parsing number: invalid syntax: " + QuoteString(tok.text));
+    }
+    return Make(NumberLiteral{v}, tok.pos, tok.pos + tok.text.size(), 1);
+  }
+
+  ExprPtr ParseParen() {
+    const size_t open = Peek().pos;
+    Skip();
+    ExprPtr inner = ParseBinary(0);
+    if (!inner) return nullptr;
+    if (Peek().type != TokenType::kRightParen) return Unexpected(Peek(), "", "");
+    const size_t close = Peek().pos;
+    Skip();
+    int depth = DepthOf(inner) + 1;
+    return Make(ParenExpr{std::move(inner)}, open, close + 1, depth);
   }
 
   // metric_identifier [label_matchers] | label_matchers
-  ExprPtr ParseVectorSelector() {
+  [[gnu::noinline]] ExprPtr ParseVectorSelector() {
     VectorSelector vs;
     size_t start = Peek().pos;
     size_t end = start;
@@ -571,7 +603,7 @@ class Parser {
   }
 
   // [range] / [range:step] / offset / @ after a primary expression.
-  ExprPtr ParsePostfix(ExprPtr e) {
+  [[gnu::noinline]] ExprPtr ParsePostfix(ExprPtr e) {
     for (;;) {
       switch (Peek().type) {
         case TokenType::kLeftBracket:
@@ -716,7 +748,7 @@ class Parser {
 
   // ---- type checks (Prometheus' checkAST) ---------------------------------------------------
 
-  void ExpectType(Expr& e, ValueType want, const std::string& context) {
+  [[gnu::noinline]] void ExpectType(Expr& e, ValueType want, const std::string& context) {
     ValueType got = Check(e);
     if (!failed_ && got != want) {
       Fail(e.pos.start, std::string("expected type ") + ValueTypeName(want) + " in " + context + ", got " +
@@ -731,41 +763,54 @@ class Parser {
     return p;
   }
 
+  // Returns the type of `e` (computed from its children's, so the pass stays linear).
   ValueType Check(Expr& e) {
     if (failed_) return ValueType::kNone;
-    ValueType type = e.Type();
     if (auto* agg = std::get_if<AggregateExpr>(&e.node)) {
-      ExpectType(*agg->expr, ValueType::kVector, "aggregation expression");
-      if (agg->op == AggregateOp::kTopk || agg->op == AggregateOp::kBottomk || agg->op == AggregateOp::kQuantile) {
-        ExpectType(*agg->param, ValueType::kScalar, "aggregation parameter");
-      }
-      if (agg->op == AggregateOp::kCountValues) ExpectType(*agg->param, ValueType::kString, "aggregation parameter");
-    } else if (auto* b = std::get_if<BinaryExpr>(&e.node)) {
-      CheckBinary(e, *b);
-    } else if (auto* call = std::get_if<Call>(&e.node)) {
+      CheckAggregate(*agg);
+      return ValueType::kVector;
+    }
+    if (auto* b = std::get_if<BinaryExpr>(&e.node)) return CheckBinary(e, *b);
+    if (auto* call = std::get_if<Call>(&e.node)) {
       CheckCall(e, *call);
-    } else if (auto* p = std::get_if<ParenExpr>(&e.node)) {
-      Check(*p->expr);
-    } else if (auto* u = std::get_if<UnaryExpr>(&e.node)) {
+      return e.Type();
+    }
+    if (auto* p = std::get_if<ParenExpr>(&e.node)) return Check(*p->expr);
+    if (auto* u = std::get_if<UnaryExpr>(&e.node)) {
       ValueType t = Check(*u->expr);
       if (!failed_ && t != ValueType::kScalar && t != ValueType::kVector) {
         Fail(e.pos.start, std::string("unary expression only allowed on expressions of type scalar or instant "
                                       "vector, got \"") +
                               ValueTypeName(t) + "\"");
       }
-    } else if (auto* sq = std::get_if<SubqueryExpr>(&e.node)) {
+      return t;
+    }
+    if (auto* sq = std::get_if<SubqueryExpr>(&e.node)) {
       ValueType t = Check(*sq->expr);
       if (!failed_ && t != ValueType::kVector) {
         static const char* kGoNames[] = {"none", "scalar", "vector", "matrix", "string"};
         Fail(e.pos.start, std::string("subquery is only allowed on instant vector, got ") +
                               kGoNames[static_cast<int>(t)] + " in " + QuoteString(e.String()) + " instead");
       }
-    } else if (auto* m = std::get_if<MatrixSelector>(&e.node)) {
-      Check(*m->vector_selector);
-    } else if (auto* vs = std::get_if<VectorSelector>(&e.node)) {
-      CheckVectorSelector(e, *vs);
+      return ValueType::kMatrix;
     }
-    return type;
+    if (auto* m = std::get_if<MatrixSelector>(&e.node)) {
+      Check(*m->vector_selector);
+      return ValueType::kMatrix;
+    }
+    if (auto* vs = std::get_if<VectorSelector>(&e.node)) {
+      CheckVectorSelector(e, *vs);
+      return ValueType::kVector;
+    }
+    return e.Type();  // literals
+  }
+
+  [[gnu::noinline]] void CheckAggregate(AggregateExpr& agg) {
+    ExpectType(*agg.expr, ValueType::kVector, "aggregation expression");
+    if (agg.op == AggregateOp::kTopk || agg.op == AggregateOp::kBottomk || agg.op == AggregateOp::kQuantile) {
+      ExpectType(*agg.param, ValueType::kScalar, "aggregation parameter");
+    }
+    if (agg.op == AggregateOp::kCountValues) ExpectType(*agg.param, ValueType::kString, "aggregation parameter");
   }
 
   void CheckVectorSelector(const Expr& e, const VectorSelector& vs) {
@@ -787,10 +832,15 @@ class Parser {
     Fail(e.pos.start, "vector selector must contain at least one non-empty matcher");
   }
 
-  void CheckBinary(const Expr& e, BinaryExpr& b) {
+  ValueType CheckBinary(const Expr& e, BinaryExpr& b) {
     ValueType lt = Check(*b.lhs);
     ValueType rt = Check(*b.rhs);
-    if (failed_) return;
+    if (failed_) return ValueType::kNone;
+    CheckBinaryOperands(e, b, lt, rt);
+    return lt == ValueType::kScalar && rt == ValueType::kScalar ? ValueType::kScalar : ValueType::kVector;
+  }
+
+  [[gnu::noinline]] void CheckBinaryOperands(const Expr& e, BinaryExpr& b, ValueType lt, ValueType rt) {
     const bool comparison = IsComparisonOp(b.op);
     const bool set_op = IsSetOp(b.op);
     if (b.return_bool && !comparison) {
@@ -838,7 +888,7 @@ class Parser {
     }
   }
 
-  void CheckCall(const Expr& e, Call& call) {
+  [[gnu::noinline]] void CheckCall(const Expr& e, Call& call) {
     const FunctionSignature* f = LookupFunction(call.func);
     if (f == nullptr) {
       Fail(e.pos.start, "unknown function with name " + QuoteString(call.func));
