@@ -45,8 +45,6 @@ void EvalContext::AddSeries(uint64_t n) {
 
 // ---- labels helpers ---------------------------------------------------------------------------
 
-bool IsStaleNaN(double v) { return std::bit_cast<uint64_t>(v) == 0x7ff0000000000002ull; }
-
 std::string LabelsToString(const Labels& l) {
   std::string out = "{";
   for (size_t i = 0; i < l.size(); ++i) {
@@ -237,28 +235,28 @@ Value Evaluator::EvalVectorSelector(const VectorSelector& vs, bool timestamps) {
   return out;
 }
 
-void Evaluator::LoadRangeSelector(const VectorSelector& vs, int64_t range_ms, RangeWindowSpec* spec, Matrix* out) {
+std::unique_ptr<SeriesSet> Evaluator::OpenRangeSelector(const VectorSelector& vs, int64_t range_ms,
+                                                        RangeWindowSpec* spec) {
   spec->range_ms = range_ms;
   spec->offset_ms = vs.offset_ms;
   spec->at_ms = ResolveAt(vs.at);
-  if (num_steps_ == 0) return;
+  if (num_steps_ == 0) return nullptr;
   const int64_t maxt = (spec->at_ms ? *spec->at_ms : end_) - vs.offset_ms;
   const int64_t mint = (spec->at_ms ? *spec->at_ms : start_) - vs.offset_ms - range_ms;
-  auto set = SelectOrThrow(ctx_, vs.matchers, mint, maxt);
-  while (set->Next()) {
-    ctx_->AddSeries(1);
-    ctx_->MaybeCheckDeadline();
-    Series s{set->labels(), {}};
-    SampleIterator* it = set->samples();
-    while (it->Next()) {
-      Sample p = it->At();
-      if (!IsStaleNaN(p.value)) s.points.push_back(p);
-    }
-    if (!it->status().ok()) ThrowStatus(it->status());
-    ctx_->AddSamples(s.points.size());
-    if (!s.points.empty()) out->push_back(std::move(s));
+  return SelectOrThrow(ctx_, vs.matchers, mint, maxt);
+}
+
+void Evaluator::ReadRangeSamples(SeriesSet* set, std::vector<Sample>* buf) {
+  ctx_->AddSeries(1);
+  ctx_->MaybeCheckDeadline();
+  buf->clear();
+  SampleIterator* it = set->samples();
+  while (it->Next()) {
+    const Sample p = it->At();
+    if (!IsStaleNaN(p.value)) buf->push_back(p);
   }
-  if (!set->status().ok()) ThrowStatus(set->status());
+  if (!it->status().ok()) ThrowStatus(it->status());
+  ctx_->AddSamples(buf->size());
 }
 
 Value Evaluator::EvalSubqueryMatrix(const SubqueryExpr& sq, RangeWindowSpec* spec) {

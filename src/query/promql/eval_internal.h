@@ -10,6 +10,7 @@
 // exception leaves the engine.
 #pragma once
 
+#include <bit>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -32,7 +33,7 @@ struct EvalError {
 [[noreturn]] void ThrowStatus(Status s);
 
 // ---- labels helpers -----------------------------------------------------------------------
-bool IsStaleNaN(double v);
+inline bool IsStaleNaN(double v) { return std::bit_cast<uint64_t>(v) == 0x7ff0000000000002ull; }
 // Prometheus' labels.String(): {__name__="a", b="c"}.
 std::string LabelsToString(const Labels& l);
 const std::string* GetLabel(const Labels& l, std::string_view name);
@@ -140,8 +141,10 @@ class Evaluator {
   }
 
  private:
-  void LoadRangeSelector(const VectorSelector& vs, int64_t range_ms, RangeWindowSpec* spec,
-                         Matrix* out);
+  // Opens a range selector's series set (one Select for all steps) and fills *spec.
+  std::unique_ptr<SeriesSet> OpenRangeSelector(const VectorSelector& vs, int64_t range_ms, RangeWindowSpec* spec);
+  // Reads the current series' samples into *buf, dropping stale markers; counts them.
+  void ReadRangeSamples(SeriesSet* set, std::vector<Sample>* buf);
 
   EvalContext* ctx_;
   bool relax_current_ = false;  // see MergeAfterNameDrop; applies to the node being evaluated
@@ -156,7 +159,16 @@ void Evaluator::ForEachRangeSeries(const Expr& arg, RangeWindowSpec* spec, Fn&& 
   while (auto* p = std::get_if<ParenExpr>(&a->node)) a = p->expr.get();
   Matrix m;
   if (auto* ms = std::get_if<MatrixSelector>(&a->node)) {
-    LoadRangeSelector(std::get<VectorSelector>(ms->vector_selector->node), ms->range_ms, spec, &m);
+    // Stream: one series in memory at a time.
+    auto set = OpenRangeSelector(std::get<VectorSelector>(ms->vector_selector->node), ms->range_ms, spec);
+    if (!set) return;
+    std::vector<Sample> buf;
+    while (set->Next()) {
+      ReadRangeSamples(set.get(), &buf);
+      if (!buf.empty()) fn(set->labels(), std::span<const Sample>(buf));
+    }
+    if (!set->status().ok()) ThrowStatus(set->status());
+    return;
   } else if (auto* sq = std::get_if<SubqueryExpr>(&a->node)) {
     Value v = EvalSubqueryMatrix(*sq, spec);
     m = std::move(v.series);
