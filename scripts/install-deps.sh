@@ -11,6 +11,7 @@ packages=(
   libasio-dev libhttp-parser-dev libprotobuf-dev protobuf-compiler libsnappy-dev nlohmann-json3-dev
   # tests and benchmarks
   doctest-dev libbenchmark-dev
+  libcurl4-openssl-dev tmux  # the gnomon command line and its terminal tests
   # peers the tests and benchmarks drive
   victoria-metrics prometheus bc
 )

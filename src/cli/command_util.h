@@ -1,0 +1,52 @@
+// Pieces the subcommands share: common flags, usage errors, the client. Internal to src/cli.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <cxxopts.hpp>
+
+#include "cli/http_client.h"
+#include "gnomon/status.h"
+
+namespace gnomon::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+// Thrown inside a subcommand for a usage error; caught by RunCommand.
+struct UsageError {
+  std::string message;
+};
+
+// Adds --server, --token and --timeout.
+void AddServerOptions(cxxopts::Options* options);
+// Adds -h/--help.
+void AddHelpOption(cxxopts::Options* options);
+
+// The client for the parsed --server / --token / --timeout.
+std::unique_ptr<HttpClient> MakeClient(const cxxopts::ParseResult& args);
+
+// Every value given for a flag that may repeat, in order (cxxopts' vectors split at commas, which
+// matchers contain).
+std::vector<std::string> AllValues(const cxxopts::ParseResult& args, const std::string& name);
+
+// Parses argv with `options`, prints help and returns 0 for --help, calls `body` otherwise; turns
+// cxxopts exceptions and UsageError into exit code 2 with a message on stderr.
+int RunCommand(cxxopts::Options& options, int argc, char** argv, const std::function<int(const cxxopts::ParseResult&)>& body);
+
+// Prints "gnomon: MESSAGE" on stderr and returns kExitFailure.
+int Fail(const std::string& message);
+
+// Checks a --format value against `allowed`; throws UsageError otherwise.
+void CheckChoice(const std::string& flag, const std::string& value, const std::vector<std::string>& allowed);
+
+// --start/--end values as unix milliseconds; throws UsageError when malformed.
+int64_t TimeFlag(const cxxopts::ParseResult& args, const std::string& name, int64_t now_ms);
+
+}  // namespace gnomon::cli

@@ -1,0 +1,68 @@
+// A small blocking HTTP client for talking to gnomond (libcurl underneath).
+//
+// One client holds one connection that is kept alive across requests. Not thread-safe.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "gnomon/status.h"
+
+namespace gnomon::cli {
+
+struct HttpResponse {
+  long status = 0;
+  std::string body;
+  std::string content_type;
+  std::string retry_after;  // the Retry-After header, if any
+};
+
+using QueryParams = std::vector<std::pair<std::string, std::string>>;
+
+class HttpClient {
+ public:
+  // `base_url` is like "http://127.0.0.1:9201" (a missing scheme means http://; a trailing '/' is
+  // dropped). A non-empty `token` is sent as "Authorization: Bearer <token>".
+  HttpClient(std::string base_url, std::string token);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // GET base_url + path + "?" + the URL-encoded params. Any HTTP status is a successful Result;
+  // transport failures (refused, timeout, DNS) are kIOError "cannot reach gnomond at URL: why".
+  Result<HttpResponse> Get(std::string_view path, const QueryParams& params = {});
+
+  // Like Get, but the body goes to `sink` piece by piece as it arrives (when the status is 2xx;
+  // otherwise it is collected into the response body). `sink` returning false aborts.
+  Result<HttpResponse> GetStreaming(std::string_view path, const QueryParams& params,
+                                    const std::function<bool(std::string_view)>& sink);
+
+  // POST `body` with Content-Type `content_type`.
+  Result<HttpResponse> Post(std::string_view path, const QueryParams& params, std::string_view body,
+                            std::string_view content_type);
+
+  const std::string& base_url() const { return base_url_; }
+
+  // Seconds to wait for a whole response; 0 (the default) waits forever.
+  void set_timeout_seconds(long s) { timeout_s_ = s; }
+
+ private:
+  struct Impl;
+  std::string BuildUrl(std::string_view path, const QueryParams& params);
+  Result<HttpResponse> Perform(const std::function<bool(std::string_view)>* sink, std::string_view content_type,
+                               HttpResponse* resp);
+
+  std::string base_url_;
+  std::string token_;
+  long timeout_s_ = 0;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Percent-encodes everything except unreserved characters (RFC 3986).
+std::string UrlEncode(std::string_view s);
+
+}  // namespace gnomon::cli
