@@ -22,6 +22,9 @@ bool IsArithmetic(BinaryOp op) {
   }
 }
 
+// Operators whose result drops __name__ (Prometheus 2.42's shouldDropMetricName: atan2 keeps it).
+bool DropsName(BinaryOp op) { return IsArithmetic(op) && op != BinaryOp::kAtan2; }
+
 bool IsComparison(BinaryOp op) {
   switch (op) {
     case BinaryOp::kEql: case BinaryOp::kNeq: case BinaryOp::kGtr: case BinaryOp::kLss:
@@ -100,7 +103,7 @@ struct StepCursor {
 
 Labels ResultMetric(const Labels& lhs, const Labels& rhs, BinaryOp op, const VectorMatching& m) {
   Labels out = lhs;
-  if (IsArithmetic(op)) DelLabel(out, kMetricNameLabel);
+  if (DropsName(op)) DelLabel(out, kMetricNameLabel);
   if (m.card == VectorMatching::Card::kOneToOne) {
     if (m.on) {
       std::erase_if(out, [&](const Label& x) {
@@ -118,7 +121,7 @@ Labels ResultMetric(const Labels& lhs, const Labels& rhs, BinaryOp op, const Vec
 }
 
 Value VectorScalar(Evaluator& ev, const BinaryExpr& e, Value vec, const std::vector<double>& scalars, bool swap) {
-  const bool drop = IsArithmetic(e.op) || e.return_bool;
+  const bool drop = DropsName(e.op) || e.return_bool;
   for (Series& s : vec.series) {
     if (drop) s.labels = DropMetricName(s.labels);
     std::vector<Sample> pts;
