@@ -224,8 +224,9 @@ int RunPush(HttpClient* client, const PushOptions& opt) {
   progress.Update(bytes_sent, lines_sent, /*force=*/true);
   progress.Clear();
   double secs = std::chrono::duration<double>(Clock::now() - start).count();
-  std::string summary = fmt::format("pushed {} lines ({}) in {} batches in {:.2f}s ({} lines/s): {} accepted, {} rejected",
-                                    lines_sent, FormatBytes(static_cast<double>(bytes_sent)), batches, secs,
+  std::string summary = fmt::format("pushed {} line{} ({}) in {} batch{} in {:.2f}s ({} lines/s): {} accepted, {} rejected",
+                                    lines_sent, lines_sent == 1 ? "" : "s", FormatBytes(static_cast<double>(bytes_sent)),
+                                    batches, batches == 1 ? "" : "es", secs,
                                     ProgressBar::FormatRate(secs > 0 ? lines_sent / secs : 0),
                                     lines_sent >= rejected ? lines_sent - rejected : 0, rejected);
   if (fatal) summary += "; stopped early";
