@@ -127,6 +127,9 @@ int RunPush(HttpClient* client, const PushOptions& opt) {
   std::ifstream file;
   std::istream* in = &std::cin;
   uint64_t total_bytes = 0;
+  if (from_stdin && IsTerminal(STDIN_FILENO)) {
+    std::fprintf(stderr, "gnomon push: reading %s from the terminal; end with Ctrl-D\n", opt.jsonl ? "JSON lines" : "line protocol");
+  }
   if (!from_stdin) {
     file.open(opt.path, std::ios::binary);
     if (!file) {
