@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "gnomon/db.h"
 #include "http/api/api.h"
+#include "http/api/query_api.h"
 #include "http/api/self_metrics.h"
 #include "http/server/http_server.h"
 #include "util/log.h"
@@ -113,8 +114,14 @@ int Run(int argc, char** argv) {
   api_options.max_export_series = cfg.limits.max_query_series ? cfg.limits.max_query_series : SIZE_MAX;
   api_options.limits = cfg.ToOptions().limits;
   api::Api api(db.get(), &metrics, api_options);
+  api::QueryApiOptions query_options;
+  query_options.query.max_samples = cfg.limits.max_query_samples;
+  query_options.query.max_series = cfg.limits.max_query_series;
+  query_options.query.timeout_ms = cfg.limits.query_timeout_ms;
+  api::QueryApi query_api(db.get(), query_options);
   http::Router router;
   api.Register(&router);
+  query_api.Register(&router);
 
   http::ServerOptions server_options;
   server_options.listen = cfg.server.listen;

@@ -7,7 +7,6 @@
 #include <cmath>
 #include <set>
 
-#include "http/api/api.h"
 #include "http/api/params.h"
 #include "http/api/query_json.h"
 #include "query/promql/parser.h"
@@ -34,6 +33,17 @@ const std::string* Find(const http::Params& params, std::string_view name) {
   return nullptr;
 }
 
+// {"status":"error","errorType":...,"error":...} in Prometheus' key order.
+void SetPromError(http::Response& resp, int status, std::string_view type, std::string_view message) {
+  resp.status = status;
+  resp.content_type = "application/json";
+  resp.body = "{\"status\":\"error\",\"errorType\":";
+  AppendJsonString(&resp.body, type);
+  resp.body.append(",\"error\":");
+  AppendJsonString(&resp.body, message);
+  resp.body.push_back('}');
+}
+
 void SetJsonBody(http::Response& resp, std::string body) {
   resp.status = 200;
   resp.content_type = "application/json";
@@ -41,7 +51,7 @@ void SetJsonBody(http::Response& resp, std::string body) {
 }
 
 void InvalidParam(http::Response& resp, std::string_view name, const Status& s) {
-  SetJsonError(resp, 400, "bad_data", "invalid parameter \"" + std::string(name) + "\": " + s.message());
+  SetPromError(resp, 400, "bad_data", "invalid parameter \"" + std::string(name) + "\": " + s.message());
 }
 
 // Parses time parameter `name` into *out, or leaves `fallback` if absent; false after a 400.
@@ -160,20 +170,22 @@ Result<int64_t> ParseDurationParam(std::string_view text) {
 Result<int64_t> ParseQueryTimeParam(std::string_view text) {
   if (text == kMinTimeFormatted) return INT64_MIN;
   if (text == kMaxTimeFormatted) return INT64_MAX;
-  return ParseTimeParam(text);
+  auto t = ParseTimeParam(text);
+  if (!t.ok()) return Status::InvalidArgument("cannot parse \"" + std::string(text) + "\" to a valid timestamp");
+  return t;
 }
 
 void SetQueryError(http::Response& resp, const Status& s) {
   switch (s.code()) {
     case Status::Code::kInvalidArgument:
-      return SetJsonError(resp, 400, "bad_data", s.message());
+      return SetPromError(resp, 400, "bad_data", s.message());
     case Status::Code::kFailedPrecondition:
     case Status::Code::kResourceExhausted:
-      return SetJsonError(resp, 422, "execution", s.message());
+      return SetPromError(resp, 422, "execution", s.message());
     case Status::Code::kAborted:
-      return SetJsonError(resp, 503, "timeout", s.message());
+      return SetPromError(resp, 503, "timeout", s.message());
     default:
-      return SetJsonError(resp, 500, "internal", s.ToString());
+      return SetPromError(resp, 500, "internal", s.ToString());
   }
 }
 
@@ -223,19 +235,19 @@ void QueryApi::QueryRange(const http::Request& req, http::Response& resp) {
   start = *s;
   end = *e;
   if (end < start) {
-    return SetJsonError(resp, 400, "bad_data", "invalid parameter \"end\": end timestamp must not be before start time");
+    return SetPromError(resp, 400, "bad_data", "invalid parameter \"end\": end timestamp must not be before start time");
   }
   const std::string* step_text = Find(params, "step");
   auto step = ParseDurationParam(step_text ? *step_text : "");
   if (!step.ok()) return InvalidParam(resp, "step", step.status());
   if (*step <= 0) {
-    return SetJsonError(resp, 400, "bad_data",
+    return SetPromError(resp, 400, "bad_data",
                         "invalid parameter \"step\": zero or negative query resolution step widths are not accepted. "
                         "Try a positive integer");
   }
   // (end - start) may overflow for the boundary times; compare in floating point.
   if ((static_cast<double>(end) - static_cast<double>(start)) / static_cast<double>(*step) > kMaxPointsPerSeries) {
-    return SetJsonError(resp, 400, "bad_data",
+    return SetPromError(resp, 400, "bad_data",
                         "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
                         "resolution (?step=XX)");
   }
@@ -251,7 +263,7 @@ void QueryApi::Series(const http::Request& req, http::Response& resp) {
   const http::Params params = req.Params();
   std::vector<Matchers> selectors;
   if (!MatchParams(params, &selectors, resp)) return;
-  if (selectors.empty()) return SetJsonError(resp, 400, "bad_data", "no match[] parameter provided");
+  if (selectors.empty()) return SetPromError(resp, 400, "bad_data", "no match[] parameter provided");
   TimeRange range;
   if (!RangeParams(params, &range, resp)) return;
   std::set<Labels> out;
@@ -259,7 +271,7 @@ void QueryApi::Series(const http::Request& req, http::Response& resp) {
   for (const Matchers& m : selectors) {
     bool ok = ForEachSeries(db_, m, range, resp, [&](const Labels& labels) {
       if (out.insert(labels).second && limit != 0 && out.size() > limit) {
-        SetJsonError(resp, 422, "execution", "the series matched exceed the limit of " + std::to_string(limit));
+        SetPromError(resp, 422, "execution", "the series matched exceed the limit of " + std::to_string(limit));
         return false;
       }
       return true;
@@ -302,10 +314,10 @@ void QueryApi::LabelValues(const http::Request& req, http::Response& resp) {
   constexpr std::string_view kPrefix = "/api/v1/label/", kSuffix = "/values";
   std::string_view path = req.path;
   if (path.size() <= kPrefix.size() + kSuffix.size() || !path.ends_with(kSuffix)) {
-    return SetJsonError(resp, 404, "not_found", "unknown path " + req.path);
+    return SetPromError(resp, 404, "not_found", "unknown path " + req.path);
   }
   std::string name(path.substr(kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size()));
-  if (!ValidLabelName(name)) return SetJsonError(resp, 400, "bad_data", "invalid label name: \"" + name + "\"");
+  if (!ValidLabelName(name)) return SetPromError(resp, 400, "bad_data", "invalid label name: \"" + name + "\"");
   const http::Params params = req.Params();
   std::vector<Matchers> selectors;
   if (!MatchParams(params, &selectors, resp)) return;
