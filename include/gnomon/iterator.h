@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "gnomon/series.h"
 #include "gnomon/status.h"
@@ -26,6 +27,9 @@ class SampleIterator {
   virtual bool Seek(int64_t t) = 0;
   virtual Sample At() const = 0;
   virtual Status status() const = 0;
+  // Appends every sample not yet visited to *out and exhausts the iterator; returns status().
+  // The same as looping Next()/At(), without a virtual call per sample.
+  virtual Status AppendRemaining(std::vector<Sample>* out);
 };
 
 class SeriesSet {

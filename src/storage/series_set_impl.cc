@@ -18,6 +18,13 @@ bool VectorSampleIterator::Seek(int64_t t) {
   return it != samples_->end();
 }
 
+Status VectorSampleIterator::AppendRemaining(std::vector<Sample>* out) {
+  const size_t from = static_cast<size_t>(std::max<ptrdiff_t>(pos_ + 1, 0));
+  if (from < samples_->size()) out->insert(out->end(), samples_->begin() + static_cast<ptrdiff_t>(from), samples_->end());
+  pos_ = static_cast<ptrdiff_t>(samples_->size());
+  return Status::OK();
+}
+
 SeriesSetImpl::SeriesSetImpl(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* chunks, const rocksdb::Snapshot* snapshot,
                              std::vector<SelectedSeries> series, int64_t mint, int64_t maxt, int64_t chunk_window_ms)
     : db_(db), chunks_(chunks), snapshot_(snapshot), series_(std::move(series)), mint_(mint), maxt_(maxt),
@@ -69,6 +76,10 @@ Status SeriesSetImpl::LoadSeries(SelectedSeries& s) {
     std::vector<Sample>& head = next_run(UINT64_MAX);
     head.swap(s.head);
     SortDedupLastWins(&head);
+  }
+  if (order_.size() == 1) {  // one chunk, or only the head: nothing to merge, nothing to copy
+    merged_.swap(*order_[0].second);
+    return Status::OK();
   }
   pointers_.clear();
   for (const auto& [seq, run] : order_) pointers_.push_back(run);

@@ -30,6 +30,7 @@ class VectorSampleIterator final : public SampleIterator {
   bool Seek(int64_t t) override;
   Sample At() const override { return (*samples_)[static_cast<size_t>(pos_)]; }
   Status status() const override { return Status::OK(); }
+  Status AppendRemaining(std::vector<Sample>* out) override;
 
  private:
   const std::vector<Sample>* samples_ = nullptr;

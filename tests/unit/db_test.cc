@@ -343,3 +343,27 @@ TEST_CASE("readers see every acknowledged write while a writer seals concurrentl
   CHECK_FALSE(failed);
   CHECK(checks > 0);
 }
+
+TEST_CASE("AppendRemaining returns exactly the samples not yet visited") {
+  TempDir dir;
+  auto db = OpenDB(dir.path());
+  WriteBatch b;
+  for (int i = 0; i < 10; ++i) b.Add(kUp, 1000 * i, i);
+  REQUIRE(db->Write(b).ok());
+  auto set = db->Select({Matcher::Equal("__name__", "up")}, INT64_MIN, INT64_MAX);
+  REQUIRE(set.ok());
+  REQUIRE((*set)->Next());
+  SampleIterator* it = (*set)->samples();
+  REQUIRE(it->Next());
+  REQUIRE(it->Next());
+  CHECK(it->At().value == 1);
+  std::vector<Sample> rest = {{-1, -1}};  // appended to, not replaced
+  REQUIRE(it->AppendRemaining(&rest).ok());
+  REQUIRE(rest.size() == 9);
+  CHECK(rest[1].timestamp == 2000);
+  CHECK(rest.back().value == 9);
+  CHECK_FALSE(it->Next());
+  std::vector<Sample> none;
+  REQUIRE(it->AppendRemaining(&none).ok());
+  CHECK(none.empty());
+}

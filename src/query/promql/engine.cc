@@ -198,9 +198,7 @@ Value Evaluator::EvalVectorSelector(const VectorSelector& vs, bool timestamps) {
     ctx_->AddSeries(1);
     ctx_->MaybeCheckDeadline();
     buf.clear();
-    SampleIterator* it = set->samples();
-    while (it->Next()) buf.push_back(it->At());
-    if (!it->status().ok()) ThrowStatus(it->status());
+    if (Status st = set->samples()->AppendRemaining(&buf); !st.ok()) ThrowStatus(st);
     ctx_->AddSamples(buf.size());
     Series s{set->labels(), {}};
     auto value_at = [&](int64_t ref, size_t* cursor, Sample* found) {
@@ -250,12 +248,10 @@ void Evaluator::ReadRangeSamples(SeriesSet* set, std::vector<Sample>* buf) {
   ctx_->AddSeries(1);
   ctx_->MaybeCheckDeadline();
   buf->clear();
-  SampleIterator* it = set->samples();
-  while (it->Next()) {
-    const Sample p = it->At();
-    if (!IsStaleNaN(p.value)) buf->push_back(p);
-  }
-  if (!it->status().ok()) ThrowStatus(it->status());
+  if (Status st = set->samples()->AppendRemaining(buf); !st.ok()) ThrowStatus(st);
+  // Stale markers end a series; in a range they are simply dropped.
+  buf->erase(std::remove_if(buf->begin(), buf->end(), [](const Sample& p) { return IsStaleNaN(p.value); }),
+             buf->end());
   ctx_->AddSamples(buf->size());
 }
 

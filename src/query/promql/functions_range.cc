@@ -126,6 +126,25 @@ std::optional<double> HoltWinters(std::span<const Sample> s, double sf, double t
   return s1;
 }
 
+// Prometheus' min/max_over_time: a NaN is replaced by the next value and never wins afterwards.
+// Skipping leading NaNs first lets the rest be a branchless minsd/maxsd chain (they keep the
+// accumulator when the sample is NaN); out of line, so the accumulator stays in a register.
+[[gnu::noinline]] double MaxOverWindow(std::span<const Sample> w) {
+  size_t k = 0;
+  while (k + 1 < w.size() && std::isnan(w[k].value)) ++k;
+  double v = w[k].value;
+  for (size_t i = k + 1; i < w.size(); ++i) v = v < w[i].value ? w[i].value : v;
+  return v;
+}
+
+[[gnu::noinline]] double MinOverWindow(std::span<const Sample> w) {
+  size_t k = 0;
+  while (k + 1 < w.size() && std::isnan(w[k].value)) ++k;
+  double v = w[k].value;
+  for (size_t i = k + 1; i < w.size(); ++i) v = w[i].value < v ? w[i].value : v;
+  return v;
+}
+
 std::optional<double> Compute(Fn fn, std::span<const Sample> w, const WindowCtx& c, std::vector<double>* scratch) {
   switch (fn) {
     case Fn::kRate: return ExtrapolatedRate(w, c, true, true);
@@ -173,20 +192,11 @@ std::optional<double> Compute(Fn fn, std::span<const Sample> w, const WindowCtx&
       for (const Sample& p : w) sum = KahanSumInc(p.value, sum, &comp);
       return std::isinf(sum) ? sum : sum + comp;
     }
-    case Fn::kMin: {
-      double v = w[0].value;
-      for (const Sample& p : w) {
-        if (p.value < v || std::isnan(v)) v = p.value;
-      }
-      return v;
-    }
-    case Fn::kMax: {
-      double v = w[0].value;
-      for (const Sample& p : w) {
-        if (p.value > v || std::isnan(v)) v = p.value;
-      }
-      return v;
-    }
+    // Prometheus: a NaN is replaced by the next value and never wins afterwards. Skipping leading
+    // NaNs first lets the rest be a branchless min/max (minsd/maxsd keep the first operand when
+    // the second is NaN), which matters on unpredictable data.
+    case Fn::kMin: return MinOverWindow(w);
+    case Fn::kMax: return MaxOverWindow(w);
     case Fn::kCount: return static_cast<double>(w.size());
     case Fn::kLast: return w.back().value;
     case Fn::kPresent: return 1.0;
