@@ -29,7 +29,7 @@ std::string T(int64_t ms) {
 
 std::string J(std::string_view v) {
   std::string s;
-  api::AppendJsonString(&s, v);
+  api::AppendGoJsonString(&s, v);
   return s;
 }
 

@@ -38,9 +38,9 @@ void SetPromError(http::Response& resp, int status, std::string_view type, std::
   resp.status = status;
   resp.content_type = "application/json";
   resp.body = "{\"status\":\"error\",\"errorType\":";
-  AppendJsonString(&resp.body, type);
+  AppendGoJsonString(&resp.body, type);
   resp.body.append(",\"error\":");
-  AppendJsonString(&resp.body, message);
+  AppendGoJsonString(&resp.body, message);
   resp.body.push_back('}');
 }
 

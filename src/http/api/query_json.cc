@@ -110,7 +110,7 @@ void AppendPromTimestamp(std::string* out, int64_t ms) {
   }
 }
 
-void AppendJsonString(std::string* out, std::string_view s) {
+void AppendGoJsonString(std::string* out, std::string_view s) {
   static const char kHex[] = "0123456789abcdef";
   out->push_back('"');
   size_t i = 0;
@@ -159,9 +159,9 @@ void AppendLabelsJson(std::string* out, const Labels& labels) {
   out->push_back('{');
   for (size_t i = 0; i < labels.size(); ++i) {
     if (i) out->push_back(',');
-    AppendJsonString(out, labels[i].name);
+    AppendGoJsonString(out, labels[i].name);
     out->push_back(':');
-    AppendJsonString(out, labels[i].value);
+    AppendGoJsonString(out, labels[i].value);
   }
   out->push_back('}');
 }
@@ -195,7 +195,7 @@ std::string QueryResultJson(const promql::QueryResult& result) {
       out.append("\"string\",\"result\":[");
       AppendScalarTimestamp(&out, result.string_time_ms);
       out.push_back(',');
-      AppendJsonString(&out, result.string_value);
+      AppendGoJsonString(&out, result.string_value);
       out.push_back(']');
       break;
     case promql::ValueType::kMatrix:
@@ -235,7 +235,7 @@ std::string StringListJson(const std::vector<std::string>& values) {
   std::string out = "{\"status\":\"success\",\"data\":[";
   for (size_t i = 0; i < values.size(); ++i) {
     if (i) out.push_back(',');
-    AppendJsonString(&out, values[i]);
+    AppendGoJsonString(&out, values[i]);
   }
   out.append("]}");
   return out;

@@ -32,8 +32,10 @@ void AppendFloat(std::string* out, double v, bool exponent_form);
 void AppendPromTimestamp(std::string* out, int64_t ms);
 // Appends a scalar or string result's timestamp as a JSON number of seconds.
 void AppendScalarTimestamp(std::string* out, int64_t ms);
-// Appends a quoted, escaped JSON string.
-void AppendJsonString(std::string* out, std::string_view s);
+// Appends a quoted JSON string escaped exactly as Go's encoding/json does (invalid UTF-8 as
+// \ufffd, U+2028/U+2029 escaped), so responses match Prometheus byte for byte. For plain JSON
+// escaping see AppendJsonString in util/strings.h.
+void AppendGoJsonString(std::string* out, std::string_view s);
 // {"name":"value",...}
 void AppendLabelsJson(std::string* out, const Labels& labels);
 // [ts,"value"]
