@@ -16,19 +16,6 @@ constexpr size_t kMaxQuotedBytes = 128;
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-bool IsValidLabelName(std::string_view s) {
-  if (s.empty()) return false;
-  if (!IsAlpha(s[0]) && s[0] != '_') return false;
-  return std::all_of(s.begin() + 1, s.end(), [](char c) { return IsAlpha(c) || IsDigit(c) || c == '_'; });
-}
-
-bool IsValidMetricName(std::string_view s) {
-  if (s.empty()) return false;
-  if (!IsAlpha(s[0]) && s[0] != '_' && s[0] != ':') return false;
-  return std::all_of(s.begin() + 1, s.end(),
-                     [](char c) { return IsAlpha(c) || IsDigit(c) || c == '_' || c == ':'; });
-}
-
 // Returns the offset of the first byte that does not start a well-formed UTF-8 sequence (no
 // overlong forms, no surrogates, nothing above U+10FFFF), or npos if `s` is valid.
 size_t FindInvalidUtf8(std::string_view s) {
@@ -128,6 +115,19 @@ Status CheckValue(const Label& l, const Limits& limits) {
 }
 
 }  // namespace
+
+bool IsValidLabelName(std::string_view s) {
+  if (s.empty()) return false;
+  if (!IsAlpha(s[0]) && s[0] != '_') return false;
+  return std::all_of(s.begin() + 1, s.end(), [](char c) { return IsAlpha(c) || IsDigit(c) || c == '_'; });
+}
+
+bool IsValidMetricName(std::string_view s) {
+  if (s.empty()) return false;
+  if (!IsAlpha(s[0]) && s[0] != '_' && s[0] != ':') return false;
+  return std::all_of(s.begin() + 1, s.end(),
+                     [](char c) { return IsAlpha(c) || IsDigit(c) || c == '_' || c == ':'; });
+}
 
 std::string QuoteForMessage(std::string_view s, size_t max_bytes) {
   std::string out = "\"";

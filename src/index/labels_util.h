@@ -11,6 +11,10 @@
 
 namespace gnomon::index {
 
+// Prometheus' naming rules: label names [a-zA-Z_][a-zA-Z0-9_]*, metric names [a-zA-Z_:][a-zA-Z0-9_:]*.
+bool IsValidLabelName(std::string_view name);
+bool IsValidMetricName(std::string_view name);
+
 // Sorts by name. Does not check for duplicates (ValidateLabels does).
 void SortLabels(Labels* labels);
 

@@ -26,19 +26,7 @@ using index::QuoteForMessage;
 
 constexpr std::string_view kMetricName = "__name__";
 
-bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-bool IsValidLabelName(std::string_view s) {
-  if (s.empty() || (!IsAlpha(s[0]) && s[0] != '_')) return false;
-  return std::all_of(s.begin() + 1, s.end(), [](char c) { return IsAlpha(c) || IsDigit(c) || c == '_'; });
-}
-
-bool IsValidMetricName(std::string_view s) {
-  if (s.empty() || (!IsAlpha(s[0]) && s[0] != '_' && s[0] != ':')) return false;
-  return std::all_of(s.begin() + 1, s.end(),
-                     [](char c) { return IsAlpha(c) || IsDigit(c) || c == '_' || c == ':'; });
-}
 
 // Resolves InfluxDB's escapes in a measurement, tag key, tag value or field key: a backslash
 // before ',', '=', ' ' or '\' stands for that character; any other backslash is literal.
@@ -426,7 +414,7 @@ bool Parser::ResolveGroup(std::string_view raw_key, uint32_t* group) {
     q = FindUnescaped(q, end, '=', ',');
     if (q == value_start) return Fail("tag " + QuoteForMessage(name) + " has an empty value");
     if (q < end && *q == '=') return Fail("tag " + QuoteForMessage(name) + " has an unescaped \"=\" in its value");
-    if (!IsValidLabelName(name)) {
+    if (!index::IsValidLabelName(name)) {
       return Fail("tag key " + QuoteForMessage(name) + " is not a valid label name (must match [a-zA-Z_][a-zA-Z0-9_]*)");
     }
     if (name.starts_with("__")) {
@@ -472,7 +460,7 @@ bool Parser::ResolveField(uint32_t group, size_t position, std::string_view raw_
   std::string name;
   name.reserve(g.measurement.size() + 1 + key.size());
   name.append(g.measurement).append("_").append(key);
-  if (!IsValidMetricName(name)) {
+  if (!index::IsValidMetricName(name)) {
     return Fail("field " + QuoteForMessage(key) + " of measurement " + QuoteForMessage(g.measurement) +
                 " makes metric name " + QuoteForMessage(name) +
                 ", which is not valid (must match [a-zA-Z_:][a-zA-Z0-9_:]*)");

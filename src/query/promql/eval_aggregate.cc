@@ -7,20 +7,11 @@
 #include <limits>
 #include <map>
 
+#include "index/labels_util.h"
 #include "query/promql/eval_internal.h"
 
 namespace gnomon::promql {
 namespace {
-
-bool ValidLabelName(std::string_view n) {
-  if (n.empty()) return false;
-  for (size_t i = 0; i < n.size(); ++i) {
-    const char c = n[i];
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
-}
 
 Labels GroupLabels(const Labels& l, const std::vector<std::string>& grouping, bool without) {
   Labels out;
@@ -87,7 +78,7 @@ Value Evaluator::EvalAggregate(const AggregateExpr& e) {
     if (!e.param) ThrowStatus(Status::InvalidArgument("count_values requires a label name"));
     Value p = Eval(*e.param);
     value_label = p.str;
-    if (!ValidLabelName(value_label)) ThrowExec("invalid label name \"" + value_label + "\"");
+    if (!index::IsValidLabelName(value_label)) ThrowExec("invalid label name \"" + value_label + "\"");
   }
   // topk/bottomk return their input series, so they need it free of equal labelsets.
   const bool keeps_labels = e.op == AggregateOp::kTopk || e.op == AggregateOp::kBottomk;

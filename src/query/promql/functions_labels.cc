@@ -4,19 +4,11 @@
 
 #include <map>
 
+#include "index/labels_util.h"
 #include "query/promql/eval_internal.h"
 
 namespace gnomon::promql {
 namespace {
-
-bool ValidLabelName(std::string_view n) {
-  if (n.empty()) return false;
-  for (size_t i = 0; i < n.size(); ++i) {
-    const char c = n[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (i > 0 && c >= '0' && c <= '9'))) return false;
-  }
-  return true;
-}
 
 std::string StringArg(Evaluator& ev, const Expr& e) {
   Value v = ev.Eval(e);
@@ -84,7 +76,7 @@ std::optional<Value> EvalLabelFunction(Evaluator& ev, const Call& call) {
     opts.set_log_errors(false);
     RE2 re("^(?:" + regex + ")$", opts);
     if (!re.ok()) ThrowExec("invalid regular expression in label_replace(): " + regex);
-    if (!ValidLabelName(dst)) ThrowExec("invalid destination label name in label_replace(): " + dst);
+    if (!index::IsValidLabelName(dst)) ThrowExec("invalid destination label name in label_replace(): " + dst);
     Value in = ev.Eval(*call.args[0]);
     std::vector<re2::StringPiece> groups(static_cast<size_t>(re.NumberOfCapturingGroups()) + 1);
     for (Series& s : in.series) {
@@ -106,9 +98,9 @@ std::optional<Value> EvalLabelFunction(Evaluator& ev, const Call& call) {
     std::vector<std::string> srcs;
     for (size_t i = 3; i < call.args.size(); ++i) {
       srcs.push_back(StringArg(ev, *call.args[i]));
-      if (!ValidLabelName(srcs.back())) ThrowExec("invalid source label name in label_join(): " + srcs.back());
+      if (!index::IsValidLabelName(srcs.back())) ThrowExec("invalid source label name in label_join(): " + srcs.back());
     }
-    if (!ValidLabelName(dst)) ThrowExec("invalid destination label name in label_join(): " + dst);
+    if (!index::IsValidLabelName(dst)) ThrowExec("invalid destination label name in label_join(): " + dst);
     Value in = ev.Eval(*call.args[0]);
     for (Series& s : in.series) {
       std::string joined;

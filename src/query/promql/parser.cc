@@ -23,6 +23,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "index/labels_util.h"
 #include "index/matcher_eval.h"
 #include "query/promql/functions.h"
 #include "query/promql/lexer.h"
@@ -111,16 +112,6 @@ bool IsMetricIdentifier(TokenType t) {
 bool IsMaybeLabel(TokenType t) {
   if (IsMetricIdentifier(t) || IsKeywordToken(t)) return true;
   return t == TokenType::kAtan2;
-}
-
-bool IsValidLabelName(std::string_view s) {
-  if (s.empty()) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    bool ok = c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
 }
 
 // Tokens that may follow a complete expression; used to tell the metric `sum` from `sum(...)`.
@@ -492,7 +483,7 @@ class Parser {
         Unexpected(t, "grouping opts", "label");
         return false;
       }
-      if (!IsValidLabelName(t.text)) {
+      if (!index::IsValidLabelName(t.text)) {
         Fail(t.pos, "invalid label name for grouping: " + QuoteString(t.text));
         return false;
       }
