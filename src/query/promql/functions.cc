@@ -103,12 +103,9 @@ Value Evaluator::EvalCall(const Call& c) {
     Value in = Eval(*c.args.at(0));
     return SortByValue(std::move(in), f == "sort_desc");
   }
-  if (f == "absent") {
-    Value in = Eval(*c.args.at(0));
-    std::vector<bool> present(NumSteps(), false);
-    for (const Series& s : in.series) {
-      for (const Sample& p : s.points) present[StepIndex(p.timestamp)] = true;
-    }
+  // absent / absent_over_time: 1 at each step where the argument had nothing, labelled from its
+  // equality matchers.
+  auto absent_result = [&](const std::vector<bool>& present) {
     Series out{AbsentLabels(*c.args.at(0)), {}};
     for (size_t i = 0; i < NumSteps(); ++i) {
       if (!present[i]) out.points.push_back({StepTime(i), 1});
@@ -117,6 +114,14 @@ Value Evaluator::EvalCall(const Call& c) {
     v.type = ValueType::kVector;
     if (!out.points.empty()) v.series.push_back(std::move(out));
     return v;
+  };
+  if (f == "absent") {
+    Value in = Eval(*c.args.at(0));
+    std::vector<bool> present(NumSteps(), false);
+    for (const Series& s : in.series) {
+      for (const Sample& p : s.points) present[StepIndex(p.timestamp)] = true;
+    }
+    return absent_result(present);
   }
   if (f == "absent_over_time") {
     RangeWindowSpec spec;
@@ -124,14 +129,7 @@ Value Evaluator::EvalCall(const Call& c) {
     ForEachRangeSeries(*c.args.at(0), &spec, [&](const Labels&, std::span<const Sample> samples) {
       ForEachWindow(*this, spec, samples, [&](size_t i, std::span<const Sample>) { present[i] = true; });
     });
-    Series out{AbsentLabels(*c.args.at(0)), {}};
-    for (size_t i = 0; i < NumSteps(); ++i) {
-      if (!present[i]) out.points.push_back({StepTime(i), 1});
-    }
-    Value v;
-    v.type = ValueType::kVector;
-    if (!out.points.empty()) v.series.push_back(std::move(out));
-    return v;
+    return absent_result(present);
   }
   if (auto v = EvalRangeFunction(*this, c)) return std::move(*v);
   if (auto v = EvalMathFunction(*this, c)) return std::move(*v);
