@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "gnomon/write_batch.h"
+#include "batch_contents.h"
 #include "index/labels_util.h"
 #include "ingest/json_lines.h"
 
@@ -25,27 +26,11 @@ using gnomon::ingest::AppendJsonLine;
 using gnomon::ingest::JsonImportResult;
 using gnomon::ingest::ParseJsonLines;
 
+using gnomon::testing::Contents;
+using gnomon::testing::SameBits;
+using gnomon::testing::Series;
+
 namespace {
-
-struct Series {
-  Labels labels;
-  std::vector<Sample> samples;
-};
-
-std::vector<Series> Contents(const WriteBatch& batch) {
-  std::vector<Series> out;
-  for (size_t i = 0; i < batch.num_entries(); ++i) {
-    Series s;
-    Status st = gnomon::index::DecodeLabelsFraming(batch.EncodedLabels(i), false, &s.labels);
-    REQUIRE(st.ok());
-    auto span = batch.SamplesOf(i);
-    s.samples.assign(span.begin(), span.end());
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
-bool SameBits(double a, double b) { return std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b); }
 
 // Parses a single-line body expected to be rejected; returns the reason.
 std::string RejectReason(const std::string& line) {

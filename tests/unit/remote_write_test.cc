@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gnomon/write_batch.h"
+#include "batch_contents.h"
 #include "index/labels_util.h"
 #include "ingest/remote_write.h"
 #include "remote.pb.h"
@@ -25,14 +26,13 @@ using gnomon::Status;
 using gnomon::WriteBatch;
 using gnomon::ingest::DecodeRemoteWrite;
 
+using gnomon::testing::Contents;
+using gnomon::testing::SameBits;
+using gnomon::testing::Series;
+
 namespace {
 
 constexpr size_t kLimit = 32 << 20;
-
-struct Series {
-  Labels labels;
-  std::vector<Sample> samples;
-};
 
 void AddSeries(gnomon::prompb::WriteRequest* req, const Labels& labels, const std::vector<Sample>& samples) {
   auto* ts = req->add_timeseries();
@@ -61,22 +61,6 @@ std::string CompressRaw(std::string_view raw) {
   snappy::Compress(raw.data(), raw.size(), &out);
   return out;
 }
-
-// The batch's entries, labels decoded back from their canonical form.
-std::vector<Series> Contents(const WriteBatch& batch) {
-  std::vector<Series> out;
-  for (size_t i = 0; i < batch.num_entries(); ++i) {
-    Series s;
-    Status st = gnomon::index::DecodeLabelsFraming(batch.EncodedLabels(i), false, &s.labels);
-    REQUIRE(st.ok());
-    auto span = batch.SamplesOf(i);
-    s.samples.assign(span.begin(), span.end());
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
-bool SameBits(double a, double b) { return std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b); }
 
 void CheckSamples(const std::vector<Sample>& got, const std::vector<Sample>& want) {
   REQUIRE(got.size() == want.size());
