@@ -59,6 +59,14 @@ class DB {
   virtual Result<std::unique_ptr<SeriesSet>> Select(const Matchers& matchers, int64_t mint,
                                                     int64_t maxt) = 0;
 
+  // The same selection split for parallel reading: up to `max_shards` sets, each holding about
+  // the same number of series (at least `min_series_per_shard`, except a lone shard) in label
+  // order, so reading them one after another yields exactly what Select yields. All read one
+  // snapshot; each may be used from a different thread. Returns no sets if nothing matches.
+  virtual Result<std::vector<std::unique_ptr<SeriesSet>>> SelectShards(const Matchers& matchers, int64_t mint,
+                                                                       int64_t maxt, size_t max_shards,
+                                                                       size_t min_series_per_shard) = 0;
+
   // Sorted label names / values of a label, over the series matching `matchers` (all series if
   // empty).
   virtual Result<std::vector<std::string>> LabelNames(const Matchers& matchers) = 0;

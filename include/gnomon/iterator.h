@@ -30,6 +30,10 @@ class SampleIterator {
   // Appends every sample not yet visited to *out and exhausts the iterator; returns status().
   // The same as looping Next()/At(), without a virtual call per sample.
   virtual Status AppendRemaining(std::vector<Sample>* out);
+  // Replaces *out with every sample not yet visited and exhausts the iterator; returns status().
+  // Like AppendRemaining into a cleared vector, but an iterator that holds its samples in memory
+  // may hand over its buffer instead of copying (and keep *out's old buffer for reuse).
+  virtual Status TakeRemaining(std::vector<Sample>* out);
 };
 
 class SeriesSet {

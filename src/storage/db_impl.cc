@@ -333,30 +333,59 @@ Status DBImpl::Flush() {
   return wal_->DeleteSegmentsBefore(segment);
 }
 
-Result<std::unique_ptr<SeriesSet>> DBImpl::Select(const Matchers& matchers, int64_t mint, int64_t maxt) {
+Status DBImpl::PrepareSelection(const Matchers& matchers, int64_t* mint, int64_t maxt,
+                                std::vector<SelectedSeries>* selected,
+                                std::shared_ptr<const rocksdb::Snapshot>* snapshot) {
   auto refs = index_.Select(matchers);
   if (!refs.ok()) return refs.status();
-  mint = std::max(mint, RetentionFilter::Cutoff(options_.retention_ms));
-  std::vector<SelectedSeries> selected;
-  selected.reserve(refs->size());
+  *mint = std::max(*mint, RetentionFilter::Cutoff(options_.retention_ms));
+  selected->reserve(refs->size());
   for (uint64_t ref : *refs) {
     SelectedSeries s;
     s.ref = ref;
     GNOMON_RETURN_IF_ERROR(series_.GetLabels(ref, &s.labels));
-    selected.push_back(std::move(s));
+    selected->push_back(std::move(s));
   }
-  std::sort(selected.begin(), selected.end(),
+  std::sort(selected->begin(), selected->end(),
             [](const SelectedSeries& a, const SelectedSeries& b) { return a.labels < b.labels; });
-  const rocksdb::Snapshot* snapshot;
-  {
-    std::shared_lock lock(seal_mu_);
-    if (mint <= maxt) {
-      for (SelectedSeries& s : selected) head_.CopyRange(s.ref, mint, maxt, &s.head);
-    }
-    snapshot = rocks_->GetSnapshot();
+  std::shared_lock lock(seal_mu_);
+  if (*mint <= maxt) {
+    for (SelectedSeries& s : *selected) head_.CopyRange(s.ref, *mint, maxt, &s.head);
   }
-  return std::unique_ptr<SeriesSet>(new SeriesSetImpl(rocks_, chunks_cf_, snapshot, std::move(selected), mint, maxt,
-                                                      options_.chunk_window_ms));
+  rocksdb::DB* rocks = rocks_;
+  *snapshot = std::shared_ptr<const rocksdb::Snapshot>(rocks_->GetSnapshot(),
+                                                       [rocks](const rocksdb::Snapshot* s) { rocks->ReleaseSnapshot(s); });
+  return Status::OK();
+}
+
+Result<std::unique_ptr<SeriesSet>> DBImpl::Select(const Matchers& matchers, int64_t mint, int64_t maxt) {
+  std::vector<SelectedSeries> selected;
+  std::shared_ptr<const rocksdb::Snapshot> snapshot;
+  GNOMON_RETURN_IF_ERROR(PrepareSelection(matchers, &mint, maxt, &selected, &snapshot));
+  return std::unique_ptr<SeriesSet>(new SeriesSetImpl(rocks_, chunks_cf_, std::move(snapshot), std::move(selected),
+                                                      mint, maxt, options_.chunk_window_ms));
+}
+
+Result<std::vector<std::unique_ptr<SeriesSet>>> DBImpl::SelectShards(const Matchers& matchers, int64_t mint,
+                                                                     int64_t maxt, size_t max_shards,
+                                                                     size_t min_series_per_shard) {
+  std::vector<SelectedSeries> selected;
+  std::shared_ptr<const rocksdb::Snapshot> snapshot;
+  GNOMON_RETURN_IF_ERROR(PrepareSelection(matchers, &mint, maxt, &selected, &snapshot));
+  std::vector<std::unique_ptr<SeriesSet>> shards;
+  if (selected.empty()) return shards;
+  const size_t n = selected.size();
+  const size_t by_size = n / std::max<size_t>(min_series_per_shard, 1);
+  const size_t count = std::clamp<size_t>(std::min(max_shards, by_size), 1, n);
+  for (size_t i = 0; i < count; ++i) {
+    // Contiguous pieces keep label order across shards.
+    const size_t from = n * i / count, to = n * (i + 1) / count;
+    std::vector<SelectedSeries> piece(std::make_move_iterator(selected.begin() + static_cast<ptrdiff_t>(from)),
+                                      std::make_move_iterator(selected.begin() + static_cast<ptrdiff_t>(to)));
+    shards.emplace_back(new SeriesSetImpl(rocks_, chunks_cf_, snapshot, std::move(piece), mint, maxt,
+                                          options_.chunk_window_ms));
+  }
+  return shards;
 }
 
 Result<std::vector<std::string>> DBImpl::LabelNames(const Matchers& matchers) {

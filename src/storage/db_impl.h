@@ -21,6 +21,7 @@
 #include "index/label_index.h"
 #include "storage/head/head.h"
 #include "storage/retention_filter.h"
+#include "storage/series_set_impl.h"
 #include "storage/series_table.h"
 #include "storage/wal/wal.h"
 
@@ -35,6 +36,8 @@ class DBImpl final : public DB {
 
   Status Write(const WriteBatch& batch) override;
   Result<std::unique_ptr<SeriesSet>> Select(const Matchers& matchers, int64_t mint, int64_t maxt) override;
+  Result<std::vector<std::unique_ptr<SeriesSet>>> SelectShards(const Matchers& matchers, int64_t mint, int64_t maxt,
+                                                               size_t max_shards, size_t min_series_per_shard) override;
   Result<std::vector<std::string>> LabelNames(const Matchers& matchers) override;
   Result<std::vector<std::string>> LabelValues(const std::string& name, const Matchers& matchers) override;
   Status Flush() override;
@@ -48,6 +51,10 @@ class DBImpl final : public DB {
   };
 
   Status OpenRocksDB();
+  // What Select and SelectShards share: the matching series in label order with their head
+  // samples, and the RocksDB snapshot taken together with that copy; raises *mint to retention.
+  Status PrepareSelection(const Matchers& matchers, int64_t* mint, int64_t maxt,
+                          std::vector<SelectedSeries>* selected, std::shared_ptr<const rocksdb::Snapshot>* snapshot);
   Status LoadSeries();
   Status ReplayRecord(uint32_t segment, WalRecordType type, std::string_view payload);
   // Looks up the ref of every batch entry (0 where unknown); true if all are known.

@@ -7,4 +7,9 @@ Status SampleIterator::AppendRemaining(std::vector<Sample>* out) {
   return status();
 }
 
+Status SampleIterator::TakeRemaining(std::vector<Sample>* out) {
+  out->clear();
+  return AppendRemaining(out);
+}
+
 }  // namespace gnomon

@@ -25,29 +25,34 @@ Status VectorSampleIterator::AppendRemaining(std::vector<Sample>* out) {
   return Status::OK();
 }
 
-SeriesSetImpl::SeriesSetImpl(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* chunks, const rocksdb::Snapshot* snapshot,
-                             std::vector<SelectedSeries> series, int64_t mint, int64_t maxt, int64_t chunk_window_ms)
-    : db_(db), chunks_(chunks), snapshot_(snapshot), series_(std::move(series)), mint_(mint), maxt_(maxt),
+Status VectorSampleIterator::TakeRemaining(std::vector<Sample>* out) {
+  if (pos_ >= 0) {
+    out->clear();
+    return AppendRemaining(out);
+  }
+  out->swap(*samples_);
+  samples_->clear();
+  pos_ = 0;  // samples_ is now empty: exhausted
+  return Status::OK();
+}
+
+SeriesSetImpl::SeriesSetImpl(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* chunks,
+                             std::shared_ptr<const rocksdb::Snapshot> snapshot, std::vector<SelectedSeries> series,
+                             int64_t mint, int64_t maxt, int64_t chunk_window_ms)
+    : db_(db), chunks_(chunks), snapshot_(std::move(snapshot)), series_(std::move(series)), mint_(mint), maxt_(maxt),
       window_(chunk_window_ms) {
   rocksdb::ReadOptions ro;
-  ro.snapshot = snapshot_;
+  ro.snapshot = snapshot_.get();
   it_.reset(db_->NewIterator(ro, chunks_));
 }
 
 SeriesSetImpl::~SeriesSetImpl() {
-  it_.reset();
-  db_->ReleaseSnapshot(snapshot_);
+  it_.reset();  // before the snapshot it reads
 }
 
 Status SeriesSetImpl::LoadSeries(SelectedSeries& s) {
-  size_t used = 0;
-  order_.clear();
-  auto next_run = [&](uint64_t seq) -> std::vector<Sample>& {
-    if (used == runs_.size()) runs_.emplace_back();
-    runs_[used].clear();
-    order_.emplace_back(seq, &runs_[used]);
-    return runs_[used++];
-  };
+  merged_.clear();
+  runs_.clear();
   // A chunk lies within one aligned window, so one that starts a window or more before mint
   // cannot reach it.
   const int64_t seek_from = mint_ > INT64_MIN + window_ ? mint_ - window_ + 1 : INT64_MIN;
@@ -59,32 +64,47 @@ Status SeriesSetImpl::LoadSeries(SelectedSeries& s) {
     chunk::ChunkMeta meta;
     GNOMON_RETURN_IF_ERROR(chunk::ReadMeta(value, &meta));
     if (meta.max_time < mint_) continue;
-    std::vector<Sample>& run = next_run(key.seq);
-    GNOMON_RETURN_IF_ERROR(chunk::Decode(value, &run));
+    const size_t begin = merged_.size();
+    GNOMON_RETURN_IF_ERROR(chunk::Decode(value, &merged_));
     if (meta.min_time < mint_ || meta.max_time > maxt_) {
-      auto lo = std::lower_bound(run.begin(), run.end(), mint_, [](const Sample& a, int64_t t) { return a.timestamp < t; });
-      auto hi = std::upper_bound(run.begin(), run.end(), maxt_, [](int64_t t, const Sample& a) { return t < a.timestamp; });
-      run.erase(hi, run.end());
-      run.erase(run.begin(), lo);
+      auto first = merged_.begin() + static_cast<ptrdiff_t>(begin);
+      auto lo = std::lower_bound(first, merged_.end(), mint_, [](const Sample& a, int64_t t) { return a.timestamp < t; });
+      auto hi = std::upper_bound(lo, merged_.end(), maxt_, [](int64_t t, const Sample& a) { return t < a.timestamp; });
+      merged_.erase(hi, merged_.end());
+      merged_.erase(first, lo);
     }
+    if (merged_.size() > begin) runs_.push_back({key.seq, begin, merged_.size()});
   }
   if (!it_->status().ok()) return Status::IOError("read chunks: " + it_->status().ToString());
-  // Priority follows write order: chunks by seq, then the head (always newest). For in-order
-  // data seq order is also time order, which keeps MergeRuns on its no-sort fast path.
-  std::stable_sort(order_.begin(), order_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   if (!s.head.empty()) {
-    std::vector<Sample>& head = next_run(UINT64_MAX);
-    head.swap(s.head);
-    SortDedupLastWins(&head);
+    SortDedupLastWins(&s.head);
+    const size_t begin = merged_.size();
+    merged_.insert(merged_.end(), s.head.begin(), s.head.end());
+    runs_.push_back({UINT64_MAX, begin, merged_.size()});  // the head is always the newest
+    s.head = {};
   }
-  if (order_.size() == 1) {  // one chunk, or only the head: nothing to merge, nothing to copy
-    merged_.swap(*order_[0].second);
-    return Status::OK();
+  // Chunks come in key (start time) order; for in-order data each run begins after the previous
+  // one ends and merged_ is already the answer.
+  for (size_t i = 1; i < runs_.size(); ++i) {
+    if (merged_[runs_[i].begin].timestamp <= merged_[runs_[i - 1].end - 1].timestamp) {
+      MergeOverlappingRuns();
+      break;
+    }
   }
-  pointers_.clear();
-  for (const auto& [seq, run] : order_) pointers_.push_back(run);
-  MergeRuns(pointers_, &merged_);
   return Status::OK();
+}
+
+void SeriesSetImpl::MergeOverlappingRuns() {
+  // Priority follows write order: chunks by seq, then the head.
+  std::stable_sort(runs_.begin(), runs_.end(), [](const Run& a, const Run& b) { return a.seq < b.seq; });
+  copies_.resize(std::max(copies_.size(), runs_.size()));
+  std::vector<const std::vector<Sample>*> pointers;
+  for (size_t i = 0; i < runs_.size(); ++i) {
+    copies_[i].assign(merged_.begin() + static_cast<ptrdiff_t>(runs_[i].begin),
+                      merged_.begin() + static_cast<ptrdiff_t>(runs_[i].end));
+    pointers.push_back(&copies_[i]);
+  }
+  MergeRuns(pointers, &merged_);
 }
 
 bool SeriesSetImpl::Next() {

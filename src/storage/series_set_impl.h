@@ -1,6 +1,8 @@
-// SeriesSetImpl: the SeriesSet returned by DB::Select. It holds a RocksDB snapshot and the head
-// samples copied at Select time, and materialises one series at a time: the chunks overlapping
-// [mint, maxt] are read and decoded, merged with the head (newer wins), and clipped to the range.
+// SeriesSetImpl: the SeriesSet returned by DB::Select (and each shard of DB::SelectShards). It
+// holds a RocksDB snapshot (shared between the shards of one selection) and the head samples
+// copied at Select time, and materialises one series at a time: the chunks overlapping
+// [mint, maxt] are decoded one after another into one buffer, clipped to the range, and merged
+// with the head (newer wins) only when they overlap in time.
 #pragma once
 
 #include <rocksdb/db.h>
@@ -19,10 +21,11 @@ struct SelectedSeries {
   std::vector<Sample> head;  // in arrival order, within [mint, maxt]
 };
 
-// Iterates a sorted vector of samples.
+// Iterates a sorted vector of samples; TakeRemaining swaps the vector out when nothing of it was
+// visited yet.
 class VectorSampleIterator final : public SampleIterator {
  public:
-  void Reset(const std::vector<Sample>* samples) {
+  void Reset(std::vector<Sample>* samples) {
     samples_ = samples;
     pos_ = -1;
   }
@@ -31,15 +34,17 @@ class VectorSampleIterator final : public SampleIterator {
   Sample At() const override { return (*samples_)[static_cast<size_t>(pos_)]; }
   Status status() const override { return Status::OK(); }
   Status AppendRemaining(std::vector<Sample>* out) override;
+  Status TakeRemaining(std::vector<Sample>* out) override;
 
  private:
-  const std::vector<Sample>* samples_ = nullptr;
+  std::vector<Sample>* samples_ = nullptr;
   ptrdiff_t pos_ = -1;
 };
 
 class SeriesSetImpl final : public SeriesSet {
  public:
-  SeriesSetImpl(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* chunks, const rocksdb::Snapshot* snapshot,
+  // `snapshot` is released (by its deleter) when the last set sharing it is gone.
+  SeriesSetImpl(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* chunks, std::shared_ptr<const rocksdb::Snapshot> snapshot,
                 std::vector<SelectedSeries> series, int64_t mint, int64_t maxt, int64_t chunk_window_ms);
   ~SeriesSetImpl() override;
 
@@ -51,16 +56,23 @@ class SeriesSetImpl final : public SeriesSet {
  private:
   Status LoadSeries(SelectedSeries& s);
 
+  // A decoded piece of merged_: one chunk's samples (or the head's) and its write order.
+  struct Run {
+    uint64_t seq;
+    size_t begin, end;
+  };
+  // Merges overlapping runs of merged_ by write order (the rare path: out-of-order writes).
+  void MergeOverlappingRuns();
+
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* chunks_;
-  const rocksdb::Snapshot* snapshot_;
+  std::shared_ptr<const rocksdb::Snapshot> snapshot_;
   std::unique_ptr<rocksdb::Iterator> it_;
   std::vector<SelectedSeries> series_;
   const int64_t mint_, maxt_, window_;
   ptrdiff_t pos_ = -1;
-  std::deque<std::vector<Sample>> runs_;  // deque: growing it keeps earlier runs in place
-  std::vector<std::pair<uint64_t, std::vector<Sample>*>> order_;  // (seq, run)
-  std::vector<const std::vector<Sample>*> pointers_;
+  std::vector<Run> runs_;
+  std::deque<std::vector<Sample>> copies_;  // MergeOverlappingRuns' inputs; deque keeps them in place
   std::vector<Sample> merged_;
   VectorSampleIterator iter_;
   Status status_;

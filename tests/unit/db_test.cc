@@ -367,3 +367,81 @@ TEST_CASE("AppendRemaining returns exactly the samples not yet visited") {
   REQUIRE(it->AppendRemaining(&none).ok());
   CHECK(none.empty());
 }
+
+TEST_CASE("TakeRemaining hands over the current series' samples, whole or the unvisited rest") {
+  TempDir dir;
+  auto db = OpenDB(dir.path());
+  WriteBatch b;
+  for (int i = 0; i < 10; ++i) b.Add(kUp, 1000 * i, i);
+  b.Add(L({{"__name__", "up"}, {"job", "db"}}), 500, 7);
+  REQUIRE(db->Write(b).ok());
+  auto set = db->Select({Matcher::Equal("__name__", "up")}, INT64_MIN, INT64_MAX);
+  REQUIRE(set.ok());
+  REQUIRE((*set)->Next());
+  std::vector<Sample> got = {{-1, -1}};  // replaced, not appended to
+  REQUIRE((*set)->samples()->TakeRemaining(&got).ok());
+  REQUIRE(got.size() == 10);
+  CHECK(got[3].timestamp == 3000);
+  CHECK_FALSE((*set)->samples()->Next());
+  REQUIRE((*set)->Next());
+  SampleIterator* it = (*set)->samples();
+  REQUIRE(it->Next());
+  REQUIRE(it->TakeRemaining(&got).ok());
+  CHECK(got.empty());  // the one sample was already visited
+  CHECK_FALSE((*set)->Next());
+}
+
+TEST_CASE("SelectShards splits a selection into contiguous, label-ordered pieces of one snapshot") {
+  TempDir dir;
+  auto db = OpenDB(dir.path());
+  WriteBatch b;
+  for (int s = 0; s < 37; ++s) {
+    Labels l = L({{"__name__", "m"}, {"i", ""}});
+    l[1].value = std::to_string(s);
+    for (int t = 0; t < 5; ++t) b.Add(l, t * 1000, s * 10 + t);
+  }
+  REQUIRE(db->Write(b).ok());
+  REQUIRE(db->Flush().ok());
+  const auto whole = ReadAll(db.get(), {Matcher::Equal("__name__", "m")});
+  REQUIRE(whole.size() == 37);
+
+  auto shards = db->SelectShards({Matcher::Equal("__name__", "m")}, INT64_MIN, INT64_MAX, 4, 5);
+  REQUIRE(shards.ok());
+  CHECK(shards->size() == 4);
+  // Written after the selection: not seen by any shard.
+  WriteBatch later;
+  later.Add(L({{"__name__", "m"}, {"i", "0"}}), 99'000, 1);
+  REQUIRE(db->Write(later).ok());
+  // Read the shards from several threads at once, then compare in order.
+  std::vector<std::vector<ReadSeries>> parts(shards->size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < shards->size(); ++i) {
+    threads.emplace_back([&, i] {
+      SeriesSet* set = (*shards)[i].get();
+      while (set->Next()) {
+        ReadSeries rs{set->labels(), {}};
+        set->samples()->AppendRemaining(&rs.samples);
+        parts[i].push_back(std::move(rs));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::vector<ReadSeries> joined;
+  for (auto& p : parts) {
+    CHECK(p.size() >= 5);
+    for (auto& rs : p) joined.push_back(std::move(rs));
+  }
+  REQUIRE(joined.size() == whole.size());
+  for (size_t i = 0; i < whole.size(); ++i) {
+    CHECK(joined[i].labels == whole[i].labels);
+    CHECK(joined[i].samples.size() == 5);
+  }
+
+  // Few series: fewer shards; none matching: no shards.
+  auto few = db->SelectShards({Matcher::Equal("i", "3")}, INT64_MIN, INT64_MAX, 4, 5);
+  REQUIRE(few.ok());
+  CHECK(few->size() == 1);
+  auto none = db->SelectShards({Matcher::Equal("i", "nope")}, INT64_MIN, INT64_MAX, 4, 5);
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+}

@@ -10,6 +10,9 @@
 #include <cstdlib>
 #include <cmath>
 #include <cstring>
+#include <exception>
+#include <iterator>
+#include <thread>
 
 #include "query/promql/eval_internal.h"
 #include "query/promql/parser.h"
@@ -28,16 +31,16 @@ void EvalContext::CheckDeadline() {
 }
 
 void EvalContext::AddSamples(uint64_t n) {
-  samples += n;
-  if (options.max_samples != 0 && samples > options.max_samples) {
+  const uint64_t total = samples.fetch_add(n, std::memory_order_relaxed) + n;
+  if (options.max_samples != 0 && total > options.max_samples) {
     ThrowStatus(Status::ResourceExhausted("query processing would load too many samples into memory in query execution (limit " +
                                           std::to_string(options.max_samples) + ")"));
   }
 }
 
 void EvalContext::AddSeries(uint64_t n) {
-  series += n;
-  if (options.max_series != 0 && series > options.max_series) {
+  const uint64_t total = series.fetch_add(n, std::memory_order_relaxed) + n;
+  if (options.max_series != 0 && total > options.max_series) {
     ThrowStatus(Status::ResourceExhausted("query would touch more than " + std::to_string(options.max_series) +
                                           " series (limit max_series)"));
   }
@@ -171,17 +174,60 @@ std::vector<double> Evaluator::EvalScalarArg(const Expr& e) {
 
 namespace {
 
-// Opens the selection for a selector, counting series against the limit.
-std::unique_ptr<SeriesSet> SelectOrThrow(EvalContext* ctx, const Matchers& matchers, int64_t mint, int64_t maxt) {
-  auto set = ctx->db->Select(matchers, mint, maxt);
-  if (!set.ok()) {
-    if (set.status().code() == Status::Code::kInvalidArgument) ThrowStatus(set.status());
-    ThrowStatus(set.status());
-  }
-  return std::move(set.value());
+unsigned Parallelism(const QueryOptions& o) {
+  if (o.parallelism != 0) return o.parallelism;
+  return std::max(1u, std::thread::hardware_concurrency());
 }
 
 }  // namespace
+
+Matrix Evaluator::MapSelection(const Matchers& matchers, int64_t mint, int64_t maxt, bool drop_stale,
+                               const SeriesFn& fn) {
+  auto shards = ctx_->db->SelectShards(matchers, mint, maxt, Parallelism(ctx_->options),
+                                          ctx_->options.min_series_per_thread);
+  if (!shards.ok()) ThrowStatus(shards.status());
+  const size_t n = shards->size();
+  std::vector<Matrix> outs(n);
+  std::vector<std::exception_ptr> errors(n);
+  std::atomic<bool> failed{false};
+  auto run = [&](size_t i) {
+    try {
+      SeriesSet* set = (*shards)[i].get();
+      std::vector<Sample> buf;
+      while (!failed.load(std::memory_order_relaxed) && set->Next()) {
+        ctx_->AddSeries(1);
+        ctx_->MaybeCheckDeadline();
+        if (Status st = set->samples()->TakeRemaining(&buf); !st.ok()) ThrowStatus(st);
+        // Stale markers end a series; in a range they are simply dropped.
+        if (drop_stale) {
+          buf.erase(std::remove_if(buf.begin(), buf.end(), [](const Sample& p) { return IsStaleNaN(p.value); }),
+                    buf.end());
+        }
+        ctx_->AddSamples(buf.size());
+        if (!buf.empty()) fn(set->labels(), std::span<const Sample>(buf), &outs[i]);
+      }
+      if (!set->status().ok()) ThrowStatus(set->status());
+    } catch (...) {
+      errors[i] = std::current_exception();
+      failed = true;
+    }
+  };
+  std::vector<std::thread> threads;
+  threads.reserve(n > 0 ? n - 1 : 0);
+  for (size_t i = 1; i < n; ++i) threads.emplace_back(run, i);
+  if (n > 0) run(0);
+  for (auto& t : threads) t.join();
+  for (auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+  if (n == 1) return std::move(outs[0]);
+  Matrix out;
+  size_t total = 0;
+  for (const Matrix& m : outs) total += m.size();
+  out.reserve(total);
+  for (Matrix& m : outs) std::move(m.begin(), m.end(), std::back_inserter(out));
+  return out;
+}
 
 Value Evaluator::EvalVectorSelector(const VectorSelector& vs, bool timestamps) {
   Value out;
@@ -192,15 +238,9 @@ Value Evaluator::EvalVectorSelector(const VectorSelector& vs, bool timestamps) {
   const int64_t first_ref = (at ? *at : start_) - vs.offset_ms;
   const int64_t last_ref = (at ? *at : end_) - vs.offset_ms;
   if (num_steps_ == 0) return out;
-  auto set = SelectOrThrow(ctx_, vs.matchers, first_ref - lookback, last_ref);
-  std::vector<Sample> buf;
-  while (set->Next()) {
-    ctx_->AddSeries(1);
-    ctx_->MaybeCheckDeadline();
-    buf.clear();
-    if (Status st = set->samples()->AppendRemaining(&buf); !st.ok()) ThrowStatus(st);
-    ctx_->AddSamples(buf.size());
-    Series s{set->labels(), {}};
+  out.series = MapSelection(vs.matchers, first_ref - lookback, last_ref, false,
+                            [&](const Labels& labels, std::span<const Sample> buf, Matrix* result) {
+    Series s{labels, {}};
     auto value_at = [&](int64_t ref, size_t* cursor, Sample* found) {
       // Advance to the last sample with timestamp <= ref.
       while (*cursor < buf.size() && buf[*cursor].timestamp <= ref) ++*cursor;
@@ -227,32 +267,34 @@ Value Evaluator::EvalVectorSelector(const VectorSelector& vs, bool timestamps) {
         }
       }
     }
-    if (!s.points.empty()) out.series.push_back(std::move(s));
-  }
-  if (!set->status().ok()) ThrowStatus(set->status());
+    if (!s.points.empty()) result->push_back(std::move(s));
+  });
   return out;
 }
 
-std::unique_ptr<SeriesSet> Evaluator::OpenRangeSelector(const VectorSelector& vs, int64_t range_ms,
-                                                        RangeWindowSpec* spec) {
-  spec->range_ms = range_ms;
-  spec->offset_ms = vs.offset_ms;
-  spec->at_ms = ResolveAt(vs.at);
-  if (num_steps_ == 0) return nullptr;
-  const int64_t maxt = (spec->at_ms ? *spec->at_ms : end_) - vs.offset_ms;
-  const int64_t mint = (spec->at_ms ? *spec->at_ms : start_) - vs.offset_ms - range_ms;
-  return SelectOrThrow(ctx_, vs.matchers, mint, maxt);
-}
-
-void Evaluator::ReadRangeSamples(SeriesSet* set, std::vector<Sample>* buf) {
-  ctx_->AddSeries(1);
-  ctx_->MaybeCheckDeadline();
-  buf->clear();
-  if (Status st = set->samples()->AppendRemaining(buf); !st.ok()) ThrowStatus(st);
-  // Stale markers end a series; in a range they are simply dropped.
-  buf->erase(std::remove_if(buf->begin(), buf->end(), [](const Sample& p) { return IsStaleNaN(p.value); }),
-             buf->end());
-  ctx_->AddSamples(buf->size());
+Matrix Evaluator::MapRangeSeries(const Expr& arg, RangeWindowSpec* spec, const SeriesFn& fn) {
+  const Expr* a = &arg;
+  while (auto* p = std::get_if<ParenExpr>(&a->node)) a = p->expr.get();
+  if (auto* ms = std::get_if<MatrixSelector>(&a->node)) {
+    const auto& vs = std::get<VectorSelector>(ms->vector_selector->node);
+    spec->range_ms = ms->range_ms;
+    spec->offset_ms = vs.offset_ms;
+    spec->at_ms = ResolveAt(vs.at);
+    if (num_steps_ == 0) return {};
+    const int64_t maxt = (spec->at_ms ? *spec->at_ms : end_) - vs.offset_ms;
+    const int64_t mint = (spec->at_ms ? *spec->at_ms : start_) - vs.offset_ms - ms->range_ms;
+    return MapSelection(vs.matchers, mint, maxt, true, fn);
+  }
+  if (auto* sq = std::get_if<SubqueryExpr>(&a->node)) {
+    Value v = EvalSubqueryMatrix(*sq, spec);
+    Matrix out;
+    for (Series& s : v.series) {
+      ctx_->MaybeCheckDeadline();
+      fn(s.labels, std::span<const Sample>(s.points), &out);
+    }
+    return out;
+  }
+  ThrowStatus(Status::InvalidArgument("expected a range vector argument"));
 }
 
 Value Evaluator::EvalSubqueryMatrix(const SubqueryExpr& sq, RangeWindowSpec* spec) {
@@ -290,9 +332,9 @@ Value Evaluator::EvalRangeRaw(const Expr& e, int64_t t) {
   RangeWindowSpec spec;
   Value out;
   out.type = ValueType::kMatrix;
-  at_t.ForEachRangeSeries(e, &spec, [&](const Labels& labels, std::span<const Sample> samples) {
+  out.series = at_t.MapRangeSeries(e, &spec, [&](const Labels& labels, std::span<const Sample> samples, Matrix* m) {
     ForEachWindow(at_t, spec, samples, [&](size_t, std::span<const Sample> w) {
-      out.series.push_back(Series{labels, std::vector<Sample>(w.begin(), w.end())});
+      m->push_back(Series{labels, std::vector<Sample>(w.begin(), w.end())});
     });
   });
   SortByLabels(&out.series);
@@ -377,17 +419,15 @@ bool KeepsOrder(const Expr& e) {
   return false;
 }
 
-EvalContext MakeContext(DB* db, const QueryOptions& options, int64_t start, int64_t end) {
-  EvalContext ctx;
-  ctx.db = db;
-  ctx.options = options;
-  ctx.query_start = start;
-  ctx.query_end = end;
+void InitContext(EvalContext* ctx, DB* db, const QueryOptions& options, int64_t start, int64_t end) {
+  ctx->db = db;
+  ctx->options = options;
+  ctx->query_start = start;
+  ctx->query_end = end;
   if (options.timeout_ms > 0) {
-    ctx.has_deadline = true;
-    ctx.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.timeout_ms);
+    ctx->has_deadline = true;
+    ctx->deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.timeout_ms);
   }
-  return ctx;
 }
 
 }  // namespace
@@ -396,7 +436,8 @@ Result<QueryResult> EvalInstant(DB* db, std::string_view query, int64_t time_ms,
   auto parsed = ParseExpr(query);
   if (!parsed.ok()) return parsed.status();
   const Expr& expr = **parsed;
-  EvalContext ctx = MakeContext(db, options, time_ms, time_ms);
+  EvalContext ctx;
+  InitContext(&ctx, db, options, time_ms, time_ms);
   QueryResult r;
   try {
     Evaluator ev(&ctx, time_ms, time_ms, 1);
@@ -443,7 +484,8 @@ Result<QueryResult> EvalRange(DB* db, std::string_view query, int64_t start_ms, 
   if (std::holds_alternative<StringLiteral>(top->node)) {
     return Status::InvalidArgument("invalid expression type \"string\" for range query, must be Scalar or instant Vector");
   }
-  EvalContext ctx = MakeContext(db, options, start_ms, end_ms);
+  EvalContext ctx;
+  InitContext(&ctx, db, options, start_ms, end_ms);
   QueryResult r;
   r.type = ValueType::kMatrix;
   try {

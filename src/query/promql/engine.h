@@ -30,6 +30,12 @@ struct QueryOptions {
   uint64_t max_samples = 50'000'000;  // 0: unlimited
   uint64_t max_series = 100'000;      // 0: unlimited
   int64_t timeout_ms = 2 * 60 * 1000; // 0: none
+  // Threads one query may use to read and process series (the calling thread included);
+  // 0: one per CPU core.
+  unsigned parallelism = 0;
+  // A selection is split only into pieces of at least this many series (a thread costs more
+  // than reading a few series).
+  unsigned min_series_per_thread = 8;
 };
 
 // One series of a result: for an instant vector exactly one point (at the evaluation time); for

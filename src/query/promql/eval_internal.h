@@ -10,7 +10,9 @@
 // exception leaves the engine.
 #pragma once
 
+#include <atomic>
 #include <bit>
+#include <functional>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -64,7 +66,8 @@ struct Value {
 void MergeSameLabels(Matrix* m);
 void SortByLabels(Matrix* m);
 
-// State shared by an evaluator and the evaluators of its subqueries.
+// State shared by an evaluator and the evaluators of its subqueries. The counters are atomic:
+// selections are read by several threads at once (Evaluator::MapSelection).
 struct EvalContext {
   DB* db = nullptr;
   QueryOptions options;
@@ -72,13 +75,13 @@ struct EvalContext {
   int64_t query_end = 0;    // for @ end()
   std::chrono::steady_clock::time_point deadline;
   bool has_deadline = false;
-  uint64_t samples = 0;
-  uint64_t series = 0;
-  uint32_t tick = 0;
+  std::atomic<uint64_t> samples{0};
+  std::atomic<uint64_t> series{0};
+  std::atomic<uint32_t> tick{0};
 
   void CheckDeadline();        // throws Aborted once past the deadline
   void MaybeCheckDeadline() {  // cheap; checks the clock every 256 calls
-    if ((++tick & 255) == 0) CheckDeadline();
+    if (((tick.fetch_add(1, std::memory_order_relaxed) + 1) & 255) == 0) CheckDeadline();
   }
   void AddSamples(uint64_t n);  // throws ResourceExhausted past max_samples
   void AddSeries(uint64_t n);   // throws ResourceExhausted past max_series
@@ -114,10 +117,19 @@ class Evaluator {
   // Instant vector selector over all steps. With `timestamps`, the value of each point is the
   // timestamp (seconds) of the sample it came from (for timestamp()).
   Value EvalVectorSelector(const VectorSelector& vs, bool timestamps);
-  // Calls fn(labels, samples) for each series of a range argument (MatrixSelector or
-  // SubqueryExpr, parentheses unwrapped); samples hold no stale markers.
-  template <typename Fn>
-  void ForEachRangeSeries(const Expr& arg, RangeWindowSpec* spec, Fn&& fn);
+
+  // Per-series work: turns one series' samples into zero or more output series (appended to
+  // *out). It runs on several threads at once, so it may only read shared state.
+  using SeriesFn = std::function<void(const Labels& labels, std::span<const Sample> samples, Matrix* out)>;
+  // Reads every series matching `matchers` with its samples in [mint, maxt] (stale markers
+  // dropped if `drop_stale`) and applies fn, spreading the series over up to
+  // options.parallelism threads. The output keeps the selection's label order. Counts series and
+  // samples against the limits and checks the deadline; the first error is thrown once all
+  // threads stopped.
+  Matrix MapSelection(const Matchers& matchers, int64_t mint, int64_t maxt, bool drop_stale, const SeriesFn& fn);
+  // MapSelection over a range argument (MatrixSelector or SubqueryExpr, parentheses unwrapped):
+  // fn sees each series' samples without stale markers; fills *spec with the window placement.
+  Matrix MapRangeSeries(const Expr& arg, RangeWindowSpec* spec, const SeriesFn& fn);
   // A range argument evaluated as a raw matrix at a single time (instant queries).
   Value EvalRangeRaw(const Expr& e, int64_t t);
 
@@ -141,45 +153,12 @@ class Evaluator {
   }
 
  private:
-  // Opens a range selector's series set (one Select for all steps) and fills *spec.
-  std::unique_ptr<SeriesSet> OpenRangeSelector(const VectorSelector& vs, int64_t range_ms, RangeWindowSpec* spec);
-  // Reads the current series' samples into *buf, dropping stale markers; counts them.
-  void ReadRangeSamples(SeriesSet* set, std::vector<Sample>* buf);
-
   EvalContext* ctx_;
   bool relax_current_ = false;  // see MergeAfterNameDrop; applies to the node being evaluated
   bool relax_next_ = false;     // set by an aggregation for its argument
   int64_t start_, end_, interval_;
   size_t num_steps_;
 };
-
-template <typename Fn>
-void Evaluator::ForEachRangeSeries(const Expr& arg, RangeWindowSpec* spec, Fn&& fn) {
-  const Expr* a = &arg;
-  while (auto* p = std::get_if<ParenExpr>(&a->node)) a = p->expr.get();
-  Matrix m;
-  if (auto* ms = std::get_if<MatrixSelector>(&a->node)) {
-    // Stream: one series in memory at a time.
-    auto set = OpenRangeSelector(std::get<VectorSelector>(ms->vector_selector->node), ms->range_ms, spec);
-    if (!set) return;
-    std::vector<Sample> buf;
-    while (set->Next()) {
-      ReadRangeSamples(set.get(), &buf);
-      if (!buf.empty()) fn(set->labels(), std::span<const Sample>(buf));
-    }
-    if (!set->status().ok()) ThrowStatus(set->status());
-    return;
-  } else if (auto* sq = std::get_if<SubqueryExpr>(&a->node)) {
-    Value v = EvalSubqueryMatrix(*sq, spec);
-    m = std::move(v.series);
-  } else {
-    ThrowStatus(Status::InvalidArgument("expected a range vector argument"));
-  }
-  for (Series& s : m) {
-    ctx_->MaybeCheckDeadline();
-    fn(s.labels, std::span<const Sample>(s.points));
-  }
-}
 
 // Walks the windows of `samples` over the evaluator's steps: calls fn(step_index, window) for
 // every step whose window is non-empty.

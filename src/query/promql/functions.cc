@@ -125,10 +125,16 @@ Value Evaluator::EvalCall(const Call& c) {
   }
   if (f == "absent_over_time") {
     RangeWindowSpec spec;
-    std::vector<bool> present(NumSteps(), false);
-    ForEachRangeSeries(*c.args.at(0), &spec, [&](const Labels&, std::span<const Sample> samples) {
-      ForEachWindow(*this, spec, samples, [&](size_t i, std::span<const Sample>) { present[i] = true; });
+    // One series per input holding a point at each step where its window has samples.
+    Matrix covered = MapRangeSeries(*c.args.at(0), &spec, [&](const Labels&, std::span<const Sample> samples, Matrix* out) {
+      Series s;
+      ForEachWindow(*this, spec, samples, [&](size_t i, std::span<const Sample>) { s.points.push_back({StepTime(i), 0}); });
+      if (!s.points.empty()) out->push_back(std::move(s));
     });
+    std::vector<bool> present(NumSteps(), false);
+    for (const Series& s : covered) {
+      for (const Sample& p : s.points) present[StepIndex(p.timestamp)] = true;
+    }
     return absent_result(present);
   }
   if (auto v = EvalRangeFunction(*this, c)) return std::move(*v);

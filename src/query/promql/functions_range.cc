@@ -237,8 +237,9 @@ std::optional<Value> EvalRangeFunction(Evaluator& ev, const Call& call) {
   Value out;
   out.type = ValueType::kVector;
   RangeWindowSpec spec;
-  std::vector<double> scratch;
-  ev.ForEachRangeSeries(*call.args[matrix_arg], &spec, [&](const Labels& labels, std::span<const Sample> samples) {
+  // Runs on several threads at once (Evaluator::MapSelection): only reads what it shares.
+  auto per_series = [&](const Labels& labels, std::span<const Sample> samples, Matrix* result) {
+    std::vector<double> scratch;
     Series s{fn == Fn::kLast ? labels : DropMetricName(labels), {}};
     ForEachWindow(ev, spec, samples, [&](size_t i, std::span<const Sample> w) {
       WindowCtx c;
@@ -250,8 +251,9 @@ std::optional<Value> EvalRangeFunction(Evaluator& ev, const Call& call) {
       if (!arg2.empty()) c.arg2 = arg2[i];
       if (auto v = Compute(fn, w, c, &scratch)) s.points.push_back({ev.StepTime(i), *v});
     });
-    if (!s.points.empty()) out.series.push_back(std::move(s));
-  });
+    if (!s.points.empty()) result->push_back(std::move(s));
+  };
+  out.series = ev.MapRangeSeries(*call.args[matrix_arg], &spec, per_series);
   // Prometheus checks the whole result (not step by step) for equal labelsets here.
   SortByLabels(&out.series);
   for (size_t i = 1; i < out.series.size() && !ev.relax_name_dups(); ++i) {
