@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/decimal_format.h"
 #include "util/strings.h"
 
 namespace gnomon::ingest {
@@ -159,24 +161,27 @@ bool IsBlank(std::string_view line) {
   return true;
 }
 
-void AppendValue(double v, std::string* out) {
+// Writes an export value (at most 24 chars); returns the end.
+char* WriteValue(double v, DecimalFormatter* f, char* p) {
+  if (char* end = f->TryShortest(v, p)) return end;
+  std::string_view special;
   if (std::isnan(v)) {
-    out->append("\"NaN\"");
+    special = "\"NaN\"";
   } else if (std::isinf(v)) {
-    out->append(v > 0 ? "\"+Inf\"" : "\"-Inf\"");
+    special = v > 0 ? "\"+Inf\"" : "\"-Inf\"";
   } else if (v == 0 && std::signbit(v)) {
-    out->append("-0.0");  // "-0" would read back as the integer 0 and lose the sign
+    special = "-0.0";  // "-0" would read back as the integer 0 and lose the sign
   } else {
-    char buf[32];
-    auto r = std::to_chars(buf, buf + sizeof(buf), v);
-    out->append(buf, r.ptr);
+    return std::to_chars(p, p + kNumberBufferSize, v).ptr;
   }
+  std::memcpy(p, special.data(), special.size());
+  return p + special.size();
 }
 
-void AppendInt(int64_t v, std::string* out) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  out->append(buf, r.ptr);
+// Writes a timestamp; returns the end.
+char* WriteTimestamp(int64_t ms, SortedUintWriter<6>* w, char* p) {
+  if (ms >= 0) return w->Write(static_cast<uint64_t>(ms), p);
+  return std::to_chars(p, p + kNumberBufferSize, ms).ptr;
 }
 
 }  // namespace
@@ -223,14 +228,24 @@ void AppendJsonLine(const Labels& labels, std::span<const Sample> samples, std::
     AppendJsonString(labels[i].value, out);
   }
   out->append("},\"values\":[");
-  for (size_t i = 0; i < samples.size(); ++i) {
-    if (i > 0) out->push_back(',');
-    AppendValue(samples[i].value, out);
+  {
+    ChunkedAppender chunk(out);
+    DecimalFormatter values;
+    for (size_t i = 0; i < samples.size(); ++i) {
+      char* p = chunk.Next();
+      if (i > 0) *p++ = ',';
+      chunk.Commit(WriteValue(samples[i].value, &values, p));
+    }
   }
   out->append("],\"timestamps\":[");
-  for (size_t i = 0; i < samples.size(); ++i) {
-    if (i > 0) out->push_back(',');
-    AppendInt(samples[i].timestamp, out);
+  {
+    ChunkedAppender chunk(out);
+    SortedUintWriter<6> timestamps;
+    for (size_t i = 0; i < samples.size(); ++i) {
+      char* p = chunk.Next();
+      if (i > 0) *p++ = ',';
+      chunk.Commit(WriteTimestamp(samples[i].timestamp, &timestamps, p));
+    }
   }
   out->append("]}\n");
 }

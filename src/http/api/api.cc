@@ -215,7 +215,11 @@ void Api::Export(const http::Request& req, http::Response& resp) {
       }
       auto& samples = out[(*set)->labels()];
       if (!samples.empty()) continue;
-      for (auto* it = (*set)->samples(); it->Next();) samples.push_back(it->At());
+      Status s = (*set)->samples()->TakeRemaining(&samples);
+      if (!s.ok()) {
+        SetJsonError(resp, 500, "internal", s.ToString());
+        return;
+      }
     }
     if (!(*set)->status().ok()) {
       SetJsonError(resp, 500, "internal", (*set)->status().ToString());
@@ -223,6 +227,13 @@ void Api::Export(const http::Request& req, http::Response& resp) {
     }
   }
   resp.content_type = "application/stream+json";
+  // About 24 bytes a sample ("58.23," and "1700000000000,") and 32 a series plus its labels.
+  size_t size = 0;
+  for (const auto& [labels, samples] : out) {
+    size += 32 + samples.size() * 24;
+    for (const auto& l : labels) size += l.name.size() + l.value.size() + 6;
+  }
+  resp.body.reserve(resp.body.size() + size);
   for (const auto& [labels, samples] : out) ingest::AppendJsonLine(labels, samples, &resp.body);
 }
 
