@@ -36,9 +36,12 @@ time_query() {
   local args=() times=()
   for p in "$@"; do args+=(--data-urlencode "$p"); done
   [ -n "$extra" ] && args+=(--data-urlencode "$extra")
+  # Timed runs discard the body (writing it to a file would add the same fixed cost to both
+  # servers); one more run keeps it for the byte count and the error check.
   for _ in $(seq $n); do
-    times+=("$(curl -s -o /tmp/bench-query.out -w '%{time_total}' -G "http://127.0.0.1:$port$path" "${args[@]}")")
+    times+=("$(curl -s -o /dev/null -w '%{time_total}' -G "http://127.0.0.1:$port$path" "${args[@]}")")
   done
+  curl -s -o /tmp/bench-query.out -G "http://127.0.0.1:$port$path" "${args[@]}"
   local med
   med=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
   echo "${times[0]} $med $(wc -c < /tmp/bench-query.out) $(head -c 60 /tmp/bench-query.out | tr -d '\n')"
@@ -59,3 +62,6 @@ for name in avg_by_host_24h_step60 one_series_raw_24h max_rate_all_5m_24h; do
     "$(echo "scale=2; $gm / $vm" | bc)" "$gb" "$vb"
 done
 echo "(seconds, curl time_total; median of $n; ratio = gnomond median / VM median)"
+rss() { awk '/VmHWM|VmRSS/{printf "%s %s kB  ", $1, $2}' /proc/$1/status; }
+echo "gnomond memory after the queries: $(rss $gpid)(peak includes the load)"
+echo "VM memory after the queries:      $(rss $vpid)"
