@@ -303,6 +303,8 @@ const Field kFields[] = {
      [](Config* c, const Input& in) { return SetCount(in, &c->limits.max_query_samples, 0, kNoMax); }},
     {"limits", "max_query_series",
      [](Config* c, const Input& in) { return SetCount(in, &c->limits.max_query_series, 0, kNoMax); }},
+    {"limits", "query_threads",
+     [](Config* c, const Input& in) { return SetCount(in, &c->limits.query_threads, 0, 256); }},
     {"limits", "query_timeout",
      [](Config* c, const Input& in) { return SetDuration(in, &c->limits.query_timeout_ms, 0, kNoMaxMs); }},
 };

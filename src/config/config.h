@@ -81,6 +81,7 @@ struct LimitsConfig {
   uint64_t max_query_samples = 50'000'000;  // samples one query may load; 0 = unlimited
   uint64_t max_query_series = 100'000;      // series one query may touch; 0 = unlimited
   int64_t query_timeout_ms = 2 * 60 * 1000;  // 0 = no timeout
+  uint64_t query_threads = 0;                // threads one query may use; 0 = one per core
 
   bool operator==(const LimitsConfig&) const = default;
 };

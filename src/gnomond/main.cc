@@ -118,6 +118,7 @@ int Run(int argc, char** argv) {
   query_options.query.max_samples = cfg.limits.max_query_samples;
   query_options.query.max_series = cfg.limits.max_query_series;
   query_options.query.timeout_ms = cfg.limits.query_timeout_ms;
+  query_options.query.parallelism = static_cast<unsigned>(cfg.limits.query_threads);
   api::QueryApi query_api(db.get(), query_options);
   http::Router router;
   api.Register(&router);

@@ -136,6 +136,7 @@ max_series = 1000000
 max_query_samples = 1000
 max_query_series = 10
 query_timeout = "1h30m"
+query_threads = 3
 )",
                                  "full.toml");
   REQUIRE_MESSAGE(r.ok(), r.status().ToString());
@@ -164,6 +165,7 @@ query_timeout = "1h30m"
   CHECK(c.limits.max_query_samples == 1000);
   CHECK(c.limits.max_query_series == 10);
   CHECK(c.limits.query_timeout_ms == 5'400'000);
+  CHECK(c.limits.query_threads == 3);
 
   Options o = c.ToOptions();
   CHECK(o.sync_mode == SyncMode::kAlways);
