@@ -23,8 +23,11 @@
 #include "http/server/body_decoder.h"
 #include "http/server/http_server.h"
 #include "http/server/request.h"
+#include "http/server/response_head.h"
 #include "http/server/router.h"
 
+using gnomon::http::FormatResponseHead;
+using gnomon::http::JsonErrorBody;
 using gnomon::http::HttpServer;
 using gnomon::http::Params;
 using gnomon::http::Request;
@@ -293,6 +296,26 @@ TEST_CASE("Body decoder: gzip, zlib, raw deflate, bounds, corruption") {
   CHECK(gnomon::http::ClassifyEncoding("br") == BodyEncoding::kUnsupported);
 }
 
+TEST_CASE("Response head: status line, Date, framing headers owned by the server") {
+  Response r;
+  r.status = 503;
+  r.body = "busy";
+  r.SetHeader("Retry-After", "1");
+  r.SetHeader("Content-Length", "999");  // the server frames the message itself
+  std::string head;
+  FormatResponseHead(r, true, 784111777, &head);  // 1994-11-06 08:49:37 UTC
+  CHECK(head ==
+        "HTTP/1.1 503 Service Unavailable\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 4\r\nRetry-After: 1\r\n"
+        "Connection: close\r\n\r\n");
+  r = Response();
+  r.status = 204;
+  FormatResponseHead(r, false, 0, &head);
+  CHECK(head == "HTTP/1.1 204 No Content\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\n\r\n");
+  CHECK(JsonErrorBody("bad_data", "line 3: \"x\"\n") ==
+        R"({"status":"error","errorType":"bad_data","error":"line 3: \"x\"\n"})");
+}
+
 TEST_CASE("Simple GET, 404, 405, prefix routes, URL decoding, handler exceptions") {
   Fixture f;
   Client c(f.port());
@@ -304,6 +327,10 @@ TEST_CASE("Simple GET, 404, 405, prefix routes, URL decoding, handler exceptions
   CHECK(r.body == "hello");
   CHECK(r.Header("content-type") == "text/plain; charset=utf-8");
   CHECK(!r.HasHeader("connection"));
+  // RFC 9110 IMF-fixdate, e.g. "Wed, 25 Nov 2026 07:30:00 GMT".
+  const std::string date = r.Header("date");
+  CHECK(date.size() == 29);
+  CHECK(date.substr(25) == " GMT");
 
   REQUIRE(c.Send(Get("/nope")));
   REQUIRE(c.Read(&r));

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "http/server/body_decoder.h"
+#include "http/server/response_head.h"
 #include "util/strings.h"
 
 namespace gnomon::http {
@@ -14,69 +15,6 @@ namespace {
 constexpr size_t kReadBufferBytes = 256 << 10;
 constexpr int64_t kLingerMs = 1000;
 constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
-
-const char* ReasonPhrase(int status) {
-  switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 206: return "Partial Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 411: return "Length Required";
-    case 413: return "Payload Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Entity";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 507: return "Insufficient Storage";
-    default: break;
-  }
-  if (status >= 200 && status < 300) return "OK";
-  if (status >= 400 && status < 500) return "Client Error";
-  if (status >= 500) return "Server Error";
-  return "Unknown";
-}
-
-std::string JsonEscape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          static const char kHex[] = "0123456789abcdef";
-          out += "\\u00";
-          out += kHex[(c >> 4) & 0xf];
-          out += kHex[c & 0xf];
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
 
 // Compares in time independent of where the strings differ (the length still shows).
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
@@ -426,8 +364,7 @@ void Connection::SendError(int status, const std::string& error_type, const std:
   response_ = Response();
   response_.status = status;
   response_.content_type = "application/json";
-  response_.body = R"({"status":"error","errorType":")" + JsonEscape(error_type) + R"(","error":")" +
-                   JsonEscape(message) + "\"}";
+  response_.body = JsonErrorBody(error_type, message);
   if (status == 401) response_.SetHeader("WWW-Authenticate", "Bearer");
   observe_ = observe;
   SendResponse(close);
@@ -437,43 +374,10 @@ void Connection::SendResponse(bool close) {
   if (context_->stopping.load(std::memory_order_relaxed)) close = true;
   close_after_write_ = close;
   const Response& r = response_;
-  bool no_body_status = (r.status >= 100 && r.status < 200) || r.status == 204 || r.status == 304;
-  bool has_content_type = false;
-  for (const auto& [name, value] : r.headers) {
-    if (EqualsIgnoreCase(name, "content-type")) has_content_type = true;
-  }
   std::string& head = response_head_;
-  head.clear();
-  head.reserve(256);
-  head += "HTTP/1.1 ";
-  head += std::to_string(r.status);
-  head += ' ';
-  head += ReasonPhrase(r.status);
-  head += "\r\n";
-  if (!has_content_type && !no_body_status && !r.content_type.empty()) {
-    head += "Content-Type: ";
-    head += r.content_type;
-    head += "\r\n";
-  }
-  if (!no_body_status) {
-    head += "Content-Length: ";
-    head += std::to_string(r.body.size());
-    head += "\r\n";
-  }
-  for (const auto& [name, value] : r.headers) {
-    if (EqualsIgnoreCase(name, "content-length") || EqualsIgnoreCase(name, "connection") ||
-        EqualsIgnoreCase(name, "transfer-encoding")) {
-      continue;
-    }
-    head += name;
-    head += ": ";
-    head += value;
-    head += "\r\n";
-  }
-  if (close) head += "Connection: close\r\n";
-  head += "\r\n";
+  FormatResponseHead(r, close, std::time(nullptr), &head);
 
-  bool send_body = !no_body_status && request_.method != "HEAD" && !r.body.empty();
+  bool send_body = !StatusHasNoBody(r.status) && request_.method != "HEAD" && !r.body.empty();
   writing_ = true;
   ArmTimer(TimerKind::kWrite, context_->options.read_timeout_ms);
   std::array<asio::const_buffer, 2> buffers = {asio::buffer(head),
