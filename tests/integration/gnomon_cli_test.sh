@@ -284,6 +284,40 @@ EXTRA_PIDS=
 export GNOMON_URL=$GOOD_URL
 
 # ---- the terminal: tmux gives the commands a real tty of a known size
+# ---- push retries a busy server (503 + Retry-After) and does not count the batch twice: a stub
+# server answers the first write 503, the rest 204, and logs what it received.
+cat >"$WORK/busy.py" <<'PY'
+import http.server, sys
+log = open(sys.argv[1], "a")
+class H(http.server.BaseHTTPRequestHandler):
+    calls = 0
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        H.calls += 1
+        log.write("%d %d\n" % (H.calls, body.count(b"\n"))); log.flush()
+        if H.calls == 1:
+            self.send_response(503); self.send_header("Retry-After", "1")
+            self.send_header("Content-Length", "0"); self.end_headers()
+        else:
+            self.send_response(204); self.end_headers()
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+PY
+python3 "$WORK/busy.py" "$WORK/busy.log" >"$WORK/busy.port" &
+EXTRA_PIDS="${EXTRA_PIDS:-} $!"
+for _ in $(seq 100); do [ -s "$WORK/busy.port" ] && break; sleep 0.05; done
+printf 'busy,k=v value=1 %s\nbusy,k=v value=2 %s\n' "$T0" "$((T0 + 1))" >"$WORK/busy.lp"
+start_s=$(date +%s%N)
+run "$G" push --server "http://127.0.0.1:$(cat "$WORK/busy.port")" --precision s "$WORK/busy.lp"
+waited_ms=$(( ($(date +%s%N) - start_s) / 1000000 ))
+check "push after a 503: exit" 0 "$RC"
+check_contains "push after a 503: summary counts each line once" "pushed 2 lines" "$OUT$ERR"
+check "push after a 503: the batch was sent twice" "1 2
+2 2" "$(cat "$WORK/busy.log")"
+check "push after a 503: waited Retry-After (>= 1 s)" 1 "$([ "$waited_ms" -ge 1000 ] && echo 1 || echo 0)"
+
 if command -v tmux >/dev/null; then
   SOCK="gnomon-cli-test-$$"
   tmux_run() {  # tmux_run WIDTH NAME COMMAND: runs COMMAND in a WIDTHx50 pane; output in $WORK/NAME.pane
