@@ -81,17 +81,21 @@ HttpClient::~HttpClient() {
   if (impl_->curl != nullptr) curl_easy_cleanup(impl_->curl);
 }
 
+std::string HttpClient::EncodeParams(const QueryParams& params) {
+  std::string out;
+  for (const auto& [k, v] : params) {
+    if (!out.empty()) out += '&';
+    out += UrlEncode(k);
+    out += '=';
+    out += UrlEncode(v);
+  }
+  return out;
+}
+
 std::string HttpClient::BuildUrl(std::string_view path, const QueryParams& params) {
   std::string url = base_url_;
   url += path;
-  char sep = '?';
-  for (const auto& [k, v] : params) {
-    url += sep;
-    url += UrlEncode(k);
-    url += '=';
-    url += UrlEncode(v);
-    sep = '&';
-  }
+  if (!params.empty()) url += '?' + EncodeParams(params);
   return url;
 }
 
@@ -154,6 +158,10 @@ Result<HttpResponse> HttpClient::Post(std::string_view path, const QueryParams& 
   curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   HttpResponse resp;
   return Perform(nullptr, content_type, &resp);
+}
+
+Result<HttpResponse> HttpClient::PostForm(std::string_view path, const QueryParams& params) {
+  return Post(path, {}, EncodeParams(params), "application/x-www-form-urlencoded");
 }
 
 }  // namespace gnomon::cli

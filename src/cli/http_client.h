@@ -45,6 +45,10 @@ class HttpClient {
   Result<HttpResponse> Post(std::string_view path, const QueryParams& params, std::string_view body,
                             std::string_view content_type);
 
+  // POST the URL-encoded params as an application/x-www-form-urlencoded body, as Prometheus
+  // clients send queries (no URL length limit on long expressions).
+  Result<HttpResponse> PostForm(std::string_view path, const QueryParams& params);
+
   const std::string& base_url() const { return base_url_; }
 
   // Seconds to wait for a whole response; 0 (the default) waits forever.
@@ -53,6 +57,7 @@ class HttpClient {
  private:
   struct Impl;
   std::string BuildUrl(std::string_view path, const QueryParams& params);
+  static std::string EncodeParams(const QueryParams& params);
   Result<HttpResponse> Perform(const std::function<bool(std::string_view)>* sink, std::string_view content_type,
                                HttpResponse* resp);
 

@@ -98,7 +98,7 @@ int RunQuery(int argc, char** argv) {
     }
 
     auto client = MakeClient(args);
-    auto resp = client->Get(range ? "/api/v1/query_range" : "/api/v1/query", params);
+    auto resp = client->PostForm(range ? "/api/v1/query_range" : "/api/v1/query", params);
     if (!resp.ok()) return Fail(resp.status().message());
     if (resp->status != 200) return Fail("query failed: " + ErrorMessage(resp->body, resp->status));
     auto result = ParseQueryResponse(resp->body, resp->status);

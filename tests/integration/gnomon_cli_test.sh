@@ -133,6 +133,14 @@ temp_value,a,100
 temp_value,b,50" "$OUT"
 run "$G" query 'sum(temp_value)' --time $((T0 + 600)) --format json --compact
 check "instant json" '{"resultType":"vector","result":[{"metric":{},"value":[1700000600,"150"]}]}' "$OUT"
+# A 100 KB expression: longer than any URL the server takes (64 KiB of headers), so it must go
+# as a form body, as Prometheus clients send it.
+long_expr="sum(temp_value{room!=\"$(python3 -c 'print("x" * 100000)')\"})"
+check "long expression is long" 1 "$([ ${#long_expr} -gt 100000 ] && echo 1 || echo 0)"
+run "$G" query "$long_expr" --time $((T0 + 600)) --format csv
+check "long expression exit" 0 "$RC"
+check "long expression answer" "value
+150" "$OUT"
 run "$G" query 'sum(temp_value)' --time $((T0 + 600)) --format json
 check_contains "pretty json" '  "resultType": "vector",' "$OUT"
 run "$G" query '1 + 1' --time $T0
