@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstring>
 #include <exception>
+#include <system_error>
 #include <iterator>
 #include <thread>
 
@@ -214,8 +215,16 @@ Matrix Evaluator::MapSelection(const Matchers& matchers, int64_t mint, int64_t m
   };
   std::vector<std::thread> threads;
   threads.reserve(n > 0 ? n - 1 : 0);
-  for (size_t i = 1; i < n; ++i) threads.emplace_back(run, i);
+  size_t spawned = 1;
+  for (; spawned < n; ++spawned) {
+    try {
+      threads.emplace_back(run, spawned);
+    } catch (const std::system_error&) {
+      break;  // out of threads: the calling thread reads the remaining shards itself
+    }
+  }
   if (n > 0) run(0);
+  for (size_t i = spawned; i < n; ++i) run(i);
   for (auto& t : threads) t.join();
   for (auto& e : errors) {
     if (e) std::rethrow_exception(e);
