@@ -470,6 +470,41 @@ TEST_CASE("max_samples and max_series limits") {
   CHECK(EvalInstant(f.db.get(), "m", 600'000, o).ok());
 }
 
+TEST_CASE("extreme times, durations and subquery resolutions fail cleanly or clamp") {
+  Fixture f;
+  f.Fill("m", 2, 600'000);
+  // A subquery's steps are checked against max_samples before anything is allocated.
+  auto r = EvalInstant(f.db.get(), "max_over_time(vector(1)[1y:1ms])", 600'000, QueryOptions());
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kResourceExhausted);
+  CHECK(r.status().message().find("evaluation steps") != std::string::npos);
+  // So are a range query's (the HTTP API allows 11,000 points; an embedder may ask for more).
+  QueryOptions small;
+  small.max_samples = 1000;
+  r = EvalRange(f.db.get(), "vector(1)", 0, 10'000'000, 1, small);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kResourceExhausted);
+  // Durations are bounded as Prometheus bounds them (Go's time.Duration, ~292 years).
+  r = EvalInstant(f.db.get(), "changes(m[9223372036854775807ms] @ -100)", 600'000, QueryOptions());
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kInvalidArgument);
+  CHECK(r.status().message().find("duration out of range") != std::string::npos);
+  CHECK(EvalInstant(f.db.get(), "count_over_time(m[292y])", 600'000, QueryOptions()).ok());
+  // Evaluation times far outside any data are refused; @ times that far out are clamped.
+  r = EvalInstant(f.db.get(), "m", INT64_MIN, QueryOptions());
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kInvalidArgument);
+  r = EvalRange(f.db.get(), "m", -9'000'000'000'000'000'000, INT64_MAX, 1'000'000'000'000'000, QueryOptions());
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kInvalidArgument);
+  r = EvalInstant(f.db.get(), "m @ 9000000000000000 offset -292y", 600'000, QueryOptions());
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  CHECK(r->series.empty());
+  r = EvalInstant(f.db.get(), "count_over_time(m[10m] @ -9000000000000000)", 600'000, QueryOptions());
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  CHECK(r->series.empty());
+}
+
 TEST_CASE("timeout aborts a long query") {
   Fixture f;
   f.Fill("m", 200, 3'600'000);

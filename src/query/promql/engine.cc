@@ -39,6 +39,20 @@ void EvalContext::AddSamples(uint64_t n) {
   }
 }
 
+void EvalContext::CheckSteps(uint64_t steps) const {
+  if (options.max_samples != 0 && steps > options.max_samples) {
+    ThrowStatus(Status::ResourceExhausted("query processing would load too many samples into memory in query execution (" +
+                                          std::to_string(steps) + " evaluation steps, limit " +
+                                          std::to_string(options.max_samples) + ")"));
+  }
+}
+
+Status CheckEvalTime(int64_t t, const char* what) {
+  if (t >= -kMaxEvalTimeMs && t <= kMaxEvalTimeMs) return Status::OK();
+  return Status::InvalidArgument(std::string(what) + " out of range: queries are evaluated within ±" +
+                                 std::to_string(kMaxEvalTimeMs / 1000) + " s of the epoch");
+}
+
 void EvalContext::AddSeries(uint64_t n) {
   const uint64_t total = series.fetch_add(n, std::memory_order_relaxed) + n;
   if (options.max_series != 0 && total > options.max_series) {
@@ -162,7 +176,8 @@ std::optional<int64_t> Evaluator::ResolveAt(const std::optional<AtModifier>& at)
   switch (at->kind) {
     case AtModifier::Kind::kStart: return ctx_->query_start;
     case AtModifier::Kind::kEnd: return ctx_->query_end;
-    case AtModifier::Kind::kTime: return at->time_ms;
+    // Nothing is stored that far out; clamping keeps the time arithmetic within int64.
+    case AtModifier::Kind::kTime: return std::clamp(at->time_ms, -kMaxEvalTimeMs, kMaxEvalTimeMs);
   }
   return std::nullopt;
 }
@@ -318,6 +333,8 @@ Value Evaluator::EvalSubqueryMatrix(const SubqueryExpr& sq, RangeWindowSpec* spe
   int64_t inner_start = step * (base / step);
   if (inner_start < base) inner_start += step;
   Evaluator inner(ctx_, inner_start, inner_end, step);
+  // Every step of the inner evaluation takes memory before any sample is read.
+  ctx_->CheckSteps(inner.NumSteps());
   Value v = inner.Eval(*sq.expr);
   Value out;
   out.type = ValueType::kMatrix;
@@ -442,6 +459,7 @@ void InitContext(EvalContext* ctx, DB* db, const QueryOptions& options, int64_t 
 }  // namespace
 
 Result<QueryResult> EvalInstant(DB* db, std::string_view query, int64_t time_ms, const QueryOptions& options) {
+  GNOMON_RETURN_IF_ERROR(CheckEvalTime(time_ms, "evaluation time"));
   auto parsed = ParseExpr(query);
   if (!parsed.ok()) return parsed.status();
   const Expr& expr = **parsed;
@@ -483,6 +501,8 @@ Result<QueryResult> EvalRange(DB* db, std::string_view query, int64_t start_ms, 
     return Status::InvalidArgument("zero or negative query resolution step widths are not accepted. Try a positive integer");
   }
   if (end_ms < start_ms) return Status::InvalidArgument("end timestamp must not be before start time");
+  GNOMON_RETURN_IF_ERROR(CheckEvalTime(start_ms, "start time"));
+  GNOMON_RETURN_IF_ERROR(CheckEvalTime(end_ms, "end time"));
   auto parsed = ParseExpr(query);
   if (!parsed.ok()) return parsed.status();
   const Expr& expr = **parsed;
@@ -499,6 +519,7 @@ Result<QueryResult> EvalRange(DB* db, std::string_view query, int64_t start_ms, 
   r.type = ValueType::kMatrix;
   try {
     Evaluator ev(&ctx, start_ms, end_ms, step_ms);
+    ctx.CheckSteps(ev.NumSteps());
     Value v = ev.Eval(expr);
     if (v.type == ValueType::kScalar) {
       SeriesResult s;

@@ -32,6 +32,13 @@ struct EvalError {
   Status status;
 };
 [[noreturn]] void ThrowExec(std::string msg);  // FailedPrecondition (422 execution)
+
+// Evaluation times (query times and @ times) stay within ±2^61 ms (±73 million years): with
+// ranges, offsets and subquery steps bounded by the parser (±292 years each, at most 1000 nested
+// levels) every timestamp the evaluator computes then fits in int64.
+inline constexpr int64_t kMaxEvalTimeMs = int64_t{1} << 61;
+// InvalidArgument naming `what` if t is outside ±kMaxEvalTimeMs.
+Status CheckEvalTime(int64_t t, const char* what);
 [[noreturn]] void ThrowStatus(Status s);
 
 // ---- labels helpers -----------------------------------------------------------------------
@@ -85,6 +92,9 @@ struct EvalContext {
   }
   void AddSamples(uint64_t n);  // throws ResourceExhausted past max_samples
   void AddSeries(uint64_t n);   // throws ResourceExhausted past max_series
+  // Throws ResourceExhausted if an evaluation over `steps` steps would pass max_samples (each step
+  // holds at least one value).
+  void CheckSteps(uint64_t steps) const;
 };
 
 // Per-series samples for one range argument (a matrix selector or a subquery) and how to place

@@ -177,6 +177,8 @@ bool ParseNumberText(std::string_view s, double* out) {
   return true;
 }
 
+constexpr int64_t kMaxDurationMs = std::numeric_limits<int64_t>::max() / 1'000'000;
+
 class Parser {
  public:
   explicit Parser(std::string_view input) : input_(input), lexer_(input) {}
@@ -591,6 +593,11 @@ class Parser {
     }
     if (*d == 0) {
       Fail(t.pos, "duration must be greater than 0");
+      return false;
+    }
+    // Prometheus' durations are Go time.Durations: at most 2^63-1 ns, about 292 years.
+    if (*d > kMaxDurationMs) {
+      Fail(t.pos, "duration out of range");
       return false;
     }
     *ms = *d;
