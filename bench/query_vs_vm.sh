@@ -4,7 +4,8 @@
 # (../shared/peers/gen_cpu.py, 10,000-line batches, ../shared/peers/load.sh) into gnomond (then
 # /internal/flush, so queries read sealed chunks) and into VictoriaMetrics (../shared/peers/vm.sh),
 # then times the three queries of ../shared/peers/vmquery.sh against both (VM with nocache=1),
-# N times each (default 20), and prints first and median seconds and response bytes.
+# N times each (default 20), alternating between the servers request by request, and prints first
+# and median seconds and response bytes.
 set -uo pipefail
 build=$(cd "${1:?build dir}" && pwd)
 n=${2:-20} hosts=${3:-100} hours=${4:-24}
@@ -30,22 +31,14 @@ echo "$out"
 vpid=${out##*pid=}
 
 end=1700000000 start=$((1700000000 - 86400))
-# time_query PORT EXTRA_PARAM PATH PARAMS...: prints "first median bytes"
-time_query() {
-  local port=$1 extra=$2 path=$3; shift 3
-  local args=() times=()
+# curl_args EXTRA_PARAM PARAMS...: the --data-urlencode arguments of one query, in $args.
+curl_args() {
+  local extra=$1; shift
+  args=()
   for p in "$@"; do args+=(--data-urlencode "$p"); done
   [ -n "$extra" ] && args+=(--data-urlencode "$extra")
-  # Timed runs discard the body (writing it to a file would add the same fixed cost to both
-  # servers); one more run keeps it for the byte count and the error check.
-  for _ in $(seq $n); do
-    times+=("$(curl -s -o /dev/null -w '%{time_total}' -G "http://127.0.0.1:$port$path" "${args[@]}")")
-  done
-  curl -s -o /tmp/bench-query.out -G "http://127.0.0.1:$port$path" "${args[@]}"
-  local med
-  med=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
-  echo "${times[0]} $med $(wc -c < /tmp/bench-query.out) $(head -c 60 /tmp/bench-query.out | tr -d '\n')"
 }
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 
 declare -A Q=(
   [avg_by_host_24h_step60]="/api/v1/query_range|query=avg by (hostname) (cpu_usage_user)|start=$start|end=$end|step=60"
@@ -55,11 +48,23 @@ declare -A Q=(
 printf '\n%-24s %12s %12s %12s %12s %8s %12s %12s\n' query gnomond_first gnomond_med vm_first vm_med ratio gnomond_B vm_B
 for name in avg_by_host_24h_step60 one_series_raw_24h max_rate_all_5m_24h; do
   IFS='|' read -r -a spec <<<"${Q[$name]}"
-  read -r gf gm gb ghead < <(time_query $gport "" "${spec[@]}")
-  read -r vf vm vb vhead < <(time_query $vport nocache=1 "${spec[@]}")
-  case "$ghead" in *'"status":"error"'*) echo "gnomond error on $name: $(head -c 300 /tmp/bench-query.out)";; esac
-  printf '%-24s %12s %12s %12s %12s %8s %12s %12s\n' "$name" "$gf" "$gm" "$vf" "$vm" \
-    "$(echo "scale=2; $gm / $vm" | bc)" "$gb" "$vb"
+  path=${spec[0]}
+  curl_args "" "${spec[@]:1}"; gargs=("${args[@]}")
+  curl_args nocache=1 "${spec[@]:1}"; vargs=("${args[@]}")
+  # The two servers are timed alternately, request by request, so that a burst of load from the
+  # shared machine falls on both. Timed runs discard the body (writing it to a file would add the
+  # same fixed cost to both); one more run each keeps it for the byte count and the error check.
+  gt=() vt=()
+  for _ in $(seq $n); do
+    gt+=("$(curl -s -o /dev/null -w '%{time_total}' -G "http://127.0.0.1:$gport$path" "${gargs[@]}")")
+    vt+=("$(curl -s -o /dev/null -w '%{time_total}' -G "http://127.0.0.1:$vport$path" "${vargs[@]}")")
+  done
+  curl -s -o /tmp/bench-query-g.out -G "http://127.0.0.1:$gport$path" "${gargs[@]}"
+  curl -s -o /tmp/bench-query-v.out -G "http://127.0.0.1:$vport$path" "${vargs[@]}"
+  grep -q '"status":"error"' /tmp/bench-query-g.out && echo "gnomond error on $name: $(head -c 300 /tmp/bench-query-g.out)"
+  gm=$(median "${gt[@]}") vm=$(median "${vt[@]}")
+  printf '%-24s %12s %12s %12s %12s %8s %12s %12s\n' "$name" "${gt[0]}" "$gm" "${vt[0]}" "$vm" \
+    "$(echo "scale=2; $gm / $vm" | bc)" "$(wc -c < /tmp/bench-query-g.out)" "$(wc -c < /tmp/bench-query-v.out)"
 done
 echo "(seconds, curl time_total; median of $n; ratio = gnomond median / VM median)"
 rss() { awk '/VmHWM|VmRSS/{printf "%s %s kB  ", $1, $2}' /proc/$1/status; }

@@ -32,7 +32,7 @@ Status DBImpl::CompactChunks() {
   rocksdb::WriteBatch wb;
   std::vector<Stored> group;
   std::vector<std::vector<Sample>> decoded;
-  std::vector<const std::vector<Sample>*> runs;
+  std::vector<std::span<const Sample>> runs;
   std::vector<Sample> merged;
   Status error;
 
@@ -54,7 +54,7 @@ Status DBImpl::CompactChunks() {
     for (size_t i = 0; i < group.size(); ++i) {
       decoded[i].clear();
       GNOMON_RETURN_IF_ERROR(chunk::Decode(group[i].value, &decoded[i]));
-      runs.push_back(&decoded[i]);
+      runs.push_back(decoded[i]);
     }
     MergeRuns(runs, &merged);
     // The merged chunk takes the newest seq of its group, so its priority against chunks sealed

@@ -18,25 +18,36 @@ void SortDedupLastWins(std::vector<Sample>* samples) {
   s.resize(out);
 }
 
-void MergeRuns(std::span<const std::vector<Sample>* const> runs, std::vector<Sample>* out) {
+void MergeRuns(std::span<const std::span<const Sample>> runs, std::vector<Sample>* out) {
   out->clear();
-  // Fast path: each non-empty run starts after the previous one ends (the common case of
-  // in-order data sealed into consecutive chunks).
-  bool disjoint = true;
-  int64_t last = INT64_MIN;
-  bool any = false;
   size_t total = 0;
-  for (const auto* run : runs) {
-    if (run->empty()) continue;
-    if (any && run->front().timestamp <= last) disjoint = false;
-    last = run->back().timestamp;
-    any = true;
-    total += run->size();
-  }
+  for (std::span<const Sample> run : runs) total += run.size();
   out->reserve(total);
-  for (const auto* run : runs) out->insert(out->end(), run->begin(), run->end());
-  if (disjoint) return;
-  SortDedupLastWins(out);  // stable: higher-priority runs were appended later
+  std::vector<Sample> tail;
+  for (std::span<const Sample> run : runs) {
+    if (run.empty()) continue;
+    if (out->empty() || run.front().timestamp > out->back().timestamp) {
+      out->insert(out->end(), run.begin(), run.end());
+      continue;
+    }
+    // Move out the part of *out that the run reaches into, then merge the two back; on equal
+    // timestamps the run (newer) wins.
+    auto from = std::lower_bound(out->begin(), out->end(), run.front().timestamp,
+                                 [](const Sample& a, int64_t t) { return a.timestamp < t; });
+    tail.assign(from, out->end());
+    out->erase(from, out->end());
+    size_t a = 0, b = 0;
+    while (a < tail.size() && b < run.size()) {
+      if (tail[a].timestamp < run[b].timestamp) {
+        out->push_back(tail[a++]);
+      } else {
+        if (tail[a].timestamp == run[b].timestamp) ++a;
+        out->push_back(run[b++]);
+      }
+    }
+    out->insert(out->end(), tail.begin() + static_cast<ptrdiff_t>(a), tail.end());
+    out->insert(out->end(), run.begin() + static_cast<ptrdiff_t>(b), run.end());
+  }
 }
 
 }  // namespace gnomon::storage

@@ -15,9 +15,10 @@ namespace gnomon::storage {
 // Stable-sorts by timestamp and keeps, for each timestamp, the sample that came last.
 void SortDedupLastWins(std::vector<Sample>* samples);
 
-// Merges sorted, duplicate-free runs (lowest priority first) into *out (cleared first).
-// Runs that do not overlap in time are concatenated without sorting.
-void MergeRuns(std::span<const std::vector<Sample>* const> runs, std::vector<Sample>* out);
+// Merges sorted, duplicate-free runs (lowest priority first) into *out (cleared first; it must not
+// alias a run). A run that starts after everything before it is appended; one that overlaps is
+// merged with the overlapping tail only, so the cost follows the overlap, not the series' length.
+void MergeRuns(std::span<const std::span<const Sample>> runs, std::vector<Sample>* out);
 
 // Splits a sorted run into pieces that each fit in one aligned window of `window_ms` and hold at
 // most `max_samples` samples; calls fn(span) for each piece in order.

@@ -97,14 +97,10 @@ Status SeriesSetImpl::LoadSeries(SelectedSeries& s) {
 void SeriesSetImpl::MergeOverlappingRuns() {
   // Priority follows write order: chunks by seq, then the head.
   std::stable_sort(runs_.begin(), runs_.end(), [](const Run& a, const Run& b) { return a.seq < b.seq; });
-  copies_.resize(std::max(copies_.size(), runs_.size()));
-  std::vector<const std::vector<Sample>*> pointers;
-  for (size_t i = 0; i < runs_.size(); ++i) {
-    copies_[i].assign(merged_.begin() + static_cast<ptrdiff_t>(runs_[i].begin),
-                      merged_.begin() + static_cast<ptrdiff_t>(runs_[i].end));
-    pointers.push_back(&copies_[i]);
-  }
-  MergeRuns(pointers, &merged_);
+  spans_.clear();
+  for (const Run& run : runs_) spans_.emplace_back(merged_.data() + run.begin, run.end - run.begin);
+  MergeRuns(spans_, &scratch_);
+  merged_.swap(scratch_);
 }
 
 bool SeriesSetImpl::Next() {

@@ -7,7 +7,7 @@
 
 #include <rocksdb/db.h>
 
-#include <deque>
+#include <span>
 #include <memory>
 #include <vector>
 
@@ -72,7 +72,8 @@ class SeriesSetImpl final : public SeriesSet {
   const int64_t mint_, maxt_, window_;
   ptrdiff_t pos_ = -1;
   std::vector<Run> runs_;
-  std::deque<std::vector<Sample>> copies_;  // MergeOverlappingRuns' inputs; deque keeps them in place
+  std::vector<std::span<const Sample>> spans_;  // MergeOverlappingRuns' inputs: runs_ within merged_
+  std::vector<Sample> scratch_;                 // MergeOverlappingRuns' output, swapped with merged_
   std::vector<Sample> merged_;
   VectorSampleIterator iter_;
   Status status_;
