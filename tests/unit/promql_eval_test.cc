@@ -26,12 +26,13 @@
 
 #include "gnomon/db.h"
 #include "query/promql/engine.h"
+#include "query/promql/series_notation.h"
 #include "test_util.h"
 
 namespace gnomon::promql {
 namespace {
 
-constexpr uint64_t kStaleBits = 0x7ff0000000000002ull;
+constexpr uint64_t kStaleBits = kStaleMarkerBits;
 
 std::string Trim(std::string_view s) {
   size_t a = 0, b = s.size();
@@ -74,97 +75,27 @@ bool ParseDur(std::string_view s, int64_t* out) {
   return any;
 }
 
+// The shared series notation (query/promql/series_notation.h); a malformed line throws, which
+// fails the test case with the message.
 double ParseNum(const std::string& s) {
-  if (s == "Inf" || s == "+Inf") return INFINITY;
-  if (s == "-Inf") return -INFINITY;
-  if (s == "NaN") return NAN;
-  if (s == "stale") return std::bit_cast<double>(kStaleBits);
-  size_t pos = 0;
-  double v = std::stod(s, &pos);
-  if (pos != s.size()) throw std::runtime_error("bad number: " + s);
-  return v;
+  auto r = ParseSeriesValues(s);
+  if (!r.ok() || r.value().size() != 1 || !r.value()[0]) throw std::runtime_error("bad number: " + s);
+  return *r.value()[0];
 }
 
 // Parses `name{a="b", c="d"}` (either part optional); returns the rest of the line in *rest.
 Labels ParseSeries(const std::string& line, std::string* rest) {
-  Labels l;
-  size_t i = 0;
-  while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
-  size_t j = i;
-  while (j < line.size() && (std::isalnum(static_cast<unsigned char>(line[j])) || line[j] == '_' || line[j] == ':')) ++j;
-  if (j > i) l.push_back({"__name__", line.substr(i, j - i)});
-  i = j;
-  if (i < line.size() && line[i] == '{') {
-    ++i;
-    for (;;) {
-      while (i < line.size() && (line[i] == ' ' || line[i] == ',')) ++i;
-      if (i >= line.size()) throw std::runtime_error("unterminated labels: " + line);
-      if (line[i] == '}') {
-        ++i;
-        break;
-      }
-      size_t n0 = i;
-      while (i < line.size() && line[i] != '=' && line[i] != ' ') ++i;
-      std::string name = line.substr(n0, i - n0);
-      while (i < line.size() && (line[i] == '=' || line[i] == ' ')) ++i;
-      if (line[i] != '"') throw std::runtime_error("expected quote: " + line);
-      ++i;
-      std::string value;
-      while (i < line.size() && line[i] != '"') {
-        if (line[i] == '\\' && i + 1 < line.size()) {
-          ++i;
-          value += line[i] == 'n' ? '\n' : line[i];
-        } else {
-          value += line[i];
-        }
-        ++i;
-      }
-      ++i;
-      l.push_back({name, value});
-    }
-  }
-  std::sort(l.begin(), l.end());
-  *rest = line.substr(i);
-  return l;
+  size_t used = 0;
+  auto r = ParseSeriesDescription(line, &used);
+  if (!r.ok()) throw std::runtime_error(r.status().ToString());
+  *rest = line.substr(used);
+  return r.value();
 }
 
-// The load notation: a list of optional values, one per step.
 std::vector<std::optional<double>> ParseValues(const std::string& text) {
-  std::vector<std::optional<double>> out;
-  std::istringstream in(text);
-  std::string tok;
-  while (in >> tok) {
-    if (tok == "_") {
-      out.push_back(std::nullopt);
-      continue;
-    }
-    const size_t x = tok.rfind('x');
-    if (x != std::string::npos && x > 0 && x + 1 < tok.size() && std::isdigit(static_cast<unsigned char>(tok[x + 1]))) {
-      const int n = std::stoi(tok.substr(x + 1));
-      std::string base = tok.substr(0, x);
-      if (base == "_") {
-        for (int k = 0; k < n; ++k) out.push_back(std::nullopt);
-        continue;
-      }
-      // A+B or A-B (the operator is not the leading sign nor part of an exponent).
-      size_t op = std::string::npos;
-      for (size_t k = 1; k < base.size(); ++k) {
-        if ((base[k] == '+' || base[k] == '-') && base[k - 1] != 'e' && base[k - 1] != 'E') op = k;
-      }
-      double a, d = 0;
-      if (op == std::string::npos) {
-        a = ParseNum(base);
-      } else {
-        a = ParseNum(base.substr(0, op));
-        d = ParseNum(base.substr(op + 1));
-        if (base[op] == '-') d = -d;
-      }
-      for (int k = 0; k <= n; ++k) out.push_back(a + d * k);
-      continue;
-    }
-    out.push_back(ParseNum(tok));
-  }
-  return out;
+  auto r = ParseSeriesValues(text);
+  if (!r.ok()) throw std::runtime_error(r.status().ToString());
+  return r.value();
 }
 
 bool Close(double a, double b) {
