@@ -9,11 +9,13 @@ packages=(
   # libraries the engine and server link
   librocksdb-dev libzstd-dev zlib1g-dev libre2-dev libfmt-dev libcxxopts-dev libtomlplusplus-dev
   libasio-dev libhttp-parser-dev libprotobuf-dev protobuf-compiler libsnappy-dev nlohmann-json3-dev
+  libyaml-cpp-dev  # alert rule files
   # tests and benchmarks
   doctest-dev libbenchmark-dev
   libcurl4-openssl-dev tmux  # the gnomon command line and its terminal tests
   # peers the tests and benchmarks drive
   victoria-metrics prometheus bc
+  python3-yaml  # the rules test writes mutants of the shared rule tests
 )
 
 missing=()

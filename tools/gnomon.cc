@@ -22,7 +22,9 @@ constexpr Command kCommands[] = {
     {"labels", gnomon::cli::RunLabels, "list label names, or the values of one label"},
     {"export", gnomon::cli::RunExport, "write matching series' samples as JSON lines"},
     {"health", gnomon::cli::RunHealth, "check that gnomond is up"},
-    {"check", gnomon::cli::RunCheck, "validate a gnomond config file: check config FILE"},
+    {"check", gnomon::cli::RunCheck, "validate files: check config FILE, check rules FILE..."},
+    {"alerts", gnomon::cli::RunAlerts, "list the server's pending and firing alerts"},
+    {"test", gnomon::cli::RunTest, "run rule unit tests in promtool's format: test rules FILE..."},
 };
 
 void Usage(FILE* out) {

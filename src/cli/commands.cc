@@ -280,13 +280,19 @@ int RunExport(int argc, char** argv) {
 
 int RunCheck(int argc, char** argv) {
   cxxopts::Options options("gnomon check", "Validate files offline. 'gnomon check config FILE' checks a gnomond "
-                                           "config file and prints every error as FILE:LINE:COL: message.");
-  options.custom_help("[OPTIONS]").positional_help("config FILE");
+                                           "config file and prints every error as FILE:LINE:COL: message; "
+                                           "'gnomon check rules FILE...' checks Prometheus rule files as "
+                                           "'promtool check rules' does.");
+  options.custom_help("[OPTIONS]").positional_help("config FILE | rules FILE...");
   AddHelpOption(&options);
   return RunCommand(options, argc, argv, [&](const cxxopts::ParseResult& args) {
     const auto& rest = args.unmatched();
-    if (rest.empty()) throw UsageError{"what to check? expected 'config FILE'"};
-    if (rest[0] != "config") throw UsageError{"unknown check \"" + rest[0] + "\": expected 'config FILE'"};
+    if (rest.empty()) throw UsageError{"what to check? expected 'config FILE' or 'rules FILE...'"};
+    if (rest[0] == "rules") {
+      if (rest.size() < 2) throw UsageError{"expected at least one FILE after 'rules'"};
+      return CheckRuleFiles(std::vector<std::string>(rest.begin() + 1, rest.end()));
+    }
+    if (rest[0] != "config") throw UsageError{"unknown check \"" + rest[0] + "\": expected 'config FILE' or 'rules FILE...'"};
     if (rest.size() != 2) throw UsageError{"expected exactly one FILE after 'config'"};
     auto cfg = config::LoadConfigFile(rest[1]);
     if (!cfg.ok()) {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace gnomon::cli {
 
@@ -18,6 +19,11 @@ int RunLabels(int argc, char** argv);
 int RunHealth(int argc, char** argv);
 int RunExport(int argc, char** argv);
 int RunCheck(int argc, char** argv);
+int RunTest(int argc, char** argv);
+int RunAlerts(int argc, char** argv);
+
+// `check rules`: checks each rule file, prints promtool's report; 0 if all are valid, else 1.
+int CheckRuleFiles(const std::vector<std::string>& files);
 
 // The server address when no --server flag is given: $GNOMON_URL, else the local default.
 std::string DefaultServer();

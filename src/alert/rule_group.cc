@@ -1,0 +1,102 @@
+#include "alert/rule_group.h"
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+
+#include "gnomon/write_batch.h"
+#include "query/promql/series_notation.h"
+
+namespace gnomon::alert {
+
+namespace {
+
+void SetLabel(Labels* labels, const std::string& name, const std::string& value) {
+  auto it = std::lower_bound(labels->begin(), labels->end(), name, [](const Label& l, const std::string& n) { return l.name < n; });
+  const bool found = it != labels->end() && it->name == name;
+  if (value.empty()) {
+    if (found) labels->erase(it);
+  } else if (found) {
+    it->value = value;
+  } else {
+    labels->insert(it, Label{name, value});
+  }
+}
+
+}  // namespace
+
+RuleGroupEvaluator::RuleGroupEvaluator(RuleGroup group) : group_(std::move(group)) {
+  for (const Rule& r : group_.rules) {
+    Entry e;
+    e.rule = &r;
+    if (r.is_alert()) e.alerting = std::make_unique<AlertingRule>(r);
+    entries_.push_back(std::move(e));
+  }
+}
+
+Result<std::vector<promql::SeriesResult>> RuleGroupEvaluator::EvalRecording(const EvalContext& ctx, const Rule& rule,
+                                                                            int64_t t_ms) {
+  auto r = QueryVector(ctx, rule.expr, t_ms);
+  if (!r.ok()) return r.status();
+  std::vector<promql::SeriesResult> v = std::move(r.value());
+  std::set<Labels> seen;
+  for (promql::SeriesResult& s : v) {
+    SetLabel(&s.labels, kMetricNameLabel, rule.record);
+    for (const auto& [name, value] : rule.labels) SetLabel(&s.labels, name, value);
+    if (!seen.insert(s.labels).second) {
+      return Status::FailedPrecondition("vector contains metrics with the same labelset after applying rule labels");
+    }
+  }
+  return v;
+}
+
+std::vector<RuleEvalError> RuleGroupEvaluator::Eval(const EvalContext& ctx, int64_t t_ms) {
+  std::vector<RuleEvalError> errors;
+  for (Entry& e : entries_) {
+    const auto started = std::chrono::steady_clock::now();
+    e.last_eval_ms = t_ms;
+    e.last_error = EvalOne(ctx, e, t_ms);
+    e.eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (!e.last_error.ok()) errors.push_back({e.rule->name(), e.last_error});
+  }
+  return errors;
+}
+
+Status RuleGroupEvaluator::EvalOne(const EvalContext& ctx, Entry& e, int64_t t_ms) {
+  std::vector<promql::SeriesResult> out;
+  if (e.alerting) {
+    GNOMON_RETURN_IF_ERROR(e.alerting->Eval(ctx, t_ms, &out));
+  } else {
+    auto recorded = EvalRecording(ctx, *e.rule, t_ms);
+    if (!recorded.ok()) return recorded.status();
+    out = std::move(recorded.value());
+  }
+  WriteBatch batch;
+  std::set<Labels> written;
+  for (const promql::SeriesResult& s : out) {
+    if (s.points.empty()) continue;
+    batch.Add(s.labels, t_ms, s.points.front().value);
+    written.insert(s.labels);
+  }
+  for (const Labels& gone : e.previous) {
+    if (written.count(gone) == 0) batch.Add(gone, t_ms, std::bit_cast<double>(promql::kStaleMarkerBits));
+  }
+  e.previous = std::move(written);
+  return batch.empty() ? Status::OK() : ctx.db->Write(batch);
+}
+
+std::vector<RuleGroupEvaluator::RuleStatus> RuleGroupEvaluator::Rules() const {
+  std::vector<RuleStatus> v;
+  for (const Entry& e : entries_) v.push_back({e.rule, e.alerting.get(), e.last_error, e.last_eval_ms, e.eval_seconds});
+  return v;
+}
+
+std::vector<const AlertingRule*> RuleGroupEvaluator::AlertingRules() const {
+  std::vector<const AlertingRule*> v;
+  for (const Entry& e : entries_) {
+    if (e.alerting) v.push_back(e.alerting.get());
+  }
+  return v;
+}
+
+}  // namespace gnomon::alert

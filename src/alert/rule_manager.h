@@ -1,0 +1,71 @@
+// The rule manager: loads rule files and evaluates their groups on a background thread, each
+// group every `interval` (its own, else the global evaluation interval), as Prometheus' rule
+// manager does. Recording results and ALERTS / ALERTS_FOR_STATE go into the database; alert
+// state lives in memory (Prometheus does the same; a restart starts alerts pending again).
+//
+// Create() fails with every error of every rule file (see rule_file.h), so a server refuses to
+// start on a broken rule file instead of running without its alerts. All accessors are
+// thread-safe; Visit() holds the manager's lock while its callback runs.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "alert/rule_group.h"
+
+namespace gnomon::alert {
+
+struct RuleManagerOptions {
+  std::vector<std::string> rule_files;  // paths or glob patterns
+  int64_t evaluation_interval_ms = 60'000;
+  std::map<std::string, std::string> external_labels;
+  std::string external_url;
+  promql::QueryOptions query_options;
+};
+
+class RuleManager {
+ public:
+  static Result<std::unique_ptr<RuleManager>> Create(DB* db, RuleManagerOptions options);
+  ~RuleManager();
+
+  // Starts evaluating in the background; the first evaluation of every group is at once.
+  void Start();
+  // Stops the background thread (idempotent; the destructor calls it).
+  void Stop();
+
+  // Evaluates every group once at t_ms, in file order, on the calling thread.
+  void EvalAll(int64_t t_ms);
+
+  // Calls fn with the groups (under the manager's lock).
+  void Visit(const std::function<void(const std::vector<std::unique_ptr<RuleGroupEvaluator>>&)>& fn) const;
+
+  size_t num_rules() const;
+  int64_t default_interval_ms() const { return options_.evaluation_interval_ms; }
+
+ private:
+  RuleManager(DB* db, RuleManagerOptions options) : db_(db), options_(std::move(options)) {}
+  void Run();
+  int64_t IntervalOf(const RuleGroupEvaluator& g) const;
+
+  DB* db_;
+  RuleManagerOptions options_;
+  EvalContext ctx_;
+  mutable std::mutex mu_;
+  std::vector<std::unique_ptr<RuleGroupEvaluator>> groups_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+// Expands the glob patterns (a pattern that matches nothing is kept as it is, so that loading it
+// reports the missing file).
+std::vector<std::string> ExpandRuleFilePatterns(const std::vector<std::string>& patterns);
+
+}  // namespace gnomon::alert

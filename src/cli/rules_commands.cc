@@ -1,0 +1,112 @@
+// `gnomon check rules FILE...` and `gnomon test rules FILE...`: Prometheus rule files checked and
+// unit-tested offline, with promtool's output and verdicts (see alert/rule_file.h and
+// alert/rule_test_runner.h); `gnomon alerts`: the server's pending and firing alerts.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "alert/rule_file.h"
+#include "alert/rule_test_runner.h"
+#include "cli/command_util.h"
+#include "cli/commands.h"
+#include "cli/format.h"
+#include "cli/query_result.h"
+
+namespace gnomon::cli {
+
+int CheckRuleFiles(const std::vector<std::string>& files) {
+  bool failed = false;
+  for (const std::string& file : files) {
+    std::printf("Checking %s\n", file.c_str());
+    auto groups = alert::LoadRuleFile(file);
+    if (!groups.ok()) {
+      std::fflush(stdout);
+      std::fprintf(stderr, "  FAILED:\n%s\n\n", groups.status().message().c_str());
+      failed = true;
+      continue;
+    }
+    size_t rules = 0;
+    for (const alert::RuleGroup& g : groups.value()) rules += g.rules.size();
+    std::printf("  SUCCESS: %zu rules found\n\n", rules);
+  }
+  return failed ? kExitFailure : kExitOk;
+}
+
+int RunTest(int argc, char** argv) {
+  cxxopts::Options options("gnomon test", "Run rule unit tests offline: 'gnomon test rules FILE...' runs promtool-format "
+                                          "test files (rule_files, input_series, alert_rule_test, promql_expr_test) "
+                                          "and exits 1 if any test fails.");
+  options.custom_help("[OPTIONS]").positional_help("rules FILE...");
+  AddHelpOption(&options);
+  return RunCommand(options, argc, argv, [&](const cxxopts::ParseResult& args) {
+    const auto& rest = args.unmatched();
+    if (rest.empty()) throw UsageError{"what to test? expected 'rules FILE...'"};
+    if (rest[0] != "rules") throw UsageError{"unknown test \"" + rest[0] + "\": expected 'rules FILE...'"};
+    if (rest.size() < 2) throw UsageError{"expected at least one FILE after 'rules'"};
+    bool failed = false;
+    for (size_t i = 1; i < rest.size(); ++i) {
+      std::string report;
+      const bool ok = alert::RunRuleTestFile(rest[i], &report);
+      std::fwrite(report.data(), 1, report.size(), ok ? stdout : stderr);
+      failed = failed || !ok;
+    }
+    return failed ? kExitFailure : kExitOk;
+  });
+}
+
+int RunAlerts(int argc, char** argv) {
+  cxxopts::Options options("gnomon alerts", "List gnomond's pending and firing alerts (GET /api/v1/alerts): "
+                                            "name, state, since when, value, labels and annotations.");
+  options.custom_help("[OPTIONS]");
+  options.add_options()
+      ("format", "table, json or csv", cxxopts::value<std::string>()->default_value("table"), "FORMAT")
+      ("state", "only alerts in this state: pending or firing", cxxopts::value<std::string>()->default_value(""), "STATE");
+  AddServerOptions(&options);
+  AddHelpOption(&options);
+  return RunCommand(options, argc, argv, [&](const cxxopts::ParseResult& args) {
+    if (!args.unmatched().empty()) throw UsageError{"unexpected argument \"" + args.unmatched()[0] + "\""};
+    const std::string format = args["format"].as<std::string>();
+    CheckChoice("format", format, {"table", "json", "csv"});
+    const std::string state = args["state"].as<std::string>();
+    if (!state.empty()) CheckChoice("state", state, {"pending", "firing"});
+    auto client = MakeClient(args);
+    auto resp = client->Get("/api/v1/alerts");
+    if (!resp.ok()) return Fail(resp.status().message());
+    if (resp->status != 200) return Fail("alerts: " + ErrorMessage(resp->body, resp->status));
+    nlohmann::json body = nlohmann::json::parse(resp->body, nullptr, false);
+    if (body.is_discarded() || !body.contains("data") || !body["data"].contains("alerts") ||
+        !body["data"]["alerts"].is_array()) {
+      return Fail("alerts: the server's answer is not an alert list");
+    }
+    nlohmann::json alerts = nlohmann::json::array();
+    for (const auto& a : body["data"]["alerts"]) {
+      if (state.empty() || a.value("state", "") == state) alerts.push_back(a);
+    }
+    if (format == "json") {
+      std::printf("%s\n", alerts.dump(2).c_str());
+      return kExitOk;
+    }
+    Table table;
+    table.header = {"alertname", "state", "active_since", "value", "labels", "annotations"};
+    auto pairs = [](const nlohmann::json& obj, bool skip_name) {
+      std::string out;
+      if (!obj.is_object()) return out;
+      for (const auto& [k, v] : obj.items()) {
+        if (skip_name && k == "alertname") continue;
+        out += (out.empty() ? "" : ", ") + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+      }
+      return out;
+    };
+    for (const auto& a : alerts) {
+      const nlohmann::json labels = a.value("labels", nlohmann::json::object());
+      table.rows.push_back({labels.value("alertname", ""), a.value("state", ""), a.value("activeAt", ""),
+                            a.value("value", ""), pairs(labels, true), pairs(a.value("annotations", nlohmann::json::object()), false)});
+    }
+    std::printf("%s", format == "csv" ? RenderCsv(table).c_str() : RenderTable(table).c_str());
+    return kExitOk;
+  });
+}
+
+}  // namespace gnomon::cli
