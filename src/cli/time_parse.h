@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "gnomon/status.h"
+#include "util/time_format.h"
 
 namespace gnomon::cli {
 
@@ -31,7 +32,7 @@ int64_t NowMs();
 // zeros, milliseconds at most).
 std::string FormatUnixSeconds(int64_t ms);
 
-// RFC 3339 in UTC: "2023-11-14T22:13:20Z", with ".123" when the milliseconds are not zero.
-std::string FormatRfc3339(int64_t ms);
+// RFC 3339 in UTC (util/time_format.h).
+using gnomon::FormatRfc3339;
 
 }  // namespace gnomon::cli

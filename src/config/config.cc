@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "index/labels_util.h"
 #include "util/duration.h"
 
 namespace gnomon::config {
@@ -243,6 +244,63 @@ std::string SetToken(const Input& in, std::string* dst) {
   return "";
 }
 
+// A list of strings: a TOML array, or from a flag a comma-separated list.
+std::string SetStringList(const Input& in, std::vector<std::string>* dst) {
+  std::vector<std::string> out;
+  if (in.node == nullptr) {
+    std::string_view rest = in.text;
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      if (comma != 0) out.emplace_back(rest.substr(0, comma));
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+  } else if (const auto* array = in.node->as_array()) {
+    for (const toml::node& item : *array) {
+      const auto* str = item.as_string();
+      if (str == nullptr) return fmt::format("expected an array of strings, found {} in it", TypeName(item));
+      if (str->get().empty()) return "must not contain empty strings";
+      out.push_back(str->get());
+    }
+  } else {
+    return fmt::format("expected an array of strings, got {}", TypeName(*in.node));
+  }
+  *dst = std::move(out);
+  return "";
+}
+
+// Label names to values: a TOML table of strings, or from a flag "name=value,name=value".
+std::string SetLabelMap(const Input& in, std::map<std::string, std::string>* dst) {
+  std::map<std::string, std::string> out;
+  auto add = [&out](std::string name, std::string value) -> std::string {
+    if (!index::IsValidLabelName(name)) return fmt::format("\"{}\" is not a valid label name", name);
+    out[std::move(name)] = std::move(value);
+    return "";
+  };
+  if (in.node == nullptr) {
+    std::string_view rest = in.text;
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      const std::string_view item = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      const size_t eq = item.find('=');
+      if (eq == std::string_view::npos) return fmt::format("expected name=value, got \"{}\"", item);
+      if (std::string err = add(std::string(item.substr(0, eq)), std::string(item.substr(eq + 1))); !err.empty()) return err;
+    }
+  } else if (const auto* table = in.node->as_table()) {
+    for (const auto& [key, value] : *table) {
+      const auto* str = value.as_string();
+      if (str == nullptr) return fmt::format("label \"{}\": expected a string, got {}", key.str(), TypeName(value));
+      if (std::string err = add(std::string(key.str()), str->get()); !err.empty()) return err;
+    }
+  } else {
+    return fmt::format("expected a table of label names to strings, got {}", TypeName(*in.node));
+  }
+  *dst = std::move(out);
+  return "";
+}
+
+std::string SetString(const Input& in, std::string* dst) { return GetString(in, dst); }
+
 // ---- the settings ---------------------------------------------------------------------------
 
 struct Field {
@@ -307,9 +365,17 @@ const Field kFields[] = {
      [](Config* c, const Input& in) { return SetCount(in, &c->limits.query_threads, 0, 256); }},
     {"limits", "query_timeout",
      [](Config* c, const Input& in) { return SetDuration(in, &c->limits.query_timeout_ms, 0, kNoMaxMs); }},
+
+    {"alerting", "rule_files",
+     [](Config* c, const Input& in) { return SetStringList(in, &c->alerting.rule_files); }},
+    {"alerting", "evaluation_interval",
+     [](Config* c, const Input& in) { return SetDuration(in, &c->alerting.evaluation_interval_ms, 1000, kDay); }},
+    {"alerting", "external_url", [](Config* c, const Input& in) { return SetString(in, &c->alerting.external_url); }},
+    {"alerting", "external_labels",
+     [](Config* c, const Input& in) { return SetLabelMap(in, &c->alerting.external_labels); }},
 };
 
-constexpr std::string_view kSections[] = {"server", "storage", "limits"};
+constexpr std::string_view kSections[] = {"server", "storage", "limits", "alerting"};
 
 bool IsSection(std::string_view name) {
   return std::find(std::begin(kSections), std::end(kSections), name) != std::end(kSections);
@@ -358,7 +424,7 @@ std::string SuggestSection(std::string_view name) {
   for (std::string_view s : kSections) {
     if (Close(name, s)) return fmt::format(" (did you mean [{}]?)", s);
   }
-  return fmt::format(" (the sections are [server], [storage] and [limits])");
+  return fmt::format(" (the sections are [server], [storage], [limits] and [alerting])");
 }
 
 // ---- error collection -----------------------------------------------------------------------

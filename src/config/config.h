@@ -1,6 +1,6 @@
 // Config: the gnomond server's settings, loaded from a TOML file and overridden by flags.
 //
-// The file has three sections, [server], [storage] and [limits]; config.example.toml at the
+// The file has four sections, [server], [storage], [limits] and [alerting]; config.example.toml at the
 // repository root lists every key with its default and meaning. Every key is optional: a missing
 // key keeps its default, so an empty file is a valid configuration.
 //
@@ -20,8 +20,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gnomon/options.h"
 #include "gnomon/status.h"
@@ -86,10 +88,20 @@ struct LimitsConfig {
   bool operator==(const LimitsConfig&) const = default;
 };
 
+// [alerting]: Prometheus rule files evaluated by gnomond (see alert/rule_manager.h).
+struct AlertingConfig {
+  std::vector<std::string> rule_files;  // paths or glob patterns; empty: no rules
+  int64_t evaluation_interval_ms = 60'000;  // for groups without their own interval
+  std::string external_url;                 // $externalURL in templates
+  std::map<std::string, std::string> external_labels;  // $externalLabels in templates
+  bool operator==(const AlertingConfig&) const = default;
+};
+
 struct Config {
   ServerConfig server;
   StorageConfig storage;
   LimitsConfig limits;
+  AlertingConfig alerting;
 
   // The engine options for DB::Open: [storage] and the write-side [limits]. The query limits and
   // [server] are for the server itself and have no Options counterpart.

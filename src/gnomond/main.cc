@@ -17,6 +17,7 @@
 #include "gnomon/db.h"
 #include "http/api/api.h"
 #include "http/api/query_api.h"
+#include "http/api/rules_api.h"
 #include "http/api/self_metrics.h"
 #include "http/server/http_server.h"
 #include "util/log.h"
@@ -120,9 +121,29 @@ int Run(int argc, char** argv) {
   query_options.query.timeout_ms = cfg.limits.query_timeout_ms;
   query_options.query.parallelism = static_cast<unsigned>(cfg.limits.query_threads);
   api::QueryApi query_api(db.get(), query_options);
+
+  std::unique_ptr<alert::RuleManager> rules;
+  if (!cfg.alerting.rule_files.empty()) {
+    alert::RuleManagerOptions rule_options;
+    rule_options.rule_files = cfg.alerting.rule_files;
+    rule_options.evaluation_interval_ms = cfg.alerting.evaluation_interval_ms;
+    rule_options.external_labels = cfg.alerting.external_labels;
+    rule_options.external_url = cfg.alerting.external_url;
+    rule_options.query_options = query_options.query;
+    auto created = alert::RuleManager::Create(db.get(), rule_options);
+    if (!created.ok()) {
+      log::Error("cannot load rule files: " + created.status().message());
+      return 1;
+    }
+    rules = std::move(created.value());
+    log::Info(fmt::format("loaded {} rules from {} rule file patterns", rules->num_rules(), cfg.alerting.rule_files.size()));
+  }
+  api::RulesApi rules_api(rules.get());
+
   http::Router router;
   api.Register(&router);
   query_api.Register(&router);
+  rules_api.Register(&router);
 
   http::ServerOptions server_options;
   server_options.listen = cfg.server.listen;
@@ -144,6 +165,8 @@ int Run(int argc, char** argv) {
   log::Info(fmt::format("listening on http://{} (data dir {}, retention {}, auth {})", (*server)->address(),
                         cfg.server.data_dir, cfg.storage.retention_ms == 0 ? "forever" : std::to_string(cfg.storage.retention_ms / 1000) + "s",
                         cfg.server.auth_token.empty() ? "off" : "bearer token"));
+
+  if (rules) rules->Start();
 
   // Periodic compaction; the signal wait below ends it.
   std::mutex compaction_mu;
@@ -168,6 +191,7 @@ int Run(int argc, char** argv) {
   compaction_cv.notify_all();
   compactor.join();
   log::Info(fmt::format("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT"));
+  if (rules) rules->Stop();
   (*server)->Stop();
   s = db->Flush();
   if (!s.ok()) {

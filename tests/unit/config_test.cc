@@ -246,7 +246,7 @@ TEST_CASE("unknown section, with a suggestion") {
 
   e = Error("[server]\n[http]\nport = 1\n");
   CHECK(StartsWith(e, "x.toml:2:"));
-  CHECK(Contains(e, "key \"http\": unknown section (the sections are [server], [storage] and [limits])"));
+  CHECK(Contains(e, "key \"http\": unknown section (the sections are [server], [storage], [limits] and [alerting])"));
 }
 
 TEST_CASE("wrong TOML type") {
@@ -495,6 +495,43 @@ TEST_CASE("names of enum values") {
   CHECK(SyncModeName(SyncMode::kAlways) == "always");
   CHECK(SyncModeName(SyncMode::kInterval) == "interval");
   CHECK(SyncModeName(SyncMode::kNever) == "never");
+}
+
+}  // namespace
+}  // namespace gnomon::config
+
+namespace gnomon::config {
+namespace {
+
+TEST_CASE("[alerting]: rule files, interval, external URL and labels") {
+  Result<Config> r = ParseConfig(R"([alerting]
+rule_files = ["rules/*.yml", "/etc/gnomon/extra.yml"]
+evaluation_interval = "30s"
+external_url = "https://gnomon.example"
+external_labels = { cluster = "eu-1", replica = "a" }
+)", "x.toml");
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  const AlertingConfig& a = r.value().alerting;
+  CHECK(a.rule_files == std::vector<std::string>{"rules/*.yml", "/etc/gnomon/extra.yml"});
+  CHECK(a.evaluation_interval_ms == 30'000);
+  CHECK(a.external_url == "https://gnomon.example");
+  CHECK(a.external_labels == std::map<std::string, std::string>{{"cluster", "eu-1"}, {"replica", "a"}});
+  CHECK(Config().alerting.rule_files.empty());
+  CHECK(Config().alerting.evaluation_interval_ms == 60'000);
+
+  CHECK(Contains(Error("[alerting]\nrule_files = \"one.yml\"\n"), "expected an array of strings, got a string"));
+  CHECK(Contains(Error("[alerting]\nrule_files = [1]\n"), "expected an array of strings, found an integer"));
+  CHECK(Contains(Error("[alerting]\nevaluation_interval = \"100ms\"\n"), "must be at least 1s"));
+  CHECK(Contains(Error("[alerting]\nexternal_labels = { \"bad-name\" = \"x\" }\n"), "not a valid label name"));
+  CHECK(Contains(Error("[alerting]\nexternal_labels = { a = 1 }\n"), "expected a string"));
+  CHECK(Contains(Error("[alerts]\n"), "[alerting]"));
+
+  Config c;
+  REQUIRE(ApplyOverride(&c, "alerting.rule_files", "a.yml,b.yml").ok());
+  CHECK(c.alerting.rule_files == std::vector<std::string>{"a.yml", "b.yml"});
+  REQUIRE(ApplyOverride(&c, "alerting.external_labels", "dc=x,env=prod").ok());
+  CHECK(c.alerting.external_labels.size() == 2);
+  CHECK(!ApplyOverride(&c, "alerting.external_labels", "novalue").ok());
 }
 
 }  // namespace

@@ -33,17 +33,6 @@ const std::string* Find(const http::Params& params, std::string_view name) {
   return nullptr;
 }
 
-// {"status":"error","errorType":...,"error":...} in Prometheus' key order.
-void SetPromError(http::Response& resp, int status, std::string_view type, std::string_view message) {
-  resp.status = status;
-  resp.content_type = "application/json";
-  resp.body = "{\"status\":\"error\",\"errorType\":";
-  AppendGoJsonString(&resp.body, type);
-  resp.body.append(",\"error\":");
-  AppendGoJsonString(&resp.body, message);
-  resp.body.push_back('}');
-}
-
 void SetJsonBody(http::Response& resp, std::string body) {
   resp.status = 200;
   resp.content_type = "application/json";

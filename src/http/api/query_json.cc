@@ -367,4 +367,14 @@ std::string LabelSetsJson(const std::vector<Labels>& sets) {
   return out;
 }
 
+void SetPromError(http::Response& resp, int status, std::string_view type, std::string_view message) {
+  resp.status = status;
+  resp.content_type = "application/json";
+  resp.body = "{\"status\":\"error\",\"errorType\":";
+  AppendGoJsonString(&resp.body, type);
+  resp.body.append(",\"error\":");
+  AppendGoJsonString(&resp.body, message);
+  resp.body.push_back('}');
+}
+
 }  // namespace gnomon::api

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "gnomon/series.h"
+#include "http/server/request.h"
 #include "query/promql/engine.h"
 
 namespace gnomon::api {
@@ -44,6 +45,9 @@ void AppendPromPoint(std::string* out, const Sample& s);
 // The whole success body of /api/v1/query or /api/v1/query_range:
 // {"status":"success","data":{"resultType":...,"result":...}}.
 std::string QueryResultJson(const promql::QueryResult& result);
+
+// Sets resp to {"status":"error","errorType":type,"error":message} in Prometheus' key order.
+void SetPromError(http::Response& resp, int status, std::string_view type, std::string_view message);
 
 // {"status":"success","data":[...strings...]}
 std::string StringListJson(const std::vector<std::string>& values);

@@ -1,0 +1,191 @@
+#include "http/api/rules_api.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "http/api/query_json.h"
+#include "util/time_format.h"
+
+namespace gnomon::api {
+
+namespace {
+
+void AppendPairsJson(std::string* out, const std::vector<std::pair<std::string, std::string>>& pairs) {
+  *out += '{';
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    if (i) *out += ',';
+    AppendGoJsonString(out, pairs[i].first);
+    *out += ':';
+    AppendGoJsonString(out, pairs[i].second);
+  }
+  *out += '}';
+}
+
+// Go's strconv.FormatFloat(v, 'e', -1, 64), as Prometheus writes alert values: "1e+00", "2.5e-01".
+void AppendAlertValue(std::string* out, double v) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  std::string s(buf, end);
+  if (s == "inf") s = "+Inf";
+  if (s == "-inf") s = "-Inf";
+  if (s == "nan" || s == "-nan") s = "NaN";
+  AppendGoJsonString(out, s);
+}
+
+void AppendTime(std::string* out, int64_t ms) {
+  AppendGoJsonString(out, ms == 0 ? "0001-01-01T00:00:00Z" : FormatRfc3339(ms));
+}
+
+void AppendAlertJson(std::string* out, const alert::Alert& a) {
+  *out += "{\"labels\":";
+  AppendLabelsJson(out, a.labels);
+  *out += ",\"annotations\":";
+  AppendPairsJson(out, a.annotations);
+  *out += ",\"state\":\"";
+  *out += alert::AlertStateName(a.state);
+  *out += "\",\"activeAt\":";
+  AppendTime(out, a.active_at_ms);
+  if (a.keep_firing_since_ms >= 0) {
+    *out += ",\"keepFiringSince\":";
+    AppendTime(out, a.keep_firing_since_ms);
+  }
+  *out += ",\"value\":";
+  AppendAlertValue(out, a.value);
+  *out += '}';
+}
+
+void AppendSeconds(std::string* out, double s) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, s);
+  out->append(buf, end);
+}
+
+void SetJson(http::Response& resp, std::string body) {
+  resp.status = 200;
+  resp.content_type = "application/json";
+  resp.body = std::move(body);
+}
+
+}  // namespace
+
+void RulesApi::Register(http::Router* router) {
+  router->Handle({"GET"}, "/api/v1/rules", [this](const http::Request& q, http::Response& r) { Rules(q, r); });
+  router->Handle({"GET"}, "/api/v1/alerts", [this](const http::Request& q, http::Response& r) { Alerts(q, r); });
+}
+
+void RulesApi::Rules(const http::Request& req, http::Response& resp) {
+  const http::Params params = req.Params();
+  std::string type;
+  for (const auto& [name, value] : params) {
+    if (name == "type") type = value;
+  }
+  if (!type.empty() && type != "alert" && type != "record") {
+    return SetPromError(resp, 400, "bad_data", "invalid parameter \"type\": must be \"alert\" or \"record\"");
+  }
+  std::string out = "{\"status\":\"success\",\"data\":{\"groups\":[";
+  if (manager_ != nullptr) {
+    manager_->Visit([&](const std::vector<std::unique_ptr<alert::RuleGroupEvaluator>>& groups) {
+      bool first_group = true;
+      for (const auto& g : groups) {
+        const alert::RuleGroup& group = g->group();
+        if (!first_group) out += ',';
+        first_group = false;
+        out += "{\"name\":";
+        AppendGoJsonString(&out, group.name);
+        out += ",\"file\":";
+        AppendGoJsonString(&out, group.file);
+        out += ",\"rules\":[";
+        bool first_rule = true;
+        int64_t last_eval = 0;
+        double group_seconds = 0;
+        for (const auto& r : g->Rules()) {
+          last_eval = std::max(last_eval, r.last_eval_ms);
+          group_seconds += r.eval_seconds;
+          if ((type == "alert" && !r.alerting) || (type == "record" && r.alerting)) continue;
+          if (!first_rule) out += ',';
+          first_rule = false;
+          out += '{';
+          if (r.alerting) {
+            alert::AlertState state = alert::AlertState::kInactive;
+            for (const alert::Alert* a : r.alerting->Alerts()) state = std::max(state, a->state);
+            out += "\"state\":\"";
+            out += alert::AlertStateName(state);
+            out += "\",";
+          }
+          out += "\"name\":";
+          AppendGoJsonString(&out, r.rule->name());
+          out += ",\"query\":";
+          AppendGoJsonString(&out, r.rule->expr);
+          if (r.alerting) {
+            out += ",\"duration\":";
+            AppendSeconds(&out, static_cast<double>(r.rule->for_ms) / 1000);
+            out += ",\"keepFiringFor\":";
+            AppendSeconds(&out, static_cast<double>(r.rule->keep_firing_for_ms) / 1000);
+          }
+          out += ",\"labels\":";
+          AppendPairsJson(&out, r.rule->labels);
+          if (r.alerting) {
+            out += ",\"annotations\":";
+            AppendPairsJson(&out, r.rule->annotations);
+            out += ",\"alerts\":[";
+            bool first_alert = true;
+            for (const alert::Alert* a : r.alerting->Alerts()) {
+              if (a->state == alert::AlertState::kInactive) continue;
+              if (!first_alert) out += ',';
+              first_alert = false;
+              AppendAlertJson(&out, *a);
+            }
+            out += ']';
+          }
+          out += ",\"health\":\"";
+          out += r.last_eval_ms == 0 ? "unknown" : r.last_error.ok() ? "ok" : "err";
+          out += '"';
+          if (!r.last_error.ok()) {
+            out += ",\"lastError\":";
+            AppendGoJsonString(&out, r.last_error.message());
+          }
+          out += ",\"evaluationTime\":";
+          AppendSeconds(&out, r.eval_seconds);
+          out += ",\"lastEvaluation\":";
+          AppendTime(&out, r.last_eval_ms);
+          out += ",\"type\":\"";
+          out += r.alerting ? "alerting" : "recording";
+          out += "\"}";
+        }
+        out += "],\"interval\":";
+        const int64_t interval = group.interval_ms > 0 ? group.interval_ms : manager_->default_interval_ms();
+        AppendSeconds(&out, static_cast<double>(interval) / 1000);
+        out += ",\"limit\":" + std::to_string(group.limit) + ",\"evaluationTime\":";
+        AppendSeconds(&out, group_seconds);
+        out += ",\"lastEvaluation\":";
+        AppendTime(&out, last_eval);
+        out += '}';
+      }
+    });
+  }
+  out += "]}}";
+  SetJson(resp, std::move(out));
+}
+
+void RulesApi::Alerts(const http::Request&, http::Response& resp) {
+  std::string out = "{\"status\":\"success\",\"data\":{\"alerts\":[";
+  if (manager_ != nullptr) {
+    manager_->Visit([&](const std::vector<std::unique_ptr<alert::RuleGroupEvaluator>>& groups) {
+      bool first = true;
+      for (const auto& g : groups) {
+        for (const alert::AlertingRule* rule : g->AlertingRules()) {
+          for (const alert::Alert* a : rule->Alerts()) {
+            if (a->state == alert::AlertState::kInactive) continue;
+            if (!first) out += ',';
+            first = false;
+            AppendAlertJson(&out, *a);
+          }
+        }
+      }
+    });
+  }
+  out += "]}}";
+  SetJson(resp, std::move(out));
+}
+
+}  // namespace gnomon::api

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# gnomond evaluating rule files ([alerting] in the config): recording rules write series, alerting
+# rules go pending -> firing -> resolved and write ALERTS; /api/v1/rules and /api/v1/alerts answer
+# in Prometheus' shapes; `gnomon alerts` lists them; a broken rule file stops gnomond at start.
+source "$(dirname "$0")/lib.sh"
+
+cat > "$WORK/rules.yml" <<'YML'
+groups:
+  - name: fast
+    interval: 1s
+    rules:
+      - record: job:temp:doubled
+        expr: temp * 2
+      - alert: TooHot
+        expr: temp > 50
+        labels:
+          severity: '{{ if gt $value 90.0 }}page{{ else }}ticket{{ end }}'
+        annotations:
+          summary: '{{ $labels.room }} is at {{ $value }} degrees'
+      - alert: Slow
+        expr: temp > 50
+        for: 1h
+YML
+cat > "$WORK/gnomond.toml" <<EOF2
+[alerting]
+rule_files = ["$WORK/rules*.yml"]
+evaluation_interval = "1s"
+external_url = "https://gnomon.example"
+EOF2
+start_gnomond "$WORK/data" --config "$WORK/gnomond.toml"
+check_contains "rules loaded" "loaded 3 rules" "$(cat "$GNOMOND_LOG")"
+
+push() {  # push VALUE: temp{room="lab"} = VALUE now
+  local now_ms=$(($(date +%s%N) / 1000000))
+  http POST /api/v1/import --data-binary "{\"metric\":{\"__name__\":\"temp\",\"room\":\"lab\"},\"values\":[$1],\"timestamps\":[$now_ms]}" >/dev/null
+}
+# wait_for PATH NEEDLE: polls for up to 10 s
+wait_for() {
+  for _ in $(seq 100); do
+    if grep -qF -- "$2" <<<"$(http GET "$1")"; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+push 95
+wait_for /api/v1/alerts '"state":"firing"' && r=yes || r=no
+check "alert fires" yes "$r"
+alerts=$(http GET /api/v1/alerts)
+check_contains "alerts status" '200 {"status":"success","data":{"alerts":[' "$alerts"
+check_contains "alert labels, severity from a template" '"labels":{"alertname":"TooHot","room":"lab","severity":"page"}' "$alerts"
+check_contains "alert annotation" '"annotations":{"summary":"lab is at 95 degrees"}' "$alerts"
+check_contains "alert value" '"value":"9.5e+01"' "$alerts"
+check_contains "for: 1h stays pending" '"labels":{"alertname":"Slow","room":"lab"},"annotations":{},"state":"pending"' "$alerts"
+
+rules=$(http GET /api/v1/rules)
+check_contains "rules group" '"name":"fast","file":"'"$WORK"'/rules.yml","rules":[' "$rules"
+check_contains "recording rule" '"name":"job:temp:doubled","query":"temp * 2","labels":{},"health":"ok"' "$rules"
+check_contains "alerting rule state" '{"state":"firing","name":"TooHot","query":"temp \u003e 50","duration":0,' "$rules"
+check_contains "group interval" '"interval":1,"limit":0' "$rules"
+check_contains "type=record filter" '"type":"recording"' "$(http GET '/api/v1/rules?type=record')"
+check "type=record has no alerting rules" 0 "$(http GET '/api/v1/rules?type=record' | grep -c '"type":"alerting"' || true)"
+check_contains "bad type" '400 {"status":"error","errorType":"bad_data"' "$(http GET '/api/v1/rules?type=x')"
+
+q() { http GET /api/v1/query -G --data-urlencode "query=$1"; }
+check_contains "recorded series" '"metric":{"__name__":"job:temp:doubled","room":"lab"},"value":[' "$(q 'job:temp:doubled')"
+check_contains "recorded value" '"190"]' "$(q 'job:temp:doubled')"
+check_contains "ALERTS series" '"alertstate":"firing","room":"lab","severity":"page"' "$(q 'ALERTS{alertname="TooHot"}')"
+
+out=$("$BUILD/gnomon" --server "$GNOMOND_URL" alerts 2>&1) && rc=0 || rc=$?
+check "gnomon alerts exit" 0 "$rc"
+check_contains "gnomon alerts table" "TooHot     firing" "$out"
+check_contains "gnomon alerts labels" "room=lab, severity=page" "$out"
+out=$("$BUILD/gnomon" --server "$GNOMOND_URL" alerts --state pending --format json 2>&1)
+check_contains "gnomon alerts --state pending" '"alertname": "Slow"' "$out"
+check "gnomon alerts --state pending has no firing" 0 "$(grep -c '"firing"' <<<"$out" || true)"
+out=$("$BUILD/gnomon" --server "$GNOMOND_URL" alerts --state bogus 2>&1) && rc=0 || rc=$?
+check "gnomon alerts bad state" 2 "$rc"
+
+# Cooler: the alert resolves, ALERTS goes stale at once, the severity label follows the value.
+push 20
+wait_for /api/v1/alerts '{"alerts":[]}' && r=yes || r=no
+check "alert resolves" yes "$r"
+check_contains "ALERTS gone" '"result":[]' "$(q 'ALERTS{alertname="TooHot"}')"
+stop_gnomond
+
+# A broken rule file: gnomond refuses to start and says where.
+printf 'groups:\n  - name: g\n    rules:\n      - alert: X\n        expr: sum((\n' > "$WORK/rules-bad.yml"
+out=$(timeout 20 "$BUILD/gnomond" --listen 127.0.0.1:0 --data-dir "$WORK/data2" --config "$WORK/gnomond.toml" 2>&1) && rc=0 || rc=$?
+check "bad rule file exit" 1 "$rc"
+check_contains "bad rule file message" "rules-bad.yml:5:15: could not parse expression" "$out"
+
+finish
