@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "util/strings.h"
+
 namespace gnomon::alert {
 namespace {
 
@@ -109,24 +111,6 @@ char32_t DecodeRune(std::string_view s, size_t i, size_t* width) {
   return r;
 }
 
-void AppendRune(std::string* out, char32_t r) {
-  if (r < 0x80) {
-    out->push_back(static_cast<char>(r));
-  } else if (r < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (r >> 6)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else if (r < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (r >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (r >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  }
-}
-
 // An approximation of unicode.IsPrint for non-ASCII runes: C1 controls, the soft hyphen,
 // surrogates, private use, noncharacters and the line/paragraph separators are not printable.
 bool IsPrintRune(char32_t r) {
@@ -154,7 +138,7 @@ void AppendQuotedRune(std::string* out, char32_t r, size_t width, bool invalid, 
     return;
   }
   if (ascii_only ? (r < 0x80 && IsPrintRune(r)) : IsPrintRune(r)) {
-    AppendRune(out, r);
+    AppendUtf8(static_cast<uint32_t>(r), out);
     return;
   }
   switch (r) {
@@ -300,7 +284,7 @@ std::string TruncateRunes(std::string_view s, const Spec& sp) {
 
 void BadVerb(std::string* out, const GoArg& arg, char32_t verb) {
   out->append("%!");
-  AppendRune(out, verb);
+  AppendUtf8(static_cast<uint32_t>(verb), out);
   out->push_back('(');
   if (arg.kind == GoArg::Kind::kNil) {
     out->append("<nil>");
@@ -341,7 +325,7 @@ void PrintArg(std::string* out, const Spec& sp, const GoArg& arg, char32_t verb)
         case 'x': case 'X': FmtInteger(out, sp, u, 16, true, static_cast<char>(verb)); return;
         case 'c': {
           std::string s;
-          AppendRune(&s, arg.i < 0 || arg.i > 0x10FFFF ? 0xFFFD : static_cast<char32_t>(arg.i));
+          AppendUtf8(arg.i < 0 || arg.i > 0x10FFFF ? 0xFFFD : static_cast<uint32_t>(arg.i), &s);
           Pad(out, sp, s);
           return;
         }
@@ -622,7 +606,7 @@ std::string GoSprintf(std::string_view format, const std::vector<GoArg>& args) {
     }
     if (argn >= args.size()) {
       out.append("%!");
-      AppendRune(&out, verb);
+      AppendUtf8(static_cast<uint32_t>(verb), &out);
       out.append("(MISSING)");
       continue;
     }

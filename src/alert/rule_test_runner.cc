@@ -4,11 +4,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <charconv>
 #include <filesystem>
 #include <map>
 #include <set>
 
+#include "alert/go_format.h"
 #include "alert/rule_group.h"
 #include "alert/rule_manager.h"
 #include "gnomon/db.h"
@@ -127,21 +127,6 @@ std::string GoDuration(int64_t ms) {
   return sign + secs + "s";
 }
 
-std::string GoQuote(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
 std::string MapString(const StringMap& m) {
   std::string s = "{";
   for (const auto& [k, v] : m) s += (s.size() > 1 ? ", " : "") + k + "=" + GoQuote(v);
@@ -169,26 +154,15 @@ std::string AlertSetString(const AlertSet& alerts) {
   return s + "\n]";
 }
 
-std::string FloatE(double v) {
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
-  std::string s(buf, end);
-  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (s == "INF") return "+Inf";
-  if (s == "-INF") return "-Inf";
-  return s;
-}
-
 using SampleSet = std::vector<std::pair<Labels, double>>;
 
 std::string SamplesString(const SampleSet& samples) {
   if (samples.empty()) return "nil";
   std::string s;
   for (const auto& [labels, value] : samples) {
-    StringMap m;
     std::string ls = "{";
     for (const Label& l : labels) ls += (ls.size() > 1 ? ", " : "") + l.name + "=" + GoQuote(l.value);
-    s += (s.empty() ? "" : ", ") + ls + "} " + FloatE(value);
+    s += (s.empty() ? "" : ", ") + ls + "} " + GoFormatFloat(value, 'E', -1);
   }
   return s;
 }

@@ -3,34 +3,10 @@
 #include <string>
 
 #include "alert/template_internal.h"
+#include "util/strings.h"
 
 namespace gnomon::alert::tmpl {
 namespace {
-
-int HexVal(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-void AppendUtf8(std::string* out, uint32_t r) {
-  if (r < 0x80) {
-    out->push_back(static_cast<char>(r));
-  } else if (r < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (r >> 6)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else if (r < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (r >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (r >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  }
-}
 
 // Decodes one Go escape sequence at body[*i] (just after the backslash). Returns false if invalid.
 // *is_byte tells whether the value is a raw byte (\x, octal) rather than a rune.
@@ -59,7 +35,7 @@ bool UnescapeOne(std::string_view body, size_t* i, char quote, uint32_t* value, 
       if (*i + n > body.size()) return false;
       uint32_t v = 0;
       for (int k = 0; k < n; ++k) {
-        int h = HexVal(body[*i + k]);
+        int h = HexDigitValue(body[*i + k]);
         if (h < 0) return false;
         v = v * 16 + static_cast<uint32_t>(h);
       }
@@ -116,7 +92,7 @@ bool Unquote(std::string_view lit, std::string* out) {
     if (is_byte) {
       out->push_back(static_cast<char>(v));
     } else {
-      AppendUtf8(out, v);
+      AppendUtf8(v, out);
     }
   }
   return true;
@@ -178,7 +154,7 @@ bool ParseGoInt(std::string_view s, bool* neg, uint64_t* mag) {
       if (!prefixed) return false;
       continue;
     }
-    int d = HexVal(c);
+    int d = HexDigitValue(c);
     if (d < 0 || d >= base) return false;
     if (v > (UINT64_MAX - static_cast<uint64_t>(d)) / static_cast<uint64_t>(base)) return false;
     v = v * static_cast<uint64_t>(base) + static_cast<uint64_t>(d);

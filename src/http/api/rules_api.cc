@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "alert/go_format.h"
 #include "http/api/query_json.h"
 #include "util/time_format.h"
 
@@ -22,15 +23,7 @@ void AppendPairsJson(std::string* out, const std::vector<std::pair<std::string, 
 }
 
 // Go's strconv.FormatFloat(v, 'e', -1, 64), as Prometheus writes alert values: "1e+00", "2.5e-01".
-void AppendAlertValue(std::string* out, double v) {
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
-  std::string s(buf, end);
-  if (s == "inf") s = "+Inf";
-  if (s == "-inf") s = "-Inf";
-  if (s == "nan" || s == "-nan") s = "NaN";
-  AppendGoJsonString(out, s);
-}
+void AppendAlertValue(std::string* out, double v) { AppendGoJsonString(out, alert::GoFormatFloat(v, 'e', -1)); }
 
 void AppendTime(std::string* out, int64_t ms) {
   AppendGoJsonString(out, ms == 0 ? "0001-01-01T00:00:00Z" : FormatRfc3339(ms));
