@@ -100,6 +100,7 @@ Status AlertingRule::Eval(const EvalContext& ctx, int64_t t_ms, std::vector<prom
     }
     fresh.state = AlertState::kPending;
     fresh.active_at_ms = t_ms;
+    Record(t_ms, fresh, AlertState::kInactive, AlertState::kPending);
     active_.insert_or_assign(labels, std::move(fresh));
   }
 
@@ -111,12 +112,14 @@ Status AlertingRule::Eval(const EvalContext& ctx, int64_t t_ms, std::vector<prom
         if (a.keep_firing_since_ms < 0) a.keep_firing_since_ms = t_ms;
         keep_firing = t_ms - a.keep_firing_since_ms < rule_.keep_firing_for_ms;
       }
+      if (a.state == AlertState::kPending) Record(t_ms, a, AlertState::kPending, AlertState::kInactive);
       if (a.state == AlertState::kPending ||
           (a.resolved_at_ms != 0 && t_ms - a.resolved_at_ms > kResolvedRetentionMs)) {
         it = active_.erase(it);
         continue;
       }
       if (a.state != AlertState::kInactive && !keep_firing) {
+        Record(t_ms, a, a.state, AlertState::kInactive);
         a.state = AlertState::kInactive;
         a.resolved_at_ms = t_ms;
       }
@@ -126,6 +129,7 @@ Status AlertingRule::Eval(const EvalContext& ctx, int64_t t_ms, std::vector<prom
       }
     }
     if (a.state == AlertState::kPending && t_ms - a.active_at_ms >= rule_.for_ms) {
+      Record(t_ms, a, AlertState::kPending, AlertState::kFiring);
       a.state = AlertState::kFiring;
       a.fired_at_ms = t_ms;
     }
@@ -144,6 +148,12 @@ Status AlertingRule::Eval(const EvalContext& ctx, int64_t t_ms, std::vector<prom
     ++it;
   }
   return Status::OK();
+}
+
+void AlertingRule::Record(int64_t t_ms, const Alert& a, AlertState from, AlertState to) {
+  constexpr size_t kMaxPendingEvents = 100'000;  // nobody draining them: keep the newest
+  if (events_.size() >= kMaxPendingEvents) events_.erase(events_.begin());
+  events_.push_back({t_ms, from, to, a.labels, a.annotations, a.value});
 }
 
 std::vector<const Alert*> AlertingRule::Alerts() const {

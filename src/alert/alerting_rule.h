@@ -40,6 +40,17 @@ struct Alert {
   int64_t keep_firing_since_ms = -1; // -1: the condition holds
 };
 
+// A change of one alert's state (inactive -> pending, pending -> firing, pending or firing ->
+// inactive), for the event log. Labels, annotations and value as of that evaluation.
+struct AlertEvent {
+  int64_t time_ms = 0;
+  AlertState from = AlertState::kInactive;
+  AlertState to = AlertState::kInactive;
+  Labels labels;
+  std::vector<std::pair<std::string, std::string>> annotations;
+  double value = 0;
+};
+
 // What evaluations share: where to query, and what templates see besides the alert.
 struct EvalContext {
   DB* db = nullptr;
@@ -66,9 +77,15 @@ class AlertingRule {
   // Pending, firing and recently resolved alerts, ordered by labels.
   std::vector<const Alert*> Alerts() const;
 
+  // The state changes of the evaluations since the last call, oldest first.
+  std::vector<AlertEvent> TakeEvents() { return std::exchange(events_, {}); }
+
  private:
+  void Record(int64_t t_ms, const Alert& a, AlertState from, AlertState to);
+
   Rule rule_;
   std::map<Labels, Alert> active_;
+  std::vector<AlertEvent> events_;
 };
 
 }  // namespace gnomon::alert

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <chrono>
+#include <iterator>
 
 #include "gnomon/write_batch.h"
 #include "query/promql/series_notation.h"
@@ -89,6 +90,16 @@ std::vector<RuleGroupEvaluator::RuleStatus> RuleGroupEvaluator::Rules() const {
   std::vector<RuleStatus> v;
   for (const Entry& e : entries_) v.push_back({e.rule, e.alerting.get(), e.last_error, e.last_eval_ms, e.eval_seconds});
   return v;
+}
+
+std::vector<AlertEvent> RuleGroupEvaluator::TakeEvents() {
+  std::vector<AlertEvent> all;
+  for (Entry& e : entries_) {
+    if (!e.alerting) continue;
+    std::vector<AlertEvent> events = e.alerting->TakeEvents();
+    all.insert(all.end(), std::make_move_iterator(events.begin()), std::make_move_iterator(events.end()));
+  }
+  return all;
 }
 
 std::vector<const AlertingRule*> RuleGroupEvaluator::AlertingRules() const {

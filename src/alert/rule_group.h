@@ -32,6 +32,9 @@ class RuleGroupEvaluator {
   // previous output in place and is reported; the other rules still run.
   std::vector<RuleEvalError> Eval(const EvalContext& ctx, int64_t t_ms);
 
+  // The alert state changes of the evaluations since the last call (see AlertingRule).
+  std::vector<AlertEvent> TakeEvents();
+
   // The group's alerting rules, in file order.
   std::vector<const AlertingRule*> AlertingRules() const;
 

@@ -43,6 +43,11 @@ Result<std::unique_ptr<RuleManager>> RuleManager::Create(DB* db, RuleManagerOpti
     for (RuleGroup& g : groups.value()) m->groups_.push_back(std::make_unique<RuleGroupEvaluator>(std::move(g)));
   }
   if (!errors.empty()) return Status::InvalidArgument(errors);
+  if (!m->options_.event_log_path.empty()) {
+    auto log = AlertEventLog::Open(m->options_.event_log_path);
+    if (!log.ok()) return log.status();
+    m->event_log_ = std::move(log.value());
+  }
   m->ctx_.db = db;
   m->ctx_.query_options = m->options_.query_options;
   m->ctx_.external_labels = m->options_.external_labels;
@@ -84,9 +89,7 @@ void RuleManager::Run() {
     if (cv_.wait_until(lock, wake, [this] { return stopping_; })) break;
     if (NowMs() < due[next]) continue;  // woke early (clock change): wait again
     RuleGroupEvaluator& g = *groups_[next];
-    for (const RuleEvalError& e : g.Eval(ctx_, due[next])) {
-      log::Warn("rule evaluation failed: group=" + g.group().name + " rule=" + e.rule + " err=" + e.status.message());
-    }
+    EvalGroup(g, due[next]);
     // The next slot after now: a slow evaluation skips missed slots instead of piling up.
     const int64_t interval = IntervalOf(g);
     const int64_t now = NowMs();
@@ -95,13 +98,20 @@ void RuleManager::Run() {
   }
 }
 
+void RuleManager::EvalGroup(RuleGroupEvaluator& g, int64_t t_ms) {
+  for (const RuleEvalError& e : g.Eval(ctx_, t_ms)) {
+    log::Warn("rule evaluation failed: group=" + g.group().name + " rule=" + e.rule + " err=" + e.status.message());
+  }
+  std::vector<AlertEvent> events = g.TakeEvents();
+  if (event_log_) {
+    Status s = event_log_->Append(events);
+    if (!s.ok()) log::Warn("alert event log: " + s.ToString());
+  }
+}
+
 void RuleManager::EvalAll(int64_t t_ms) {
   std::lock_guard lock(mu_);
-  for (auto& g : groups_) {
-    for (const RuleEvalError& e : g->Eval(ctx_, t_ms)) {
-      log::Warn("rule evaluation failed: group=" + g->group().name + " rule=" + e.rule + " err=" + e.status.message());
-    }
-  }
+  for (auto& g : groups_) EvalGroup(*g, t_ms);
 }
 
 void RuleManager::Visit(const std::function<void(const std::vector<std::unique_ptr<RuleGroupEvaluator>>&)>& fn) const {

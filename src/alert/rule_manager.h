@@ -1,7 +1,8 @@
 // The rule manager: loads rule files and evaluates their groups on a background thread, each
 // group every `interval` (its own, else the global evaluation interval), as Prometheus' rule
-// manager does. Recording results and ALERTS / ALERTS_FOR_STATE go into the database; alert
-// state lives in memory (Prometheus does the same; a restart starts alerts pending again).
+// manager does. Recording results and ALERTS / ALERTS_FOR_STATE go into the database, every alert
+// state change into the event log; alert state itself lives in memory (Prometheus does the same;
+// a restart starts alerts pending again).
 //
 // Create() fails with every error of every rule file (see rule_file.h), so a server refuses to
 // start on a broken rule file instead of running without its alerts. All accessors are
@@ -18,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "alert/event_log.h"
 #include "alert/rule_group.h"
 
 namespace gnomon::alert {
@@ -28,6 +30,7 @@ struct RuleManagerOptions {
   std::map<std::string, std::string> external_labels;
   std::string external_url;
   promql::QueryOptions query_options;
+  std::string event_log_path;  // where alert state changes are appended (event_log.h); "": nowhere
 };
 
 class RuleManager {
@@ -47,16 +50,21 @@ class RuleManager {
   void Visit(const std::function<void(const std::vector<std::unique_ptr<RuleGroupEvaluator>>&)>& fn) const;
 
   size_t num_rules() const;
+  // The event log, or null if none is configured.
+  const AlertEventLog* event_log() const { return event_log_.get(); }
   int64_t default_interval_ms() const { return options_.evaluation_interval_ms; }
 
  private:
   RuleManager(DB* db, RuleManagerOptions options) : db_(db), options_(std::move(options)) {}
   void Run();
+  // Evaluates one group at t_ms and logs its errors and state changes (mu_ held).
+  void EvalGroup(RuleGroupEvaluator& g, int64_t t_ms);
   int64_t IntervalOf(const RuleGroupEvaluator& g) const;
 
   DB* db_;
   RuleManagerOptions options_;
   EvalContext ctx_;
+  std::unique_ptr<AlertEventLog> event_log_;
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<RuleGroupEvaluator>> groups_;
   std::condition_variable cv_;

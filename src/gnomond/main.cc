@@ -130,6 +130,7 @@ int Run(int argc, char** argv) {
     rule_options.external_labels = cfg.alerting.external_labels;
     rule_options.external_url = cfg.alerting.external_url;
     rule_options.query_options = query_options.query;
+    rule_options.event_log_path = cfg.server.data_dir + "/alert_events.jsonl";
     auto created = alert::RuleManager::Create(db.get(), rule_options);
     if (!created.ok()) {
       log::Error("cannot load rule files: " + created.status().message());

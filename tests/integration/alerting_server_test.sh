@@ -82,6 +82,19 @@ push 20
 wait_for /api/v1/alerts '{"alerts":[]}' && r=yes || r=no
 check "alert resolves" yes "$r"
 check_contains "ALERTS gone" '"result":[]' "$(q 'ALERTS{alertname="TooHot"}')"
+
+# The event log: every state change, durable across a restart.
+events=$(http GET /api/v1/alerts/events)
+check_contains "event: pending" '"alertname":"TooHot","from":"inactive","to":"pending"' "$events"
+check_contains "event: firing" '"alertname":"TooHot","from":"pending","to":"firing","labels":{"alertname":"TooHot","room":"lab","severity":"page"},"annotations":{"summary":"lab is at 95 degrees"},"value":"9.5e+01"' "$events"
+check_contains "event: resolved" '"alertname":"TooHot","from":"firing","to":"inactive"' "$events"
+check_contains "event: pending dropped" '"alertname":"Slow","from":"pending","to":"inactive"' "$events"
+check "events limit" 1 "$(http GET '/api/v1/alerts/events?limit=1' | grep -o '"time_ms"' | wc -l)"
+check_contains "events since the future" '{"events":[]}' "$(http GET '/api/v1/alerts/events?since=4000000000')"
+check_contains "events bad limit" '400 {"status":"error","errorType":"bad_data"' "$(http GET '/api/v1/alerts/events?limit=x')"
+stop_gnomond
+start_gnomond "$WORK/data" --config "$WORK/gnomond.toml"
+check_contains "events survive a restart" '"alertname":"TooHot","from":"pending","to":"firing"' "$(http GET /api/v1/alerts/events)"
 stop_gnomond
 
 # A broken rule file: gnomond refuses to start and says where.

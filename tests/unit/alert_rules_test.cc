@@ -4,10 +4,12 @@
 #include <doctest/doctest.h>
 
 #include <bit>
+#include <climits>
 #include <cmath>
 #include <fstream>
 
 #include "alert/alerting_rule.h"
+#include "alert/event_log.h"
 #include "alert/rule_file.h"
 #include "alert/rule_group.h"
 #include "alert/rule_test_runner.h"
@@ -157,6 +159,66 @@ TEST_CASE("alerting rule: pending, firing at exactly `for`, resolved, pending ag
   CHECK(rule.Alerts()[0]->active_at_ms == 300'000);
   const Labels want = {{"alertname", "A"}, {"job", "api"}, {"severity", "page"}};
   CHECK(rule.Alerts()[0]->labels == want);
+}
+
+TEST_CASE("alerting rule: every state change is an event, oldest first") {
+  RuleDb db;
+  db.Load(R"(up{job="api"})", "0 0 0 1 0 1");
+  AlertingRule rule(AlertRule("up == 0", 60'000));
+  for (int64_t t = 0; t <= 300'000; t += 60'000) StateAt(rule, db.ctx, t);
+  const std::vector<AlertEvent> events = rule.TakeEvents();
+  std::vector<std::string> seen;
+  for (const AlertEvent& e : events) {
+    seen.push_back(std::to_string(e.time_ms / 60'000) + ":" + AlertStateName(e.from) + ">" + AlertStateName(e.to));
+  }
+  const std::vector<std::string> want = {"0:inactive>pending", "1:pending>firing", "3:firing>inactive",
+                                         "4:inactive>pending", "5:pending>inactive"};
+  CHECK(seen == want);
+  REQUIRE(!events.empty());
+  const Labels labels = {{"alertname", "A"}, {"job", "api"}, {"severity", "page"}};
+  CHECK(events[0].labels == labels);
+  CHECK(events[0].value == 0);
+  CHECK(rule.TakeEvents().empty());  // drained
+}
+
+TEST_CASE("alert event log: appended lines survive reopening; a torn line is skipped") {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/events.jsonl";
+  AlertEvent e;
+  e.time_ms = 1'700'000'000'000;
+  e.from = AlertState::kPending;
+  e.to = AlertState::kFiring;
+  e.labels = {{"alertname", "Hot"}, {"room", "lab \"1\""}};
+  e.annotations = {{"summary", "at 95"}};
+  e.value = 95;
+  CHECK(AlertEventLog::ToJson(e) ==
+        R"({"time":"2023-11-14T22:13:20Z","time_ms":1700000000000,"alertname":"Hot","from":"pending","to":"firing",)"
+        R"("labels":{"alertname":"Hot","room":"lab \"1\""},"annotations":{"summary":"at 95"},"value":"9.5e+01"})");
+  {
+    auto log = AlertEventLog::Open(path);
+    REQUIRE(log.ok());
+    REQUIRE(log.value()->Append({e}).ok());
+  }
+  std::ofstream(path, std::ios::app) << R"({"time":"torn","time_ms":17)";  // a crash mid-append
+  auto log = AlertEventLog::Open(path);
+  REQUIRE(log.ok());
+  AlertEvent later = e;
+  later.time_ms += 60'000;
+  later.from = AlertState::kFiring;
+  later.to = AlertState::kInactive;
+  REQUIRE(log.value()->Append({later}).ok());
+  auto all = log.value()->Read(INT64_MIN, 100);
+  REQUIRE(all.ok());
+  REQUIRE(all.value().size() == 2);
+  CHECK(all.value()[1].find(R"("from":"firing","to":"inactive")") != std::string::npos);
+  auto recent = log.value()->Read(e.time_ms + 1, 100);
+  REQUIRE(recent.ok());
+  CHECK(recent.value().size() == 1);
+  auto newest = log.value()->Read(INT64_MIN, 1);
+  REQUIRE(newest.ok());
+  REQUIRE(newest.value().size() == 1);
+  CHECK(newest.value()[0] == AlertEventLog::ToJson(later));
+  CHECK(!AlertEventLog::Open(dir.path() + "/no/such/dir/events.jsonl").ok());
 }
 
 TEST_CASE("alerting rule: keep_firing_for holds a firing alert, not a pending one") {

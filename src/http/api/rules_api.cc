@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <climits>
+#include <cstdlib>
 
 #include "alert/go_format.h"
+#include "http/api/query_api.h"
 #include "http/api/query_json.h"
 #include "util/time_format.h"
 
@@ -64,6 +67,7 @@ void SetJson(http::Response& resp, std::string body) {
 void RulesApi::Register(http::Router* router) {
   router->Handle({"GET"}, "/api/v1/rules", [this](const http::Request& q, http::Response& r) { Rules(q, r); });
   router->Handle({"GET"}, "/api/v1/alerts", [this](const http::Request& q, http::Response& r) { Alerts(q, r); });
+  router->Handle({"GET"}, "/api/v1/alerts/events", [this](const http::Request& q, http::Response& r) { Events(q, r); });
 }
 
 void RulesApi::Rules(const http::Request& req, http::Response& resp) {
@@ -176,6 +180,33 @@ void RulesApi::Alerts(const http::Request&, http::Response& resp) {
         }
       }
     });
+  }
+  out += "]}}";
+  SetJson(resp, std::move(out));
+}
+
+void RulesApi::Events(const http::Request& req, http::Response& resp) {
+  int64_t since = INT64_MIN;
+  size_t limit = 1000;
+  for (const auto& [name, value] : req.Params()) {
+    if (name == "since") {
+      auto t = ParseQueryTimeParam(value);
+      if (!t.ok()) return SetPromError(resp, 400, "bad_data", "invalid parameter \"since\": " + t.status().message());
+      since = t.value();
+    } else if (name == "limit") {
+      char* end = nullptr;
+      const long long n = std::strtoll(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || n <= 0) {
+        return SetPromError(resp, 400, "bad_data", "invalid parameter \"limit\": expected a positive integer");
+      }
+      limit = static_cast<size_t>(n);
+    }
+  }
+  std::string out = "{\"status\":\"success\",\"data\":{\"events\":[";
+  if (manager_ != nullptr && manager_->event_log() != nullptr) {
+    auto lines = manager_->event_log()->Read(since, limit);
+    if (!lines.ok()) return SetPromError(resp, 500, "internal", lines.status().message());
+    for (size_t i = 0; i < lines.value().size(); ++i) out += (i ? "," : "") + lines.value()[i];
   }
   out += "]}}";
   SetJson(resp, std::move(out));
