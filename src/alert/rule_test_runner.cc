@@ -184,6 +184,7 @@ class TempDb {
     Options o;
     o.sync_mode = SyncMode::kNever;
     o.block_cache_bytes = 8 << 20;
+    o.wal_segment_bytes = 1 << 20;  // segments are preallocated: keep them small
     return DB::Open(o, path_, &db_);
   }
   ~TempDb() {
