@@ -1,10 +1,4 @@
-// Go's fmt and strconv formatting, as far as alert templates need them.
-//
-// GoFormatFloat is strconv.FormatFloat(v, fmt, prec, 64): fmt is 'e', 'E', 'f', 'g' or 'G', prec
-// -1 asks for the shortest text that reads back as `v`. Shortest 'g' (what fmt's %v prints for a
-// float64) switches to the exponent form when the decimal exponent is below -4 or at least 6, so
-// 1e6 prints as "1e+06", 123456 as "123456" and 0.0001 as "0.0001"; NaN and the infinities are
-// "NaN", "+Inf" and "-Inf".
+// Go's fmt formatting, as far as alert templates need them (strconv's part: go_strconv.h).
 //
 // GoSprintf is fmt.Sprintf over GoArg values: flags "+- #0", width and precision (also `*`), the
 // verbs %v %s %q %d %b %o %O %x %X %c %U %t %e %E %f %F %g %G %T and %%, and Go's error texts
@@ -17,6 +11,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "alert/go_strconv.h"
 
 namespace gnomon::alert {
 
@@ -38,13 +34,6 @@ struct GoArg {
   static GoArg String(std::string v, std::string type_name = "string");
   static GoArg Other(std::string text, std::string type_name);
 };
-
-// strconv.FormatFloat(v, fmt, prec, 64). `prec` is capped at 1,000,000.
-std::string GoFormatFloat(double v, char fmt, int prec);
-
-// strconv.Quote: a double-quoted Go string literal, non-printable runes and invalid UTF-8
-// escaped. `ascii_only` is strconv.QuoteToASCII.
-std::string GoQuote(std::string_view s, bool ascii_only = false);
 
 // fmt.Sprintf / fmt.Sprint / fmt.Sprintln.
 std::string GoSprintf(std::string_view format, const std::vector<GoArg>& args);
