@@ -12,7 +12,9 @@
 #include "cli/command_util.h"
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/http_client.h"
 #include "cli/query_result.h"
+#include "cli/time_parse.h"
 
 namespace gnomon::cli {
 
@@ -56,13 +58,55 @@ int RunTest(int argc, char** argv) {
   });
 }
 
+namespace {
+
+// "k=v, k=v" of a JSON object's members (`alertname` left out when skip_name).
+std::string Pairs(const nlohmann::json& obj, bool skip_name) {
+  std::string out;
+  if (!obj.is_object()) return out;
+  for (const auto& [k, v] : obj.items()) {
+    if (skip_name && k == "alertname") continue;
+    out += (out.empty() ? "" : ", ") + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+  }
+  return out;
+}
+
+// GETs `path` and returns data[key] if it is an array.
+Result<nlohmann::json> GetList(HttpClient* client, const std::string& path, const QueryParams& params, const char* key) {
+  auto resp = client->Get(path, params);
+  if (!resp.ok()) return resp.status();
+  if (resp->status != 200) return Status::IOError(ErrorMessage(resp->body, resp->status));
+  nlohmann::json body = nlohmann::json::parse(resp->body, nullptr, false);
+  if (body.is_discarded() || !body.contains("data") || !body["data"].is_object() || !body["data"].contains(key) ||
+      !body["data"][key].is_array()) {
+    return Status::IOError(std::string("the server's answer has no ") + key + " list");
+  }
+  return body["data"][key];
+}
+
+void PrintRows(const nlohmann::json& items, const std::string& format, Table table) {
+  if (format == "json") {
+    std::printf("%s\n", items.dump(2).c_str());
+    return;
+  }
+  std::printf("%s", format == "csv" ? RenderCsv(table).c_str() : RenderTable(table).c_str());
+}
+
+}  // namespace
+
 int RunAlerts(int argc, char** argv) {
   cxxopts::Options options("gnomon alerts", "List gnomond's pending and firing alerts (GET /api/v1/alerts): "
-                                            "name, state, since when, value, labels and annotations.");
+                                            "name, state, since when, value, labels and annotations. With --events, "
+                                            "the alert event log instead (GET /api/v1/alerts/events): every state "
+                                            "change, oldest first.");
   options.custom_help("[OPTIONS]");
   options.add_options()
       ("format", "table, json or csv", cxxopts::value<std::string>()->default_value("table"), "FORMAT")
-      ("state", "only alerts in this state: pending or firing", cxxopts::value<std::string>()->default_value(""), "STATE");
+      ("state", "only alerts in this state: pending or firing", cxxopts::value<std::string>()->default_value(""), "STATE")
+      ("events", "show the event log of state changes")
+      ("since", "with --events: changes at or after this time (e.g. -1h, RFC 3339, unix seconds)",
+       cxxopts::value<std::string>()->default_value(""), "TIME")
+      ("limit", "with --events: at most this many, the newest", cxxopts::value<long>()->default_value("1000"), "N");
   AddServerOptions(&options);
   AddHelpOption(&options);
   return RunCommand(options, argc, argv, [&](const cxxopts::ParseResult& args) {
@@ -72,39 +116,40 @@ int RunAlerts(int argc, char** argv) {
     const std::string state = args["state"].as<std::string>();
     if (!state.empty()) CheckChoice("state", state, {"pending", "firing"});
     auto client = MakeClient(args);
-    auto resp = client->Get("/api/v1/alerts");
-    if (!resp.ok()) return Fail(resp.status().message());
-    if (resp->status != 200) return Fail("alerts: " + ErrorMessage(resp->body, resp->status));
-    nlohmann::json body = nlohmann::json::parse(resp->body, nullptr, false);
-    if (body.is_discarded() || !body.contains("data") || !body["data"].contains("alerts") ||
-        !body["data"]["alerts"].is_array()) {
-      return Fail("alerts: the server's answer is not an alert list");
-    }
-    nlohmann::json alerts = nlohmann::json::array();
-    for (const auto& a : body["data"]["alerts"]) {
-      if (state.empty() || a.value("state", "") == state) alerts.push_back(a);
-    }
-    if (format == "json") {
-      std::printf("%s\n", alerts.dump(2).c_str());
+    Table table;
+    if (args.count("events")) {
+      QueryParams params;
+      if (const std::string since = args["since"].as<std::string>(); !since.empty()) {
+        auto t = ParseTime(since, NowMs());
+        if (!t.ok()) throw UsageError{"--since: " + t.status().message()};
+        params.emplace_back("since", FormatUnixSeconds(*t));
+      }
+      const long limit = args["limit"].as<long>();
+      if (limit <= 0) throw UsageError{"--limit must be positive"};
+      params.emplace_back("limit", std::to_string(limit));
+      auto events = GetList(client.get(), "/api/v1/alerts/events", params, "events");
+      if (!events.ok()) return Fail("alert events: " + events.status().message());
+      table.header = {"time", "alertname", "change", "value", "labels"};
+      for (const auto& e : *events) {
+        table.rows.push_back({e.value("time", ""), e.value("alertname", ""), e.value("from", "") + " -> " + e.value("to", ""),
+                              e.value("value", ""), Pairs(e.value("labels", nlohmann::json::object()), true)});
+      }
+      PrintRows(*events, format, std::move(table));
       return kExitOk;
     }
-    Table table;
+    auto all = GetList(client.get(), "/api/v1/alerts", {}, "alerts");
+    if (!all.ok()) return Fail("alerts: " + all.status().message());
+    nlohmann::json alerts = nlohmann::json::array();
+    for (const auto& a : *all) {
+      if (state.empty() || a.value("state", "") == state) alerts.push_back(a);
+    }
     table.header = {"alertname", "state", "active_since", "value", "labels", "annotations"};
-    auto pairs = [](const nlohmann::json& obj, bool skip_name) {
-      std::string out;
-      if (!obj.is_object()) return out;
-      for (const auto& [k, v] : obj.items()) {
-        if (skip_name && k == "alertname") continue;
-        out += (out.empty() ? "" : ", ") + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
-      }
-      return out;
-    };
     for (const auto& a : alerts) {
       const nlohmann::json labels = a.value("labels", nlohmann::json::object());
       table.rows.push_back({labels.value("alertname", ""), a.value("state", ""), a.value("activeAt", ""),
-                            a.value("value", ""), pairs(labels, true), pairs(a.value("annotations", nlohmann::json::object()), false)});
+                            a.value("value", ""), Pairs(labels, true), Pairs(a.value("annotations", nlohmann::json::object()), false)});
     }
-    std::printf("%s", format == "csv" ? RenderCsv(table).c_str() : RenderTable(table).c_str());
+    PrintRows(alerts, format, std::move(table));
     return kExitOk;
   });
 }

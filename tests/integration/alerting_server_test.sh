@@ -92,6 +92,13 @@ check_contains "event: pending dropped" '"alertname":"Slow","from":"pending","to
 check "events limit" 1 "$(http GET '/api/v1/alerts/events?limit=1' | grep -o '"time_ms"' | wc -l)"
 check_contains "events since the future" '{"events":[]}' "$(http GET '/api/v1/alerts/events?since=4000000000')"
 check_contains "events bad limit" '400 {"status":"error","errorType":"bad_data"' "$(http GET '/api/v1/alerts/events?limit=x')"
+out=$("$BUILD/gnomon" --server "$GNOMOND_URL" alerts --events --since -1h 2>&1) && rc=0 || rc=$?
+check "gnomon alerts --events exit" 0 "$rc"
+check_contains "gnomon alerts --events table" "TooHot     pending -> firing" "$out"
+check_contains "gnomon alerts --events labels" "room=lab, severity=page" "$out"
+check "gnomon alerts --events --limit 1" 2 "$("$BUILD/gnomon" --server "$GNOMOND_URL" alerts --events --limit 1 --format csv | wc -l)"
+out=$("$BUILD/gnomon" --server "$GNOMOND_URL" alerts --events --since never 2>&1) && rc=0 || rc=$?
+check "gnomon alerts --events bad --since" 2 "$rc"
 stop_gnomond
 start_gnomond "$WORK/data" --config "$WORK/gnomond.toml"
 check_contains "events survive a restart" '"alertname":"TooHot","from":"pending","to":"firing"' "$(http GET /api/v1/alerts/events)"
