@@ -25,6 +25,11 @@ Labels WithLabel(Labels labels, const std::string& name, const std::string& valu
 
 }  // namespace
 
+AlertingRule::AlertingRule(Rule rule) : rule_(std::move(rule)), template_name_("__alert_" + rule_.alert) {
+  for (const auto& [name, text] : rule_.labels) label_templates_.push_back(Template::Parse(template_name_, text));
+  for (const auto& [name, text] : rule_.annotations) annotation_templates_.push_back(Template::Parse(template_name_, text));
+}
+
 const char* AlertStateName(AlertState s) {
   switch (s) {
     case AlertState::kInactive: return "inactive";
@@ -72,16 +77,17 @@ Status AlertingRule::Eval(const EvalContext& ctx, int64_t t_ms, std::vector<prom
     data.value = s.points.empty() ? 0 : s.points.front().value;
     data.external_labels = ctx.external_labels;
     data.external_url = ctx.external_url;
-    const std::string template_name = "__alert_" + rule_.alert;
     Labels labels = WithLabel(s.labels, kMetricNameLabel, "");
-    for (const auto& [name, text] : rule_.labels) {
-      labels = WithLabel(std::move(labels), name, ExpandAlertTemplate(template_name, text, data, query));
+    for (size_t i = 0; i < rule_.labels.size(); ++i) {
+      labels = WithLabel(std::move(labels), rule_.labels[i].first,
+                         ExpandAlertTemplate(template_name_, label_templates_[i], data, query));
     }
     labels = WithLabel(std::move(labels), "alertname", rule_.alert);
     Alert a;
     a.value = data.value;
-    for (const auto& [name, text] : rule_.annotations) {
-      a.annotations.emplace_back(name, ExpandAlertTemplate(template_name, text, data, query));
+    for (size_t i = 0; i < rule_.annotations.size(); ++i) {
+      a.annotations.emplace_back(rule_.annotations[i].first,
+                                 ExpandAlertTemplate(template_name_, annotation_templates_[i], data, query));
     }
     std::sort(a.annotations.begin(), a.annotations.end());
     a.labels = labels;

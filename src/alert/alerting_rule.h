@@ -65,7 +65,7 @@ Result<std::vector<promql::SeriesResult>> QueryVector(const EvalContext& ctx, co
 
 class AlertingRule {
  public:
-  explicit AlertingRule(Rule rule) : rule_(std::move(rule)) {}
+  explicit AlertingRule(Rule rule);
 
   const Rule& rule() const { return rule_; }
   const std::string& name() const { return rule_.alert; }
@@ -84,6 +84,9 @@ class AlertingRule {
   void Record(int64_t t_ms, const Alert& a, AlertState from, AlertState to);
 
   Rule rule_;
+  std::string template_name_;                // "__alert_" + name, as Prometheus names them
+  std::vector<Result<Template>> label_templates_;       // parsed once, in rule_.labels' order
+  std::vector<Result<Template>> annotation_templates_;  // in rule_.annotations' order
   std::map<Labels, Alert> active_;
   std::vector<AlertEvent> events_;
 };

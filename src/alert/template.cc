@@ -57,7 +57,11 @@ Result<std::string> Template::Execute(const TemplateData& data, const QueryFunc&
 
 std::string ExpandAlertTemplate(std::string_view name, std::string_view text, const TemplateData& data,
                                 const QueryFunc& query) {
-  Result<Template> t = Template::Parse(name, text);
+  return ExpandAlertTemplate(name, Template::Parse(name, text), data, query);
+}
+
+std::string ExpandAlertTemplate(std::string_view name, const Result<Template>& t, const TemplateData& data,
+                                const QueryFunc& query) {
   if (!t.ok()) {
     return "<error expanding template: error parsing template " + std::string(name) + ": " + t.status().message() +
            ">";

@@ -76,4 +76,9 @@ class Template {
 std::string ExpandAlertTemplate(std::string_view name, std::string_view text, const TemplateData& data,
                                 const QueryFunc& query);
 
+// The same for a template parsed once beforehand (`parsed` is Template::Parse's result), so that a
+// rule does not parse its templates again for every alert.
+std::string ExpandAlertTemplate(std::string_view name, const Result<Template>& parsed, const TemplateData& data,
+                                const QueryFunc& query);
+
 }  // namespace gnomon::alert
