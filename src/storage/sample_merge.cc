@@ -1,6 +1,7 @@
 #include "storage/sample_merge.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace gnomon::storage {
 
@@ -21,32 +22,55 @@ void SortDedupLastWins(std::vector<Sample>* samples) {
 void MergeRuns(std::span<const std::span<const Sample>> runs, std::vector<Sample>* out) {
   out->clear();
   size_t total = 0;
-  for (std::span<const Sample> run : runs) total += run.size();
-  out->reserve(total);
-  std::vector<Sample> tail;
+  bool in_order = true;  // each non-empty run starts after the previous one ends
+  int64_t last = INT64_MIN;
+  bool any = false;
   for (std::span<const Sample> run : runs) {
+    total += run.size();
     if (run.empty()) continue;
-    if (out->empty() || run.front().timestamp > out->back().timestamp) {
-      out->insert(out->end(), run.begin(), run.end());
-      continue;
+    if (any && run.front().timestamp <= last) in_order = false;
+    last = run.back().timestamp;
+    any = true;
+  }
+  out->reserve(total);
+  if (in_order) {
+    for (std::span<const Sample> run : runs) out->insert(out->end(), run.begin(), run.end());
+    return;
+  }
+  // A k-way merge that moves whole blocks: the run with the smallest head contributes every sample
+  // below the next smallest head in one copy, so runs that barely overlap cost little more than a
+  // concatenation, and any overlap costs O(n log k). On equal timestamps the later run (higher
+  // priority) comes out of the heap first and the others' samples are dropped.
+  struct Head {
+    size_t run;
+    size_t pos;
+  };
+  auto ts = [&runs](const Head& h) { return runs[h.run][h.pos].timestamp; };
+  auto after = [&ts](const Head& a, const Head& b) { return ts(a) != ts(b) ? ts(a) > ts(b) : a.run < b.run; };
+  std::vector<Head> heap;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    if (!runs[i].empty()) heap.push_back({i, 0});
+  }
+  std::make_heap(heap.begin(), heap.end(), after);
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), after);
+    const Head h = heap.back();
+    heap.pop_back();
+    const std::span<const Sample> run = runs[h.run];
+    size_t end = run.size();
+    if (!heap.empty()) {
+      const int64_t limit = ts(heap.front());
+      end = static_cast<size_t>(std::lower_bound(run.begin() + static_cast<ptrdiff_t>(h.pos) + 1, run.end(), limit,
+                                                 [](const Sample& s, int64_t t) { return s.timestamp < t; }) -
+                                run.begin());
     }
-    // Move out the part of *out that the run reaches into, then merge the two back; on equal
-    // timestamps the run (newer) wins.
-    auto from = std::lower_bound(out->begin(), out->end(), run.front().timestamp,
-                                 [](const Sample& a, int64_t t) { return a.timestamp < t; });
-    tail.assign(from, out->end());
-    out->erase(from, out->end());
-    size_t a = 0, b = 0;
-    while (a < tail.size() && b < run.size()) {
-      if (tail[a].timestamp < run[b].timestamp) {
-        out->push_back(tail[a++]);
-      } else {
-        if (tail[a].timestamp == run[b].timestamp) ++a;
-        out->push_back(run[b++]);
-      }
+    size_t from = h.pos;
+    if (!out->empty() && out->back().timestamp == run[from].timestamp) ++from;  // a newer run had it
+    out->insert(out->end(), run.begin() + static_cast<ptrdiff_t>(from), run.begin() + static_cast<ptrdiff_t>(end));
+    if (end < run.size()) {
+      heap.push_back({h.run, end});
+      std::push_heap(heap.begin(), heap.end(), after);
     }
-    out->insert(out->end(), tail.begin() + static_cast<ptrdiff_t>(a), tail.end());
-    out->insert(out->end(), run.begin() + static_cast<ptrdiff_t>(b), run.end());
   }
 }
 

@@ -16,8 +16,8 @@ namespace gnomon::storage {
 void SortDedupLastWins(std::vector<Sample>* samples);
 
 // Merges sorted, duplicate-free runs (lowest priority first) into *out (cleared first; it must not
-// alias a run). A run that starts after everything before it is appended; one that overlaps is
-// merged with the overlapping tail only, so the cost follows the overlap, not the series' length.
+// alias a run). Runs already in time order are concatenated; otherwise a k-way merge copies
+// non-overlapping stretches whole, so the cost follows the overlap: O(n log k) at worst.
 void MergeRuns(std::span<const std::span<const Sample>> runs, std::vector<Sample>* out);
 
 // Splits a sorted run into pieces that each fit in one aligned window of `window_ms` and hold at
