@@ -14,7 +14,7 @@ packages=(
   doctest-dev libbenchmark-dev
   libcurl4-openssl-dev tmux  # the gnomon command line and its terminal tests
   # peers the tests and benchmarks drive
-  victoria-metrics prometheus bc
+  victoria-metrics prometheus bc time
   python3-yaml  # the rules test writes mutants of the shared rule tests
 )
 

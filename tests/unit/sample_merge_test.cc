@@ -69,6 +69,18 @@ TEST_CASE("MergeRuns: random overlapping runs match the reference") {
   }
 }
 
+TEST_CASE("MergeRuns: many runs that each reach back to the start (backfill in every chunk)") {
+  std::vector<std::vector<Sample>> runs;
+  for (int r = 0; r < 50; ++r) {
+    std::vector<Sample> run = {{-r - 1, static_cast<double>(r)}};
+    for (int i = 0; i < 1000; ++i) run.push_back({r * 1000 + i, static_cast<double>(i)});
+    runs.push_back(std::move(run));
+  }
+  const std::vector<Sample> merged = Merge(runs);
+  CHECK(merged.size() == 50 * 1001);
+  CHECK(Same(merged, Reference(runs)));
+}
+
 TEST_CASE("SortDedupLastWins keeps the last sample written for each timestamp") {
   std::vector<Sample> s = {{5, 1}, {3, 1}, {5, 2}, {1, 1}, {3, 9}};
   SortDedupLastWins(&s);
