@@ -21,24 +21,7 @@ constexpr int kHosts = 100;
 constexpr int kSteps = 360;  // one hour at 10 s
 constexpr int64_t kEndMs = 1'700'000'000'000;
 
-DB* Dataset() {
-  static std::unique_ptr<DB> db;
-  static std::string dir;
-  if (db) return db.get();
-  char tmpl[] = "/tmp/gnomon-alert-bench-XXXXXX";
-  dir = mkdtemp(tmpl);
-  Options o;
-  o.sync_mode = SyncMode::kNever;
-  if (!DB::Open(o, dir, &db).ok()) std::abort();
-  std::atexit([] {
-    db.reset();
-    std::filesystem::remove_all(dir);
-  });
-  WriteBatch b;
-  for (const auto& s : bench::GenerateTsbs(kHosts, kSteps, kEndMs)) b.Add(s.labels, s.samples);
-  if (!db->Write(b).ok() || !db->Flush().ok()) std::abort();
-  return db.get();
-}
+DB* Dataset() { return bench::TsbsDatabase(kHosts, kSteps, kEndMs); }
 
 alert::Rule HighUsage() {
   alert::Rule r;

@@ -22,26 +22,7 @@ constexpr int kSteps = 8640;
 constexpr int64_t kEndMs = 1'700'000'000'000;
 constexpr int64_t kStartMs = kEndMs - 86'400'000;
 
-// The dataset, loaded once into a DB in a temporary directory removed at exit.
-DB* Dataset() {
-  static std::unique_ptr<DB> db;
-  static std::string dir;
-  if (db) return db.get();
-  char tmpl[] = "/tmp/gnomon-promql-bench-XXXXXX";
-  dir = mkdtemp(tmpl);
-  Options o;
-  o.sync_mode = SyncMode::kNever;
-  if (!DB::Open(o, dir, &db).ok()) std::abort();
-  // Registered after Open, so it runs before RocksDB's own statics are destroyed.
-  std::atexit([] {
-    db.reset();
-    std::filesystem::remove_all(dir);
-  });
-  WriteBatch b;
-  for (const auto& s : bench::GenerateTsbs(kHosts, kSteps, kEndMs)) b.Add(s.labels, s.samples);
-  if (!db->Write(b).ok() || !db->Flush().ok()) std::abort();
-  return db.get();
-}
+DB* Dataset() { return bench::TsbsDatabase(kHosts, kSteps, kEndMs); }
 
 void RunRange(benchmark::State& state, const char* query, int64_t step_ms) {
   DB* db = Dataset();

@@ -6,10 +6,13 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "gnomon/db.h"
 #include "gnomon/series.h"
 
 namespace gnomon::bench {
@@ -65,6 +68,30 @@ inline std::vector<TsbsSeries> GenerateTsbs(int hosts, int steps, int64_t end_ms
     }
   }
   return out;
+}
+
+// The dataset (hosts × steps, ending at end_ms) written and flushed into a DB in a temporary
+// directory: opened on the first call, the same DB on later ones, removed at exit. For benchmark
+// programs, which load one dataset each.
+inline DB* TsbsDatabase(int hosts, int steps, int64_t end_ms) {
+  static std::unique_ptr<DB> db;
+  static std::string dir;
+  if (db) return db.get();
+  char tmpl[] = "/tmp/gnomon-bench-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) std::abort();
+  dir = tmpl;
+  Options o;
+  o.sync_mode = SyncMode::kNever;
+  if (!DB::Open(o, dir, &db).ok()) std::abort();
+  // Registered after Open, so it runs before RocksDB's own statics are destroyed.
+  std::atexit([] {
+    db.reset();
+    std::filesystem::remove_all(dir);
+  });
+  WriteBatch b;
+  for (const auto& s : GenerateTsbs(hosts, steps, end_ms)) b.Add(s.labels, s.samples);
+  if (!db->Write(b).ok() || !db->Flush().ok()) std::abort();
+  return db.get();
 }
 
 }  // namespace gnomon::bench
