@@ -69,6 +69,7 @@
 #include "remote.pb.h"
 #include "test_util.h"
 #include "util/duration.h"
+#include "wire_helpers.h"
 
 namespace gnomon {
 namespace {
@@ -1022,33 +1023,20 @@ std::string Snappy(std::string_view raw) {
 
 std::vector<std::string> RemoteWriteSeeds() {
   std::vector<std::string> out;
-  auto add_series = [](prompb::WriteRequest* req, const Labels& labels, const std::vector<Sample>& samples) {
-    auto* ts = req->add_timeseries();
-    for (const Label& l : labels) {
-      auto* pl = ts->add_labels();
-      pl->set_name(l.name);
-      pl->set_value(l.value);
-    }
-    for (const Sample& s : samples) {
-      auto* ps = ts->add_samples();
-      ps->set_timestamp(s.timestamp);
-      ps->set_value(s.value);
-    }
-  };
   {
     prompb::WriteRequest req;
-    add_series(&req, {{"__name__", "up"}, {"job", "a"}}, {{kT1, 1}, {kT1 + 15'000, 0}});
-    add_series(&req, {{"__name__", "temp"}, {"zone", "\xc3\xa9"}, {"empty", ""}}, {{kT0, -2.5}});
+    testing::AddRemoteWriteSeries(&req, {{"__name__", "up"}, {"job", "a"}}, {{kT1, 1}, {kT1 + 15'000, 0}});
+    testing::AddRemoteWriteSeries(&req, {{"__name__", "temp"}, {"zone", "\xc3\xa9"}, {"empty", ""}}, {{kT0, -2.5}});
     out.push_back(Serialize(req));
   }
   {
     prompb::WriteRequest req;
-    add_series(&req, {{"__name__", "odd"}},
+    testing::AddRemoteWriteSeries(&req, {{"__name__", "odd"}},
                {{std::numeric_limits<int64_t>::min(), std::nan("")},
                 {-1, INFINITY},
                 {0, std::bit_cast<double>(kStaleBits)},
                 {std::numeric_limits<int64_t>::max(), -0.0}});
-    add_series(&req, {{"job", "no_samples"}}, {});
+    testing::AddRemoteWriteSeries(&req, {{"job", "no_samples"}}, {});
     auto* md = req.add_metadata();
     md->set_type(prompb::MetricMetadata::COUNTER);
     md->set_metric_family_name("up");
@@ -1060,14 +1048,14 @@ std::vector<std::string> RemoteWriteSeeds() {
     for (int s = 0; s < 20; ++s) {
       std::vector<Sample> samples;
       for (int i = 0; i < 10; ++i) samples.push_back({kT0 + i * kInterval, static_cast<double>(s * i)});
-      add_series(&req, {{"__name__", "many"}, {"s", std::to_string(s)}}, samples);
+      testing::AddRemoteWriteSeries(&req, {{"__name__", "many"}, {"s", std::to_string(s)}}, samples);
     }
     out.push_back(Serialize(req));
   }
   {
     prompb::WriteRequest req;
-    add_series(&req, {{"__name__", "bad name"}, {"__reserved", "x"}, {"a", std::string(5000, 'v')}}, {{1, 1}});
-    add_series(&req, {}, {{2, 2}});  // a series without labels
+    testing::AddRemoteWriteSeries(&req, {{"__name__", "bad name"}, {"__reserved", "x"}, {"a", std::string(5000, 'v')}}, {{1, 1}});
+    testing::AddRemoteWriteSeries(&req, {}, {{2, 2}});  // a series without labels
     out.push_back(Serialize(req));
   }
   out.push_back("");
@@ -1137,27 +1125,13 @@ TEST_CASE("fuzz: mutated remote_write requests decode cleanly") {
   CHECK(failed > n / 4);
 }
 
-std::string Deflate(std::string_view in, bool gzip) {
-  z_stream zs{};
-  REQUIRE(deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, gzip ? 31 : 15, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-  std::string out(deflateBound(&zs, in.size()) + 32, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
-
 TEST_CASE("fuzz: mutated gzip and deflate request bodies decode cleanly") {
   const std::vector<std::string> plain = {"m v=1 1\n", std::string(100'000, 'a'), "",
                                           R"({"metric":{"__name__":"x"},"values":[1],"timestamps":[1]})"};
   std::vector<std::string> gz, zl;
   for (const std::string& p : plain) {
-    gz.push_back(Deflate(p, true));
-    zl.push_back(Deflate(p, false));
+    gz.push_back(testing::Compress(p, 31));
+    zl.push_back(testing::Compress(p, 15));
   }
   // The unmutated bodies decode to the original.
   for (size_t i = 0; i < plain.size(); ++i) {

@@ -25,6 +25,7 @@
 #include "http/server/request.h"
 #include "http/server/response_head.h"
 #include "http/server/router.h"
+#include "wire_helpers.h"
 
 using gnomon::http::FormatResponseHead;
 using gnomon::http::JsonErrorBody;
@@ -164,20 +165,7 @@ class Client {
   std::string buffer_;
 };
 
-std::string Compress(const std::string& data, int window_bits) {
-  z_stream zs{};
-  REQUIRE(deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-  std::string out(deflateBound(&zs, data.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
-std::string Gzip(const std::string& data) { return Compress(data, 15 + 16); }
+std::string Gzip(const std::string& data) { return gnomon::testing::Compress(data, 15 + 16); }
 
 struct Observed {
   std::string route;
@@ -276,10 +264,10 @@ TEST_CASE("Body decoder: gzip, zlib, raw deflate, bounds, corruption") {
   std::string body = Gzip(text);
   CHECK(gnomon::http::DecodeBody(BodyEncoding::kGzip, body, 1 << 20, &err) == DecodeOutcome::kOk);
   CHECK(body == text);
-  body = Compress(text, 15);  // zlib
+  body = gnomon::testing::Compress(text, 15);  // zlib
   CHECK(gnomon::http::DecodeBody(BodyEncoding::kDeflate, body, 1 << 20, &err) == DecodeOutcome::kOk);
   CHECK(body == text);
-  body = Compress(text, -15);  // raw deflate
+  body = gnomon::testing::Compress(text, -15);  // raw deflate
   CHECK(gnomon::http::DecodeBody(BodyEncoding::kDeflate, body, 1 << 20, &err) == DecodeOutcome::kOk);
   CHECK(body == text);
   body = Gzip(text);
@@ -463,7 +451,7 @@ TEST_CASE("gzip and deflate bodies are decoded before the handler; snappy is pas
   REQUIRE(c.Read(&r));
   CHECK(r.status == 200);
   CHECK(r.body == text);
-  REQUIRE(c.Send(Post("/echo", Compress(text, 15), "Content-Encoding: deflate\r\n")));
+  REQUIRE(c.Send(Post("/echo", gnomon::testing::Compress(text, 15), "Content-Encoding: deflate\r\n")));
   REQUIRE(c.Read(&r));
   CHECK(r.body == text);
   REQUIRE(c.Send(Post("/echo", "raw-snappy-bytes", "Content-Encoding: snappy\r\n")));

@@ -18,6 +18,7 @@
 #include "index/labels_util.h"
 #include "ingest/remote_write.h"
 #include "remote.pb.h"
+#include "wire_helpers.h"
 
 using gnomon::Label;
 using gnomon::Labels;
@@ -33,20 +34,6 @@ using gnomon::testing::Series;
 namespace {
 
 constexpr size_t kLimit = 32 << 20;
-
-void AddSeries(gnomon::prompb::WriteRequest* req, const Labels& labels, const std::vector<Sample>& samples) {
-  auto* ts = req->add_timeseries();
-  for (const Label& l : labels) {
-    auto* pl = ts->add_labels();
-    pl->set_name(l.name);
-    pl->set_value(l.value);
-  }
-  for (const Sample& s : samples) {
-    auto* ps = ts->add_samples();
-    ps->set_timestamp(s.timestamp);
-    ps->set_value(s.value);
-  }
-}
 
 std::string Compress(const gnomon::prompb::WriteRequest& req) {
   std::string raw;
@@ -81,8 +68,8 @@ TEST_CASE("remote_write: decodes series, labels and samples bit-exactly") {
   std::vector<Sample> sb = {{-5, std::numeric_limits<double>::infinity()},
                             {std::numeric_limits<int64_t>::max(), 4.9e-324},
                             {std::numeric_limits<int64_t>::min(), -1e308}};
-  AddSeries(&req, a, sa);
-  AddSeries(&req, b, sb);
+  gnomon::testing::AddRemoteWriteSeries(&req, a, sa);
+  gnomon::testing::AddRemoteWriteSeries(&req, b, sb);
   // Metadata is accepted and ignored.
   auto* md = req.add_metadata();
   md->set_metric_family_name("temperature");
@@ -116,7 +103,7 @@ TEST_CASE("remote_write: random requests round-trip") {
         s.samples.push_back({static_cast<int64_t>(rng()), std::bit_cast<double>(rng())});
       }
       total += s.samples.size();
-      AddSeries(&req, s.labels, s.samples);
+      gnomon::testing::AddRemoteWriteSeries(&req, s.labels, s.samples);
       want.push_back(std::move(s));
     }
     WriteBatch batch;
@@ -145,8 +132,8 @@ TEST_CASE("remote_write: an empty request is OK with zero series") {
 
 TEST_CASE("remote_write: a series without samples is counted but adds nothing") {
   gnomon::prompb::WriteRequest req;
-  AddSeries(&req, {{"__name__", "idle"}}, {});
-  AddSeries(&req, {{"__name__", "busy"}}, {{10, 1.0}});
+  gnomon::testing::AddRemoteWriteSeries(&req, {{"__name__", "idle"}}, {});
+  gnomon::testing::AddRemoteWriteSeries(&req, {{"__name__", "busy"}}, {{10, 1.0}});
   WriteBatch batch;
   auto r = DecodeRemoteWrite(Compress(req), kLimit, &batch);
   REQUIRE(r.ok());
@@ -159,7 +146,7 @@ TEST_CASE("remote_write: a series without samples is counted but adds nothing") 
 
 TEST_CASE("remote_write: labels with empty values are dropped") {
   gnomon::prompb::WriteRequest req;
-  AddSeries(&req, {{"__name__", "up"}, {"env", ""}, {"job", "node"}}, {{1, 1.0}});
+  gnomon::testing::AddRemoteWriteSeries(&req, {{"__name__", "up"}, {"env", ""}, {"job", "node"}}, {{1, 1.0}});
   WriteBatch batch;
   auto r = DecodeRemoteWrite(Compress(req), kLimit, &batch);
   REQUIRE(r.ok());
@@ -170,8 +157,8 @@ TEST_CASE("remote_write: labels with empty values are dropped") {
 
 TEST_CASE("remote_write: a series without labels is rejected with its index") {
   gnomon::prompb::WriteRequest req;
-  AddSeries(&req, {{"__name__", "ok"}}, {{1, 1.0}});
-  AddSeries(&req, {}, {{1, 1.0}});
+  gnomon::testing::AddRemoteWriteSeries(&req, {{"__name__", "ok"}}, {{1, 1.0}});
+  gnomon::testing::AddRemoteWriteSeries(&req, {}, {{1, 1.0}});
   WriteBatch batch;
   auto r = DecodeRemoteWrite(Compress(req), kLimit, &batch);
   REQUIRE_FALSE(r.ok());
@@ -180,7 +167,7 @@ TEST_CASE("remote_write: a series without labels is rejected with its index") {
 
   SUBCASE("only empty-valued labels count as none") {
     gnomon::prompb::WriteRequest req2;
-    AddSeries(&req2, {{"__name__", ""}, {"job", ""}}, {{1, 1.0}});
+    gnomon::testing::AddRemoteWriteSeries(&req2, {{"__name__", ""}, {"job", ""}}, {{1, 1.0}});
     WriteBatch batch2;
     auto r2 = DecodeRemoteWrite(Compress(req2), kLimit, &batch2);
     REQUIRE_FALSE(r2.ok());
@@ -190,7 +177,7 @@ TEST_CASE("remote_write: a series without labels is rejected with its index") {
 
 TEST_CASE("remote_write: undecodable snappy") {
   gnomon::prompb::WriteRequest req;
-  for (int i = 0; i < 20; ++i) AddSeries(&req, {{"__name__", "m"}, {"i", std::to_string(i)}}, {{i, i * 0.5}});
+  for (int i = 0; i < 20; ++i) gnomon::testing::AddRemoteWriteSeries(&req, {{"__name__", "m"}, {"i", std::to_string(i)}}, {{i, i * 0.5}});
   std::string body = Compress(req);
   WriteBatch batch;
 
@@ -241,7 +228,7 @@ TEST_CASE("remote_write: invalid UTF-8 in a label is never passed on altered") {
   google::protobuf::LogSilencer quiet;  // libprotobuf logs an ERROR for invalid UTF-8 in a string field
   gnomon::prompb::WriteRequest req;
   // The generated setters do not check UTF-8; the parser does (for proto3 string fields).
-  AddSeries(&req, {{"__name__", "m"}, {"bad", "\xff\xfe"}}, {{1, 1.0}});
+  gnomon::testing::AddRemoteWriteSeries(&req, {{"__name__", "m"}, {"bad", "\xff\xfe"}}, {{1, 1.0}});
   WriteBatch batch;
   auto r = DecodeRemoteWrite(Compress(req), kLimit, &batch);
   if (r.ok()) {
@@ -271,7 +258,7 @@ TEST_CASE("remote_write: valid snappy of garbage protobuf") {
 
 TEST_CASE("remote_write: the declared decompressed size is checked before decompressing") {
   gnomon::prompb::WriteRequest req;
-  for (int i = 0; i < 100; ++i) AddSeries(&req, {{"__name__", "metric_with_a_long_name"}}, {{i, 1.0}});
+  for (int i = 0; i < 100; ++i) gnomon::testing::AddRemoteWriteSeries(&req, {{"__name__", "metric_with_a_long_name"}}, {{i, 1.0}});
   std::string raw;
   REQUIRE(req.SerializeToString(&raw));
   std::string body = CompressRaw(raw);
@@ -300,8 +287,8 @@ TEST_CASE("remote_write: requests of very different sizes in a row (per-thread s
     for (size_t i = 0; i < n; ++i) samples.push_back({static_cast<int64_t>(i), std::bit_cast<double>(rng())});
     Labels big = {{"__name__", "big_" + std::to_string(n)}, {"a", std::string(100, 'x')}, {"b", "y"}};
     Labels small = {{"__name__", "s"}};
-    AddSeries(&req, big, samples);
-    AddSeries(&req, small, {{1, 2.0}});
+    gnomon::testing::AddRemoteWriteSeries(&req, big, samples);
+    gnomon::testing::AddRemoteWriteSeries(&req, small, {{1, 2.0}});
     std::string raw;
     REQUIRE(req.SerializeToString(&raw));
     WriteBatch batch;
