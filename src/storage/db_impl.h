@@ -2,10 +2,18 @@
 // series exist), the write-ahead log and head (recent samples), and the chunk store in RocksDB
 // (sealed, compressed samples). See docs/architecture.md for the data path.
 //
+// One class, one file per concept:
+//   db_open.cc        Open/Init, RocksDB and its column families, series load, WAL replay, close
+//   db_write.cc       Write: series creation, WAL append, head append, Seal, WAL rotation, Flush
+//   db_select.cc      Select, SelectShards, LabelNames/LabelValues, GetStats
+//   db_compact.cc     Compact: chunk merging within a window, retention, RocksDB compaction
+//   db_background.cc  the background thread (interval sync)
+//
 // Locking: write_mu_ serialises writers (series creation, WAL append, head append, sealing,
 // WAL rotation). seal_mu_ makes a reader's copy of the head and its RocksDB snapshot one
 // consistent view: a sealed run leaves the head only under the exclusive lock, after its chunks
-// are in RocksDB.
+// are in RocksDB. compact_mu_ allows one Compact at a time; bg_mu_ guards the background
+// thread's stop flag.
 #pragma once
 
 #include <rocksdb/db.h>
@@ -26,6 +34,9 @@
 #include "storage/wal/wal.h"
 
 namespace gnomon::storage {
+
+// A RocksDB status as a Gnomon one (Corruption or IOError; OK stays OK), prefixed with `what`.
+Status FromRocks(const rocksdb::Status& s, const char* what);
 
 class DBImpl final : public DB {
  public:

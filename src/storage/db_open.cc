@@ -1,0 +1,175 @@
+// DBImpl's lifecycle: DB::Open, opening RocksDB and its column families, loading the series
+// family into the series table and label index, replaying the write-ahead log into the head, and
+// closing.
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "index/labels_util.h"
+#include "storage/db_impl.h"
+#include "storage/keys.h"
+#include "storage/wal/wal_record.h"
+
+namespace gnomon {
+
+Status DB::Open(const Options& options, const std::string& path, std::unique_ptr<DB>* db) {
+  if (options.chunk_window_ms <= 0) return Status::InvalidArgument("chunk_window_ms must be positive");
+  if (options.max_samples_per_chunk == 0) return Status::InvalidArgument("max_samples_per_chunk must be positive");
+  auto impl = std::make_unique<storage::DBImpl>(options, path);
+  GNOMON_RETURN_IF_ERROR(impl->Init());
+  *db = std::move(impl);
+  return Status::OK();
+}
+
+namespace storage {
+
+Status FromRocks(const rocksdb::Status& s, const char* what) {
+  if (s.ok()) return Status::OK();
+  if (s.IsCorruption()) return Status::Corruption(std::string(what) + ": " + s.ToString());
+  return Status::IOError(std::string(what) + ": " + s.ToString());
+}
+
+DBImpl::DBImpl(const Options& options, std::string path) : options_(options), path_(std::move(path)), head_(options) {}
+
+DBImpl::~DBImpl() {
+  {
+    std::lock_guard lock(bg_mu_);
+    stopping_ = true;
+  }
+  bg_cv_.notify_all();
+  if (bg_thread_.joinable()) bg_thread_.join();
+  if (wal_) wal_->Sync();
+  wal_.reset();
+  if (rocks_) {
+    rocks_->FlushWAL(true);
+    for (auto* h : handles_) rocks_->DestroyColumnFamilyHandle(h);
+    delete rocks_;
+  }
+}
+
+Status DBImpl::OpenRocksDB() {
+  std::error_code ec;
+  if (!std::filesystem::exists(path_, ec)) {
+    if (!options_.create_if_missing) return Status::NotFound("data directory " + path_ + " does not exist");
+    std::filesystem::create_directories(path_, ec);
+    if (ec) return Status::IOError("create " + path_ + ": " + ec.message());
+  }
+
+  rocksdb::DBOptions db_opts;
+  db_opts.create_if_missing = options_.create_if_missing;
+  db_opts.create_missing_column_families = true;
+  db_opts.max_background_jobs = 2;
+  db_opts.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db_opts.keep_log_file_num = 2;
+  db_opts.max_manifest_file_size = 16 << 20;
+  db_opts.bytes_per_sync = 1 << 20;
+
+  auto block_cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
+
+  rocksdb::ColumnFamilyOptions chunk_opts;
+  {
+    rocksdb::BlockBasedTableOptions t;
+    t.block_cache = block_cache;
+    t.block_size = 64 << 10;  // big blocks: zstd's entropy coder sees many chunks at once
+    t.format_version = 5;
+    chunk_opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+    chunk_opts.compression = rocksdb::kZSTD;
+    chunk_opts.bottommost_compression = rocksdb::kZSTD;
+    chunk_opts.compression_opts.level = 3;
+    chunk_opts.bottommost_compression_opts.level = 9;
+    chunk_opts.bottommost_compression_opts.enabled = true;
+    chunk_opts.level_compaction_dynamic_level_bytes = true;
+    chunk_opts.write_buffer_size = 32 << 20;
+    retention_filter_ = std::make_unique<RetentionFilter>(options_.retention_ms);
+    chunk_opts.compaction_filter = retention_filter_.get();
+  }
+  rocksdb::ColumnFamilyOptions small_opts;
+  {
+    rocksdb::BlockBasedTableOptions t;
+    t.block_cache = block_cache;
+    t.format_version = 5;
+    small_opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+    small_opts.compression = rocksdb::kZSTD;
+    small_opts.write_buffer_size = 8 << 20;
+  }
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, small_opts},
+      {kSeriesFamily, small_opts},
+      {kChunksFamily, chunk_opts},
+      {kMetaFamily, small_opts},
+  };
+  rocksdb::Status s = rocksdb::DB::Open(db_opts, path_ + "/rocksdb", families, &handles_, &rocks_);
+  if (!s.ok()) {
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+      return Status::IOError("data directory " + path_ + " is in use by another process: " + s.ToString());
+    }
+    return FromRocks(s, "open rocksdb");
+  }
+  series_cf_ = handles_[1];
+  chunks_cf_ = handles_[2];
+  meta_cf_ = handles_[3];
+  return Status::OK();
+}
+
+Status DBImpl::LoadSeries() {
+  std::string value;
+  if (rocks_->Get(rocksdb::ReadOptions(), meta_cf_, kNextChunkSeqKey, &value).ok() && value.size() == 8) {
+    next_chunk_seq_ = DecodeFixed64BE(value.data());
+  }
+  if (rocks_->Get(rocksdb::ReadOptions(), meta_cf_, kNextSeriesRefKey, &value).ok() && value.size() == 8) {
+    next_ref_ = DecodeFixed64BE(value.data());
+  }
+  std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(rocksdb::ReadOptions(), series_cf_));
+  Labels labels;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().size() != 8) return Status::Corruption("series family: bad key size");
+    uint64_t ref = DecodeFixed64BE(it->key().data());
+    std::string_view encoded(it->value().data(), it->value().size());
+    labels.clear();
+    GNOMON_RETURN_IF_ERROR(index::DecodeLabels(encoded, &labels));
+    index_.Add(ref, labels);
+    series_.Insert(ref, std::string(encoded));
+    next_ref_ = std::max(next_ref_, ref + 1);
+  }
+  // The chunk sequence must exceed every stored chunk's, even if the meta write was lost.
+  it.reset(rocks_->NewIterator(rocksdb::ReadOptions(), chunks_cf_));
+  uint64_t max_seq = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    ChunkKey key;
+    if (ChunkKey::Decode(std::string_view(it->key().data(), it->key().size()), &key)) max_seq = std::max(max_seq, key.seq);
+  }
+  next_chunk_seq_ = std::max<uint64_t>(next_chunk_seq_, max_seq + 1);
+  return FromRocks(it->status(), "load chunks");
+}
+
+Status DBImpl::ReplayRecord(uint32_t segment, WalRecordType type, std::string_view payload) {
+  if (type != WalRecordType::kSamples) return Status::Corruption("wal: unknown record type");
+  std::vector<Sample> scratch;
+  std::vector<PendingSeal> seals;
+  Status s = DecodeSamplesRecord(payload, &scratch, [&](uint64_t ref, std::span<const Sample> samples) {
+    if (series_.EncodedLabels(ref).empty()) return;  // series lost with an unsynced RocksDB write
+    size_t cut = head_.Append(ref, samples, segment);
+    if (cut > 0) seals.push_back({ref, cut});
+    samples_written_ += samples.size();
+  });
+  GNOMON_RETURN_IF_ERROR(s);
+  return Seal(seals);
+}
+
+Status DBImpl::Init() {
+  GNOMON_RETURN_IF_ERROR(OpenRocksDB());
+  GNOMON_RETURN_IF_ERROR(LoadSeries());
+  GNOMON_RETURN_IF_ERROR(Wal::Open(
+      path_ + "/wal",
+      [this](uint32_t seg, WalRecordType type, std::string_view payload) { return ReplayRecord(seg, type, payload); },
+      &wal_));
+  samples_written_ = 0;
+  bg_thread_ = std::thread([this] { BackgroundLoop(); });
+  return Status::OK();
+}
+
+}  // namespace storage
+}  // namespace gnomon
