@@ -10,8 +10,8 @@
 #include <string>
 
 #include "alert/alerting_rule.h"
-#include "alert/template.h"
 #include "gnomon/db.h"
+#include "gotemplate/template.h"
 #include "tsbs_data.h"
 
 namespace gnomon {
@@ -53,8 +53,8 @@ void BM_AlertingRuleEval(benchmark::State& state) {
 }
 BENCHMARK(BM_AlertingRuleEval)->Unit(benchmark::kMillisecond);
 
-alert::TemplateData Data() {
-  alert::TemplateData d;
+gotemplate::TemplateData Data() {
+  gotemplate::TemplateData d;
   d.labels = {{"__name__", "cpu_usage_user"}, {"hostname", "host_7"}, {"region", "eu-west-1"}};
   d.value = 93.25;
   return d;
@@ -63,15 +63,15 @@ alert::TemplateData Data() {
 const char* kAnnotation = "{{ $labels.hostname }}: {{ $labels.__name__ }} at {{ $value | printf \"%.1f\" }}%";
 
 void BM_TemplateParsedOnce(benchmark::State& state) {
-  const alert::TemplateData d = Data();
-  const Result<alert::Template> t = alert::Template::Parse("__alert_x", kAnnotation);
-  for (auto _ : state) benchmark::DoNotOptimize(alert::ExpandAlertTemplate("__alert_x", t, d, nullptr));
+  const gotemplate::TemplateData d = Data();
+  const Result<gotemplate::Template> t = gotemplate::Template::Parse("__alert_x", kAnnotation);
+  for (auto _ : state) benchmark::DoNotOptimize(gotemplate::ExpandAlertTemplate("__alert_x", t, d, nullptr));
 }
 BENCHMARK(BM_TemplateParsedOnce);
 
 void BM_TemplateParsedEachTime(benchmark::State& state) {
-  const alert::TemplateData d = Data();
-  for (auto _ : state) benchmark::DoNotOptimize(alert::ExpandAlertTemplate("__alert_x", kAnnotation, d, nullptr));
+  const gotemplate::TemplateData d = Data();
+  for (auto _ : state) benchmark::DoNotOptimize(gotemplate::ExpandAlertTemplate("__alert_x", kAnnotation, d, nullptr));
 }
 BENCHMARK(BM_TemplateParsedEachTime);
 

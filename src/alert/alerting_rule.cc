@@ -5,6 +5,12 @@
 
 namespace gnomon::alert {
 
+using gotemplate::ExpandAlertTemplate;
+using gotemplate::QueryFunc;
+using gotemplate::QuerySample;
+using gotemplate::Template;
+using gotemplate::TemplateData;
+
 namespace {
 
 constexpr int64_t kResolvedRetentionMs = 15 * 60 * 1000;

@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "alert/rule_file.h"
-#include "alert/template.h"
 #include "gnomon/db.h"
+#include "gotemplate/template.h"
 #include "query/promql/engine.h"
 
 namespace gnomon::alert {
@@ -85,8 +85,8 @@ class AlertingRule {
 
   Rule rule_;
   std::string template_name_;                // "__alert_" + name, as Prometheus names them
-  std::vector<Result<Template>> label_templates_;       // parsed once, in rule_.labels' order
-  std::vector<Result<Template>> annotation_templates_;  // in rule_.annotations' order
+  std::vector<Result<gotemplate::Template>> label_templates_;       // parsed once, in rule_.labels' order
+  std::vector<Result<gotemplate::Template>> annotation_templates_;  // in rule_.annotations' order
   std::map<Labels, Alert> active_;
   std::vector<AlertEvent> events_;
 };

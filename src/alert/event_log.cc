@@ -9,7 +9,7 @@
 #include <deque>
 #include <fstream>
 
-#include "alert/go_format.h"
+#include "util/go_strconv.h"
 #include "util/strings.h"
 #include "util/time_format.h"
 

@@ -6,7 +6,7 @@
 #include <set>
 #include <sstream>
 
-#include "alert/template.h"
+#include "gotemplate/template.h"
 #include "index/labels_util.h"
 #include "query/promql/parser.h"
 #include "util/duration.h"
@@ -81,7 +81,7 @@ void ReadStringMap(const YAML::Node& n, const char* field, std::vector<std::pair
 }
 
 void CheckTemplate(const YAML::Node& at, const std::string& rule, const std::string& text, Errors* errors) {
-  auto t = Template::Parse("__alert_" + rule, text);
+  auto t = gotemplate::Template::Parse("__alert_" + rule, text);
   if (!t.ok()) errors->Add(at, "template: " + t.status().message());
 }
 

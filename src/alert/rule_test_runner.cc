@@ -8,12 +8,12 @@
 #include <map>
 #include <set>
 
-#include "alert/go_format.h"
 #include "alert/rule_group.h"
 #include "alert/rule_manager.h"
 #include "gnomon/db.h"
 #include "query/promql/series_notation.h"
 #include "util/duration.h"
+#include "util/go_strconv.h"
 
 namespace gnomon::alert {
 

@@ -16,13 +16,19 @@
 #include "alert/rule_file.h"
 #include "alert/rule_group.h"
 #include "alert/rule_test_runner.h"
-#include "alert/template.h"
 #include "fuzz_mutator.h"
 #include "gnomon/db.h"
+#include "gotemplate/template.h"
 #include "test_util.h"
 
 namespace gnomon::alert {
 namespace {
+
+using gotemplate::ExpandAlertTemplate;
+using gotemplate::QueryFunc;
+using gotemplate::QuerySample;
+using gotemplate::Template;
+using gotemplate::TemplateData;
 
 #if defined(__SANITIZE_ADDRESS__)
 constexpr double kDefaultScale = 0.25;

@@ -1,4 +1,4 @@
-// Alert templates (src/alert/template.h) against what Prometheus 2.42 (Go text/template) prints:
+// Alert templates (src/gotemplate/template.h) against what Prometheus 2.42 (Go text/template) prints:
 // the Prometheus-compatible test kit's cases, every control structure, Go's builtins and
 // Prometheus' functions with exact expected strings, Go's fmt verbs, and the error paths (parse
 // errors name template and line; execution errors never crash; depth and output are bounded).
@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "alert/go_format.h"
-#include "alert/template.h"
+#include "gotemplate/go_format.h"
+#include "gotemplate/template.h"
 
-namespace gnomon::alert {
+namespace gnomon::gotemplate {
 namespace {
 
 TemplateData KitData(double value = 0.25) {
@@ -326,4 +326,4 @@ TEST_CASE("Template is movable and reusable") {
 }
 
 }  // namespace
-}  // namespace gnomon::alert
+}  // namespace gnomon::gotemplate

@@ -5,9 +5,9 @@
 #include <climits>
 #include <cstdlib>
 
-#include "alert/go_format.h"
 #include "http/api/query_api.h"
 #include "http/api/query_json.h"
+#include "util/go_strconv.h"
 #include "util/time_format.h"
 
 namespace gnomon::api {
@@ -26,7 +26,7 @@ void AppendPairsJson(std::string* out, const std::vector<std::pair<std::string, 
 }
 
 // Go's strconv.FormatFloat(v, 'e', -1, 64), as Prometheus writes alert values: "1e+00", "2.5e-01".
-void AppendAlertValue(std::string* out, double v) { AppendGoJsonString(out, alert::GoFormatFloat(v, 'e', -1)); }
+void AppendAlertValue(std::string* out, double v) { AppendGoJsonString(out, GoFormatFloat(v, 'e', -1)); }
 
 void AppendTime(std::string* out, int64_t ms) {
   AppendGoJsonString(out, ms == 0 ? "0001-01-01T00:00:00Z" : FormatRfc3339(ms));

@@ -116,14 +116,6 @@ Labels DropMetricName(const Labels& l) {
   return out;
 }
 
-std::string FormatFloatGo(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[400];
-  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
-  return std::string(buf, r.ptr);
-}
-
 bool ParseFloatGo(std::string_view s, double* out) {
   if (s.empty() || std::isspace(static_cast<unsigned char>(s[0]))) return false;
   std::string tmp(s);

@@ -9,6 +9,7 @@
 
 #include "index/labels_util.h"
 #include "query/promql/eval_internal.h"
+#include "util/go_strconv.h"
 
 namespace gnomon::promql {
 namespace {
@@ -105,7 +106,7 @@ Value Evaluator::EvalAggregate(const AggregateExpr& e) {
         while (c < pts.size() && pts[c].timestamp < t) ++c;
         if (c >= pts.size() || pts[c].timestamp != t) continue;
         Labels l = m[i].labels;
-        SetLabel(l, value_label, FormatFloatGo(pts[c].value));
+        SetLabel(l, value_label, GoFormatFloat(pts[c].value, 'f', -1));
         auto [it, inserted] = ids.emplace(GroupLabels(l, grouping, e.without), out.series.size());
         if (inserted) out.series.push_back(Series{it->first, {}});
         counts[it->second] += 1;
@@ -136,7 +137,7 @@ Value Evaluator::EvalAggregate(const AggregateExpr& e) {
       if (e.op != AggregateOp::kQuantile) {
         const double f = param[step];
         if (!(f >= -9.2233720368547758e18 && f <= 9.2233720368547758e18)) {
-          ThrowExec("Scalar value " + FormatFloatGo(f) + " overflows int64");
+          ThrowExec("Scalar value " + GoFormatFloat(f, 'f', -1) + " overflows int64");
         }
       }
     }

@@ -49,8 +49,7 @@ const std::string* GetLabel(const Labels& l, std::string_view name);
 void SetLabel(Labels& l, std::string_view name, std::string_view value);  // "" deletes
 void DelLabel(Labels& l, std::string_view name);
 Labels DropMetricName(const Labels& l);
-// Go's strconv.FormatFloat(v, 'f', -1, 64) (count_values) and ParseFloat (histogram `le`).
-std::string FormatFloatGo(double v);
+// Go's strconv.ParseFloat (histogram `le`); FormatFloat is GoFormatFloat (util/go_strconv.h).
 bool ParseFloatGo(std::string_view s, double* out);
 
 // ---- values -------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-// Go's strconv formatting, as far as alert templates need it, and the UTF-8 helpers Go's fmt
-// shares with it (go_format.h is the fmt side).
+// Go's strconv formatting, as far as Gnomon needs it (alert templates, the PromQL engine's
+// count_values and label-set text, the rules API), and the UTF-8 helpers Go's fmt shares with it
+// (gotemplate/go_format.h is the fmt side). In util/ because the engine library uses it.
 //
 // GoFormatFloat is strconv.FormatFloat(v, fmt, prec, 64): fmt is 'e', 'E', 'f', 'g' or 'G', prec
 // -1 asks for the shortest text that reads back as `v`. Shortest 'g' (what fmt's %v prints for a
@@ -13,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-namespace gnomon::alert {
+namespace gnomon {
 
 // strconv.FormatFloat(v, fmt, prec, 64). `prec` is capped at 1,000,000.
 std::string GoFormatFloat(double v, char fmt, int prec);
@@ -36,4 +37,4 @@ void AppendQuotedRune(std::string* out, char32_t r, size_t width, bool invalid, 
 bool CanBackquote(std::string_view s);
 
 }  // namespace gostr
-}  // namespace gnomon::alert
+}  // namespace gnomon

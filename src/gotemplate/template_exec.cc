@@ -4,9 +4,9 @@
 #include <string>
 #include <utility>
 
-#include "alert/template_internal.h"
+#include "gotemplate/template_internal.h"
 
-namespace gnomon::alert::tmpl {
+namespace gnomon::gotemplate::tmpl {
 namespace {
 
 const char* ParamName(Param p) {
@@ -405,4 +405,4 @@ std::string Run(std::string_view name, std::string_view text, const Node& root, 
   return Executor(name, text, data, query).Run(root);
 }
 
-}  // namespace gnomon::alert::tmpl
+}  // namespace gnomon::gotemplate::tmpl

@@ -4,9 +4,9 @@
 #include <cstdio>
 #include <string>
 
-#include "alert/template_internal.h"
+#include "gotemplate/template_internal.h"
 
-namespace gnomon::alert::tmpl {
+namespace gnomon::gotemplate::tmpl {
 namespace {
 
 std::vector<GoArg> ToGoArgs(const std::vector<Value>& args, size_t from = 0) {
@@ -314,4 +314,4 @@ const std::vector<FuncSpec>& GoBuiltins() {
   return kFuncs;
 }
 
-}  // namespace gnomon::alert::tmpl
+}  // namespace gnomon::gotemplate::tmpl

@@ -1,6 +1,6 @@
 // Go's fmt formatting (see go_format.h): verbs, flags, padding and sign rules, Go's error texts;
 // floats and quoting come from go_strconv.
-#include "alert/go_format.h"
+#include "gotemplate/go_format.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +9,7 @@
 
 #include "util/strings.h"
 
-namespace gnomon::alert {
+namespace gnomon::gotemplate {
 namespace {
 
 constexpr int kMaxPrecision = 1000000;  // fmt's tooLarge bound for widths and precisions
@@ -424,4 +424,4 @@ std::string GoSprintln(const std::vector<GoArg>& args) {
   return out;
 }
 
-}  // namespace gnomon::alert
+}  // namespace gnomon::gotemplate

@@ -2,10 +2,10 @@
 // character constants 'x', and integers as strconv.ParseInt/ParseUint with base 0 read them.
 #include <string>
 
-#include "alert/template_internal.h"
+#include "gotemplate/template_internal.h"
 #include "util/strings.h"
 
-namespace gnomon::alert::tmpl {
+namespace gnomon::gotemplate::tmpl {
 namespace {
 
 // Decodes one Go escape sequence at body[*i] (just after the backslash). Returns false if invalid.
@@ -165,4 +165,4 @@ bool ParseGoInt(std::string_view s, bool* neg, uint64_t* mag) {
   return true;
 }
 
-}  // namespace gnomon::alert::tmpl
+}  // namespace gnomon::gotemplate::tmpl

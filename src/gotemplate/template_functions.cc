@@ -9,10 +9,10 @@
 #include <cstdlib>
 #include <string>
 
-#include "alert/template_internal.h"
+#include "gotemplate/template_internal.h"
 #include "util/duration.h"
 
-namespace gnomon::alert::tmpl {
+namespace gnomon::gotemplate::tmpl {
 namespace {
 
 constexpr const char* kNilDeref = "runtime error: invalid memory address or nil pointer dereference";
@@ -526,4 +526,4 @@ const FuncSpec* FindFunction(std::string_view name) {
   return nullptr;
 }
 
-}  // namespace gnomon::alert::tmpl
+}  // namespace gnomon::gotemplate::tmpl

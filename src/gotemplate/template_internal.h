@@ -1,4 +1,4 @@
-// Internals of the alert template engine (template.h): values, the lexer's tokens, the parse
+// Internals of the template engine (template.h): values, the lexer's tokens, the parse
 // tree, the executor and the function table. Not part of any public API.
 //
 // Contract between the pieces: Lex turns the whole text into tokens, ending with kEOF or with
@@ -16,10 +16,10 @@
 #include <string_view>
 #include <vector>
 
-#include "alert/go_format.h"
-#include "alert/template.h"
+#include "gotemplate/go_format.h"
+#include "gotemplate/template.h"
 
-namespace gnomon::alert::tmpl {
+namespace gnomon::gotemplate::tmpl {
 
 inline constexpr size_t kMaxOutputBytes = 1 << 20;  // output (and any one string value) limit
 inline constexpr int kMaxDepth = 100;                // nesting of blocks and parentheses
@@ -168,4 +168,4 @@ class ExecState {
   const QueryFunc& query_;
 };
 
-}  // namespace gnomon::alert::tmpl
+}  // namespace gnomon::gotemplate::tmpl

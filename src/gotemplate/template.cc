@@ -2,13 +2,13 @@
 // template_lex.cc, template_parse.cc, template_exec.cc, template_builtins.cc,
 // template_functions.cc and template_value.cc; this file prepends Prometheus' header and turns
 // the engine's internal errors into Status.
-#include "alert/template.h"
+#include "gotemplate/template.h"
 
 #include <new>
 
-#include "alert/template_internal.h"
+#include "gotemplate/template_internal.h"
 
-namespace gnomon::alert {
+namespace gnomon::gotemplate {
 namespace {
 
 // What Prometheus prepends to every alert label and annotation template. Parsing it with the
@@ -74,4 +74,4 @@ std::string ExpandAlertTemplate(std::string_view name, const Result<Template>& t
   return std::move(out).value();
 }
 
-}  // namespace gnomon::alert
+}  // namespace gnomon::gotemplate

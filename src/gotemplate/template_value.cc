@@ -3,9 +3,9 @@
 #include <cstdio>
 #include <string>
 
-#include "alert/template_internal.h"
+#include "gotemplate/template_internal.h"
 
-namespace gnomon::alert::tmpl {
+namespace gnomon::gotemplate::tmpl {
 namespace {
 
 std::string MapText(const StringMap& m) {
@@ -214,4 +214,4 @@ std::string PrintValue(const Value& v) {
   return GoFormatValue(ToGoArg(v));
 }
 
-}  // namespace gnomon::alert::tmpl
+}  // namespace gnomon::gotemplate::tmpl

@@ -1,7 +1,7 @@
 // Go's strconv formatting (see go_strconv.h): FormatFloat's digits from std::to_chars (rounding
 // exactly like strconv: correctly, ties to even) laid out as strconv's formatDigits / fmtE / fmtF,
 // Quote, and the UTF-8 helpers the fmt side shares.
-#include "alert/go_strconv.h"
+#include "util/go_strconv.h"
 
 #include <algorithm>
 #include <charconv>
@@ -10,7 +10,7 @@
 
 #include "util/strings.h"
 
-namespace gnomon::alert {
+namespace gnomon {
 namespace {
 
 constexpr int kMaxPrecision = 1000000;  // fmt's tooLarge bound for precisions
@@ -265,4 +265,4 @@ std::string GoQuote(std::string_view s, bool ascii_only) {
   return out;
 }
 
-}  // namespace gnomon::alert
+}  // namespace gnomon

@@ -1,4 +1,4 @@
-// Go's fmt formatting, as far as alert templates need them (strconv's part: go_strconv.h).
+// Go's fmt formatting, as far as alert templates need them (strconv's part: util/go_strconv.h).
 //
 // GoSprintf is fmt.Sprintf over GoArg values: flags "+- #0", width and precision (also `*`), the
 // verbs %v %s %q %d %b %o %O %x %X %c %U %t %e %E %f %F %g %G %T and %%, and Go's error texts
@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include "alert/go_strconv.h"
+#include "util/go_strconv.h"
 
-namespace gnomon::alert {
+namespace gnomon::gotemplate {
 
 // One operand of GoSprintf / GoSprint. kOther is any composite value (map, struct, pointer,
 // time): `text` is what %v prints for it; other verbs report it as a bad verb.
@@ -43,4 +43,4 @@ std::string GoSprintln(const std::vector<GoArg>& args);
 // %v of one operand, no flags ("<nil>" for kNil).
 std::string GoFormatValue(const GoArg& arg);
 
-}  // namespace gnomon::alert
+}  // namespace gnomon::gotemplate

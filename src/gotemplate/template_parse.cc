@@ -6,9 +6,9 @@
 #include <cstdlib>
 #include <string>
 
-#include "alert/template_internal.h"
+#include "gotemplate/template_internal.h"
 
-namespace gnomon::alert::tmpl {
+namespace gnomon::gotemplate::tmpl {
 namespace {
 
 struct Item {  // what textOrAction returns: a node, or an {{end}} / {{else}} marker
@@ -452,4 +452,4 @@ std::string NodeString(const Node& n) {
   return "";
 }
 
-}  // namespace gnomon::alert::tmpl
+}  // namespace gnomon::gotemplate::tmpl

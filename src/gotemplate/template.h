@@ -1,4 +1,7 @@
-// Alert templates: Go text/template as Prometheus uses it for alert labels and annotations.
+// gotemplate: Go's text/template as Prometheus uses it for alert labels and annotations, with Go's
+// fmt (go_format.h) for printf and value printing; strconv's part is util/go_strconv.h. It owns
+// the template language only: it may call util/ and the engine's public types (gnomon/series.h,
+// gnomon/status.h), never alert/ or query/ (a `query` call goes through the caller's QueryFunc).
 //
 // A Template is parsed once (Parse) and executed per alert (Execute). Execution sees the alert's
 // data the way Prometheus' templates do: `.Labels`, `.Value`, `.ExternalLabels`, `.ExternalURL`,
@@ -33,7 +36,7 @@
 #include "gnomon/series.h"
 #include "gnomon/status.h"
 
-namespace gnomon::alert {
+namespace gnomon::gotemplate {
 
 // One element of a `query` result as templates see it: `.Labels` (a map) and `.Value`.
 struct QuerySample {
@@ -81,4 +84,4 @@ std::string ExpandAlertTemplate(std::string_view name, std::string_view text, co
 std::string ExpandAlertTemplate(std::string_view name, const Result<Template>& parsed, const TemplateData& data,
                                 const QueryFunc& query);
 
-}  // namespace gnomon::alert
+}  // namespace gnomon::gotemplate

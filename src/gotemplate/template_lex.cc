@@ -4,9 +4,9 @@
 #include <cstdio>
 #include <string>
 
-#include "alert/template_internal.h"
+#include "gotemplate/template_internal.h"
 
-namespace gnomon::alert::tmpl {
+namespace gnomon::gotemplate::tmpl {
 namespace {
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
@@ -322,4 +322,4 @@ std::string TokenString(const Token& t) {
   return GoQuote(t.val);
 }
 
-}  // namespace gnomon::alert::tmpl
+}  // namespace gnomon::gotemplate::tmpl
