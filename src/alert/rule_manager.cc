@@ -4,17 +4,10 @@
 
 #include <chrono>
 
+#include "util/clock.h"
 #include "util/log.h"
 
 namespace gnomon::alert {
-
-namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-}  // namespace
 
 std::vector<std::string> ExpandRuleFilePatterns(const std::vector<std::string>& patterns) {
   std::vector<std::string> files;

@@ -10,6 +10,7 @@
 #include "cli/query_result.h"
 #include "cli/time_parse.h"
 #include "config/config.h"
+#include "util/clock.h"
 
 namespace gnomon::cli {
 

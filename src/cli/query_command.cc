@@ -8,6 +8,7 @@
 #include "cli/query_result.h"
 #include "cli/terminal.h"
 #include "cli/time_parse.h"
+#include "util/clock.h"
 
 namespace gnomon::cli {
 

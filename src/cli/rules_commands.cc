@@ -15,6 +15,7 @@
 #include "cli/http_client.h"
 #include "cli/query_result.h"
 #include "cli/time_parse.h"
+#include "util/clock.h"
 
 namespace gnomon::cli {
 

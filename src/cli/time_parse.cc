@@ -1,7 +1,6 @@
 #include "cli/time_parse.h"
 
 #include <charconv>
-#include <chrono>
 #include <cmath>
 #include <ctime>
 
@@ -102,11 +101,6 @@ bool ParseUnixSeconds(std::string_view s, int64_t* ms) {
 }
 
 }  // namespace
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Result<int64_t> ParseTime(std::string_view text, int64_t now_ms) {
   auto bad = [&](std::string why) {

@@ -25,9 +25,6 @@ Result<int64_t> ParseTime(std::string_view text, int64_t now_ms);
 // Parses a query step; kInvalidArgument if malformed or not positive.
 Result<int64_t> ParseStep(std::string_view text);
 
-// The current wall-clock time in unix milliseconds.
-int64_t NowMs();
-
 // Unix seconds as the Prometheus API takes them: "1700000000" or "1700000000.5" (no trailing
 // zeros, milliseconds at most).
 std::string FormatUnixSeconds(int64_t ms);
