@@ -12,13 +12,13 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "config/config.h"
 #include "gnomon/db.h"
-#include "http/api/api.h"
-#include "http/api/query_api.h"
-#include "http/api/rules_api.h"
+#include "gnomond/components.h"
 #include "http/api/self_metrics.h"
+#include "http/component.h"
 #include "http/server/http_server.h"
 #include "util/log.h"
 
@@ -34,6 +34,19 @@ log::Level ToLogLevel(config::LogLevel l) {
     case config::LogLevel::kError: return log::Level::kError;
   }
   return log::Level::kInfo;
+}
+
+http::ServerOptions ServerOptionsFromConfig(const config::ServerConfig& c) {
+  http::ServerOptions o;
+  o.listen = c.listen;
+  o.worker_threads = static_cast<int>(c.worker_threads);
+  o.max_connections = c.max_connections;
+  o.max_header_bytes = c.max_header_bytes;
+  o.max_body_bytes = c.max_body_bytes;
+  o.read_timeout_ms = c.read_timeout_ms;
+  o.idle_timeout_ms = c.idle_timeout_ms;
+  o.auth_token = c.auth_token;
+  return o;
 }
 
 int Run(int argc, char** argv) {
@@ -98,8 +111,9 @@ int Run(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  const Options engine_options = cfg.ToOptions();
   std::unique_ptr<DB> db;
-  Status s = DB::Open(cfg.ToOptions(), cfg.server.data_dir, &db);
+  Status s = DB::Open(engine_options, cfg.server.data_dir, &db);
   if (!s.ok()) {
     log::Error("cannot open data directory " + cfg.server.data_dir + ": " + s.ToString());
     return 1;
@@ -108,53 +122,23 @@ int Run(int argc, char** argv) {
   log::Info(fmt::format("opened {} with {} series, {} samples recovered from the write-ahead log",
                         cfg.server.data_dir, st.num_series, st.samples_written));
 
+  // Every component, created in order; its routes go into the one route table.
   api::SelfMetrics metrics;
-  api::ApiOptions api_options;
-  api_options.max_inflight_ingest_bytes = cfg.server.max_inflight_ingest_bytes;
-  api_options.max_decompressed_bytes = cfg.server.max_body_bytes;
-  api_options.max_export_series = cfg.limits.max_query_series ? cfg.limits.max_query_series : SIZE_MAX;
-  api_options.limits = cfg.ToOptions().limits;
-  api::Api api(db.get(), &metrics, api_options);
-  api::QueryApiOptions query_options;
-  query_options.query.max_samples = cfg.limits.max_query_samples;
-  query_options.query.max_series = cfg.limits.max_query_series;
-  query_options.query.timeout_ms = cfg.limits.query_timeout_ms;
-  query_options.query.parallelism = static_cast<unsigned>(cfg.limits.query_threads);
-  api::QueryApi query_api(db.get(), query_options);
-
-  std::unique_ptr<alert::RuleManager> rules;
-  if (!cfg.alerting.rule_files.empty()) {
-    alert::RuleManagerOptions rule_options;
-    rule_options.rule_files = cfg.alerting.rule_files;
-    rule_options.evaluation_interval_ms = cfg.alerting.evaluation_interval_ms;
-    rule_options.external_labels = cfg.alerting.external_labels;
-    rule_options.external_url = cfg.alerting.external_url;
-    rule_options.query_options = query_options.query;
-    rule_options.event_log_path = cfg.server.data_dir + "/alert_events.jsonl";
-    auto created = alert::RuleManager::Create(db.get(), rule_options);
+  http::ComponentContext context{cfg, engine_options, db.get(), &metrics, cfg.server.data_dir};
+  std::vector<std::unique_ptr<http::Component>> components;
+  http::Router router;
+  for (const gnomond::ComponentEntry& entry : gnomond::Components()) {
+    auto created = entry.create(context);
     if (!created.ok()) {
-      log::Error("cannot load rule files: " + created.status().message());
+      log::Error(fmt::format("component {}: {}", entry.name, created.status().message()));
       return 1;
     }
-    rules = std::move(created.value());
-    log::Info(fmt::format("loaded {} rules from {} rule file patterns", rules->num_rules(), cfg.alerting.rule_files.size()));
+    if (*created == nullptr) continue;  // configured off
+    (*created)->RegisterRoutes(&router);
+    components.push_back(std::move(created.value()));
   }
-  api::RulesApi rules_api(rules.get());
 
-  http::Router router;
-  api.Register(&router);
-  query_api.Register(&router);
-  rules_api.Register(&router);
-
-  http::ServerOptions server_options;
-  server_options.listen = cfg.server.listen;
-  server_options.worker_threads = static_cast<int>(cfg.server.worker_threads);
-  server_options.max_connections = cfg.server.max_connections;
-  server_options.max_header_bytes = cfg.server.max_header_bytes;
-  server_options.max_body_bytes = cfg.server.max_body_bytes;
-  server_options.read_timeout_ms = cfg.server.read_timeout_ms;
-  server_options.idle_timeout_ms = cfg.server.idle_timeout_ms;
-  server_options.auth_token = cfg.server.auth_token;
+  const http::ServerOptions server_options = ServerOptionsFromConfig(cfg.server);
   auto server = http::HttpServer::Start(server_options, &router,
                                         [&metrics](const std::string& route, int status, double secs, size_t bytes) {
                                           metrics.ObserveRequest(route, status, secs, bytes);
@@ -167,7 +151,15 @@ int Run(int argc, char** argv) {
                         cfg.server.data_dir, cfg.storage.retention_ms == 0 ? "forever" : std::to_string(cfg.storage.retention_ms / 1000) + "s",
                         cfg.server.auth_token.empty() ? "off" : "bearer token"));
 
-  if (rules) rules->Start();
+  for (const auto& component : components) {
+    Status started = component->Start();
+    if (!started.ok()) {
+      log::Error(fmt::format("component {}: {}", component->name(), started.ToString()));
+      for (const auto& c : components) c->Stop();
+      (*server)->Stop();
+      return 1;
+    }
+  }
 
   // Periodic compaction; the signal wait below ends it.
   std::mutex compaction_mu;
@@ -192,8 +184,9 @@ int Run(int argc, char** argv) {
   compaction_cv.notify_all();
   compactor.join();
   log::Info(fmt::format("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT"));
-  if (rules) rules->Stop();
+  for (auto it = components.rbegin(); it != components.rend(); ++it) (*it)->Stop();
   (*server)->Stop();
+  components.clear();
   s = db->Flush();
   if (!s.ok()) {
     log::Error("flush on shutdown failed: " + s.ToString());

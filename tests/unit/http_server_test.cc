@@ -33,6 +33,7 @@ using gnomon::http::HttpServer;
 using gnomon::http::Params;
 using gnomon::http::Request;
 using gnomon::http::Response;
+using gnomon::http::Access;
 using gnomon::http::Router;
 using gnomon::http::ServerOptions;
 
@@ -43,6 +44,7 @@ struct RawResponse {
   std::string status_line;
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
+  int chunks = 0;  // pieces of a chunked body
 
   std::string Header(const std::string& name) const {
     for (const auto& [k, v] : headers) {
@@ -124,6 +126,7 @@ class Client {
       pos = next + 2;
     }
     if (head_request || out->status == 100 || out->status == 204 || out->status == 304) return true;
+    if (out->Header("transfer-encoding") == "chunked") return ReadChunks(out);
     size_t length = out->HasHeader("content-length") ? std::stoul(out->Header("content-length")) : 0;
     while (buffer_.size() < length) {
       if (!Fill()) return false;
@@ -131,6 +134,29 @@ class Client {
     out->body = buffer_.substr(0, length);
     buffer_.erase(0, length);
     return true;
+  }
+
+  // A chunked body: "<hex>\r\n<data>\r\n" pieces up to "0\r\n\r\n"; false if the connection
+  // ends first (a transfer cut short). out->chunks counts the pieces.
+  bool ReadChunks(RawResponse* out) {
+    for (;;) {
+      size_t eol;
+      while ((eol = buffer_.find("\r\n")) == std::string::npos) {
+        if (!Fill()) return false;
+      }
+      size_t size = std::stoul(buffer_.substr(0, eol), nullptr, 16);
+      buffer_.erase(0, eol + 2);
+      while (buffer_.size() < size + 2) {
+        if (!Fill()) return false;
+      }
+      if (size == 0) {
+        buffer_.erase(0, 2);
+        return true;
+      }
+      out->body += buffer_.substr(0, size);
+      buffer_.erase(0, size + 2);
+      ++out->chunks;
+    }
   }
 
   // True when the server closes the connection (EOF or reset) within the receive timeout and
@@ -182,24 +208,42 @@ struct Fixture {
   std::unique_ptr<HttpServer> server;  // last: stopped before the members its callbacks use go away
 
   explicit Fixture(ServerOptions options = {}) {
-    router.Handle({"GET"}, "/hello", [](const Request&, Response& r) { r.body = "hello"; });
-    router.Handle({"GET"}, "/health", [](const Request&, Response& r) { r.body = "ok"; });
-    router.Handle({"POST", "PUT"}, "/echo", [](const Request& req, Response& r) {
+    router.Handle({"GET"}, "/hello", Access::kRead, [](const Request&, Response& r) { r.body = "hello"; });
+    router.Handle({"GET"}, "/health", Access::kPublic, [](const Request&, Response& r) { r.body = "ok"; });
+    router.Handle({"POST", "PUT"}, "/echo", Access::kRead, [](const Request& req, Response& r) {
       r.body = req.body;
       r.SetHeader("X-Method", req.method);
       r.SetHeader("X-Encoding", std::string(req.Header("content-encoding")));
     });
-    router.Handle({"GET", "POST"}, "/params", [](const Request& req, Response& r) {
+    router.Handle({"GET", "POST"}, "/params", Access::kRead, [](const Request& req, Response& r) {
       for (const auto& [k, v] : req.Params()) r.body += k + "=" + v + ";";
     });
-    router.Handle({"GET"}, "/path", [](const Request& req, Response& r) { r.body = req.path + "|" + req.query; });
-    router.Handle({"GET"}, "/api/v1/label/", [](const Request& req, Response& r) { r.body = "label:" + req.path; });
-    router.Handle({"GET"}, "/slow", [this](const Request&, Response& r) {
+    router.Handle({"GET"}, "/path", Access::kRead, [](const Request& req, Response& r) { r.body = req.path + "|" + req.query; });
+    router.Handle({"GET"}, "/api/v1/label/{name}/values", Access::kRead,
+                  [](const Request& req, Response& r) { r.body = "label:" + req.path; });
+    router.Handle({"GET"}, "/slow", Access::kRead, [this](const Request&, Response& r) {
       slow_started++;
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
       r.body = "slow done";
     });
-    router.Handle({"GET"}, "/throw", [](const Request&, Response&) { throw std::runtime_error("boom"); });
+    // Streams "piece 0\n" .. "piece 4\n" after a first body; /stream-fail fails after two pieces.
+    auto streamer = [](int fail_after) {
+      return [fail_after](const Request&, Response& r) {
+        r.body = "first\n";
+        auto n = std::make_shared<int>(0);
+        r.stream = [n, fail_after](std::string* out, bool* done) {
+          if (*n == fail_after) return gnomon::Status::IOError("disk went away");
+          *out += "piece " + std::to_string((*n)++) + "\n";
+          *done = *n == 5;
+          return gnomon::Status::OK();
+        };
+      };
+    };
+    router.Handle({"GET"}, "/stream", Access::kRead, streamer(-1));
+    router.Handle({"GET"}, "/stream-fail", Access::kRead, streamer(2));
+    router.Handle({"POST"}, "/ingest", Access::kWrite, [](const Request&, Response& r) { r.status = 204; });
+    router.Handle({"POST"}, "/admin", Access::kAdmin, [](const Request&, Response& r) { r.status = 204; });
+    router.Handle({"GET"}, "/throw", Access::kRead, [](const Request&, Response&) { throw std::runtime_error("boom"); });
     options.listen = "127.0.0.1:0";
     auto started = HttpServer::Start(options, &router, [this](const std::string& route, int status, double, size_t bytes) {
       std::lock_guard<std::mutex> lock(mu);
@@ -728,4 +772,85 @@ TEST_CASE("Start fails cleanly on a bad listen address") {
   options.listen = "127.0.0.1:" + std::to_string(f.port());  // already in use
   auto again = HttpServer::Start(options, &router);
   CHECK(!again.ok());
+}
+
+TEST_CASE("Streamed responses: chunked pieces in order, collected for HTTP/1.0, cut short on error") {
+  Fixture f;
+  const std::string want = "first\npiece 0\npiece 1\npiece 2\npiece 3\npiece 4\n";
+  Client c(f.port());
+  RawResponse r;
+  REQUIRE(c.Send(Get("/stream")));
+  REQUIRE(c.Read(&r));
+  CHECK(r.status == 200);
+  CHECK(r.Header("transfer-encoding") == "chunked");
+  CHECK_FALSE(r.HasHeader("content-length"));
+  CHECK(r.body == want);
+  CHECK(r.chunks == 6);
+  // The connection stays usable after a streamed response.
+  REQUIRE(c.Send(Get("/hello")));
+  REQUIRE(c.Read(&r));
+  CHECK(r.body == "hello");
+  // HEAD: the head only, the stream is never pulled.
+  REQUIRE(c.Send("HEAD /stream HTTP/1.1\r\nHost: x\r\n\r\n"));
+  REQUIRE(c.Read(&r, /*head_request=*/true));
+  CHECK(r.status == 200);
+  REQUIRE(c.Send(Get("/hello")));
+  REQUIRE(c.Read(&r));
+  CHECK(r.body == "hello");
+
+  Client old(f.port());
+  REQUIRE(old.Send("GET /stream HTTP/1.0\r\nHost: x\r\n\r\n"));
+  REQUIRE(old.Read(&r));
+  CHECK(r.status == 200);
+  CHECK(r.Header("content-length") == std::to_string(want.size()));
+  CHECK(r.body == want);
+
+  Client failing(f.port());
+  REQUIRE(failing.Send(Get("/stream-fail")));
+  CHECK_FALSE(failing.Read(&r));  // the connection closes before the last chunk
+  CHECK(r.status == 200);
+  CHECK(r.body == "first\npiece 0\npiece 1\n");
+  Client old_failing(f.port());
+  REQUIRE(old_failing.Send("GET /stream-fail HTTP/1.0\r\nHost: x\r\n\r\n"));
+  REQUIRE(old_failing.Read(&r));
+  CHECK(r.status == 500);
+  CHECK(r.body.find("disk went away") != std::string::npos);
+}
+
+TEST_CASE("Access levels: each token reaches the routes its role allows, public routes need none") {
+  ServerOptions options;
+  options.auth_token = "root";  // admin
+  options.tokens = {{"reader", Access::kRead}, {"writer", Access::kWrite}};
+  Fixture f(options);
+  struct Case {
+    std::string request_line;
+    std::string token;
+    int status;
+  };
+  const Case cases[] = {
+      {"GET /health", "", 200},         {"GET /hello", "", 401},          {"GET /hello", "nope", 401},
+      {"GET /hello", "reader", 200},    {"GET /hello", "writer", 200},    {"GET /hello", "root", 200},
+      {"POST /ingest", "reader", 403},  {"POST /ingest", "writer", 204},  {"POST /ingest", "root", 204},
+      {"POST /admin", "reader", 403},   {"POST /admin", "writer", 403},   {"POST /admin", "root", 204},
+      {"GET /nope", "", 401},           {"GET /nope", "reader", 404},
+  };
+  for (const Case& k : cases) {
+    CAPTURE(k.request_line);
+    CAPTURE(k.token);
+    Client c(f.port());
+    std::string req = k.request_line + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n";
+    if (!k.token.empty()) req += "Authorization: Bearer " + k.token + "\r\n";
+    REQUIRE(c.Send(req + "\r\n"));
+    RawResponse r;
+    REQUIRE(c.Read(&r));
+    CHECK(r.status == k.status);
+    if (k.status == 403) CHECK(r.body.find(R"("errorType":"forbidden")") != std::string::npos);
+  }
+  // A refusal with Expect: 100-continue comes before the body, for 403 too.
+  Client d(f.port());
+  REQUIRE(d.Send("POST /admin HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n"
+                 "Authorization: Bearer writer\r\n\r\n"));
+  RawResponse r;
+  REQUIRE(d.Read(&r));
+  CHECK(r.status == 403);
 }

@@ -8,6 +8,7 @@
 #include "gnomon/db.h"
 #include "http/api/query_api.h"
 #include "http/api/query_json.h"
+#include "http/api/status_error.h"
 #include "http/server/router.h"
 #include "test_util.h"
 
@@ -29,7 +30,7 @@ std::string T(int64_t ms) {
 
 std::string J(std::string_view v) {
   std::string s;
-  api::AppendGoJsonString(&s, v);
+  gnomon::AppendGoJsonString(&s, v);
   return s;
 }
 
@@ -141,7 +142,7 @@ TEST_CASE("duration and time parameters") {
 TEST_CASE("engine errors map to Prometheus' error types") {
   auto map = [](Status s) {
     http::Response r;
-    api::SetQueryError(r, s);
+    api::SetStatusError(r, s, api::StatusContext::kQuery);
     return std::to_string(r.status) + " " + r.body;
   };
   CHECK(map(Status::InvalidArgument("bad")) == R"(400 {"status":"error","errorType":"bad_data","error":"bad"})");
@@ -171,7 +172,7 @@ struct Fixture {
     b.Add({{"__name__", "gone"}, {"job", "c"}}, 1600000000000, 1);
     REQUIRE(db->Write(b).ok());
     query_api = std::make_unique<api::QueryApi>(db.get(), options);
-    query_api->Register(&router);
+    query_api->RegisterRoutes(&router);
   }
 
   // "STATUS BODY"

@@ -2,15 +2,16 @@
 
 #include <algorithm>
 #include <charconv>
-#include <chrono>
 #include <climits>
 #include <cmath>
 #include <set>
 
 #include "http/api/params.h"
 #include "http/api/query_json.h"
+#include "http/api/status_error.h"
 #include "query/promql/parser.h"
 #include "query/selector.h"
+#include "util/clock.h"
 
 namespace gnomon::api {
 
@@ -19,11 +20,6 @@ namespace {
 constexpr int64_t kMaxPointsPerSeries = 11000;
 constexpr std::string_view kMinTimeFormatted = "-292273086-05-16T16:47:06Z";
 constexpr std::string_view kMaxTimeFormatted = "292277025-08-18T07:12:54.999999999Z";
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The first value of parameter `name`, or nullptr if absent.
 const std::string* Find(const http::Params& params, std::string_view name) {
@@ -40,7 +36,7 @@ void SetJsonBody(http::Response& resp, std::string body) {
 }
 
 void InvalidParam(http::Response& resp, std::string_view name, const Status& s) {
-  SetPromError(resp, 400, "bad_data", "invalid parameter \"" + std::string(name) + "\": " + s.message());
+  http::SetJsonError(resp, 400, "bad_data", "invalid parameter \"" + std::string(name) + "\": " + s.message());
 }
 
 // Parses time parameter `name` into *out, or leaves `fallback` if absent; false after a 400.
@@ -108,7 +104,7 @@ void SetEvalError(http::Response& resp, const Status& s) {
   if (s.code() == Status::Code::kInvalidArgument && !s.message().starts_with("invalid parameter")) {
     return InvalidParam(resp, "query", s);
   }
-  SetQueryError(resp, s);
+  SetStatusError(resp, s, StatusContext::kQuery);
 }
 
 bool ValidLabelName(std::string_view name) {
@@ -126,14 +122,14 @@ template <typename Fn>
 bool ForEachSeries(DB* db, const Matchers& m, const TimeRange& range, http::Response& resp, Fn&& fn) {
   auto set = db->Select(m, range.start, range.end);
   if (!set.ok()) {
-    SetQueryError(resp, set.status());
+    SetStatusError(resp, set.status(), StatusContext::kQuery);
     return false;
   }
   while ((*set)->Next()) {
     if (!fn((*set)->labels())) return false;
   }
   if (!(*set)->status().ok()) {
-    SetQueryError(resp, (*set)->status());
+    SetStatusError(resp, (*set)->status(), StatusContext::kQuery);
     return false;
   }
   return true;
@@ -164,37 +160,39 @@ Result<int64_t> ParseQueryTimeParam(std::string_view text) {
   return t;
 }
 
-void SetQueryError(http::Response& resp, const Status& s) {
-  switch (s.code()) {
-    case Status::Code::kInvalidArgument:
-      return SetPromError(resp, 400, "bad_data", s.message());
-    case Status::Code::kFailedPrecondition:
-    case Status::Code::kResourceExhausted:
-      return SetPromError(resp, 422, "execution", s.message());
-    case Status::Code::kAborted:
-      return SetPromError(resp, 503, "timeout", s.message());
-    default:
-      return SetPromError(resp, 500, "internal", s.ToString());
-  }
+
+Result<std::unique_ptr<http::Component>> QueryApi::Create(const http::ComponentContext& context) {
+  return std::unique_ptr<http::Component>(
+      std::make_unique<QueryApi>(context.db, QueryApiOptions::FromConfig(context.config)));
 }
 
-void QueryApi::Register(http::Router* router) {
-  router->Handle({"GET", "POST"}, "/api/v1/query", [this](const http::Request& q, http::Response& r) { Query(q, r); });
-  router->Handle({"GET", "POST"}, "/api/v1/query_range",
+QueryApiOptions QueryApiOptions::FromConfig(const config::Config& config) {
+  QueryApiOptions o;
+  o.query.max_samples = config.limits.max_query_samples;
+  o.query.max_series = config.limits.max_query_series;
+  o.query.timeout_ms = config.limits.query_timeout_ms;
+  o.query.parallelism = static_cast<unsigned>(config.limits.query_threads);
+  return o;
+}
+
+void QueryApi::RegisterRoutes(http::Router* router) {
+  using http::Access;
+  router->Handle({"GET", "POST"}, "/api/v1/query", Access::kRead, [this](const http::Request& q, http::Response& r) { Query(q, r); });
+  router->Handle({"GET", "POST"}, "/api/v1/query_range", Access::kRead,
                  [this](const http::Request& q, http::Response& r) { QueryRange(q, r); });
-  router->Handle({"GET", "POST"}, "/api/v1/series", [this](const http::Request& q, http::Response& r) { Series(q, r); });
-  router->Handle({"GET", "POST"}, "/api/v1/labels",
+  router->Handle({"GET", "POST"}, "/api/v1/series", Access::kRead, [this](const http::Request& q, http::Response& r) { Series(q, r); });
+  router->Handle({"GET", "POST"}, "/api/v1/labels", Access::kRead,
                  [this](const http::Request& q, http::Response& r) { LabelNames(q, r); });
-  router->Handle({"GET"}, "/api/v1/label/", [this](const http::Request& q, http::Response& r) { LabelValues(q, r); });
-  router->Handle({"GET"}, "/api/v1/status/buildinfo", [](const http::Request&, http::Response& r) {
+  router->Handle({"GET"}, "/api/v1/label/{name}/values", Access::kRead, [this](const http::Request& q, http::Response& r) { LabelValues(q, r); });
+  router->Handle({"GET"}, "/api/v1/status/buildinfo", Access::kRead, [](const http::Request&, http::Response& r) {
     SetJsonBody(r, std::string("{\"status\":\"success\",\"data\":{\"version\":\"") + GNOMON_VERSION +
                        "\",\"revision\":\"unknown\",\"branch\":\"unknown\",\"buildUser\":\"gnomon\","
                        "\"buildDate\":\"" __DATE__ "\",\"goVersion\":\"none (gnomond is C++20)\"}}");
   });
-  router->Handle({"GET"}, "/api/v1/metadata", [](const http::Request&, http::Response& r) {
+  router->Handle({"GET"}, "/api/v1/metadata", Access::kRead, [](const http::Request&, http::Response& r) {
     SetJsonBody(r, "{\"status\":\"success\",\"data\":{}}");
   });
-  router->Handle({"GET", "POST"}, "/api/v1/query_exemplars", [](const http::Request&, http::Response& r) {
+  router->Handle({"GET", "POST"}, "/api/v1/query_exemplars", Access::kRead, [](const http::Request&, http::Response& r) {
     SetJsonBody(r, "{\"status\":\"success\",\"data\":[]}");
   });
 }
@@ -224,19 +222,19 @@ void QueryApi::QueryRange(const http::Request& req, http::Response& resp) {
   start = *s;
   end = *e;
   if (end < start) {
-    return SetPromError(resp, 400, "bad_data", "invalid parameter \"end\": end timestamp must not be before start time");
+    return http::SetJsonError(resp, 400, "bad_data", "invalid parameter \"end\": end timestamp must not be before start time");
   }
   const std::string* step_text = Find(params, "step");
   auto step = ParseDurationParam(step_text ? *step_text : "");
   if (!step.ok()) return InvalidParam(resp, "step", step.status());
   if (*step <= 0) {
-    return SetPromError(resp, 400, "bad_data",
+    return http::SetJsonError(resp, 400, "bad_data",
                         "invalid parameter \"step\": zero or negative query resolution step widths are not accepted. "
                         "Try a positive integer");
   }
   // (end - start) may overflow for the boundary times; compare in floating point.
   if ((static_cast<double>(end) - static_cast<double>(start)) / static_cast<double>(*step) > kMaxPointsPerSeries) {
-    return SetPromError(resp, 400, "bad_data",
+    return http::SetJsonError(resp, 400, "bad_data",
                         "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
                         "resolution (?step=XX)");
   }
@@ -252,7 +250,7 @@ void QueryApi::Series(const http::Request& req, http::Response& resp) {
   const http::Params params = req.Params();
   std::vector<Matchers> selectors;
   if (!MatchParams(params, &selectors, resp)) return;
-  if (selectors.empty()) return SetPromError(resp, 400, "bad_data", "no match[] parameter provided");
+  if (selectors.empty()) return http::SetJsonError(resp, 400, "bad_data", "no match[] parameter provided");
   TimeRange range;
   if (!RangeParams(params, &range, resp)) return;
   std::set<Labels> out;
@@ -260,7 +258,7 @@ void QueryApi::Series(const http::Request& req, http::Response& resp) {
   for (const Matchers& m : selectors) {
     bool ok = ForEachSeries(db_, m, range, resp, [&](const Labels& labels) {
       if (out.insert(labels).second && limit != 0 && out.size() > limit) {
-        SetPromError(resp, 422, "execution", "the series matched exceed the limit of " + std::to_string(limit));
+        http::SetJsonError(resp, 422, "execution", "the series matched exceed the limit of " + std::to_string(limit));
         return false;
       }
       return true;
@@ -282,7 +280,7 @@ void QueryApi::LabelNames(const http::Request& req, http::Response& resp) {
     if (selectors.empty()) selectors.emplace_back();
     for (const Matchers& m : selectors) {
       auto r = db_->LabelNames(m);
-      if (!r.ok()) return SetQueryError(resp, r.status());
+      if (!r.ok()) return SetStatusError(resp, r.status(), StatusContext::kQuery);
       names.insert(r->begin(), r->end());
     }
   } else {
@@ -300,13 +298,8 @@ void QueryApi::LabelNames(const http::Request& req, http::Response& resp) {
 }
 
 void QueryApi::LabelValues(const http::Request& req, http::Response& resp) {
-  constexpr std::string_view kPrefix = "/api/v1/label/", kSuffix = "/values";
-  std::string_view path = req.path;
-  if (path.size() <= kPrefix.size() + kSuffix.size() || !path.ends_with(kSuffix)) {
-    return SetPromError(resp, 404, "not_found", "unknown path " + req.path);
-  }
-  std::string name(path.substr(kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size()));
-  if (!ValidLabelName(name)) return SetPromError(resp, 400, "bad_data", "invalid label name: \"" + name + "\"");
+  const std::string name(req.PathParam("name"));
+  if (!ValidLabelName(name)) return http::SetJsonError(resp, 400, "bad_data", "invalid label name: \"" + name + "\"");
   const http::Params params = req.Params();
   std::vector<Matchers> selectors;
   if (!MatchParams(params, &selectors, resp)) return;
@@ -317,7 +310,7 @@ void QueryApi::LabelValues(const http::Request& req, http::Response& resp) {
     if (selectors.empty()) selectors.emplace_back();
     for (const Matchers& m : selectors) {
       auto r = db_->LabelValues(name, m);
-      if (!r.ok()) return SetQueryError(resp, r.status());
+      if (!r.ok()) return SetStatusError(resp, r.status(), StatusContext::kQuery);
       values.insert(r->begin(), r->end());
     }
   } else {

@@ -5,7 +5,7 @@
 //   GET/POST /api/v1/query_range        query, start, end, step, timeout
 //   GET/POST /api/v1/series             match[] (required, repeatable), start, end
 //   GET/POST /api/v1/labels             match[] (optional), start, end
-//   GET      /api/v1/label/<name>/values  match[] (optional), start, end
+//   GET      /api/v1/label/{name}/values  match[] (optional), start, end
 //   GET      /api/v1/status/buildinfo, /api/v1/metadata, /api/v1/query_exemplars
 //
 // Success: 200 {"status":"success","data":...}. Errors: {"status":"error","errorType":T,
@@ -13,7 +13,8 @@
 // and query limits), 503 timeout, 500 internal (storage failures) — engine.h's mapping.
 //
 // Times are RFC 3339 or Unix seconds; durations (step, timeout) are float seconds or PromQL
-// durations ("15s", "1m30s"). Form bodies of POSTs are read like query parameters.
+// durations ("15s", "1m30s"). Form bodies of POSTs are read like query parameters. Every route
+// needs read access.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,7 @@
 
 #include "gnomon/db.h"
 #include "gnomon/status.h"
+#include "http/component.h"
 #include "http/server/router.h"
 #include "query/promql/engine.h"
 
@@ -31,12 +33,18 @@ struct QueryApiOptions {
   // query_timeout_ms). A request's `timeout` parameter can only shorten the timeout.
   // max_series also bounds /api/v1/series answers.
   promql::QueryOptions query;
+
+  // The [limits] section's query limits.
+  static QueryApiOptions FromConfig(const config::Config& config);
 };
 
-class QueryApi {
+class QueryApi final : public http::Component {
  public:
   QueryApi(DB* db, QueryApiOptions options) : db_(db), options_(options) {}
-  void Register(http::Router* router);
+  static Result<std::unique_ptr<http::Component>> Create(const http::ComponentContext& context);
+
+  std::string_view name() const override { return "query"; }
+  void RegisterRoutes(http::Router* router) override;
 
  private:
   void Query(const http::Request& req, http::Response& resp);
@@ -57,8 +65,5 @@ Result<int64_t> ParseDurationParam(std::string_view text);
 // send for "no limit", "-292273086-05-16T16:47:06Z" and "292277025-08-18T07:12:54.999999999Z",
 // which map to INT64_MIN and INT64_MAX.
 Result<int64_t> ParseQueryTimeParam(std::string_view text);
-
-// The HTTP status and error type for a query failure, as engine.h maps them.
-void SetQueryError(http::Response& resp, const Status& status);
 
 }  // namespace gnomon::api

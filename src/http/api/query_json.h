@@ -18,6 +18,8 @@
 
 #include "gnomon/series.h"
 #include "http/server/request.h"
+#include "http/server/response_head.h"
+#include "util/go_json.h"
 #include "query/promql/engine.h"
 
 namespace gnomon::api {
@@ -33,10 +35,6 @@ void AppendFloat(std::string* out, double v, bool exponent_form);
 void AppendPromTimestamp(std::string* out, int64_t ms);
 // Appends a scalar or string result's timestamp as a JSON number of seconds.
 void AppendScalarTimestamp(std::string* out, int64_t ms);
-// Appends a quoted JSON string escaped exactly as Go's encoding/json does (invalid UTF-8 as
-// \ufffd, U+2028/U+2029 escaped), so responses match Prometheus byte for byte. For plain JSON
-// escaping see AppendJsonString in util/strings.h.
-void AppendGoJsonString(std::string* out, std::string_view s);
 // {"name":"value",...}
 void AppendLabelsJson(std::string* out, const Labels& labels);
 // [ts,"value"]
@@ -45,9 +43,6 @@ void AppendPromPoint(std::string* out, const Sample& s);
 // The whole success body of /api/v1/query or /api/v1/query_range:
 // {"status":"success","data":{"resultType":...,"result":...}}.
 std::string QueryResultJson(const promql::QueryResult& result);
-
-// Sets resp to {"status":"error","errorType":type,"error":message} in Prometheus' key order.
-void SetPromError(http::Response& resp, int status, std::string_view type, std::string_view message);
 
 // {"status":"success","data":[...strings...]}
 std::string StringListJson(const std::vector<std::string>& values);

@@ -5,9 +5,12 @@
 #include <climits>
 #include <cstdlib>
 
+#include <fmt/format.h>
+
 #include "http/api/query_api.h"
 #include "http/api/query_json.h"
 #include "util/go_strconv.h"
+#include "util/log.h"
 #include "util/time_format.h"
 
 namespace gnomon::api {
@@ -64,10 +67,39 @@ void SetJson(http::Response& resp, std::string body) {
 
 }  // namespace
 
-void RulesApi::Register(http::Router* router) {
-  router->Handle({"GET"}, "/api/v1/rules", [this](const http::Request& q, http::Response& r) { Rules(q, r); });
-  router->Handle({"GET"}, "/api/v1/alerts", [this](const http::Request& q, http::Response& r) { Alerts(q, r); });
-  router->Handle({"GET"}, "/api/v1/alerts/events", [this](const http::Request& q, http::Response& r) { Events(q, r); });
+Result<std::unique_ptr<http::Component>> RulesApi::Create(const http::ComponentContext& context) {
+  const config::AlertingConfig& cfg = context.config.alerting;
+  std::unique_ptr<alert::RuleManager> manager;
+  if (!cfg.rule_files.empty()) {
+    alert::RuleManagerOptions options;
+    options.rule_files = cfg.rule_files;
+    options.evaluation_interval_ms = cfg.evaluation_interval_ms;
+    options.external_labels = cfg.external_labels;
+    options.external_url = cfg.external_url;
+    options.query_options = QueryApiOptions::FromConfig(context.config).query;
+    options.event_log_path = context.data_dir + "/alert_events.jsonl";
+    auto created = alert::RuleManager::Create(context.db, options);
+    if (!created.ok()) return Status::InvalidArgument("cannot load rule files: " + created.status().message());
+    manager = std::move(created.value());
+    log::Info(fmt::format("loaded {} rules from {} rule file patterns", manager->num_rules(), cfg.rule_files.size()));
+  }
+  return std::unique_ptr<http::Component>(std::make_unique<RulesApi>(std::move(manager)));
+}
+
+Status RulesApi::Start() {
+  if (manager_) manager_->Start();
+  return Status::OK();
+}
+
+void RulesApi::Stop() {
+  if (manager_) manager_->Stop();
+}
+
+void RulesApi::RegisterRoutes(http::Router* router) {
+  using http::Access;
+  router->Handle({"GET"}, "/api/v1/rules", Access::kRead, [this](const http::Request& q, http::Response& r) { Rules(q, r); });
+  router->Handle({"GET"}, "/api/v1/alerts", Access::kRead, [this](const http::Request& q, http::Response& r) { Alerts(q, r); });
+  router->Handle({"GET"}, "/api/v1/alerts/events", Access::kRead, [this](const http::Request& q, http::Response& r) { Events(q, r); });
 }
 
 void RulesApi::Rules(const http::Request& req, http::Response& resp) {
@@ -77,7 +109,7 @@ void RulesApi::Rules(const http::Request& req, http::Response& resp) {
     if (name == "type") type = value;
   }
   if (!type.empty() && type != "alert" && type != "record") {
-    return SetPromError(resp, 400, "bad_data", "invalid parameter \"type\": must be \"alert\" or \"record\"");
+    return http::SetJsonError(resp, 400, "bad_data", "invalid parameter \"type\": must be \"alert\" or \"record\"");
   }
   std::string out = "{\"status\":\"success\",\"data\":{\"groups\":[";
   if (manager_ != nullptr) {
@@ -191,13 +223,13 @@ void RulesApi::Events(const http::Request& req, http::Response& resp) {
   for (const auto& [name, value] : req.Params()) {
     if (name == "since") {
       auto t = ParseQueryTimeParam(value);
-      if (!t.ok()) return SetPromError(resp, 400, "bad_data", "invalid parameter \"since\": " + t.status().message());
+      if (!t.ok()) return http::SetJsonError(resp, 400, "bad_data", "invalid parameter \"since\": " + t.status().message());
       since = t.value();
     } else if (name == "limit") {
       char* end = nullptr;
       const long long n = std::strtoll(value.c_str(), &end, 10);
       if (value.empty() || *end != '\0' || n <= 0) {
-        return SetPromError(resp, 400, "bad_data", "invalid parameter \"limit\": expected a positive integer");
+        return http::SetJsonError(resp, 400, "bad_data", "invalid parameter \"limit\": expected a positive integer");
       }
       limit = static_cast<size_t>(n);
     }
@@ -205,7 +237,7 @@ void RulesApi::Events(const http::Request& req, http::Response& resp) {
   std::string out = "{\"status\":\"success\",\"data\":{\"events\":[";
   if (manager_ != nullptr && manager_->event_log() != nullptr) {
     auto lines = manager_->event_log()->Read(since, limit);
-    if (!lines.ok()) return SetPromError(resp, 500, "internal", lines.status().message());
+    if (!lines.ok()) return http::SetJsonError(resp, 500, "internal", lines.status().message());
     for (size_t i = 0; i < lines.value().size(); ++i) out += (i ? "," : "") + lines.value()[i];
   }
   out += "]}}";

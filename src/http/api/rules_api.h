@@ -9,25 +9,38 @@
 //                                              N (default 1000), oldest first, as
 //                                              {"status":"success","data":{"events":[...]}}
 //
-// Without rule files both answer with empty lists.
+// Without rule files both answer with empty lists. Every route needs read access.
+//
+// This is the alerting component: it owns the rule manager, built from the [alerting] section
+// (rule files, evaluation interval, external labels and URL) with the [limits] query limits, and
+// its event log in DATA_DIR/alert_events.jsonl; Start/Stop run its evaluation thread.
 #pragma once
 
+#include <memory>
+
 #include "alert/rule_manager.h"
+#include "http/component.h"
 #include "http/server/router.h"
 
 namespace gnomon::api {
 
-class RulesApi {
+class RulesApi final : public http::Component {
  public:
-  explicit RulesApi(const alert::RuleManager* manager) : manager_(manager) {}
-  void Register(http::Router* router);
+  explicit RulesApi(std::unique_ptr<alert::RuleManager> manager) : manager_(std::move(manager)) {}
+  // Fails when a rule file cannot be loaded (the message names file, line and column).
+  static Result<std::unique_ptr<http::Component>> Create(const http::ComponentContext& context);
+
+  std::string_view name() const override { return "alerting"; }
+  void RegisterRoutes(http::Router* router) override;
+  Status Start() override;
+  void Stop() override;
 
  private:
   void Rules(const http::Request& req, http::Response& resp);
   void Alerts(const http::Request& req, http::Response& resp);
   void Events(const http::Request& req, http::Response& resp);
 
-  const alert::RuleManager* manager_;  // may be null: no rules configured
+  std::unique_ptr<alert::RuleManager> manager_;  // null: no rules configured
 };
 
 }  // namespace gnomon::api

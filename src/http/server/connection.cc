@@ -192,10 +192,18 @@ int Connection::HeadersComplete() {
   }
   expect_continue_ = has_body && parser_.http_major == 1 && parser_.http_minor >= 1 &&
                      EqualsIgnoreCase(request_.Header("expect"), "100-continue");
-  if (expect_continue_ && !Authorized()) {
+  if (expect_continue_) {
     // Refuse before the client sends the body.
-    Reject(401, "unauthorized", "missing or invalid bearer token");
-    return -1;
+    Access access = RequiredAccess();
+    int refused = Authorize(access);
+    if (refused == 401) {
+      Reject(401, "unauthorized", "missing or invalid bearer token");
+      return -1;
+    }
+    if (refused == 403) {
+      Reject(403, "forbidden", "the bearer token does not grant " + std::string(AccessName(access)) + " access");
+      return -1;
+    }
   }
   return 0;
 }
@@ -301,19 +309,36 @@ void Connection::Feed() {
   DoRead();
 }
 
-bool Connection::Authorized() const {
+Access Connection::RequiredAccess() const {
+  const Route* route = context_->router->Match(request_.path);
+  return route == nullptr ? Access::kRead : route->access;
+}
+
+int Connection::Authorize(Access access) const {
   const ServerOptions& options = context_->options;
-  if (options.auth_token.empty()) return true;
-  for (const std::string& path : options.public_paths) {
-    if (path == request_.path) return true;
-  }
+  if (options.auth_token.empty() && options.tokens.empty()) return 0;
+  if (access == Access::kPublic) return 0;
   std::string_view value = request_.Header("authorization");
   constexpr std::string_view kBearer = "bearer ";
-  if (value.size() < kBearer.size() || !EqualsIgnoreCase(value.substr(0, kBearer.size()), kBearer)) return false;
+  if (value.size() < kBearer.size() || !EqualsIgnoreCase(value.substr(0, kBearer.size()), kBearer)) return 401;
   std::string_view token = value.substr(kBearer.size());
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-  return ConstantTimeEquals(token, options.auth_token);
+  // Every token is compared, so the time taken does not tell which one (nearly) matched.
+  bool known = false;
+  Access granted = Access::kPublic;
+  if (!options.auth_token.empty() && ConstantTimeEquals(token, options.auth_token)) {
+    known = true;
+    granted = Access::kAdmin;
+  }
+  for (const AuthToken& t : options.tokens) {
+    if (!t.token.empty() && ConstantTimeEquals(token, t.token)) {
+      known = true;
+      granted = std::max(granted, t.grants);
+    }
+  }
+  if (!known) return 401;
+  return granted >= access ? 0 : 403;
 }
 
 void Connection::HandleRequest() {
@@ -322,7 +347,9 @@ void Connection::HandleRequest() {
   processing_ = true;
   started_ = std::chrono::steady_clock::now();
   wire_body_bytes_ = request_.body.size();
-  route_ = context_->router->RouteOf(request_);
+  const Route* route = context_->router->Match(request_.path);
+  route_ = route == nullptr ? std::string() : route->pattern;
+  const Access access = route == nullptr ? Access::kRead : route->access;
   bool keep_alive = http_should_keep_alive(&parser_) != 0 && !parser_.upgrade &&
                     !context_->stopping.load(std::memory_order_relaxed);
 
@@ -340,8 +367,12 @@ void Connection::HandleRequest() {
     SendError(400, "bad_data", error, !keep_alive);
     return;
   }
-  if (!Authorized()) {
+  if (int refused = Authorize(access); refused == 401) {
     SendError(401, "unauthorized", "missing or invalid bearer token", !keep_alive);
+    return;
+  } else if (refused == 403) {
+    SendError(403, "forbidden", "the bearer token does not grant " + std::string(AccessName(access)) + " access",
+              !keep_alive);
     return;
   }
   response_ = Response();
@@ -358,7 +389,8 @@ void Connection::SendError(int status, const std::string& error_type, const std:
   if (!processing_) {
     processing_ = true;
     started_ = std::chrono::steady_clock::now();
-    route_ = headers_done_ ? context_->router->RouteOf(request_) : std::string();
+    const Route* route = headers_done_ ? context_->router->Match(request_.path) : nullptr;
+    route_ = route == nullptr ? std::string() : route->pattern;
   }
   in_message_ = false;
   response_ = Response();
@@ -373,17 +405,89 @@ void Connection::SendError(int status, const std::string& error_type, const std:
 void Connection::SendResponse(bool close) {
   if (context_->stopping.load(std::memory_order_relaxed)) close = true;
   close_after_write_ = close;
-  const Response& r = response_;
+  Response& r = response_;
+  const bool send_body = !StatusHasNoBody(r.status) && request_.method != "HEAD";
+  if (r.stream && !send_body) r.stream = nullptr;
+  if (r.stream && parser_.http_major == 1 && parser_.http_minor == 0) {
+    // HTTP/1.0 has no chunked encoding: collect the pieces into one body.
+    for (bool done = false; !done;) {
+      Status s = r.stream(&r.body, &done);
+      if (!s.ok()) {
+        r = Response();
+        r.status = 500;
+        r.content_type = "application/json";
+        r.body = JsonErrorBody("internal", s.ToString());
+        break;
+      }
+    }
+    r.stream = nullptr;
+  }
+  streaming_ = r.stream != nullptr;
   std::string& head = response_head_;
-  FormatResponseHead(r, close, std::time(nullptr), &head);
-
-  bool send_body = !StatusHasNoBody(r.status) && request_.method != "HEAD" && !r.body.empty();
+  FormatResponseHead(r, close, std::time(nullptr), &head, streaming_);
   writing_ = true;
   ArmTimer(TimerKind::kWrite, context_->options.read_timeout_ms);
-  std::array<asio::const_buffer, 2> buffers = {asio::buffer(head),
-                                               send_body ? asio::buffer(r.body) : asio::const_buffer()};
+  if (streaming_) {
+    AppendChunk(r.body, &head);  // the body set by the handler is the first chunk
+    r.body.clear();
+    asio::async_write(socket_, asio::buffer(head),
+                      [self = shared_from_this()](const asio::error_code& ec, size_t) { self->OnChunkWritten(ec); });
+    return;
+  }
+  std::array<asio::const_buffer, 2> buffers = {
+      asio::buffer(head), send_body && !r.body.empty() ? asio::buffer(r.body) : asio::const_buffer()};
   asio::async_write(socket_, buffers,
                     [self = shared_from_this()](const asio::error_code& ec, size_t) { self->OnWritten(ec); });
+}
+
+void Connection::OnChunkWritten(const asio::error_code& ec) {
+  if (ec || closed_ || !streaming_) {
+    streaming_ = false;
+    OnWritten(ec ? ec : asio::error::operation_aborted);
+    return;
+  }
+  WriteNextChunk();
+}
+
+void Connection::WriteNextChunk() {
+  // Pull until a piece has bytes or the stream ends; pieces are framed one chunk each.
+  std::string piece;
+  bool done = false;
+  Status s;
+  while (piece.empty() && !done && s.ok()) s = response_.stream(&piece, &done);
+  if (!s.ok()) {
+    // The status line is gone: all that is left is to cut the transfer short.
+    streaming_ = false;
+    response_.stream = nullptr;
+    writing_ = false;
+    CancelTimer();
+    if (observe_ && context_->observer) {
+      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+      try {
+        context_->observer(route_, response_.status, seconds, wire_body_bytes_);
+      } catch (...) {
+      }
+    }
+    observe_ = false;
+    processing_ = false;
+    Close();
+    return;
+  }
+  chunk_.clear();
+  AppendChunk(piece, &chunk_);
+  if (done) {
+    chunk_ += kLastChunk;
+    streaming_ = false;
+    response_.stream = nullptr;
+  }
+  ArmTimer(TimerKind::kWrite, context_->options.read_timeout_ms);
+  asio::async_write(socket_, asio::buffer(chunk_), [self = shared_from_this(), done](const asio::error_code& ec, size_t) {
+    if (done) {
+      self->OnWritten(ec);
+    } else {
+      self->OnChunkWritten(ec);
+    }
+  });
 }
 
 void Connection::OnWritten(const asio::error_code& ec) {

@@ -82,10 +82,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnRead(const asio::error_code& ec, size_t n);
   void Feed();
   void HandleRequest();
-  bool Authorized() const;
+  // 0 if the request may use `access`, else 401 (no valid token) or 403 (token grants less).
+  int Authorize(Access access) const;
+  // The access the request's route needs (kRead for unknown paths).
+  Access RequiredAccess() const;
   void SendError(int status, const std::string& error_type, const std::string& message, bool close,
                  bool observe = true);
   void SendResponse(bool close);
+  // Streamed responses: pulls the next piece of response_.stream and writes it as a chunk.
+  void WriteNextChunk();
+  void OnChunkWritten(const asio::error_code& ec);
   void OnWritten(const asio::error_code& ec);
   void ResetMessage();
   void ArmTimer(TimerKind kind, int64_t ms);
@@ -125,6 +131,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The response being written.
   Response response_;
   std::string response_head_;
+  std::string chunk_;            // the chunk being written (streamed responses)
+  bool streaming_ = false;       // response_.stream is being sent
   std::string route_;
   bool close_after_write_ = false;
   bool observe_ = false;

@@ -4,8 +4,11 @@
 // deflate request bodies decoded; limits on header bytes (431), body bytes (413, also after
 // decompression), connections (new ones beyond the limit are closed at once), and a read timeout
 // (408 / close) so a slow client cannot hold a worker; idle keep-alive connections are closed.
-// Optional bearer-token auth: without a matching `Authorization: Bearer <token>`, every path not
-// in `public_paths` gets 401. Malformed requests get 400 and the connection is closed.
+// Optional bearer-token auth, decided from the matched route's Access (router.h): with tokens
+// configured, a route that is not kPublic needs `Authorization: Bearer <token>` with a token that
+// grants at least that access — 401 without a valid token, 403 with one that grants too little.
+// Unknown paths need kRead. Malformed requests get 400 and the connection is closed.
+// Streamed responses (Response::stream) go out with chunked transfer encoding.
 // Handlers run on the worker threads and may block (e.g. on a durable write).
 //
 // Stop() stops accepting, lets in-flight requests finish and be answered (with `Connection: close`),
@@ -25,6 +28,12 @@
 
 namespace gnomon::http {
 
+// A bearer token and the most it grants.
+struct AuthToken {
+  std::string token;
+  Access grants = Access::kAdmin;
+};
+
 struct ServerOptions {
   std::string listen = "127.0.0.1:9201";  // host:port or [v6]:port; port 0 picks a free one
   int worker_threads = 2;
@@ -33,8 +42,8 @@ struct ServerOptions {
   size_t max_body_bytes = 64 << 20;
   int64_t read_timeout_ms = 30000;   // to receive one whole request once it has started
   int64_t idle_timeout_ms = 120000;  // keep-alive connection with no request in progress
-  std::string auth_token;            // empty: no auth
-  std::vector<std::string> public_paths = {"/health", "/-/healthy", "/-/ready"};
+  std::string auth_token;            // a token granting kAdmin; empty and no `tokens`: no auth
+  std::vector<AuthToken> tokens;     // further tokens with their access
 };
 
 // Called after each response is sent: route pattern, status, seconds spent in the handler and

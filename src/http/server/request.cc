@@ -59,6 +59,13 @@ Params ParseQueryString(std::string_view query) {
   return params;
 }
 
+std::string_view Request::PathParam(std::string_view name) const {
+  for (const auto& [k, v] : path_params) {
+    if (k == name) return v;
+  }
+  return {};
+}
+
 std::string_view Request::Header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
     if (EqualsIgnoreCase(key, name)) return value;

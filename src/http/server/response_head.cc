@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "util/go_json.h"
 #include "util/strings.h"
 
 namespace gnomon::http {
@@ -64,7 +65,7 @@ void AppendImfDate(std::time_t t, std::string* out) {
 
 }  // namespace
 
-void FormatResponseHead(const Response& r, bool close, std::time_t now, std::string* head) {
+void FormatResponseHead(const Response& r, bool close, std::time_t now, std::string* head, bool chunked) {
   const bool no_body = StatusHasNoBody(r.status);
   bool has_content_type = false;
   for (const auto& [name, value] : r.headers) {
@@ -84,7 +85,9 @@ void FormatResponseHead(const Response& r, bool close, std::time_t now, std::str
     *head += r.content_type;
     *head += "\r\n";
   }
-  if (!no_body) {
+  if (!no_body && chunked) {
+    *head += "Transfer-Encoding: chunked\r\n";
+  } else if (!no_body) {
     *head += "Content-Length: ";
     *head += std::to_string(r.body.size());
     *head += "\r\n";
@@ -103,13 +106,28 @@ void FormatResponseHead(const Response& r, bool close, std::time_t now, std::str
   *head += "\r\n";
 }
 
+void AppendChunk(std::string_view data, std::string* out) {
+  if (data.empty()) return;
+  char size[24];
+  int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+  out->append(size, static_cast<size_t>(n));
+  out->append(data);
+  out->append("\r\n");
+}
+
 std::string JsonErrorBody(std::string_view error_type, std::string_view message) {
   std::string out = R"({"status":"error","errorType":)";
-  AppendJsonString(error_type, &out);
+  AppendGoJsonString(&out, error_type);
   out += R"(,"error":)";
-  AppendJsonString(message, &out);
+  AppendGoJsonString(&out, message);
   out += '}';
   return out;
+}
+
+void SetJsonError(Response& response, int status, std::string_view error_type, std::string_view message) {
+  response.status = status;
+  response.content_type = "application/json";
+  response.body = JsonErrorBody(error_type, message);
 }
 
 }  // namespace gnomon::http

@@ -1,0 +1,38 @@
+#include "http/api/status_api.h"
+
+#include "http/server/response_head.h"
+
+namespace gnomon::api {
+
+Result<std::unique_ptr<http::Component>> StatusApi::Create(const http::ComponentContext& context) {
+  return std::unique_ptr<http::Component>(std::make_unique<StatusApi>(context.db, context.metrics));
+}
+
+void StatusApi::RegisterRoutes(http::Router* router) {
+  using http::Access;
+  using http::Request;
+  using http::Response;
+  router->Handle({"GET", "HEAD"}, "/health", Access::kPublic, [](const Request&, Response& r) { r.body = "OK\n"; });
+  router->Handle({"GET", "HEAD"}, "/-/healthy", Access::kPublic,
+                 [](const Request&, Response& r) { r.body = "Gnomon is Healthy.\n"; });
+  router->Handle({"GET", "HEAD"}, "/-/ready", Access::kPublic, [](const Request&, Response& r) {
+    r.body = "Gnomon is Ready.\n";
+  });
+  router->Handle({"GET", "HEAD"}, "/ping", Access::kPublic, [](const Request&, Response& r) { r.status = 204; });
+  router->Handle({"GET"}, "/metrics", Access::kRead, [this](const Request&, Response& r) {
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics_->Render(db_);
+  });
+  router->Handle({"POST", "GET"}, "/internal/flush", Access::kAdmin, [this](const Request&, Response& r) {
+    Status s = db_->Flush();
+    if (!s.ok()) return http::SetJsonError(r, 500, "internal", s.ToString());
+    r.status = 204;
+  });
+  router->Handle({"POST", "GET"}, "/internal/compact", Access::kAdmin, [this](const Request&, Response& r) {
+    Status s = db_->Compact();
+    if (!s.ok()) return http::SetJsonError(r, 500, "internal", s.ToString());
+    r.status = 204;
+  });
+}
+
+}  // namespace gnomon::api

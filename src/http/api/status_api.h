@@ -1,0 +1,31 @@
+// The status component: health probes, gnomond's own metrics and the operator's actions.
+//
+//   GET  /health, /-/healthy     public; the process answers
+//   GET  /-/ready                public; 200 while the engine can make writes durable, 503 (with
+//                                the reason) while it cannot (disk full, I/O errors)
+//   GET  /ping                   public; InfluxDB clients probe it before writing (204)
+//   GET  /metrics                read; the Prometheus text exposition (self_metrics.h)
+//   POST /internal/flush         admin; seal the head into chunks (VictoriaMetrics' force_flush)
+//   POST /internal/compact       admin; merge chunks, apply retention (force_merge)
+#pragma once
+
+#include "gnomon/db.h"
+#include "http/api/self_metrics.h"
+#include "http/component.h"
+
+namespace gnomon::api {
+
+class StatusApi final : public http::Component {
+ public:
+  StatusApi(DB* db, SelfMetrics* metrics) : db_(db), metrics_(metrics) {}
+  static Result<std::unique_ptr<http::Component>> Create(const http::ComponentContext& context);
+
+  std::string_view name() const override { return "status"; }
+  void RegisterRoutes(http::Router* router) override;
+
+ private:
+  DB* db_;
+  SelfMetrics* metrics_;
+};
+
+}  // namespace gnomon::api
