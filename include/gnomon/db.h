@@ -35,6 +35,20 @@ struct Stats {
   uint64_t wal_bytes = 0;            // current size of the write-ahead log on disk
   uint64_t disk_bytes = 0;           // RocksDB's live SST files
   int64_t retention_cutoff_ms = 0;   // samples before this are no longer returned (0: none)
+  uint64_t compactions = 0;          // Compact runs completed since Open (explicit and periodic)
+  uint64_t compaction_errors = 0;    // Compact runs that failed since Open
+
+  // Durability. A write is durable once its WAL record (and, with SyncMode::kAlways, its sync)
+  // succeeded; these say when that could not be done. Failed WAL appends, RocksDB writes (series,
+  // chunks, keyspaces) and failed syncs (WAL fdatasync, RocksDB log sync) are counted; `writable`
+  // is false while the last attempt of such an append or sync failed and none has succeeded
+  // since, and `write_error` then holds that failure's reason (empty while writable). The engine
+  // retries by itself: each Write tries again, the background thread retries syncs and probes
+  // whether the log can be appended to again, so the state clears once there is room again.
+  uint64_t wal_write_errors = 0;     // failed WAL / RocksDB appends since Open
+  uint64_t wal_sync_errors = 0;      // failed WAL fdatasyncs / RocksDB log syncs since Open
+  bool writable = true;
+  std::string write_error;
 };
 
 class DB {
@@ -51,7 +65,12 @@ class DB {
 
   // Writes every sample in `batch`, or none if the batch is invalid (bad labels, limits). When it
   // returns OK the samples are in the write-ahead log (see SyncMode) and visible to every read
-  // that starts afterwards.
+  // that starts afterwards. It never returns OK for a batch that is not durable: when the log
+  // cannot be appended to or synced it returns kNoSpace (disk or quota full) or kIOError (any
+  // other I/O failure, a read-only file system) and the batch is not stored; with
+  // SyncMode::kInterval, after a background sync failed, writes are refused the same way until a
+  // sync succeeds again (each Write retries it). See Stats::writable. Once the cause is gone,
+  // writes succeed again without reopening.
   virtual Status Write(const WriteBatch& batch) = 0;
 
   // The series matching all `matchers`, with their samples in [mint, maxt] (inclusive).

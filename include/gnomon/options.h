@@ -53,6 +53,11 @@ struct Options {
   // unsealed samples are in segments two or more behind are sealed so old segments can be deleted.
   uint64_t wal_segment_bytes = 64ull << 20;
 
+  // Every this many ms the engine runs Compact() on its own background thread (the first run one
+  // interval after Open). 0 never compacts by itself. A failed run is logged and counted
+  // (Stats::compaction_errors) and the next one is tried an interval later.
+  int64_t compaction_interval_ms = 0;
+
   // RocksDB block cache for chunk reads.
   size_t block_cache_bytes = 64ull << 20;
 };

@@ -27,6 +27,7 @@ class Status {
     kFailedPrecondition,  // valid request that cannot be carried out on this data (e.g. a query
                           // whose result would hold two series with the same labels)
     kInternal,
+    kNoSpace,          // the disk (or the quota) is full: nothing was stored; retry once there is room
   };
 
   Status() = default;
@@ -40,9 +41,12 @@ class Status {
   static Status Aborted(std::string msg) { return Status(Code::kAborted, std::move(msg)); }
   static Status FailedPrecondition(std::string msg) { return Status(Code::kFailedPrecondition, std::move(msg)); }
   static Status Internal(std::string msg) { return Status(Code::kInternal, std::move(msg)); }
+  static Status NoSpace(std::string msg) { return Status(Code::kNoSpace, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
+  bool IsNoSpace() const { return code_ == Code::kNoSpace; }
+  bool IsIOError() const { return code_ == Code::kIOError; }
   const std::string& message() const { return message_; }
   // "OK" or "<code name>: <message>".
   std::string ToString() const;

@@ -1,5 +1,10 @@
 // DBImpl::Compact: merges each series' overlapping and neighbouring chunks within a chunk window
-// into one, drops chunks past retention, then compacts RocksDB.
+// into one, drops chunks past retention, then compacts RocksDB (every family, keyspaces too; only
+// the chunks family has the retention filter).
+//
+// The chunk sequence: a merged chunk reuses the newest seq of the chunks it replaces and never
+// takes a new one, so compaction needs no meta write: meta's next_chunk_seq, written atomically
+// with every newly sealed chunk, already exceeds every seq it writes (docs/format/keys.md).
 #include <rocksdb/write_batch.h>
 
 #include "storage/chunk/chunk.h"
@@ -38,9 +43,9 @@ Status DBImpl::CompactChunks() {
 
   auto write_batch = [&]() -> Status {
     if (wb.Count() == 0) return Status::OK();
-    rocksdb::Status s = rocks_->Write(rocksdb::WriteOptions(), &wb);
+    Status s = RocksWrite(rocksdb::WriteOptions(), &wb, "compact");
     wb.Clear();
-    return s.ok() ? Status::OK() : Status::IOError("compact: " + s.ToString());
+    return s;
   };
   // Rewrites one group (chunks of one series in one window) as as few chunks as possible.
   auto flush_group = [&]() -> Status {
@@ -77,6 +82,10 @@ Status DBImpl::CompactChunks() {
   ro.snapshot = snapshot;
   std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(ro, chunks_cf_));
   for (it->SeekToFirst(); it->Valid() && error.ok(); it->Next()) {
+    if (shutting_down_.load(std::memory_order_relaxed)) {
+      error = Status::Aborted("compact: the database is closing");
+      break;
+    }
     Stored s;
     s.key.assign(it->key().data(), it->key().size());
     if (!ChunkKey::Decode(s.key, &s.parsed)) continue;
@@ -104,14 +113,15 @@ Status DBImpl::CompactChunks() {
 
 Status DBImpl::Compact() {
   std::lock_guard lock(compact_mu_);
-  GNOMON_RETURN_IF_ERROR(CompactChunks());
+  Status s = CompactChunks();
   rocksdb::CompactRangeOptions opts;
   opts.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  for (auto* h : handles_) {
-    rocksdb::Status s = rocks_->CompactRange(opts, h, nullptr, nullptr);
-    if (!s.ok()) return Status::IOError("compact range: " + s.ToString());
+  for (rocksdb::ColumnFamilyHandle* h : AllFamilies()) {
+    if (!s.ok()) break;
+    s = FromRocks(rocks_->CompactRange(opts, h, nullptr, nullptr), "compact range");
   }
-  return Status::OK();
+  (s.ok() ? compactions_ : compaction_errors_).fetch_add(1, std::memory_order_relaxed);
+  return s;
 }
 
 }  // namespace gnomon::storage

@@ -7,22 +7,31 @@
 //   db_write.cc       Write: series creation, WAL append, head append, Seal, WAL rotation, Flush
 //   db_select.cc      Select, SelectShards, LabelNames/LabelValues, GetStats
 //   db_compact.cc     Compact: chunk merging within a window, retention, RocksDB compaction
-//   db_background.cc  the background thread (interval sync)
+//   db_background.cc  the background threads: interval sync and write-probe, periodic compaction
+//   db_keyspace.cc    keyspace column families (storage/keyspace.h)
 //
 // Locking: write_mu_ serialises writers (series creation, WAL append, head append, sealing,
 // WAL rotation). seal_mu_ makes a reader's copy of the head and its RocksDB snapshot one
 // consistent view: a sealed run leaves the head only under the exclusive lock, after its chunks
 // are in RocksDB. compact_mu_ allows one Compact at a time; bg_mu_ guards the background
-// thread's stop flag.
+// thread's stop flag; keyspace_mu_ guards the keyspace families; failure_mu_ the write state.
+//
+// Durability failures: a failed WAL append, RocksDB write or sync is counted and sets a bit of
+// failed_ (Stats::writable is false while any is set); the bit clears when an operation of its
+// kind next succeeds: a Write's append, a RocksDB write, or a sync (the background thread retries
+// syncs every interval and probes appends while they fail). Write refuses batches while a sync
+// has failed (they would be acknowledged without the sync their mode promises).
 #pragma once
 
 #include <rocksdb/db.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <string_view>
 #include <thread>
 
 #include "gnomon/db.h"
@@ -35,7 +44,8 @@
 
 namespace gnomon::storage {
 
-// A RocksDB status as a Gnomon one (Corruption or IOError; OK stays OK), prefixed with `what`.
+// A RocksDB status as a Gnomon one (Corruption, NoSpace for ENOSPC/EDQUOT, else IOError; OK stays
+// OK), prefixed with `what`.
 Status FromRocks(const rocksdb::Status& s, const char* what);
 
 class DBImpl final : public DB {
@@ -54,6 +64,14 @@ class DBImpl final : public DB {
   Status Flush() override;
   Status Compact() override;
   Stats GetStats() override;
+
+  // For storage/keyspace.cc. The column family of keyspace `name`, created on first use
+  // (db_keyspace.cc); the handle lives as long as this DBImpl.
+  Result<rocksdb::ColumnFamilyHandle*> KeyspaceFamily(std::string_view name);
+  // Writes a keyspace batch with the engine's durability (SyncMode, or synced if `sync`),
+  // counting failures into the engine's write state.
+  Status WriteKeyspace(rocksdb::WriteBatch* batch, bool sync);
+  rocksdb::DB* rocks() const { return rocks_; }
 
  private:
   struct PendingSeal {
@@ -76,18 +94,50 @@ class DBImpl final : public DB {
   Status Seal(const std::vector<PendingSeal>& seals);
   Status MaybeRotateWal();
   Status SyncAll();
+  // Every other column family (series, chunks, meta and the keyspaces), for Flush and Compact.
+  std::vector<rocksdb::ColumnFamilyHandle*> AllFamilies();
+
+  // ---- durability failures (db_write.cc) ----
+  // Which kind of operation failed; each kind clears only when one of its kind succeeds.
+  enum Failure : unsigned { kWalAppend = 1, kRocksWrite = 2, kSync = 4 };
+  // Counts a failed append (kWalAppend, kRocksWrite) or sync, marks the engine unwritable and
+  // returns `s` (logged when the engine stops being writable).
+  Status RecordFailure(Failure kind, Status s);
+  // Clears `kind` after a success; cheap (one atomic load) while nothing failed.
+  void RecordSuccess(Failure kind) {
+    if (failed_.load(std::memory_order_relaxed) & kind) ClearFailure(kind);
+  }
+  void ClearFailure(Failure kind);
+  // A RocksDB write that resumes RocksDB first if an earlier one failed, and records the result.
+  Status RocksWrite(const rocksdb::WriteOptions& wo, rocksdb::WriteBatch* wb, const char* what);
+  // With SyncMode::kInterval (or kAlways) after a failed sync: syncs the WAL and RocksDB's log now;
+  // writes are refused until this succeeds. write_mu_ held.
+  Status RetryFailedSync();
+  // fdatasync of the WAL and sync of RocksDB's log, recording the result. write_mu_ held.
+  Status SyncNow();
+  // Syncs RocksDB's log unless a RocksDB write has failed since it last succeeded (see
+  // rocks_log_mu_); RocksDB then refuses writes until it has resumed with a new log anyway.
+  Status SyncRocksLog();
+
+  // ---- background thread (db_background.cc) ----
   void BackgroundLoop();
+  void CompactionLoop();
+  // While appends fail: checks whether the WAL and RocksDB accept writes again.
+  void ProbeWritable();
   Status CompactChunks();
 
   const Options options_;
   const std::string path_;
 
   rocksdb::DB* rocks_ = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, series, chunks, meta
   rocksdb::ColumnFamilyHandle* series_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* chunks_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
   std::unique_ptr<RetentionFilter> retention_filter_;
+  rocksdb::ColumnFamilyOptions keyspace_cf_options_;
+  std::mutex keyspace_mu_;  // guards keyspaces_
+  std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> keyspaces_;
 
   std::mutex write_mu_;
   std::mutex compact_mu_;  // one Compact at a time
@@ -101,11 +151,25 @@ class DBImpl final : public DB {
 
   std::atomic<uint64_t> samples_written_{0};
   std::atomic<uint64_t> chunks_written_{0};
+  std::atomic<uint64_t> compactions_{0};
+  std::atomic<uint64_t> compaction_errors_{0};
+
+  std::atomic<uint64_t> wal_write_errors_{0};
+  std::atomic<uint64_t> wal_sync_errors_{0};
+  std::atomic<unsigned> failed_{0};  // Failure bits; non-zero: not writable
+  std::mutex failure_mu_;            // serialises changes of failed_ and write_error_
+  // Shared by RocksDB writes, exclusive for syncing RocksDB's log: RocksDB 7.8 aborts (an assertion
+  // in its file writer) when its log is synced after a write to it failed, so SyncRocksLog skips
+  // the sync while kRocksWrite is set, and no write can fail in between.
+  std::shared_mutex rocks_log_mu_;
+  std::string write_error_;
 
   std::mutex bg_mu_;
   std::condition_variable bg_cv_;
   bool stopping_ = false;
+  std::atomic<bool> shutting_down_{false};  // stops a running compaction early
   std::thread bg_thread_;
+  std::thread compaction_thread_;
 };
 
 }  // namespace gnomon::storage

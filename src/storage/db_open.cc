@@ -5,12 +5,17 @@
 #include <rocksdb/table.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "index/labels_util.h"
 #include "storage/db_impl.h"
 #include "storage/keys.h"
 #include "storage/wal/wal_record.h"
+#include "util/log.h"
 
 namespace gnomon {
 
@@ -25,9 +30,38 @@ Status DB::Open(const Options& options, const std::string& path, std::unique_ptr
 
 namespace storage {
 
+namespace {
+
+// RocksDB's own log goes to Gnomon's (stderr), not to a LOG file in the data directory: a LOG file
+// that hit ENOSPC makes RocksDB 7.8 abort on its next message (an assertion in its file writer).
+class RocksLogger final : public rocksdb::Logger {
+ public:
+  explicit RocksLogger(rocksdb::InfoLogLevel level) : rocksdb::Logger(level) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override { Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap); }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel()) return;
+    char buf[1024];
+    std::vsnprintf(buf, sizeof buf, format, ap);
+    const std::string msg = std::string("rocksdb: ") + buf;
+    if (level >= rocksdb::InfoLogLevel::ERROR_LEVEL) {
+      log::Error(msg);
+    } else if (level == rocksdb::InfoLogLevel::WARN_LEVEL) {
+      log::Warn(msg);
+    } else {
+      log::Info(msg);
+    }
+  }
+};
+
+}  // namespace
+
 Status FromRocks(const rocksdb::Status& s, const char* what) {
   if (s.ok()) return Status::OK();
   if (s.IsCorruption()) return Status::Corruption(std::string(what) + ": " + s.ToString());
+  if (s.IsNoSpace() || s.ToString().find(std::strerror(EDQUOT)) != std::string::npos) {
+    return Status::NoSpace(std::string(what) + ": " + s.ToString());
+  }
   return Status::IOError(std::string(what) + ": " + s.ToString());
 }
 
@@ -38,12 +72,16 @@ DBImpl::~DBImpl() {
     std::lock_guard lock(bg_mu_);
     stopping_ = true;
   }
+  shutting_down_ = true;
+  if (rocks_ && compaction_thread_.joinable()) rocks_->DisableManualCompaction();  // ends a running CompactRange
   bg_cv_.notify_all();
   if (bg_thread_.joinable()) bg_thread_.join();
+  if (compaction_thread_.joinable()) compaction_thread_.join();
   if (wal_) wal_->Sync();
   wal_.reset();
   if (rocks_) {
-    rocks_->FlushWAL(true);
+    SyncRocksLog();
+    for (auto& [name, h] : keyspaces_) rocks_->DestroyColumnFamilyHandle(h);
     for (auto* h : handles_) rocks_->DestroyColumnFamilyHandle(h);
     delete rocks_;
   }
@@ -56,12 +94,14 @@ Status DBImpl::OpenRocksDB() {
     std::filesystem::create_directories(path_, ec);
     if (ec) return Status::IOError("create " + path_ + ": " + ec.message());
   }
+  if (options_.create_if_missing) std::filesystem::create_directories(path_ + "/rocksdb", ec);  // RocksDB lists it
 
   rocksdb::DBOptions db_opts;
   db_opts.create_if_missing = options_.create_if_missing;
   db_opts.create_missing_column_families = true;
   db_opts.max_background_jobs = 2;
   db_opts.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db_opts.info_log = std::make_shared<RocksLogger>(db_opts.info_log_level);
   db_opts.keep_log_file_num = 2;
   db_opts.max_manifest_file_size = 16 << 20;
   db_opts.bytes_per_sync = 1 << 20;
@@ -94,6 +134,9 @@ Status DBImpl::OpenRocksDB() {
     small_opts.compression = rocksdb::kZSTD;
     small_opts.write_buffer_size = 8 << 20;
   }
+  // Keyspaces: like the small families, and never the retention filter (only chunks have it).
+  keyspace_cf_options_ = small_opts;
+  keyspace_cf_options_.write_buffer_size = 4 << 20;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, small_opts},
@@ -101,7 +144,19 @@ Status DBImpl::OpenRocksDB() {
       {kChunksFamily, chunk_opts},
       {kMetaFamily, small_opts},
   };
-  rocksdb::Status s = rocksdb::DB::Open(db_opts, path_ + "/rocksdb", families, &handles_, &rocks_);
+  // Every other existing family is a keyspace (storage/keyspace.h); RocksDB must open them all.
+  const std::string rocks_path = path_ + "/rocksdb";
+  std::vector<std::string> existing;
+  if (std::filesystem::exists(rocks_path + "/CURRENT", ec) &&
+      rocksdb::DB::ListColumnFamilies(db_opts, rocks_path, &existing).ok()) {
+    for (const std::string& name : existing) {
+      if (name != rocksdb::kDefaultColumnFamilyName && name != kSeriesFamily && name != kChunksFamily &&
+          name != kMetaFamily) {
+        families.emplace_back(name, keyspace_cf_options_);
+      }
+    }
+  }  // else a new database: there are no families yet
+  rocksdb::Status s = rocksdb::DB::Open(db_opts, rocks_path, families, &handles_, &rocks_);
   if (!s.ok()) {
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
       return Status::IOError("data directory " + path_ + " is in use by another process: " + s.ToString());
@@ -111,6 +166,8 @@ Status DBImpl::OpenRocksDB() {
   series_cf_ = handles_[1];
   chunks_cf_ = handles_[2];
   meta_cf_ = handles_[3];
+  for (size_t i = 4; i < handles_.size(); ++i) keyspaces_.emplace(families[i].name, handles_[i]);
+  handles_.resize(4);
   return Status::OK();
 }
 
@@ -134,15 +191,10 @@ Status DBImpl::LoadSeries() {
     series_.Insert(ref, std::string(encoded));
     next_ref_ = std::max(next_ref_, ref + 1);
   }
-  // The chunk sequence must exceed every stored chunk's, even if the meta write was lost.
-  it.reset(rocks_->NewIterator(rocksdb::ReadOptions(), chunks_cf_));
-  uint64_t max_seq = 0;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    ChunkKey key;
-    if (ChunkKey::Decode(std::string_view(it->key().data(), it->key().size()), &key)) max_seq = std::max(max_seq, key.seq);
-  }
-  next_chunk_seq_ = std::max<uint64_t>(next_chunk_seq_, max_seq + 1);
-  return FromRocks(it->status(), "load chunks");
+  // No scan of the chunks for their largest seq: next_chunk_seq is written in the same atomic
+  // RocksDB batch as every chunk that takes a new seq (Seal), and compaction only reuses seqs, so
+  // the stored value already exceeds every stored chunk's (docs/format/keys.md).
+  return FromRocks(it->status(), "load series");
 }
 
 Status DBImpl::ReplayRecord(uint32_t segment, WalRecordType type, std::string_view payload) {
@@ -168,6 +220,7 @@ Status DBImpl::Init() {
       &wal_));
   samples_written_ = 0;
   bg_thread_ = std::thread([this] { BackgroundLoop(); });
+  if (options_.compaction_interval_ms > 0) compaction_thread_ = std::thread([this] { CompactionLoop(); });
   return Status::OK();
 }
 

@@ -87,8 +87,17 @@ Stats DBImpl::GetStats() {
     std::lock_guard lock(write_mu_);
     st.wal_bytes = wal_->total_bytes();
   }
+  st.compactions = compactions_.load();
+  st.compaction_errors = compaction_errors_.load();
+  st.wal_write_errors = wal_write_errors_.load();
+  st.wal_sync_errors = wal_sync_errors_.load();
+  {
+    std::lock_guard lock(failure_mu_);
+    st.writable = failed_.load() == 0;
+    if (!st.writable) st.write_error = write_error_;
+  }
   uint64_t sst = 0;
-  for (auto* h : handles_) {
+  for (auto* h : AllFamilies()) {
     uint64_t v = 0;
     if (rocks_->GetIntProperty(h, "rocksdb.live-sst-files-size", &v)) sst += v;
   }
@@ -96,6 +105,13 @@ Stats DBImpl::GetStats() {
   int64_t cutoff = RetentionFilter::Cutoff(options_.retention_ms);
   st.retention_cutoff_ms = cutoff == INT64_MIN ? 0 : cutoff;
   return st;
+}
+
+std::vector<rocksdb::ColumnFamilyHandle*> DBImpl::AllFamilies() {
+  std::vector<rocksdb::ColumnFamilyHandle*> all(handles_.begin(), handles_.end());
+  std::lock_guard lock(keyspace_mu_);
+  for (const auto& [name, h] : keyspaces_) all.push_back(h);
+  return all;
 }
 
 }  // namespace gnomon::storage

@@ -10,6 +10,7 @@
 #include "storage/keys.h"
 #include "storage/sample_merge.h"
 #include "storage/wal/wal_record.h"
+#include "util/log.h"
 
 namespace gnomon::storage {
 
@@ -65,7 +66,7 @@ Status DBImpl::CreateSeries(const WriteBatch& batch, std::vector<uint64_t>* refs
   wb.Put(meta_cf_, kNextSeriesRefKey, next);
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync_mode == SyncMode::kAlways;
-  GNOMON_RETURN_IF_ERROR(FromRocks(rocks_->Write(wo, &wb), "create series"));
+  GNOMON_RETURN_IF_ERROR(RocksWrite(wo, &wb, "create series"));
   next_ref_ += created.size();
   // The table first: a reader that finds a ref in the index must be able to resolve its labels.
   for (NewSeries& n : created) {
@@ -80,6 +81,7 @@ Status DBImpl::Write(const WriteBatch& batch) {
   std::vector<uint64_t> refs;
   const bool all_known = LookupSeries(batch, &refs);
   std::lock_guard lock(write_mu_);
+  GNOMON_RETURN_IF_ERROR(RetryFailedSync());
   if (!all_known) GNOMON_RETURN_IF_ERROR(CreateSeries(batch, &refs));
 
   std::vector<WalEntry> entries(refs.size());
@@ -87,8 +89,16 @@ Status DBImpl::Write(const WriteBatch& batch) {
   std::string record;
   record.reserve(16 + batch.num_samples() * 11 + refs.size() * 4);
   EncodeSamplesRecord(entries, &record);
-  GNOMON_RETURN_IF_ERROR(wal_->Append(WalRecordType::kSamples, record));
-  if (options_.sync_mode == SyncMode::kAlways) GNOMON_RETURN_IF_ERROR(wal_->Sync());
+  if (Status s = wal_->Append(WalRecordType::kSamples, record); !s.ok()) return RecordFailure(kWalAppend, std::move(s));
+  RecordSuccess(kWalAppend);
+  if (options_.sync_mode == SyncMode::kAlways) {
+    if (Status s = wal_->Sync(); !s.ok()) {
+      // Not durable, so not acknowledged: take the record back out, so that it is not replayed.
+      wal_->UndoLastAppend();
+      return RecordFailure(kSync, std::move(s));
+    }
+    RecordSuccess(kSync);
+  }
 
   std::vector<PendingSeal> seals;
   const uint32_t segment = wal_->current_segment();
@@ -103,10 +113,11 @@ Status DBImpl::Write(const WriteBatch& batch) {
   });
   seals.erase(std::unique(seals.begin(), seals.end(), [](const PendingSeal& a, const PendingSeal& b) { return a.ref == b.ref; }),
               seals.end());
-  // The batch is durable and visible: sealing and rotation below only move data around, so an
-  // error there is reported but the samples are not lost (the WAL still has them).
-  GNOMON_RETURN_IF_ERROR(Seal(seals));
-  return MaybeRotateWal();
+  // The batch is durable and visible: sealing and rotation below only move data around. If they
+  // fail (a full disk) the samples stay in the head and the WAL, the failure is recorded in the
+  // write state (Stats::writable), and the next write retries; the batch itself is acknowledged.
+  if (Seal(seals).ok()) MaybeRotateWal();
+  return Status::OK();
 }
 
 Status DBImpl::Seal(const std::vector<PendingSeal>& seals) {
@@ -128,7 +139,7 @@ Status DBImpl::Seal(const std::vector<PendingSeal>& seals) {
   wb.Put(meta_cf_, kNextChunkSeqKey, next);
   rocksdb::WriteOptions wo;
   wo.sync = false;  // the WAL still holds these samples; SyncAll runs before segments are deleted
-  GNOMON_RETURN_IF_ERROR(FromRocks(rocks_->Write(wo, &wb), "write chunks"));
+  GNOMON_RETURN_IF_ERROR(RocksWrite(wo, &wb, "write chunks"));
   next_chunk_seq_ = seq;
   chunks_written_ += chunks;
   const uint32_t segment = wal_ ? wal_->current_segment() : 0;
@@ -138,15 +149,33 @@ Status DBImpl::Seal(const std::vector<PendingSeal>& seals) {
 }
 
 Status DBImpl::SyncAll() {
-  GNOMON_RETURN_IF_ERROR(FromRocks(rocks_->FlushWAL(options_.sync_mode != SyncMode::kNever), "sync rocksdb wal"));
-  if (options_.sync_mode != SyncMode::kNever) GNOMON_RETURN_IF_ERROR(wal_->Sync());
+  if (options_.sync_mode != SyncMode::kNever) return SyncNow();
+  return FromRocks(rocks_->FlushWAL(false), "flush rocksdb wal");
+}
+
+Status DBImpl::SyncNow() {
+  Status s = wal_->Sync();
+  if (s.ok()) s = SyncRocksLog();
+  if (!s.ok()) return RecordFailure(kSync, std::move(s));
+  RecordSuccess(kSync);
   return Status::OK();
+}
+
+Status DBImpl::SyncRocksLog() {
+  std::unique_lock lock(rocks_log_mu_);
+  if (failed_.load() & kRocksWrite) return Status::OK();
+  return FromRocks(rocks_->FlushWAL(true), "sync rocksdb wal");
+}
+
+Status DBImpl::RetryFailedSync() {
+  if (!(failed_.load(std::memory_order_relaxed) & kSync) || options_.sync_mode == SyncMode::kNever) return Status::OK();
+  return SyncNow();
 }
 
 Status DBImpl::MaybeRotateWal() {
   if (wal_->current_segment_bytes() < options_.wal_segment_bytes) return Status::OK();
   uint32_t segment;
-  GNOMON_RETURN_IF_ERROR(wal_->Rotate(&segment));
+  if (Status s = wal_->Rotate(&segment); !s.ok()) return RecordFailure(kWalAppend, std::move(s));
   // Seal runs that started two or more segments ago so their segments can go.
   std::vector<PendingSeal> seals;
   for (auto [ref, n] : head_.SeriesOlderThan(segment - 1)) seals.push_back({ref, n});
@@ -162,11 +191,41 @@ Status DBImpl::Flush() {
   GNOMON_RETURN_IF_ERROR(Seal(seals));
   rocksdb::FlushOptions fo;
   fo.wait = true;
-  GNOMON_RETURN_IF_ERROR(FromRocks(rocks_->Flush(fo, handles_), "flush"));
+  GNOMON_RETURN_IF_ERROR(FromRocks(rocks_->Flush(fo, AllFamilies()), "flush"));
   GNOMON_RETURN_IF_ERROR(SyncAll());
   uint32_t segment;
   GNOMON_RETURN_IF_ERROR(wal_->Rotate(&segment));
   return wal_->DeleteSegmentsBefore(segment);
+}
+
+Status DBImpl::RocksWrite(const rocksdb::WriteOptions& wo, rocksdb::WriteBatch* wb, const char* what) {
+  // After a failed write RocksDB refuses writes until it is resumed (it switches to a new log,
+  // so nothing is appended behind a torn record); it may also be resuming by itself.
+  if (failed_.load(std::memory_order_relaxed) & kRocksWrite) rocks_->Resume();
+  std::shared_lock lock(rocks_log_mu_);
+  Status s = FromRocks(rocks_->Write(wo, wb), what);
+  if (!s.ok()) return RecordFailure(kRocksWrite, std::move(s));
+  RecordSuccess(kRocksWrite);
+  return Status::OK();
+}
+
+Status DBImpl::RecordFailure(Failure kind, Status s) {
+  (kind == kSync ? wal_sync_errors_ : wal_write_errors_).fetch_add(1, std::memory_order_relaxed);
+  std::lock_guard lock(failure_mu_);
+  const bool was_writable = failed_.load() == 0;
+  failed_.fetch_or(kind);
+  write_error_ = s.ToString();
+  if (was_writable) log::Warn("storage: not writable: " + write_error_);
+  return s;
+}
+
+void DBImpl::ClearFailure(Failure kind) {
+  std::lock_guard lock(failure_mu_);
+  if (!(failed_.fetch_and(~static_cast<unsigned>(kind)) & kind)) return;
+  if (failed_.load() == 0) {
+    log::Info("storage: writable again (after: " + write_error_ + ")");
+    write_error_.clear();
+  }
 }
 
 }  // namespace gnomon::storage

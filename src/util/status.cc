@@ -15,6 +15,7 @@ const char* CodeName(Status::Code code) {
     case Status::Code::kAborted: return "aborted";
     case Status::Code::kFailedPrecondition: return "failed precondition";
     case Status::Code::kInternal: return "internal error";
+    case Status::Code::kNoSpace: return "no space";
   }
   return "unknown";
 }

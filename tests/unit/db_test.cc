@@ -1,6 +1,8 @@
 // Engine tests through the public API: write/read, out-of-order and duplicate resolution,
-// reopen (clean close and flush), retention, compaction, labels, validation errors.
+// reopen (clean close and flush), retention, compaction (explicit and periodic), labels, validation
+// errors, the write state in Stats.
 #include <doctest/doctest.h>
+#include <rocksdb/db.h>
 
 #include <bit>
 #include <chrono>
@@ -444,4 +446,82 @@ TEST_CASE("SelectShards splits a selection into contiguous, label-ordered pieces
   auto none = db->SelectShards({Matcher::Equal("i", "nope")}, INT64_MIN, INT64_MAX, 4, 5);
   REQUIRE(none.ok());
   CHECK(none->empty());
+}
+
+namespace {
+
+// The number of chunks stored for every series, read from the closed database's RocksDB.
+size_t CountChunks(const std::string& dir) {
+  std::vector<std::string> names;
+  REQUIRE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir + "/rocksdb", &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const auto& n : names) families.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  REQUIRE(rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), dir + "/rocksdb", families, &handles, &raw).ok());
+  size_t chunks = 0;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] != "chunks") continue;
+    std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions(), handles[i]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++chunks;
+  }
+  for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
+  delete raw;
+  return chunks;
+}
+
+}  // namespace
+
+TEST_CASE("compaction_interval_ms: the engine compacts by itself (and never with 0)") {
+  TempDir dir;
+  auto write_overlapping = [](DB* db) {
+    // Three flushed runs over the same window: three overlapping chunks until compaction.
+    for (int round = 0; round < 3; ++round) {
+      WriteBatch b;
+      for (int i = round; i < 30; i += 3) b.Add(kUp, 1000 * i, i);
+      REQUIRE(db->Write(b).ok());
+      REQUIRE(db->Flush().ok());
+    }
+  };
+  {
+    Options o;  // compaction_interval_ms = 0: nothing compacts by itself
+    auto db = OpenDB(dir.path(), o);
+    write_overlapping(db.get());
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK(db->GetStats().compactions == 0);
+  }
+  CHECK(CountChunks(dir.path()) == 3);
+  {
+    Options o;
+    o.compaction_interval_ms = 50;
+    auto db = OpenDB(dir.path(), o);
+    for (int i = 0; i < 200 && db->GetStats().compactions == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    Stats st = db->GetStats();
+    CHECK(st.compactions >= 1);
+    CHECK(st.compaction_errors == 0);
+    auto got = ReadAll(db.get(), {Matcher::Equal("__name__", "up")});
+    REQUIRE(got.size() == 1);
+    REQUIRE(got[0].samples.size() == 30);
+    for (int i = 0; i < 30; ++i) CHECK(got[0].samples[i].timestamp == 1000 * i);
+  }
+  CHECK(CountChunks(dir.path()) == 1);
+}
+
+TEST_CASE("Stats: a healthy engine is writable, with no write or sync errors") {
+  TempDir dir;
+  auto db = OpenDB(dir.path());
+  WriteBatch b;
+  b.Add(kUp, 1, 1);
+  REQUIRE(db->Write(b).ok());
+  Stats st = db->GetStats();
+  CHECK(st.writable);
+  CHECK(st.write_error.empty());
+  CHECK(st.wal_write_errors == 0);
+  CHECK(st.wal_sync_errors == 0);
+  CHECK(Status::NoSpace("disk full").IsNoSpace());
+  CHECK(Status::NoSpace("disk full").ToString() == "no space: disk full");
+  CHECK_FALSE(Status::IOError("x").IsNoSpace());
+  CHECK(Status::IOError("x").IsIOError());
 }

@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -25,7 +26,35 @@ uint32_t RecordCrc(WalRecordType type, std::string_view payload) {
   return static_cast<uint32_t>(crc32_z(crc, reinterpret_cast<const Bytef*>(payload.data()), payload.size()));
 }
 
-Status ErrnoStatus(const std::string& what) { return Status::IOError(what + ": " + std::strerror(errno)); }
+Status ErrnoStatus(const std::string& what) {
+  if (errno == ENOSPC || errno == EDQUOT) return Status::NoSpace(what + ": " + std::strerror(errno));
+  return Status::IOError(what + ": " + std::strerror(errno));
+}
+
+std::atomic<WalFaultHook> fault_hook{nullptr};
+
+// The errno the test hook injects for `op`, or 0.
+int InjectedFault(WalOp op) {
+  WalFaultHook hook = fault_hook.load(std::memory_order_relaxed);
+  return hook ? hook(op) : 0;
+}
+
+// write() of all of [p, p+n), retrying short writes; false with errno set on failure.
+bool WriteAll(int fd, const char* p, size_t n) {
+  if (int err = InjectedFault(WalOp::kWrite)) {
+    if (n > 1) (void)!::write(fd, p, n / 2);
+    errno = err;
+    return false;
+  }
+  while (n > 0) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return false;
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
 
 Status ReadWholeFile(const std::string& path, std::string* out) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -54,8 +83,11 @@ bool ParseSegmentName(const std::string& name, uint32_t* segment) {
 
 }  // namespace
 
+void SetWalFaultHookForTesting(WalFaultHook hook) { fault_hook.store(hook); }
+
 Wal::~Wal() {
   if (fd_ >= 0) {
+    RepairTail();
     ::fdatasync(fd_);
     ::close(fd_);
   }
@@ -140,56 +172,84 @@ Status Wal::OpenSegment(uint32_t segment) {
     ::fsync(dfd);
     ::close(dfd);
   }
+  if (fd_ >= 0) ::close(fd_);
   fd_ = fd;
   segment_ = segment;
   segment_bytes_ = 0;
+  last_record_bytes_ = 0;
+  dirty_tail_ = false;
+  return Status::OK();
+}
+
+Status Wal::RepairTail() {
+  if (!dirty_tail_) return Status::OK();
+  if (::ftruncate(fd_, static_cast<off_t>(segment_bytes_)) != 0) return ErrnoStatus("wal truncate after failed append");
+  if (::lseek(fd_, 0, SEEK_END) < 0) return ErrnoStatus("wal seek");
+  dirty_tail_ = false;
   return Status::OK();
 }
 
 Status Wal::Append(WalRecordType type, std::string_view payload) {
   if (payload.size() > UINT32_MAX) return Status::InvalidArgument("wal record too large");
+  GNOMON_RETURN_IF_ERROR(RepairTail());
   buf_.clear();
   PutFixed32LE(&buf_, RecordCrc(type, payload));
   PutFixed32LE(&buf_, static_cast<uint32_t>(payload.size()));
   buf_.push_back(static_cast<char>(type));
   // Two iovecs would avoid this copy; one write() keeps a record in one syscall either way.
   buf_.append(payload);
-  const char* p = buf_.data();
-  size_t left = buf_.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd_, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      // Leave no partial record behind: cut the file back to the last whole record.
-      int saved = errno;
-      if (::ftruncate(fd_, static_cast<off_t>(segment_bytes_)) == 0) ::lseek(fd_, 0, SEEK_END);
-      errno = saved;
-      return ErrnoStatus("wal append");
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
+  if (!WriteAll(fd_, buf_.data(), buf_.size())) {
+    // Leave no partial record behind: cut the file back to the last whole record (now, or
+    // before the next write if that fails too).
+    Status s = ErrnoStatus("wal append");
+    dirty_tail_ = true;
+    RepairTail();
+    return s;
   }
   segment_bytes_ += buf_.size();
+  last_record_bytes_ = buf_.size();
   return Status::OK();
 }
 
+Status Wal::UndoLastAppend() {
+  segment_bytes_ -= last_record_bytes_;
+  last_record_bytes_ = 0;
+  dirty_tail_ = true;
+  return RepairTail();
+}
+
 Status Wal::Sync() {
+  if (int err = InjectedFault(WalOp::kSync)) {
+    errno = err;
+    return ErrnoStatus("wal fdatasync");
+  }
   if (::fdatasync(fd_) != 0) return ErrnoStatus("wal fdatasync");
   return Status::OK();
 }
 
+Status Wal::Probe(size_t bytes) {
+  GNOMON_RETURN_IF_ERROR(RepairTail());
+  std::string zeros(bytes, '\0');
+  dirty_tail_ = true;
+  const bool ok = WriteAll(fd_, zeros.data(), zeros.size());
+  Status s = ok ? Status::OK() : ErrnoStatus("wal probe");
+  Status r = RepairTail();
+  return s.ok() ? r : s;
+}
+
 Status Wal::Rotate(uint32_t* segment) {
+  GNOMON_RETURN_IF_ERROR(RepairTail());
   GNOMON_RETURN_IF_ERROR(Sync());
-  ::close(fd_);
-  fd_ = -1;
-  if (segment_bytes_ > 0) {
-    older_.emplace_back(segment_, segment_bytes_);
-    older_bytes_ += segment_bytes_;
+  const uint32_t old_segment = segment_;
+  const uint64_t old_bytes = segment_bytes_;
+  GNOMON_RETURN_IF_ERROR(OpenSegment(segment_ + 1));  // closes the old one only once this worked
+  if (old_bytes > 0) {
+    older_.emplace_back(old_segment, old_bytes);
+    older_bytes_ += old_bytes;
   } else {
     std::error_code ec;
-    std::filesystem::remove(SegmentPath(segment_), ec);
+    std::filesystem::remove(SegmentPath(old_segment), ec);
   }
-  GNOMON_RETURN_IF_ERROR(OpenSegment(segment_ + 1));
   *segment = segment_;
   return Status::OK();
 }
