@@ -4,6 +4,7 @@
 #include <string>
 
 #include "gotemplate/template_internal.h"
+#include "util/civil_time.h"
 
 namespace gnomon::gotemplate::tmpl {
 namespace {
@@ -21,20 +22,6 @@ std::string MapText(const StringMap& m) {
 
 std::string SampleText(const QuerySample& q) {
   return "{" + MapText(q.labels) + " " + GoFormatFloat(q.value, 'g', -1) + "}";
-}
-
-// Howard Hinnant's civil_from_days.
-void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t yy = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = yy + (*m <= 2);
 }
 
 }  // namespace
@@ -150,11 +137,9 @@ std::string GoTimeString(int64_t unix_nanos) {
     rem += 86400;
     --days;
   }
-  int64_t year;
-  unsigned month, day;
-  CivilFromDays(days, &year, &month, &day);
+  const CivilDate date = CivilFromDays(days);
   char buf[96];
-  std::snprintf(buf, sizeof(buf), "%04" PRId64 "-%02u-%02u %02d:%02d:%02d", year, month, day,
+  std::snprintf(buf, sizeof(buf), "%04" PRId64 "-%02d-%02d %02d:%02d:%02d", date.year, date.month, date.day,
                 static_cast<int>(rem / 3600), static_cast<int>(rem / 60 % 60), static_cast<int>(rem % 60));
   std::string s = buf;
   if (nanos != 0) {
