@@ -2,89 +2,14 @@
 
 #include <charconv>
 #include <cmath>
-#include <ctime>
+#include <cstdio>
 
 #include "util/duration.h"
+#include "util/time_format.h"
 
 namespace gnomon::cli {
 
 namespace {
-
-// Reads exactly `digits` decimal digits at s[*pos].
-bool ReadDigits(std::string_view s, size_t* pos, size_t digits, int* out) {
-  if (*pos + digits > s.size()) return false;
-  int v = 0;
-  for (size_t i = 0; i < digits; ++i) {
-    char c = s[*pos + i];
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + (c - '0');
-  }
-  *pos += digits;
-  *out = v;
-  return true;
-}
-
-bool Consume(std::string_view s, size_t* pos, char c) {
-  if (*pos < s.size() && s[*pos] == c) {
-    ++*pos;
-    return true;
-  }
-  return false;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-bool ParseRfc3339(std::string_view s, int64_t* ms) {
-  size_t pos = 0;
-  int year = 0, mon = 0, day = 0, hour = 0, min = 0, sec = 0;
-  if (!ReadDigits(s, &pos, 4, &year) || !Consume(s, &pos, '-') || !ReadDigits(s, &pos, 2, &mon) ||
-      !Consume(s, &pos, '-') || !ReadDigits(s, &pos, 2, &day)) {
-    return false;
-  }
-  if (mon < 1 || mon > 12 || day < 1 || day > 31) return false;
-  if (pos == s.size()) {  // a bare date: midnight UTC
-    *ms = DaysFromCivil(year, mon, day) * 86'400'000;
-    return true;
-  }
-  if (!(Consume(s, &pos, 'T') || Consume(s, &pos, 't') || Consume(s, &pos, ' '))) return false;
-  if (!ReadDigits(s, &pos, 2, &hour) || !Consume(s, &pos, ':') || !ReadDigits(s, &pos, 2, &min)) return false;
-  if (Consume(s, &pos, ':') && !ReadDigits(s, &pos, 2, &sec)) return false;
-  if (hour > 23 || min > 59 || sec > 60) return false;
-  int64_t frac_ms = 0;
-  if (Consume(s, &pos, '.')) {
-    size_t start = pos;
-    int64_t scale = 100;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      frac_ms += (s[pos] - '0') * scale;
-      scale /= 10;
-      ++pos;
-    }
-    if (pos == start) return false;
-  }
-  int64_t offset_s = 0;
-  if (Consume(s, &pos, 'Z') || Consume(s, &pos, 'z')) {
-  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
-    int sign = s[pos] == '-' ? -1 : 1;
-    ++pos;
-    int oh = 0, om = 0;
-    if (!ReadDigits(s, &pos, 2, &oh) || !Consume(s, &pos, ':') || !ReadDigits(s, &pos, 2, &om)) return false;
-    offset_s = sign * (oh * 3600 + om * 60);
-  } else {
-    return false;  // RFC 3339 requires the offset
-  }
-  if (pos != s.size()) return false;
-  int64_t secs = DaysFromCivil(year, mon, day) * 86400 + hour * 3600 + min * 60 + sec - offset_s;
-  *ms = secs * 1000 + frac_ms;
-  return true;
-}
 
 // Unix seconds with an optional fraction: "1700000000", "1700000000.25", "-5.5".
 bool ParseUnixSeconds(std::string_view s, int64_t* ms) {
@@ -128,7 +53,10 @@ Result<int64_t> ParseTime(std::string_view text, int64_t now_ms) {
   }
   int64_t ms = 0;
   if (ParseUnixSeconds(text, &ms)) return ms;
-  if (ParseRfc3339(text, &ms)) return ms;
+  Rfc3339Options rfc3339;
+  rfc3339.date_only = true;
+  rfc3339.optional_seconds = true;
+  if (auto t = ParseRfc3339(text, rfc3339); t.ok()) return *t;
   return bad("not a time");
 }
 

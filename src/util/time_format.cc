@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "util/civil_time.h"
+
 namespace gnomon {
 
 std::string FormatRfc3339(int64_t ms) {
@@ -23,6 +25,87 @@ std::string FormatRfc3339(int64_t ms) {
   }
   out += 'Z';
   return out;
+}
+
+namespace {
+
+// Reads exactly `digits` decimal digits at s[*pos].
+bool ReadDigits(std::string_view s, size_t* pos, size_t digits, int* out) {
+  if (*pos + digits > s.size()) return false;
+  int v = 0;
+  for (size_t i = 0; i < digits; ++i) {
+    const char c = s[*pos + i];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  *pos += digits;
+  *out = v;
+  return true;
+}
+
+bool Consume(std::string_view s, size_t* pos, char c) {
+  if (*pos < s.size() && s[*pos] == c) {
+    ++*pos;
+    return true;
+  }
+  return false;
+}
+
+bool Parse(std::string_view s, const Rfc3339Options& options, int64_t* ms) {
+  size_t pos = 0;
+  int year = 0, mon = 0, day = 0, hour = 0, min = 0, sec = 0;
+  if (!ReadDigits(s, &pos, 4, &year) || !Consume(s, &pos, '-') || !ReadDigits(s, &pos, 2, &mon) ||
+      !Consume(s, &pos, '-') || !ReadDigits(s, &pos, 2, &day)) {
+    return false;
+  }
+  if (mon < 1 || mon > 12 || day < 1 || day > DaysInMonth(year, mon)) return false;
+  const int64_t days = DaysFromCivil(year, mon, day);
+  if (pos == s.size() && options.date_only) {
+    *ms = days * 86'400'000;
+    return true;
+  }
+  if (!(Consume(s, &pos, 'T') || Consume(s, &pos, 't') || Consume(s, &pos, ' '))) return false;
+  if (!ReadDigits(s, &pos, 2, &hour) || !Consume(s, &pos, ':') || !ReadDigits(s, &pos, 2, &min)) return false;
+  if (Consume(s, &pos, ':')) {
+    if (!ReadDigits(s, &pos, 2, &sec)) return false;
+  } else if (!options.optional_seconds) {
+    return false;
+  }
+  if (hour > 23 || min > 59 || sec > 60) return false;
+  int64_t frac_ms = 0;
+  if (Consume(s, &pos, '.')) {
+    const size_t start = pos;
+    int64_t scale = 100;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+      frac_ms += (s[pos] - '0') * scale;
+      scale /= 10;
+      ++pos;
+    }
+    if (pos == start) return false;
+  }
+  int64_t offset_s = 0;
+  if (Consume(s, &pos, 'Z') || Consume(s, &pos, 'z')) {
+  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+    const int sign = s[pos] == '-' ? -1 : 1;
+    ++pos;
+    int oh = 0, om = 0;
+    if (!ReadDigits(s, &pos, 2, &oh) || !Consume(s, &pos, ':') || !ReadDigits(s, &pos, 2, &om)) return false;
+    if (oh > 23 || om > 59) return false;
+    offset_s = sign * (oh * 3600 + om * 60);
+  } else {
+    return false;  // RFC 3339 requires the offset
+  }
+  if (pos != s.size()) return false;
+  *ms = (days * 86400 + hour * 3600 + min * 60 + sec - offset_s) * 1000 + frac_ms;
+  return true;
+}
+
+}  // namespace
+
+Result<int64_t> ParseRfc3339(std::string_view text, const Rfc3339Options& options) {
+  int64_t ms = 0;
+  if (Parse(text, options, &ms)) return ms;
+  return Status::InvalidArgument("\"" + std::string(text) + "\" is not an RFC 3339 time like 2023-11-14T22:13:20Z");
 }
 
 }  // namespace gnomon

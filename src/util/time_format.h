@@ -1,12 +1,30 @@
-// Timestamps as text: RFC 3339 in UTC, as the Prometheus API and the CLI print them.
+// Timestamps as text: RFC 3339 in UTC, as the Prometheus API and the CLI print and read them.
+// Times are Unix milliseconds; the calendar arithmetic is util/civil_time.h.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+
+#include "gnomon/status.h"
 
 namespace gnomon {
 
 // RFC 3339 in UTC: "2023-11-14T22:13:20Z", with ".123" when the milliseconds are not zero.
 std::string FormatRfc3339(int64_t ms);
+
+// What ParseRfc3339 accepts beyond RFC 3339's date-time. The defaults accept what Prometheus'
+// HTTP API does (Go's time.Parse with time.RFC3339Nano).
+struct Rfc3339Options {
+  bool date_only = false;         // "2023-11-14": midnight UTC
+  bool optional_seconds = false;  // "2023-11-14T22:13Z"
+};
+
+// Parses "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)" into Unix milliseconds. The 'T' may
+// also be 't' or a space and the 'Z' a 'z'; a fraction may have any number of digits and is cut
+// to milliseconds (toward the past); seconds may be 60 (a leap second, read as the next
+// minute's 0). The day must exist in its month (2023-02-29 is rejected). kInvalidArgument naming
+// the text if it is anything else (also trailing text or a missing offset).
+Result<int64_t> ParseRfc3339(std::string_view text, const Rfc3339Options& options = {});
 
 }  // namespace gnomon

@@ -1,14 +1,17 @@
-// util/civil_time.h (calendar arithmetic), which the CLI, PromQL's date functions and templates'
-// time printing share.
+// util/civil_time.h (calendar arithmetic) and util/time_format.h (RFC 3339 text), which the CLI,
+// the HTTP API, PromQL's date functions and templates' time printing share.
 #include <doctest/doctest.h>
 
 #include <cstdint>
 #include <ctime>
 
 #include "util/civil_time.h"
+#include "util/time_format.h"
 
 namespace gnomon {
 namespace {
+
+constexpr int64_t kT = 1'700'000'000'000;  // 2023-11-14T22:13:20Z
 
 TEST_CASE("civil dates: days from and to year/month/day, leap years, month lengths, weekdays") {
   static_assert(DaysFromCivil(1970, 1, 1) == 0);
@@ -51,6 +54,46 @@ TEST_CASE("civil dates: days from and to year/month/day, leap years, month lengt
     CHECK(c.month == tm.tm_mon + 1);
     CHECK(c.day == tm.tm_mday);
     CHECK(WeekdayFromDays(days) == tm.tm_wday);
+  }
+}
+
+TEST_CASE("ParseRfc3339: what Prometheus' API accepts") {
+  CHECK(*ParseRfc3339("2023-11-14T22:13:20Z") == kT);
+  CHECK(*ParseRfc3339("2023-11-14t22:13:20z") == kT);
+  CHECK(*ParseRfc3339("2023-11-14 22:13:20Z") == kT);
+  CHECK(*ParseRfc3339("2023-11-14T22:13:20.5Z") == kT + 500);
+  CHECK(*ParseRfc3339("2023-11-14T22:13:20.123456789Z") == kT + 123);  // cut to milliseconds
+  CHECK(*ParseRfc3339("2023-11-14T23:13:20+01:00") == kT);
+  CHECK(*ParseRfc3339("2023-11-14T17:13:20-05:00") == kT);
+  CHECK(*ParseRfc3339("1969-12-31T23:59:59.5Z") == -500);
+  CHECK(*ParseRfc3339("2024-02-29T00:00:00Z") == DaysFromCivil(2024, 2, 29) * 86'400'000);
+  CHECK(*ParseRfc3339("2016-12-31T23:59:60Z") == DaysFromCivil(2017, 1, 1) * 86'400'000);  // leap second
+  for (const char* bad : {"", "2023-11-14", "2023-11-14T22:13Z", "2023-11-14T22:13:20", "2023-13-14T22:13:20Z",
+                          "2023-00-14T22:13:20Z", "2023-11-00T22:13:20Z", "2023-02-29T00:00:00Z",
+                          "2023-04-31T00:00:00Z", "2023-11-14T24:00:00Z", "2023-11-14T22:60:00Z",
+                          "2023-11-14T22:13:61Z", "2023-11-14T22:13:20.Z", "2023-11-14T22:13:20+0100",
+                          "2023-11-14T22:13:20+24:00", "2023-11-14T22:13:20Zx", "23-11-14T22:13:20Z",
+                          "2023-11-14X22:13:20Z", "1700000000"}) {
+    INFO(bad);
+    auto r = ParseRfc3339(bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == Status::Code::kInvalidArgument);
+    CHECK(r.status().message().find("RFC 3339") != std::string::npos);
+  }
+}
+
+TEST_CASE("ParseRfc3339: the command line's extras, and FormatRfc3339 reads back") {
+  Rfc3339Options cli;
+  cli.date_only = true;
+  cli.optional_seconds = true;
+  CHECK(*ParseRfc3339("1970-01-02", cli) == 86'400'000);
+  CHECK(*ParseRfc3339("2023-11-14T22:13Z", cli) == kT - 20'000);
+  CHECK(*ParseRfc3339("2023-11-14T22:13:20Z", cli) == kT);
+  CHECK_FALSE(ParseRfc3339("2023-02-30", cli).ok());
+  CHECK_FALSE(ParseRfc3339("2023-11-14T22Z", cli).ok());
+  for (int64_t ms : {kT, kT + 7, int64_t{0}, int64_t{-1}, int64_t{-86'400'001}, int64_t{253'402'300'799'999}}) {
+    INFO(ms);
+    CHECK(*ParseRfc3339(FormatRfc3339(ms)) == ms);
   }
 }
 
