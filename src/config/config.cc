@@ -529,6 +529,7 @@ Options Config::ToOptions() const {
   o.max_samples_per_chunk = storage.max_samples_per_chunk;
   o.chunk_window_ms = storage.chunk_window_ms;
   o.wal_segment_bytes = storage.wal_segment_bytes;
+  o.compaction_interval_ms = storage.compaction_interval_ms;
   o.block_cache_bytes = static_cast<size_t>(storage.block_cache_bytes);
   return o;
 }

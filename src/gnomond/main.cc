@@ -6,12 +6,8 @@
 #include <cxxopts.hpp>
 #include <fmt/format.h>
 
-#include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <memory>
-#include <mutex>
-#include <thread>
 #include <vector>
 
 #include "config/config.h"
@@ -161,28 +157,8 @@ int Run(int argc, char** argv) {
     }
   }
 
-  // Periodic compaction; the signal wait below ends it.
-  std::mutex compaction_mu;
-  std::condition_variable compaction_cv;
-  bool stopping = false;
-  std::thread compactor([&] {
-    if (cfg.storage.compaction_interval_ms <= 0) return;
-    std::unique_lock lock(compaction_mu);
-    while (!compaction_cv.wait_for(lock, std::chrono::milliseconds(cfg.storage.compaction_interval_ms),
-                                   [&] { return stopping; })) {
-      Status cs = db->Compact();
-      if (!cs.ok()) log::Warn("compaction failed: " + cs.ToString());
-    }
-  });
-
   int sig = 0;
   sigwait(&signals, &sig);
-  {
-    std::lock_guard lock(compaction_mu);
-    stopping = true;
-  }
-  compaction_cv.notify_all();
-  compactor.join();
   log::Info(fmt::format("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT"));
   for (auto it = components.rbegin(); it != components.rend(); ++it) (*it)->Stop();
   (*server)->Stop();

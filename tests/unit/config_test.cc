@@ -86,6 +86,9 @@ TEST_CASE("default config gives the engine's default options") {
   CHECK(got.chunk_window_ms == want.chunk_window_ms);
   CHECK(got.wal_segment_bytes == want.wal_segment_bytes);
   CHECK(got.block_cache_bytes == want.block_cache_bytes);
+  // gnomond compacts hourly by default; the engine alone never does unless asked.
+  CHECK(want.compaction_interval_ms == 0);
+  CHECK(got.compaction_interval_ms == 3600 * 1000);
 }
 
 TEST_CASE("an empty file is the default config") {

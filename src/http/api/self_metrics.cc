@@ -140,6 +140,18 @@ std::string SelfMetrics::Render(DB* db) const {
   fmt::format_to(it, "gnomon_engine_samples_written_total {}\n", st.samples_written);
   Header(&out, "gnomon_engine_chunks_written_total", "counter", "Chunks sealed since start.");
   fmt::format_to(it, "gnomon_engine_chunks_written_total {}\n", st.chunks_written);
+  Header(&out, "gnomon_wal_write_errors_total", "counter",
+         "Failed write-ahead log and RocksDB appends (disk full, I/O errors) since start.");
+  fmt::format_to(it, "gnomon_wal_write_errors_total {}\n", st.wal_write_errors);
+  Header(&out, "gnomon_wal_sync_errors_total", "counter", "Failed write-ahead log and RocksDB log syncs since start.");
+  fmt::format_to(it, "gnomon_wal_sync_errors_total {}\n", st.wal_sync_errors);
+  gauge("gnomon_storage_writable",
+        "1 while the engine can make writes durable; 0 while appends or syncs fail (writes answer 507/503).",
+        st.writable ? 1 : 0);
+  Header(&out, "gnomon_compactions_total", "counter", "Compactions completed since start (periodic and requested).");
+  fmt::format_to(it, "gnomon_compactions_total {}\n", st.compactions);
+  Header(&out, "gnomon_compaction_errors_total", "counter", "Compactions that failed since start.");
+  fmt::format_to(it, "gnomon_compaction_errors_total {}\n", st.compaction_errors);
 
   double rss, cpu, fds;
   ProcessStats(&rss, &cpu, &fds);

@@ -15,7 +15,13 @@ void StatusApi::RegisterRoutes(http::Router* router) {
   router->Handle({"GET", "HEAD"}, "/health", Access::kPublic, [](const Request&, Response& r) { r.body = "OK\n"; });
   router->Handle({"GET", "HEAD"}, "/-/healthy", Access::kPublic,
                  [](const Request&, Response& r) { r.body = "Gnomon is Healthy.\n"; });
-  router->Handle({"GET", "HEAD"}, "/-/ready", Access::kPublic, [](const Request&, Response& r) {
+  router->Handle({"GET", "HEAD"}, "/-/ready", Access::kPublic, [this](const Request&, Response& r) {
+    Stats st = db_->GetStats();
+    if (!st.writable) {
+      r.status = 503;
+      r.body = "Gnomon is not ready: writes cannot be made durable: " + st.write_error + "\n";
+      return;
+    }
     r.body = "Gnomon is Ready.\n";
   });
   router->Handle({"GET", "HEAD"}, "/ping", Access::kPublic, [](const Request&, Response& r) { r.status = 204; });

@@ -19,6 +19,10 @@ void SetStatusError(http::Response& resp, const Status& s, StatusContext context
     case Status::Code::kBusy:
       resp.SetHeader("Retry-After", "1");
       return http::SetJsonError(resp, 503, "unavailable", s.message());
+    case Status::Code::kNoSpace:
+      if (!write) break;
+      resp.SetHeader("Retry-After", "10");
+      return http::SetJsonError(resp, 507, "unavailable", "not stored: " + s.ToString());
     case Status::Code::kIOError:
       if (!write) break;
       resp.SetHeader("Retry-After", "1");
