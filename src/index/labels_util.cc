@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "index/varint.h"
+#include "util/coding.h"
 
 namespace gnomon::index {
 

@@ -15,7 +15,7 @@
 
 #include "storage/chunk/bit_stream.h"
 #include "storage/chunk/chunk.h"
-#include "storage/chunk/varint.h"
+#include "util/coding.h"
 
 namespace gnomon::chunk {
 namespace {

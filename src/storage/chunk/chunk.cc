@@ -8,7 +8,7 @@
 
 #include "storage/chunk/decimal.h"
 #include "storage/chunk/gorilla.h"
-#include "storage/chunk/varint.h"
+#include "util/coding.h"
 
 namespace gnomon::chunk {
 
@@ -16,11 +16,11 @@ namespace {
 
 void AppendHeader(Encoding encoding, std::span<const Sample> samples, std::string* out) {
   out->push_back(static_cast<char>(encoding));
-  PutUvarint(out, samples.size());
+  PutVarint64(out, samples.size());
   int64_t min_time = samples.empty() ? 0 : samples.front().timestamp;
   int64_t max_time = samples.empty() ? 0 : samples.back().timestamp;
-  PutVarint(out, min_time);
-  PutUvarint(out, static_cast<uint64_t>(max_time) - static_cast<uint64_t>(min_time));
+  PutZigZagVarint64(out, min_time);
+  PutVarint64(out, static_cast<uint64_t>(max_time) - static_cast<uint64_t>(min_time));
 }
 
 // Parses the header; *payload_offset is where the encoding's payload starts.
@@ -35,7 +35,8 @@ Status ParseHeader(std::string_view chunk, ChunkMeta* meta, size_t* payload_offs
   }
   uint64_t count, span;
   int64_t min_time;
-  if (!GetUvarint(&p, end, &count) || !GetVarint(&p, end, &min_time) || !GetUvarint(&p, end, &span)) {
+  if (!(p = GetVarint64(p, end, &count)) || !(p = GetZigZagVarint64(p, end, &min_time)) ||
+      !(p = GetVarint64(p, end, &span))) {
     return Status::Corruption("chunk: truncated header");
   }
   if (count > UINT32_MAX) return Status::Corruption("chunk: sample count out of range");

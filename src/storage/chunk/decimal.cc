@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "storage/chunk/varint.h"
+#include "util/coding.h"
 
 namespace gnomon::chunk {
 
@@ -110,7 +110,7 @@ bool AppendDecimalPayload(std::span<const Sample> samples, std::string* out) {
   for (size_t i = 1; i < n; ++i) {
     int64_t m = 0;
     Mantissa(samples[i].value, e, &m);
-    zz[i - 1] = ZigZag(static_cast<int64_t>(static_cast<uint64_t>(m) - prev));
+    zz[i - 1] = ZigZagEncode(static_cast<int64_t>(static_cast<uint64_t>(m) - prev));
     all |= zz[i - 1];
     prev = static_cast<uint64_t>(m);
   }
@@ -128,18 +128,18 @@ bool AppendDecimalPayload(std::span<const Sample> samples, std::string* out) {
 
   out->push_back(static_cast<char>(e | (wlog << 4) | (regular ? 0 : kIrregularBit)));
   if (n >= 2) {
-    PutUvarint(out, first_delta);
+    PutVarint64(out, first_delta);
     if (!regular) {
       uint64_t prev_delta = first_delta;
       for (size_t i = 2; i < n; ++i) {
         uint64_t d = static_cast<uint64_t>(samples[i].timestamp) -
                      static_cast<uint64_t>(samples[i - 1].timestamp);
-        PutVarint(out, static_cast<int64_t>(d - prev_delta));
+        PutZigZagVarint64(out, static_cast<int64_t>(d - prev_delta));
         prev_delta = d;
       }
     }
   }
-  PutVarint(out, m0);
+  PutZigZagVarint64(out, m0);
   switch (wlog) {
     case 0: WritePlanes<1>(zz, out); break;
     case 1: WritePlanes<2>(zz, out); break;
@@ -182,7 +182,7 @@ Status DecodeDecimalPayload(std::string_view payload, const ChunkMeta& meta,
   s[0].timestamp = meta.min_time;
   if (n >= 2) {
     uint64_t delta;
-    if (!GetUvarint(&p, end, &delta)) return fail("decimal chunk: bad timestamp delta");
+    if (!(p = GetVarint64(p, end, &delta))) return fail("decimal chunk: bad timestamp delta");
     if (regular) {
       for (size_t i = 1; i < n; ++i) s[i].timestamp = static_cast<int64_t>(ts + i * delta);
       ts += (n - 1) * delta;
@@ -191,7 +191,7 @@ Status DecodeDecimalPayload(std::string_view payload, const ChunkMeta& meta,
       s[1].timestamp = static_cast<int64_t>(ts);
       for (size_t i = 2; i < n; ++i) {
         int64_t dod;
-        if (!GetVarint(&p, end, &dod)) return fail("decimal chunk: bad timestamp delta-of-delta");
+        if (!(p = GetZigZagVarint64(p, end, &dod))) return fail("decimal chunk: bad timestamp delta-of-delta");
         delta += static_cast<uint64_t>(dod);
         ts += delta;
         s[i].timestamp = static_cast<int64_t>(ts);
@@ -203,7 +203,7 @@ Status DecodeDecimalPayload(std::string_view payload, const ChunkMeta& meta,
   }
 
   int64_t m0;
-  if (!GetVarint(&p, end, &m0)) return fail("decimal chunk: bad first mantissa");
+  if (!(p = GetZigZagVarint64(p, end, &m0))) return fail("decimal chunk: bad first mantissa");
   const size_t k = n - 1;
   if (static_cast<size_t>(end - p) != k * width) {
     return fail("decimal chunk: value bytes do not match sample count");
