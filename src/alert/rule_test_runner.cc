@@ -11,6 +11,7 @@
 #include "alert/rule_group.h"
 #include "alert/rule_manager.h"
 #include "gnomon/db.h"
+#include "index/labels_util.h"
 #include "query/promql/series_notation.h"
 #include "util/duration.h"
 #include "util/go_strconv.h"
@@ -128,9 +129,9 @@ std::string GoDuration(int64_t ms) {
 }
 
 std::string MapString(const StringMap& m) {
-  std::string s = "{";
-  for (const auto& [k, v] : m) s += (s.size() > 1 ? ", " : "") + k + "=" + GoQuote(v);
-  return s + "}";
+  Labels labels;
+  for (const auto& [k, v] : m) labels.push_back(Label{k, v});
+  return index::LabelsToString(labels);
 }
 
 std::string Indent(const std::string& text, const std::string& prefix) {
@@ -160,9 +161,7 @@ std::string SamplesString(const SampleSet& samples) {
   if (samples.empty()) return "nil";
   std::string s;
   for (const auto& [labels, value] : samples) {
-    std::string ls = "{";
-    for (const Label& l : labels) ls += (ls.size() > 1 ? ", " : "") + l.name + "=" + GoQuote(l.value);
-    s += (s.empty() ? "" : ", ") + ls + "} " + GoFormatFloat(value, 'E', -1);
+    s += (s.empty() ? "" : ", ") + index::LabelsToString(labels) + " " + GoFormatFloat(value, 'E', -1);
   }
   return s;
 }

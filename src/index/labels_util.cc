@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "util/coding.h"
+#include "util/go_strconv.h"
 
 namespace gnomon::index {
 
@@ -57,33 +58,21 @@ size_t FindInvalidUtf8(std::string_view s) {
   return std::string_view::npos;
 }
 
-// Appends `s` with Go-style escaping of quotes, backslashes and control bytes (not quoted).
-void AppendEscaped(std::string_view s, std::string* out) {
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          char buf[5];
-          std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-          out->append(buf);
-        } else {
-          out->push_back(ch);
-        }
-    }
+// Appends a label name as Prometheus prints it: bare if it is a valid (legacy) label name, else
+// quoted.
+void AppendLabelName(std::string_view name, std::string* out) {
+  if (IsValidLabelName(name)) {
+    out->append(name);
+  } else {
+    out->append(GoQuote(name));
   }
 }
 
 std::string Quote(std::string_view s) { return QuoteForMessage(s, kMaxQuotedBytes); }
 
-// LabelsToString, cut short for an error message.
+// MetricToString, cut short for an error message.
 std::string SeriesForMessage(const Labels& labels) {
-  std::string s = LabelsToString(labels);
+  std::string s = MetricToString(labels);
   if (s.size() > 2 * kMaxQuotedBytes) {
     s.resize(2 * kMaxQuotedBytes);
     s.append("...");
@@ -130,14 +119,9 @@ bool IsValidMetricName(std::string_view s) {
 }
 
 std::string QuoteForMessage(std::string_view s, size_t max_bytes) {
-  std::string out = "\"";
-  if (s.size() > max_bytes) {
-    AppendEscaped(s.substr(0, max_bytes), &out);
-    out.append("...");
-  } else {
-    AppendEscaped(s, &out);
-  }
-  out.push_back('"');
+  if (s.size() <= max_bytes) return GoQuote(s);
+  std::string out = GoQuote(s.substr(0, max_bytes));
+  out.insert(out.size() - 1, "...");
   return out;
 }
 
@@ -257,6 +241,18 @@ Status DecodeLabelsFraming(std::string_view encoded, bool check_order, Labels* o
 }
 
 std::string LabelsToString(const Labels& labels) {
+  std::string out = "{";
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (i > 0) out.append(", ");
+    AppendLabelName(labels[i].name, &out);
+    out.push_back('=');
+    out.append(GoQuote(labels[i].value));
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string MetricToString(const Labels& labels) {
   std::string out;
   const Label* metric = nullptr;
   for (const Label& l : labels) {
@@ -273,16 +269,9 @@ std::string LabelsToString(const Labels& labels) {
     if (&l == metric) continue;
     if (!first) out.append(", ");
     first = false;
-    if (IsValidLabelName(l.name)) {
-      out.append(l.name);
-    } else {
-      out.push_back('"');
-      AppendEscaped(l.name, &out);
-      out.push_back('"');
-    }
-    out.append("=\"");
-    AppendEscaped(l.value, &out);
-    out.push_back('"');
+    AppendLabelName(l.name, &out);
+    out.push_back('=');
+    out.append(GoQuote(l.value));
   }
   out.push_back('}');
   return out;

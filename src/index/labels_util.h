@@ -42,11 +42,21 @@ Status DecodeLabels(std::string_view encoded, Labels* out);
 // was encoded before validation (WriteBatch) can be decoded and then given to ValidateLabels.
 Status DecodeLabelsFraming(std::string_view encoded, bool check_order, Labels* out);
 
-// Prometheus' text form: name{a="b", c="d"} — for messages and debugging.
+// A label set as text. Prometheus prints label sets in two layouts, and both are needed: PromQL's
+// error messages and promtool's test output use labels.Labels.String(), Gnomon's own validation
+// messages the metric-name-first form of model.Metric.String(). Both escape as Go's %q does
+// (strconv.Quote, util/go_strconv.h: \" \\ \n, \xHH for invalid UTF-8, \u for unprintable runes) and
+// quote a name that is not a valid label name.
+//
+// LabelsToString: labels.Labels.String(), every label inside the braces, in the given order:
+//   {__name__="up", job="api"}   {}
 std::string LabelsToString(const Labels& labels);
+// MetricToString: model.Metric.String(), a valid metric name before the braces:
+//   up{job="api"}   up   {__name__="a b", x="1"}   {}
+std::string MetricToString(const Labels& labels);
 
-// `s` in double quotes with the same escaping as LabelsToString, cut short with "..." after
-// `max_bytes` bytes: safe to embed any user-supplied string in a message.
+// `s` quoted like a label value above, cut short with "..." after `max_bytes` bytes: safe to embed
+// any user-supplied string in a message.
 std::string QuoteForMessage(std::string_view s, size_t max_bytes = 128);
 
 }  // namespace gnomon::index

@@ -295,14 +295,31 @@ TEST_CASE("decoding random bytes: never crashes; accepted input is canonical") {
   CHECK(accepted > 100);
 }
 
-TEST_CASE("LabelsToString") {
-  CHECK(LabelsToString({}) == "{}");
-  CHECK(LabelsToString({{"__name__", "up"}}) == "up");
-  CHECK(LabelsToString({{"__name__", "up"}, {"instance", "a:1"}, {"job", "api"}}) ==
+TEST_CASE("MetricToString: model.Metric.String(), the metric name first") {
+  CHECK(MetricToString({}) == "{}");
+  CHECK(MetricToString({{"__name__", "up"}}) == "up");
+  CHECK(MetricToString({{"__name__", "up"}, {"instance", "a:1"}, {"job", "api"}}) ==
         "up{instance=\"a:1\", job=\"api\"}");
-  CHECK(LabelsToString({{"job", "api"}}) == "{job=\"api\"}");
-  CHECK(LabelsToString({{"__name__", "up"}, {"v", "a\"b\\c\nd"}}) == "up{v=\"a\\\"b\\\\c\\nd\"}");
-  CHECK(LabelsToString({{"__name__", "up"}, {"v", "\xE6\x97\xA5"}}) == "up{v=\"\xE6\x97\xA5\"}");
+  CHECK(MetricToString({{"job", "api"}}) == "{job=\"api\"}");
+  CHECK(MetricToString({{"__name__", "up"}, {"v", "a\"b\\c\nd"}}) == "up{v=\"a\\\"b\\\\c\\nd\"}");
+  CHECK(MetricToString({{"__name__", "up"}, {"v", "\xE6\x97\xA5"}}) == "up{v=\"\xE6\x97\xA5\"}");
   // A metric name that is not a valid identifier is shown as a label.
-  CHECK(LabelsToString({{"__name__", "a b"}, {"x", "1"}}) == "{__name__=\"a b\", x=\"1\"}");
+  CHECK(MetricToString({{"__name__", "a b"}, {"x", "1"}}) == "{__name__=\"a b\", x=\"1\"}");
+  // Go's %q: invalid UTF-8 and control bytes escaped.
+  CHECK(MetricToString({{"__name__", "up"}, {"v", "\xff\x01\t"}}) == "up{v=\"\\xff\\x01\\t\"}");
+}
+
+TEST_CASE("LabelsToString: labels.Labels.String(), as PromQL's errors and promtool print label sets") {
+  CHECK(LabelsToString({}) == "{}");
+  CHECK(LabelsToString({{"__name__", "up"}}) == "{__name__=\"up\"}");
+  CHECK(LabelsToString({{"__name__", "up"}, {"instance", "a:1"}, {"job", "api"}}) ==
+        "{__name__=\"up\", instance=\"a:1\", job=\"api\"}");
+  CHECK(LabelsToString({{"method", "get"}}) == "{method=\"get\"}");
+  CHECK(LabelsToString({{"v", "a\"b\\c\nd"}}) == "{v=\"a\\\"b\\\\c\\nd\"}");
+  CHECK(LabelsToString({{"v", "\xE6\x97\xA5"}}) == "{v=\"\xE6\x97\xA5\"}");
+  CHECK(LabelsToString({{"v", "\xff\x01\t"}}) == "{v=\"\\xff\\x01\\t\"}");
+  CHECK(LabelsToString({{"a b", "1"}}) == "{\"a b\"=\"1\"}");  // a name that is not a label name is quoted
+  CHECK(QuoteForMessage("abc") == "\"abc\"");
+  CHECK(QuoteForMessage("abcdef", 3) == "\"abc...\"");
+  CHECK(QuoteForMessage("a\nb\xff") == "\"a\\nb\\xff\"");
 }

@@ -63,26 +63,6 @@ void EvalContext::AddSeries(uint64_t n) {
 
 // ---- labels helpers ---------------------------------------------------------------------------
 
-std::string LabelsToString(const Labels& l) {
-  std::string out = "{";
-  for (size_t i = 0; i < l.size(); ++i) {
-    if (i > 0) out += ", ";
-    out += l[i].name;
-    out += "=\"";
-    for (char c : l[i].value) {
-      if (c == '"' || c == '\\') out += '\\';
-      if (c == '\n') {
-        out += "\\n";
-        continue;
-      }
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
-
 const std::string* GetLabel(const Labels& l, std::string_view name) {
   for (const Label& x : l) {
     if (x.name == name) return &x.value;

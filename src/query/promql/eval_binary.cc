@@ -7,6 +7,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "index/labels_util.h"
 #include "query/promql/eval_internal.h"
 
 namespace gnomon::promql {
@@ -216,9 +217,10 @@ Value VectorVector(Evaluator& ev, const BinaryExpr& e, const VectorMatching& vm,
       const int sig = rsig[i];
       if (right_at[sig] >= 0) {
         const Labels group = MatchLabels(R[i].labels, vm);
-        ThrowExec("found duplicate series for the match group " + LabelsToString(group) + " on the " +
-                  (one_to_many ? "left" : "right") + " hand-side of the operation: [" + LabelsToString(R[i].labels) +
-                  ", " + LabelsToString(R[static_cast<size_t>(right_at[sig])].labels) +
+        ThrowExec("found duplicate series for the match group " + index::LabelsToString(group) + " on the " +
+                  (one_to_many ? "left" : "right") + " hand-side of the operation: [" +
+                  index::LabelsToString(R[i].labels) + ", " +
+                  index::LabelsToString(R[static_cast<size_t>(right_at[sig])].labels) +
                   "];many-to-many matching not allowed: matching labels must be unique on one side");
       }
       right_at[sig] = static_cast<int>(i);

@@ -43,8 +43,7 @@ Status CheckEvalTime(int64_t t, const char* what);
 
 // ---- labels helpers -----------------------------------------------------------------------
 inline bool IsStaleNaN(double v) { return std::bit_cast<uint64_t>(v) == 0x7ff0000000000002ull; }
-// Prometheus' labels.String(): {__name__="a", b="c"}.
-std::string LabelsToString(const Labels& l);
+// Label sets as text for messages: index::LabelsToString (index/labels_util.h).
 const std::string* GetLabel(const Labels& l, std::string_view name);
 void SetLabel(Labels& l, std::string_view name, std::string_view value);  // "" deletes
 void DelLabel(Labels& l, std::string_view name);
