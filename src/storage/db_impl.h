@@ -20,7 +20,9 @@
 // failed_ (Stats::writable is false while any is set); the bit clears when an operation of its
 // kind next succeeds: a Write's append, a RocksDB write, or a sync (the background thread retries
 // syncs every interval and probes appends while they fail). Write refuses batches while a sync
-// has failed (they would be acknowledged without the sync their mode promises).
+// has failed (they would be acknowledged without the sync their mode promises). A seal or WAL
+// rotation that fails after a batch's WAL append (and sync) succeeded does not fail that Write:
+// the batch is durable, its samples stay in the head and the WAL, and later writes retry.
 #pragma once
 
 #include <rocksdb/db.h>
