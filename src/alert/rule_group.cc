@@ -1,12 +1,11 @@
 #include "alert/rule_group.h"
 
 #include <algorithm>
-#include <bit>
 #include <chrono>
 #include <iterator>
 
 #include "gnomon/write_batch.h"
-#include "query/promql/series_notation.h"
+#include "util/stale_marker.h"
 
 namespace gnomon::alert {
 
@@ -80,7 +79,7 @@ Status RuleGroupEvaluator::EvalOne(const EvalContext& ctx, Entry& e, int64_t t_m
     written.insert(s.labels);
   }
   for (const Labels& gone : e.previous) {
-    if (written.count(gone) == 0) batch.Add(gone, t_ms, std::bit_cast<double>(promql::kStaleMarkerBits));
+    if (written.count(gone) == 0) batch.Add(gone, t_ms, StaleNaN());
   }
   e.previous = std::move(written);
   return batch.empty() ? Status::OK() : ctx.db->Write(batch);

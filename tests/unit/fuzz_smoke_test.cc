@@ -69,6 +69,7 @@
 #include "remote.pb.h"
 #include "test_util.h"
 #include "util/duration.h"
+#include "util/stale_marker.h"
 #include "wire_helpers.h"
 
 namespace gnomon {
@@ -450,7 +451,7 @@ std::string StructuralMutation(Mutator& m, std::string q, const std::vector<std:
 constexpr int64_t kT1 = 1'700'000'000'000;        // end of the data
 constexpr int64_t kT0 = kT1 - 3'600'000;          // start of the data
 constexpr int64_t kInterval = 15'000;
-constexpr uint64_t kStaleBits = 0x7ff0000000000002ull;
+constexpr uint64_t kStaleBits = kStaleNaNBits;
 
 struct QueryFixture {
   testing::TempDir dir;
@@ -541,6 +542,7 @@ const char* CodeName(Status::Code c) {
     case Status::Code::kCorruption: return "Corruption";
     case Status::Code::kIOError: return "IOError";
     case Status::Code::kResourceExhausted: return "ResourceExhausted";
+    case Status::Code::kNoSpace: return "NoSpace";
     case Status::Code::kBusy: return "Busy";
     case Status::Code::kAborted: return "Aborted";
     case Status::Code::kFailedPrecondition: return "FailedPrecondition";

@@ -28,11 +28,12 @@
 #include "query/promql/engine.h"
 #include "query/promql/series_notation.h"
 #include "test_util.h"
+#include "util/stale_marker.h"
 
 namespace gnomon::promql {
 namespace {
 
-constexpr uint64_t kStaleBits = kStaleMarkerBits;
+constexpr uint64_t kStaleBits = kStaleNaNBits;
 
 std::string Trim(std::string_view s) {
   size_t a = 0, b = s.size();

@@ -4,7 +4,6 @@
 #include "query/promql/engine.h"
 
 #include <algorithm>
-#include <bit>
 #include <cctype>
 #include <charconv>
 #include <cstdlib>

@@ -11,7 +11,6 @@
 #pragma once
 
 #include <atomic>
-#include <bit>
 #include <functional>
 #include <chrono>
 #include <cmath>
@@ -25,6 +24,7 @@
 #include "gnomon/db.h"
 #include "query/promql/ast.h"
 #include "query/promql/engine.h"
+#include "util/stale_marker.h"
 
 namespace gnomon::promql {
 
@@ -42,7 +42,6 @@ Status CheckEvalTime(int64_t t, const char* what);
 [[noreturn]] void ThrowStatus(Status s);
 
 // ---- labels helpers -----------------------------------------------------------------------
-inline bool IsStaleNaN(double v) { return std::bit_cast<uint64_t>(v) == 0x7ff0000000000002ull; }
 // Label sets as text for messages: index::LabelsToString (index/labels_util.h).
 const std::string* GetLabel(const Labels& l, std::string_view name);
 void SetLabel(Labels& l, std::string_view name, std::string_view value);  // "" deletes

@@ -1,7 +1,6 @@
 #include "query/promql/series_notation.h"
 
 #include <algorithm>
-#include <bit>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -9,6 +8,7 @@
 
 #include "index/labels_util.h"
 #include "query/selector.h"
+#include "util/stale_marker.h"
 
 namespace gnomon::promql {
 
@@ -19,7 +19,7 @@ bool IsNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || 
 
 // One number as Go's strconv.ParseFloat reads it, plus `stale`.
 Result<double> ParseNumber(std::string_view s) {
-  if (s == "stale") return std::bit_cast<double>(kStaleMarkerBits);
+  if (s == "stale") return StaleNaN();
   std::string_view body = s;
   bool negative = false;
   if (!body.empty() && (body[0] == '+' || body[0] == '-')) {

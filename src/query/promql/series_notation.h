@@ -24,7 +24,4 @@ Result<Labels> ParseSeriesDescription(std::string_view text, size_t* consumed = 
 // Expands a value list; std::nullopt marks a step without a sample.
 Result<std::vector<std::optional<double>>> ParseSeriesValues(std::string_view text);
 
-// The bit pattern Prometheus writes as a staleness marker.
-inline constexpr uint64_t kStaleMarkerBits = 0x7ff0000000000002ull;
-
 }  // namespace gnomon::promql
