@@ -10,6 +10,7 @@
 #include "cli/query_result.h"
 #include "cli/time_parse.h"
 #include "config/config.h"
+#include "http/components.h"
 #include "util/clock.h"
 
 namespace gnomon::cli {
@@ -295,7 +296,7 @@ int RunCheck(int argc, char** argv) {
     }
     if (rest[0] != "config") throw UsageError{"unknown check \"" + rest[0] + "\": expected 'config FILE' or 'rules FILE...'"};
     if (rest.size() != 2) throw UsageError{"expected exactly one FILE after 'config'"};
-    auto cfg = config::LoadConfigFile(rest[1]);
+    auto cfg = config::LoadConfigFile(rest[1], http::ComponentSchema());
     if (!cfg.ok()) {
       std::fprintf(stderr, "%s\n", cfg.status().message().c_str());
       return kExitFailure;

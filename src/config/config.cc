@@ -26,13 +26,19 @@ constexpr uint64_t kNoMax = std::numeric_limits<uint64_t>::max();
 constexpr int64_t kDay = 24 * 3600 * 1000;
 constexpr int64_t kNoMaxMs = std::numeric_limits<int64_t>::max();
 
+}  // namespace
+
 // ---- the value being assigned ---------------------------------------------------------------
 
 // One value to assign to a setting: a node of the TOML file, or the text of a command-line flag.
-struct Input {
+class Value {
+ public:
+  Value(const toml::node* node, std::string_view text) : node(node), text(text) {}
   const toml::node* node = nullptr;  // from the file; null for a flag
   std::string_view text;             // a flag's text
 };
+
+namespace {
 
 std::string_view TypeName(const toml::node& node) {
   switch (node.type()) {
@@ -53,7 +59,9 @@ std::string_view TypeName(const toml::node& node) {
 // Each Get*/Set* returns "" on success or the reason the value is rejected. Set* write their
 // destination only on success.
 
-std::string GetString(const Input& in, std::string* out) {
+}  // namespace
+
+std::string ReadString(const Value& in, std::string* out) {
   if (in.node == nullptr) {
     *out = std::string(in.text);
     return "";
@@ -65,7 +73,7 @@ std::string GetString(const Input& in, std::string* out) {
   return fmt::format("expected a string, got {}", TypeName(*in.node));
 }
 
-std::string GetInteger(const Input& in, int64_t* out) {
+std::string ReadInteger(const Value& in, int64_t* out) {
   if (in.node == nullptr) {
     const char* end = in.text.data() + in.text.size();
     auto [ptr, ec] = std::from_chars(in.text.data(), end, *out);
@@ -81,6 +89,8 @@ std::string GetInteger(const Input& in, int64_t* out) {
   return fmt::format("expected an integer, got {}", TypeName(*in.node));
 }
 
+namespace {
+
 std::string FormatSize(uint64_t bytes) {
   static constexpr std::pair<uint64_t, const char*> kUnits[] = {
       {kTiB, "TiB"}, {kGiB, "GiB"}, {kMiB, "MiB"}, {kKiB, "KiB"}};
@@ -90,20 +100,9 @@ std::string FormatSize(uint64_t bytes) {
   return fmt::format("{} bytes", bytes);
 }
 
-template <typename T>
-std::string SetCount(const Input& in, T* dst, uint64_t min, uint64_t max) {
-  int64_t v = 0;
-  if (std::string err = GetInteger(in, &v); !err.empty()) return err;
-  if (v < 0) return fmt::format("must not be negative, got {}", v);
-  uint64_t u = static_cast<uint64_t>(v);
-  max = std::min<uint64_t>(max, std::numeric_limits<T>::max());
-  if (u < min) return fmt::format("must be at least {}, got {}", min, u);
-  if (u > max) return fmt::format("must be at most {}, got {}", max, u);
-  *dst = static_cast<T>(u);
-  return "";
-}
+}  // namespace
 
-std::string SetDuration(const Input& in, int64_t* dst, int64_t min_ms, int64_t max_ms) {
+std::string SetDuration(const Value& in, int64_t* dst, int64_t min_ms, int64_t max_ms) {
   if (in.node != nullptr && !in.node->is_string()) {
     if (const auto* i = in.node->as_integer()) {
       return fmt::format("expected a duration string such as \"30s\" or \"15d\", got the integer {}"
@@ -114,7 +113,7 @@ std::string SetDuration(const Input& in, int64_t* dst, int64_t min_ms, int64_t m
                        TypeName(*in.node));
   }
   std::string text;
-  GetString(in, &text);
+  ReadString(in, &text);
   Result<int64_t> ms = ParseDurationMs(text);
   if (!ms.ok()) return ms.status().message();
   if (*ms < min_ms) {
@@ -127,7 +126,7 @@ std::string SetDuration(const Input& in, int64_t* dst, int64_t min_ms, int64_t m
   return "";
 }
 
-std::string SetSize(const Input& in, uint64_t* dst, uint64_t min, uint64_t max) {
+std::string SetSize(const Value& in, uint64_t* dst, uint64_t min, uint64_t max) {
   uint64_t bytes = 0;
   if (in.node != nullptr && in.node->is_integer()) {
     int64_t v = in.node->as_integer()->get();
@@ -139,7 +138,7 @@ std::string SetSize(const Input& in, uint64_t* dst, uint64_t min, uint64_t max) 
                        TypeName(*in.node));
   } else {
     std::string text;
-    GetString(in, &text);
+    ReadString(in, &text);
     Result<uint64_t> parsed = ParseByteSize(text);
     if (!parsed.ok()) return parsed.status().message();
     bytes = *parsed;
@@ -150,21 +149,7 @@ std::string SetSize(const Input& in, uint64_t* dst, uint64_t min, uint64_t max) 
   return "";
 }
 
-template <typename E, size_t N>
-std::string SetEnum(const Input& in, E* dst, const std::pair<std::string_view, E> (&names)[N]) {
-  std::string text;
-  if (std::string err = GetString(in, &text); !err.empty()) return err;
-  std::string choices;
-  for (const auto& [name, value] : names) {
-    if (name == text) {
-      *dst = value;
-      return "";
-    }
-    if (!choices.empty()) choices += ", ";
-    choices += fmt::format("\"{}\"", name);
-  }
-  return fmt::format("unknown value \"{}\" (expected one of {})", text, choices);
-}
+namespace {
 
 constexpr std::pair<std::string_view, LogLevel> kLogLevels[] = {
     {"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo},
@@ -216,25 +201,27 @@ std::string CheckListen(std::string_view addr) {
   return "";
 }
 
-std::string SetListen(const Input& in, std::string* dst) {
+}  // namespace
+
+std::string SetListen(const Value& in, std::string* dst) {
   std::string text;
-  if (std::string err = GetString(in, &text); !err.empty()) return err;
+  if (std::string err = ReadString(in, &text); !err.empty()) return err;
   if (std::string err = CheckListen(text); !err.empty()) return err;
   *dst = std::move(text);
   return "";
 }
 
-std::string SetNonEmptyString(const Input& in, std::string* dst) {
+std::string SetNonEmptyString(const Value& in, std::string* dst) {
   std::string text;
-  if (std::string err = GetString(in, &text); !err.empty()) return err;
+  if (std::string err = ReadString(in, &text); !err.empty()) return err;
   if (text.empty()) return "must not be empty";
   *dst = std::move(text);
   return "";
 }
 
-std::string SetToken(const Input& in, std::string* dst) {
+std::string SetToken(const Value& in, std::string* dst) {
   std::string text;
-  if (std::string err = GetString(in, &text); !err.empty()) return err;
+  if (std::string err = ReadString(in, &text); !err.empty()) return err;
   for (char c : text) {
     if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) {
       return "must not contain spaces or control characters (it is sent in an HTTP header)";
@@ -245,7 +232,7 @@ std::string SetToken(const Input& in, std::string* dst) {
 }
 
 // A list of strings: a TOML array, or from a flag a comma-separated list.
-std::string SetStringList(const Input& in, std::vector<std::string>* dst) {
+std::string SetStringList(const Value& in, std::vector<std::string>* dst) {
   std::vector<std::string> out;
   if (in.node == nullptr) {
     std::string_view rest = in.text;
@@ -269,7 +256,7 @@ std::string SetStringList(const Input& in, std::vector<std::string>* dst) {
 }
 
 // Label names to values: a TOML table of strings, or from a flag "name=value,name=value".
-std::string SetLabelMap(const Input& in, std::map<std::string, std::string>* dst) {
+std::string SetLabelMap(const Value& in, std::map<std::string, std::string>* dst) {
   std::map<std::string, std::string> out;
   auto add = [&out](std::string name, std::string value) -> std::string {
     if (!index::IsValidLabelName(name)) return fmt::format("\"{}\" is not a valid label name", name);
@@ -299,93 +286,98 @@ std::string SetLabelMap(const Input& in, std::map<std::string, std::string>* dst
   return "";
 }
 
-std::string SetString(const Input& in, std::string* dst) { return GetString(in, dst); }
+std::string SetString(const Value& in, std::string* dst) { return ReadString(in, dst); }
 
-// ---- the settings ---------------------------------------------------------------------------
+// ---- the core sections ---------------------------------------------------------------------
+// Every setting: its key and how its value is checked and stored. Keep config.example.toml and
+// config.h in step with these tables.
 
-struct Field {
-  std::string_view section;
-  std::string_view key;
-  std::string (*set)(Config*, const Input&);
-};
 
-// Every setting: its place in the file and how its value is checked and stored. Keep
-// config.example.toml and config.h in step with this table.
-const Field kFields[] = {
-    {"server", "listen", [](Config* c, const Input& in) { return SetListen(in, &c->server.listen); }},
-    {"server", "data_dir",
-     [](Config* c, const Input& in) { return SetNonEmptyString(in, &c->server.data_dir); }},
-    {"server", "auth_token", [](Config* c, const Input& in) { return SetToken(in, &c->server.auth_token); }},
-    {"server", "worker_threads",
-     [](Config* c, const Input& in) { return SetCount(in, &c->server.worker_threads, 1, 1024); }},
-    {"server", "max_connections",
-     [](Config* c, const Input& in) { return SetCount(in, &c->server.max_connections, 1, 1'000'000); }},
-    {"server", "max_body_bytes",
-     [](Config* c, const Input& in) { return SetSize(in, &c->server.max_body_bytes, kKiB, kNoMax); }},
-    {"server", "max_inflight_ingest_bytes",
-     [](Config* c, const Input& in) { return SetSize(in, &c->server.max_inflight_ingest_bytes, kKiB, kNoMax); }},
-    {"server", "max_header_bytes",
-     [](Config* c, const Input& in) { return SetSize(in, &c->server.max_header_bytes, kKiB, kGiB); }},
-    {"server", "read_timeout",
-     [](Config* c, const Input& in) { return SetDuration(in, &c->server.read_timeout_ms, 1, kNoMaxMs); }},
-    {"server", "idle_timeout",
-     [](Config* c, const Input& in) { return SetDuration(in, &c->server.idle_timeout_ms, 1, kNoMaxMs); }},
-    {"server", "log_level",
-     [](Config* c, const Input& in) { return SetEnum(in, &c->server.log_level, kLogLevels); }},
-
-    {"storage", "retention",
-     [](Config* c, const Input& in) { return SetDuration(in, &c->storage.retention_ms, 0, kNoMaxMs); }},
-    {"storage", "sync", [](Config* c, const Input& in) { return SetEnum(in, &c->storage.sync, kSyncModes); }},
-    {"storage", "sync_interval",
-     [](Config* c, const Input& in) { return SetDuration(in, &c->storage.sync_interval_ms, 1, kDay); }},
-    {"storage", "max_samples_per_chunk",
-     [](Config* c, const Input& in) { return SetCount(in, &c->storage.max_samples_per_chunk, 1, 65536); }},
-    {"storage", "chunk_window",
-     [](Config* c, const Input& in) { return SetDuration(in, &c->storage.chunk_window_ms, 1, kNoMaxMs); }},
-    {"storage", "wal_segment_size",
-     [](Config* c, const Input& in) { return SetSize(in, &c->storage.wal_segment_bytes, kMiB, kNoMax); }},
-    {"storage", "compaction_interval",
-     [](Config* c, const Input& in) { return SetDuration(in, &c->storage.compaction_interval_ms, 0, kNoMaxMs); }},
-    {"storage", "block_cache_size",
-     [](Config* c, const Input& in) { return SetSize(in, &c->storage.block_cache_bytes, 0, kNoMax); }},
-
-    {"limits", "max_labels_per_series",
-     [](Config* c, const Input& in) { return SetCount(in, &c->limits.max_labels_per_series, 1, kNoMax); }},
-    {"limits", "max_label_name_length",
-     [](Config* c, const Input& in) { return SetCount(in, &c->limits.max_label_name_length, 1, kNoMax); }},
-    {"limits", "max_label_value_length",
-     [](Config* c, const Input& in) { return SetCount(in, &c->limits.max_label_value_length, 1, kNoMax); }},
-    {"limits", "max_series",
-     [](Config* c, const Input& in) { return SetCount(in, &c->limits.max_series, 0, kNoMax); }},
-    {"limits", "max_query_samples",
-     [](Config* c, const Input& in) { return SetCount(in, &c->limits.max_query_samples, 0, kNoMax); }},
-    {"limits", "max_query_series",
-     [](Config* c, const Input& in) { return SetCount(in, &c->limits.max_query_series, 0, kNoMax); }},
-    {"limits", "query_threads",
-     [](Config* c, const Input& in) { return SetCount(in, &c->limits.query_threads, 0, 256); }},
-    {"limits", "query_timeout",
-     [](Config* c, const Input& in) { return SetDuration(in, &c->limits.query_timeout_ms, 0, kNoMaxMs); }},
-
-    {"alerting", "rule_files",
-     [](Config* c, const Input& in) { return SetStringList(in, &c->alerting.rule_files); }},
-    {"alerting", "evaluation_interval",
-     [](Config* c, const Input& in) { return SetDuration(in, &c->alerting.evaluation_interval_ms, 1000, kDay); }},
-    {"alerting", "external_url", [](Config* c, const Input& in) { return SetString(in, &c->alerting.external_url); }},
-    {"alerting", "external_labels",
-     [](Config* c, const Input& in) { return SetLabelMap(in, &c->alerting.external_labels); }},
-};
-
-constexpr std::string_view kSections[] = {"server", "storage", "limits", "alerting"};
-
-bool IsSection(std::string_view name) {
-  return std::find(std::begin(kSections), std::end(kSections), name) != std::end(kSections);
+std::span<const Field<ServerConfig>> ServerConfig::Fields() {
+  static const Field<ServerConfig> kFields[] = {
+      {"listen", [](ServerConfig* c, const Value& in) { return SetListen(in, &c->listen); }},
+      {"data_dir", [](ServerConfig* c, const Value& in) { return SetNonEmptyString(in, &c->data_dir); }},
+      {"auth_token", [](ServerConfig* c, const Value& in) { return SetToken(in, &c->auth_token); }},
+      {"worker_threads", [](ServerConfig* c, const Value& in) { return SetCount(in, &c->worker_threads, 1, 1024); }},
+      {"max_connections", [](ServerConfig* c, const Value& in) { return SetCount(in, &c->max_connections, 1, 1'000'000); }},
+      {"max_body_bytes", [](ServerConfig* c, const Value& in) { return SetSize(in, &c->max_body_bytes, kKiB, kNoMax); }},
+      {"max_inflight_ingest_bytes", [](ServerConfig* c, const Value& in) { return SetSize(in, &c->max_inflight_ingest_bytes, kKiB, kNoMax); }},
+      {"max_header_bytes", [](ServerConfig* c, const Value& in) { return SetSize(in, &c->max_header_bytes, kKiB, kGiB); }},
+      {"read_timeout", [](ServerConfig* c, const Value& in) { return SetDuration(in, &c->read_timeout_ms, 1, kNoMaxMs); }},
+      {"idle_timeout", [](ServerConfig* c, const Value& in) { return SetDuration(in, &c->idle_timeout_ms, 1, kNoMaxMs); }},
+      {"log_level", [](ServerConfig* c, const Value& in) { return SetEnum(in, &c->log_level, kLogLevels); }},
+  };
+  return kFields;
 }
 
-const Field* FindField(std::string_view section, std::string_view key) {
-  for (const Field& f : kFields) {
-    if (f.section == section && f.key == key) return &f;
+std::span<const Field<StorageConfig>> StorageConfig::Fields() {
+  static const Field<StorageConfig> kFields[] = {
+      {"retention", [](StorageConfig* c, const Value& in) { return SetDuration(in, &c->retention_ms, 0, kNoMaxMs); }},
+      {"sync", [](StorageConfig* c, const Value& in) { return SetEnum(in, &c->sync, kSyncModes); }},
+      {"sync_interval", [](StorageConfig* c, const Value& in) { return SetDuration(in, &c->sync_interval_ms, 1, kDay); }},
+      {"max_samples_per_chunk", [](StorageConfig* c, const Value& in) { return SetCount(in, &c->max_samples_per_chunk, 1, 65536); }},
+      {"chunk_window", [](StorageConfig* c, const Value& in) { return SetDuration(in, &c->chunk_window_ms, 1, kNoMaxMs); }},
+      {"wal_segment_size", [](StorageConfig* c, const Value& in) { return SetSize(in, &c->wal_segment_bytes, kMiB, kNoMax); }},
+      {"compaction_interval", [](StorageConfig* c, const Value& in) { return SetDuration(in, &c->compaction_interval_ms, 0, kNoMaxMs); }},
+      {"block_cache_size", [](StorageConfig* c, const Value& in) { return SetSize(in, &c->block_cache_bytes, 0, kNoMax); }},
+  };
+  return kFields;
+}
+
+std::span<const Field<LimitsConfig>> LimitsConfig::Fields() {
+  static const Field<LimitsConfig> kFields[] = {
+      {"max_labels_per_series", [](LimitsConfig* c, const Value& in) { return SetCount(in, &c->max_labels_per_series, 1, kNoMax); }},
+      {"max_label_name_length", [](LimitsConfig* c, const Value& in) { return SetCount(in, &c->max_label_name_length, 1, kNoMax); }},
+      {"max_label_value_length", [](LimitsConfig* c, const Value& in) { return SetCount(in, &c->max_label_value_length, 1, kNoMax); }},
+      {"max_series", [](LimitsConfig* c, const Value& in) { return SetCount(in, &c->max_series, 0, kNoMax); }},
+      {"max_query_samples", [](LimitsConfig* c, const Value& in) { return SetCount(in, &c->max_query_samples, 0, kNoMax); }},
+      {"max_query_series", [](LimitsConfig* c, const Value& in) { return SetCount(in, &c->max_query_series, 0, kNoMax); }},
+      {"query_threads", [](LimitsConfig* c, const Value& in) { return SetCount(in, &c->query_threads, 0, 256); }},
+      {"query_timeout", [](LimitsConfig* c, const Value& in) { return SetDuration(in, &c->query_timeout_ms, 0, kNoMaxMs); }},
+  };
+  return kFields;
+}
+
+const Schema& Schema::Core() {
+  static const Schema kCore = [] {
+    Schema s;
+    s.Add(SectionSpec::Of<ServerConfig>()).Add(SectionSpec::Of<StorageConfig>()).Add(SectionSpec::Of<LimitsConfig>());
+    return s;
+  }();
+  return kCore;
+}
+
+Schema& Schema::Add(SectionSpec section) {
+  if (Find(section.name) == nullptr) sections_.push_back(std::move(section));
+  return *this;
+}
+
+const SectionSpec* Schema::Find(std::string_view name) const {
+  for (const SectionSpec& s : sections_) {
+    if (s.name == name) return &s;
   }
   return nullptr;
+}
+
+bool Config::operator==(const Config& other) const {
+  if (!(server == other.server && storage == other.storage && limits == other.limits)) return false;
+  auto same = [](const Entry& e, const Entry* o) {
+    return e.equal(e.value.get(), o != nullptr ? o->value.get() : e.defaults());
+  };
+  for (const auto& [name, e] : sections_) {
+    auto it = other.sections_.find(name);
+    if (!same(e, it == other.sections_.end() ? nullptr : &it->second)) return false;
+  }
+  for (const auto& [name, e] : other.sections_) {
+    if (sections_.find(name) == sections_.end() && !same(e, nullptr)) return false;
+  }
+  return true;
+}
+
+namespace {
+
+bool HasKey(const SectionSpec& section, std::string_view key) {
+  return std::find(section.keys.begin(), section.keys.end(), key) != section.keys.end();
 }
 
 // Edits (insert, delete, replace, swap two neighbours) turning a into b.
@@ -410,21 +402,30 @@ bool Close(std::string_view typed, std::string_view known) {
 }
 
 // " (did you mean ...?)" for a misspelt or misplaced key, or "".
-std::string SuggestKey(std::string_view section, std::string_view key) {
-  for (const Field& f : kFields) {  // a near miss in the same section
-    if (f.section == section && Close(key, f.key)) return fmt::format(" (did you mean \"{}.{}\"?)", section, f.key);
+std::string SuggestKey(const Schema& schema, std::string_view section, std::string_view key) {
+  for (const SectionSpec& sec : schema.sections()) {  // a near miss in the same section
+    if (sec.name != section) continue;
+    for (std::string_view k : sec.keys) {
+      if (Close(key, k)) return fmt::format(" (did you mean \"{}.{}\"?)", section, k);
+    }
   }
-  for (const Field& f : kFields) {  // the right name in another section
-    if (f.key == key) return fmt::format(" (it belongs in [{}]: \"{}.{}\")", f.section, f.section, f.key);
+  for (const SectionSpec& sec : schema.sections()) {  // the right name in another section
+    if (HasKey(sec, key)) return fmt::format(" (it belongs in [{}]: \"{}.{}\")", sec.name, sec.name, key);
   }
   return "";
 }
 
-std::string SuggestSection(std::string_view name) {
-  for (std::string_view s : kSections) {
-    if (Close(name, s)) return fmt::format(" (did you mean [{}]?)", s);
+std::string SuggestSection(const Schema& schema, std::string_view name) {
+  for (const SectionSpec& sec : schema.sections()) {
+    if (Close(name, sec.name)) return fmt::format(" (did you mean [{}]?)", sec.name);
   }
-  return fmt::format(" (the sections are [server], [storage], [limits] and [alerting])");
+  std::string list;
+  const auto& all = schema.sections();
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (i > 0) list += i + 1 == all.size() ? " and " : ", ";
+    list += fmt::format("[{}]", all[i].name);
+  }
+  return fmt::format(" (the sections are {})", list);
 }
 
 // ---- error collection -----------------------------------------------------------------------
@@ -534,7 +535,7 @@ Options Config::ToOptions() const {
   return o;
 }
 
-Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_name) {
+Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_name, const Schema& schema) {
   toml::table root;
   try {
     root = toml::parse(toml_text, source_name);
@@ -548,13 +549,14 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_n
   Problems problems(source_name);
   for (const auto& [section_key, section_node] : root) {
     std::string_view section = section_key.str();
-    if (!IsSection(section)) {
+    const SectionSpec* spec = schema.Find(section);
+    if (spec == nullptr) {
       if (section_node.is_table()) {
         problems.Add(KeyRegion(section_key, section_node), section,
-                     "unknown section" + SuggestSection(section));
+                     "unknown section" + SuggestSection(schema, section));
       } else {
-        std::string hint = SuggestKey("", section);
-        if (hint.empty()) hint = SuggestSection(section);
+        std::string hint = SuggestKey(schema, "", section);
+        if (hint.empty()) hint = SuggestSection(schema, section);
         problems.Add(KeyRegion(section_key, section_node), section, "unknown key" + hint);
       }
       continue;
@@ -567,12 +569,11 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_n
     }
     for (const auto& [key, value] : *table) {
       std::string dotted = fmt::format("{}.{}", section, key.str());
-      const Field* field = FindField(section, key.str());
-      if (field == nullptr) {
-        problems.Add(KeyRegion(key, value), dotted, "unknown key" + SuggestKey(section, key.str()));
+      if (!HasKey(*spec, key.str())) {
+        problems.Add(KeyRegion(key, value), dotted, "unknown key" + SuggestKey(schema, section, key.str()));
         continue;
       }
-      if (std::string err = field->set(&config, Input{&value, {}}); !err.empty()) {
+      if (std::string err = spec->set(&config, key.str(), Value(&value, {})); !err.empty()) {
         problems.Add(value.source(), dotted, err);
       }
     }
@@ -581,7 +582,7 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_n
   return config;
 }
 
-Result<Config> LoadConfigFile(const std::string& path) {
+Result<Config> LoadConfigFile(const std::string& path, const Schema& schema) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) {
     int err = errno;
@@ -597,19 +598,19 @@ Result<Config> LoadConfigFile(const std::string& path) {
   if (read_err != 0) {
     return Status::IOError(fmt::format("cannot read config file \"{}\": {}", path, std::strerror(read_err)));
   }
-  return ParseConfig(text, path);
+  return ParseConfig(text, path, schema);
 }
 
-Status ApplyOverride(Config* config, std::string_view key, std::string_view value) {
+Status ApplyOverride(Config* config, std::string_view key, std::string_view value, const Schema& schema) {
   size_t dot = key.find('.');
   std::string_view section = dot == std::string_view::npos ? std::string_view() : key.substr(0, dot);
   std::string_view name = dot == std::string_view::npos ? key : key.substr(dot + 1);
-  const Field* field = FindField(section, name);
-  if (field == nullptr) {
-    std::string hint = IsSection(section) ? SuggestKey(section, name) : SuggestKey("", name);
+  const SectionSpec* spec = schema.Find(section);
+  if (spec == nullptr || !HasKey(*spec, name)) {
+    std::string hint = spec != nullptr ? SuggestKey(schema, section, name) : SuggestKey(schema, "", name);
     return Status::InvalidArgument(fmt::format("override \"{}\": unknown key{}", key, hint));
   }
-  if (std::string err = field->set(config, Input{nullptr, value}); !err.empty()) {
+  if (std::string err = spec->set(config, name, Value(nullptr, value)); !err.empty()) {
     return Status::InvalidArgument(fmt::format("override \"{}\": {}", key, err));
   }
   return Status::OK();

@@ -1,8 +1,10 @@
 // Config: the gnomond server's settings, loaded from a TOML file and overridden by flags.
 //
-// The file has four sections, [server], [storage], [limits] and [alerting]; config.example.toml at the
-// repository root lists every key with its default and meaning. Every key is optional: a missing
-// key keeps its default, so an empty file is a valid configuration.
+// The file has gnomond's own sections, [server], [storage] and [limits], and one section for each
+// component that has settings (e.g. [alerting], owned by src/alert); which sections exist is the
+// Schema's (section.h). config.example.toml at the repository root lists every key with its
+// default and meaning. Every key is optional: a missing key keeps its default, so an empty file
+// is a valid configuration.
 //
 // Values are checked strictly. Unknown sections and keys (typos), values of the wrong TOML type
 // and out-of-range or malformed values are all errors; loading reports every one of them at once,
@@ -21,10 +23,13 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
+#include "config/section.h"
 #include "gnomon/options.h"
 #include "gnomon/status.h"
 
@@ -39,6 +44,9 @@ std::string_view SyncModeName(SyncMode mode);
 
 // [server]: the HTTP endpoint.
 struct ServerConfig {
+  static constexpr std::string_view kName = "server";
+  static std::span<const Field<ServerConfig>> Fields();
+
   // host:port to listen on; the host is an IPv4 address, a name, or [IPv6]. Port 0 picks a free
   // port. The default only accepts local connections; use "0.0.0.0:9201" for every interface.
   std::string listen = "127.0.0.1:9201";
@@ -61,6 +69,9 @@ struct ServerConfig {
 
 // [storage]: the engine; maps onto gnomon::Options.
 struct StorageConfig {
+  static constexpr std::string_view kName = "storage";
+  static std::span<const Field<StorageConfig>> Fields();
+
   int64_t retention_ms = 0;  // 0 keeps data forever
   SyncMode sync = SyncMode::kInterval;
   int64_t sync_interval_ms = 1000;
@@ -76,6 +87,9 @@ struct StorageConfig {
 
 // [limits]: protection against runaway writers and queries. 0 means unlimited where noted.
 struct LimitsConfig {
+  static constexpr std::string_view kName = "limits";
+  static std::span<const Field<LimitsConfig>> Fields();
+
   uint64_t max_labels_per_series = 64;
   uint64_t max_label_name_length = 256;     // bytes
   uint64_t max_label_value_length = 4096;   // bytes
@@ -88,41 +102,103 @@ struct LimitsConfig {
   bool operator==(const LimitsConfig&) const = default;
 };
 
-// [alerting]: Prometheus rule files evaluated by gnomond (see alert/rule_manager.h).
-struct AlertingConfig {
-  std::vector<std::string> rule_files;  // paths or glob patterns; empty: no rules
-  int64_t evaluation_interval_ms = 60'000;  // for groups without their own interval
-  std::string external_url;                 // $externalURL in templates
-  std::map<std::string, std::string> external_labels;  // $externalLabels in templates
-  bool operator==(const AlertingConfig&) const = default;
-};
-
-struct Config {
+class Config {
+ public:
   ServerConfig server;
   StorageConfig storage;
   LimitsConfig limits;
-  AlertingConfig alerting;
 
   // The engine options for DB::Open: [storage] and the write-side [limits]. The query limits and
   // [server] are for the server itself and have no Options counterpart.
   Options ToOptions() const;
 
-  bool operator==(const Config&) const = default;
+  // A section by type: the core ones above, or a component's (its defaults if the file had none).
+  template <typename S>
+  const S& Get() const {
+    if constexpr (IsCore<S>()) {
+      return const_cast<Config*>(this)->Mutable<S>();
+    } else {
+      auto it = sections_.find(S::kName);
+      if (it == sections_.end()) return Defaults<S>();
+      return *static_cast<const S*>(it->second.value.get());
+    }
+  }
+  // The section to modify, created with its defaults if absent.
+  template <typename S>
+  S& Mutable() {
+    if constexpr (std::is_same_v<S, ServerConfig>) {
+      return server;
+    } else if constexpr (std::is_same_v<S, StorageConfig>) {
+      return storage;
+    } else if constexpr (std::is_same_v<S, LimitsConfig>) {
+      return limits;
+    } else {
+      Entry& e = sections_[std::string(S::kName)];
+      if (e.value == nullptr) {
+        e.value = std::make_shared<S>();
+        e.equal = [](const void* a, const void* b) { return *static_cast<const S*>(a) == *static_cast<const S*>(b); };
+        e.defaults = [] { return static_cast<const void*>(&Defaults<S>()); };
+      }
+      return *static_cast<S*>(e.value.get());
+    }
+  }
+
+  // Sections compare by value; an absent section equals one holding its defaults.
+  bool operator==(const Config& other) const;
+
+ private:
+  template <typename S>
+  static constexpr bool IsCore() {
+    return std::is_same_v<S, ServerConfig> || std::is_same_v<S, StorageConfig> || std::is_same_v<S, LimitsConfig>;
+  }
+  template <typename S>
+  static const S& Defaults() {
+    static const S kDefaults{};
+    return kDefaults;
+  }
+  struct Entry {
+    std::shared_ptr<void> value;
+    bool (*equal)(const void*, const void*) = nullptr;
+    const void* (*defaults)() = nullptr;
+  };
+  std::map<std::string, Entry, std::less<>> sections_;
 };
 
-// Reads and parses the TOML file at `path`. A missing file is kNotFound and an unreadable one
-// kIOError, naming the path; invalid contents are kInvalidArgument listing every error (see top).
-Result<Config> LoadConfigFile(const std::string& path);
+template <typename S>
+SectionSpec SectionSpec::Of() {
+  SectionSpec spec;
+  spec.name = S::kName;
+  for (const Field<S>& f : S::Fields()) spec.keys.push_back(f.key);
+  spec.set = [](Config* config, std::string_view key, const Value& value) -> std::string {
+    for (const Field<S>& f : S::Fields()) {
+      if (f.key != key) continue;
+      // Set on a copy, so a rejected value leaves an absent section absent.
+      S section = config->Get<S>();
+      std::string err = f.set(&section, value);
+      if (err.empty()) config->Mutable<S>() = std::move(section);
+      return err;
+    }
+    return "unknown key";
+  };
+  return spec;
+}
+
+// Reads and parses the TOML file at `path` with `schema`'s sections. A missing file is kNotFound
+// and an unreadable one kIOError, naming the path; invalid contents are kInvalidArgument listing
+// every error (see top).
+Result<Config> LoadConfigFile(const std::string& path, const Schema& schema = Schema::Core());
 
 // Parses TOML text. `source_name` (usually the file name) prefixes every error message.
-Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_name);
+Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_name,
+                           const Schema& schema = Schema::Core());
 
 // Sets one setting from a command-line flag, after the file is loaded, so flags win. `key` is the
 // dotted key as in the file ("server.listen", "storage.retention"); `value` is the flag's text,
 // checked like the file's value: durations and sizes as above ("15d", "64MiB" or "1048576"),
 // counts as decimal integers, strings as is. On error (kInvalidArgument: unknown key or bad
 // value) *config is unchanged.
-Status ApplyOverride(Config* config, std::string_view key, std::string_view value);
+Status ApplyOverride(Config* config, std::string_view key, std::string_view value,
+                     const Schema& schema = Schema::Core());
 
 // Parses a size as written in the file: decimal digits, optionally followed by B, KB, MB, GB, TB,
 // KiB, MiB, GiB or TiB. Fails with kInvalidArgument naming the text and the reason.

@@ -12,9 +12,9 @@
 
 #include "config/config.h"
 #include "gnomon/db.h"
-#include "gnomond/components.h"
 #include "http/api/self_metrics.h"
 #include "http/component.h"
+#include "http/components.h"
 #include "http/server/http_server.h"
 #include "util/log.h"
 
@@ -78,7 +78,7 @@ int Run(int argc, char** argv) {
 
   config::Config cfg;
   if (args.count("config")) {
-    auto loaded = config::LoadConfigFile(args["config"].as<std::string>());
+    auto loaded = config::LoadConfigFile(args["config"].as<std::string>(), http::ComponentSchema());
     if (!loaded.ok()) {
       std::fprintf(stderr, "gnomond: %s\n", loaded.status().message().c_str());
       return 2;
@@ -91,7 +91,7 @@ int Run(int argc, char** argv) {
   };
   for (auto [flag, key] : overrides) {
     if (!args.count(flag)) continue;
-    Status s = config::ApplyOverride(&cfg, key, args[flag].as<std::string>());
+    Status s = config::ApplyOverride(&cfg, key, args[flag].as<std::string>(), http::ComponentSchema());
     if (!s.ok()) {
       std::fprintf(stderr, "gnomond: --%s: %s\n", flag, s.message().c_str());
       return 2;
@@ -123,7 +123,7 @@ int Run(int argc, char** argv) {
   http::ComponentContext context{cfg, engine_options, db.get(), &metrics, cfg.server.data_dir};
   std::vector<std::unique_ptr<http::Component>> components;
   http::Router router;
-  for (const gnomond::ComponentEntry& entry : gnomond::Components()) {
+  for (const http::ComponentEntry& entry : http::Components()) {
     auto created = entry.create(context);
     if (!created.ok()) {
       log::Error(fmt::format("component {}: {}", entry.name, created.status().message()));

@@ -1,7 +1,7 @@
 // Component: a part of gnomond that plugs into the server through one registration — its routes,
 // its options (read from its own config section), and what runs beside the requests (threads,
 // queues). gnomond's main loads the config, opens the engine, creates every component listed in
-// src/gnomond/components.cc in order, registers their routes on the one Router, starts the HTTP
+// src/http/components.cc in order, registers their routes on the one Router, starts the HTTP
 // server, starts the components, and on shutdown stops them in reverse order before the server.
 //
 // Adding a component is one folder (or file) with a factory and one line in that list.

@@ -8,10 +8,21 @@
 
 #include <unistd.h>
 
+#include "alert/alerting_config.h"
 #include "config/config.h"
+#include "http/components.h"
 
 namespace gnomon::config {
 namespace {
+
+// gnomond's schema: the core sections and the components' ([alerting]).
+const Schema& TestSchema() { return http::ComponentSchema(); }
+Result<Config> Parse(std::string_view text, std::string_view name) { return ParseConfig(text, name, TestSchema()); }
+Result<Config> Load(const std::string& path) { return LoadConfigFile(path, TestSchema()); }
+Status Override(Config* c, std::string_view key, std::string_view value) {
+  return ApplyOverride(c, key, value, TestSchema());
+}
+
 
 std::vector<std::string> Lines(const std::string& s) {
   std::vector<std::string> out;
@@ -30,7 +41,7 @@ bool Contains(const std::string& s, const std::string& part) { return s.find(par
 
 // Parses `text` as "x.toml", expects failure, and returns the error lines.
 std::vector<std::string> Errors(const std::string& text) {
-  Result<Config> r = ParseConfig(text, "x.toml");
+  Result<Config> r = Parse(text, "x.toml");
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == Status::Code::kInvalidArgument);
   return Lines(r.status().message());
@@ -92,10 +103,10 @@ TEST_CASE("default config gives the engine's default options") {
 }
 
 TEST_CASE("an empty file is the default config") {
-  Result<Config> r = ParseConfig("", "empty.toml");
+  Result<Config> r = Parse("", "empty.toml");
   REQUIRE(r.ok());
   CHECK(*r == Config());
-  r = ParseConfig("# only a comment\n[server]\n[storage]\n[limits]\n", "sections.toml");
+  r = Parse("# only a comment\n[server]\n[storage]\n[limits]\n", "sections.toml");
   REQUIRE(r.ok());
   CHECK(*r == Config());
 }
@@ -103,13 +114,13 @@ TEST_CASE("an empty file is the default config") {
 TEST_CASE("config.example.toml loads and holds exactly the defaults") {
   const char* dir = std::getenv("GNOMON_SOURCE_DIR");
   REQUIRE_MESSAGE(dir != nullptr, "GNOMON_SOURCE_DIR must point at the repository root");
-  Result<Config> r = LoadConfigFile(std::string(dir) + "/config.example.toml");
+  Result<Config> r = Load(std::string(dir) + "/config.example.toml");
   REQUIRE_MESSAGE(r.ok(), r.status().ToString());
   CHECK(*r == Config());
 }
 
 TEST_CASE("every key is read") {
-  Result<Config> r = ParseConfig(R"(
+  Result<Config> r = Parse(R"(
 [server]
 listen = "0.0.0.0:9090"
 data_dir = "/var/lib/gnomon"
@@ -185,7 +196,7 @@ query_threads = 3
 }
 
 TEST_CASE("dotted keys and inline tables are the same settings") {
-  Result<Config> r = ParseConfig("storage.retention = \"30d\"\nlimits = { max_series = 5 }\n", "d.toml");
+  Result<Config> r = Parse("storage.retention = \"30d\"\nlimits = { max_series = 5 }\n", "d.toml");
   REQUIRE_MESSAGE(r.ok(), r.status().ToString());
   CHECK(r->storage.retention_ms == 30ll * 86'400'000);
   CHECK(r->limits.max_series == 5);
@@ -196,7 +207,7 @@ TEST_CASE("listen addresses") {
                          "gnomon-1.example.com:65535"}) {
     std::string addr = ok;
     CAPTURE(addr);
-    Result<Config> r = ParseConfig(std::string("server.listen = \"") + ok + "\"\n", "l.toml");
+    Result<Config> r = Parse(std::string("server.listen = \"") + ok + "\"\n", "l.toml");
     REQUIRE_MESSAGE(r.ok(), r.status().ToString());
     CHECK(r->server.listen == ok);
   }
@@ -307,7 +318,7 @@ TEST_CASE("bad values") {
 }
 
 TEST_CASE("every error is reported at once, in file order") {
-  Result<Config> r = ParseConfig(R"([server]
+  Result<Config> r = Parse(R"([server]
 listen = "nowhere"
 worker_threads = 0
 colour = "blue"
@@ -376,7 +387,7 @@ TEST_CASE("ParseByteSize") {
 }
 
 TEST_CASE("sizes in the file: integers are bytes, strings carry units") {
-  Result<Config> r = ParseConfig(
+  Result<Config> r = Parse(
       "[server]\nmax_body_bytes = 2048\nmax_header_bytes = \"16KiB\"\n"
       "[storage]\nwal_segment_size = \"100MB\"\nblock_cache_size = 0\n",
       "s.toml");
@@ -398,13 +409,13 @@ TEST_CASE("sizes in the file: integers are bytes, strings carry units") {
 // ---- files -------------------------------------------------------------------------------
 
 TEST_CASE("LoadConfigFile: missing file, and errors named by path") {
-  Result<Config> r = LoadConfigFile("/nonexistent/gnomon.toml");
+  Result<Config> r = Load("/nonexistent/gnomon.toml");
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == Status::Code::kNotFound);
   CHECK(Contains(r.status().message(), "\"/nonexistent/gnomon.toml\""));
   CHECK(Contains(r.status().message(), "does not exist"));
 
-  r = LoadConfigFile("/");
+  r = Load("/");
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == Status::Code::kIOError);
 
@@ -413,14 +424,14 @@ TEST_CASE("LoadConfigFile: missing file, and errors named by path") {
     std::ofstream out(path);
     out << "[server]\nworker_threads = 3\n\n[storage]\nretention = \"1 day\"\n";
   }
-  r = LoadConfigFile(path);
+  r = Load(path);
   REQUIRE_FALSE(r.ok());
   CHECK(StartsWith(r.status().message(), path + ":5:13: key \"storage.retention\": "));
   {
     std::ofstream out(path);
     out << "[server]\nworker_threads = 3\n";
   }
-  r = LoadConfigFile(path);
+  r = Load(path);
   std::remove(path.c_str());
   REQUIRE_MESSAGE(r.ok(), r.status().ToString());
   CHECK(r->server.worker_threads == 3);
@@ -430,15 +441,15 @@ TEST_CASE("LoadConfigFile: missing file, and errors named by path") {
 
 TEST_CASE("ApplyOverride sets values with the file's rules") {
   Config c;
-  REQUIRE(ApplyOverride(&c, "server.listen", "0.0.0.0:9300").ok());
-  REQUIRE(ApplyOverride(&c, "server.data_dir", "/data").ok());
-  REQUIRE(ApplyOverride(&c, "storage.retention", "90d").ok());
-  REQUIRE(ApplyOverride(&c, "storage.sync", "never").ok());
-  REQUIRE(ApplyOverride(&c, "server.worker_threads", "16").ok());
-  REQUIRE(ApplyOverride(&c, "storage.block_cache_size", "256MiB").ok());
-  REQUIRE(ApplyOverride(&c, "storage.wal_segment_size", "2097152").ok());
-  REQUIRE(ApplyOverride(&c, "server.auth_token", "tok").ok());
-  REQUIRE(ApplyOverride(&c, "server.log_level", "warn").ok());
+  REQUIRE(Override(&c, "server.listen", "0.0.0.0:9300").ok());
+  REQUIRE(Override(&c, "server.data_dir", "/data").ok());
+  REQUIRE(Override(&c, "storage.retention", "90d").ok());
+  REQUIRE(Override(&c, "storage.sync", "never").ok());
+  REQUIRE(Override(&c, "server.worker_threads", "16").ok());
+  REQUIRE(Override(&c, "storage.block_cache_size", "256MiB").ok());
+  REQUIRE(Override(&c, "storage.wal_segment_size", "2097152").ok());
+  REQUIRE(Override(&c, "server.auth_token", "tok").ok());
+  REQUIRE(Override(&c, "server.log_level", "warn").ok());
   CHECK(c.server.listen == "0.0.0.0:9300");
   CHECK(c.server.data_dir == "/data");
   CHECK(c.storage.retention_ms == 90ll * 86'400'000);
@@ -451,10 +462,10 @@ TEST_CASE("ApplyOverride sets values with the file's rules") {
 }
 
 TEST_CASE("ApplyOverride overrides the file") {
-  Result<Config> r = ParseConfig("[storage]\nretention = \"15d\"\n[server]\nlisten = \"127.0.0.1:1\"\n", "f.toml");
+  Result<Config> r = Parse("[storage]\nretention = \"15d\"\n[server]\nlisten = \"127.0.0.1:1\"\n", "f.toml");
   REQUIRE(r.ok());
   Config c = *r;
-  REQUIRE(ApplyOverride(&c, "storage.retention", "1y").ok());
+  REQUIRE(Override(&c, "storage.retention", "1y").ok());
   CHECK(c.storage.retention_ms == 365ll * 86'400'000);
   CHECK(c.server.listen == "127.0.0.1:1");  // untouched
 }
@@ -484,7 +495,7 @@ TEST_CASE("ApplyOverride rejects bad keys and values and leaves the config uncha
     std::string key = b.key, value = b.value;
     CAPTURE(key);
     CAPTURE(value);
-    Status s = ApplyOverride(&c, b.key, b.value);
+    Status s = Override(&c, b.key, b.value);
     REQUIRE_FALSE(s.ok());
     CHECK(s.code() == Status::Code::kInvalidArgument);
     CHECK(Contains(s.message(), b.message));
@@ -507,20 +518,20 @@ namespace gnomon::config {
 namespace {
 
 TEST_CASE("[alerting]: rule files, interval, external URL and labels") {
-  Result<Config> r = ParseConfig(R"([alerting]
+  Result<Config> r = Parse(R"([alerting]
 rule_files = ["rules/*.yml", "/etc/gnomon/extra.yml"]
 evaluation_interval = "30s"
 external_url = "https://gnomon.example"
 external_labels = { cluster = "eu-1", replica = "a" }
 )", "x.toml");
   REQUIRE_MESSAGE(r.ok(), r.status().ToString());
-  const AlertingConfig& a = r.value().alerting;
+  const alert::AlertingConfig& a = r.value().Get<alert::AlertingConfig>();
   CHECK(a.rule_files == std::vector<std::string>{"rules/*.yml", "/etc/gnomon/extra.yml"});
   CHECK(a.evaluation_interval_ms == 30'000);
   CHECK(a.external_url == "https://gnomon.example");
   CHECK(a.external_labels == std::map<std::string, std::string>{{"cluster", "eu-1"}, {"replica", "a"}});
-  CHECK(Config().alerting.rule_files.empty());
-  CHECK(Config().alerting.evaluation_interval_ms == 60'000);
+  CHECK(Config().Get<alert::AlertingConfig>().rule_files.empty());
+  CHECK(Config().Get<alert::AlertingConfig>().evaluation_interval_ms == 60'000);
 
   CHECK(Contains(Error("[alerting]\nrule_files = \"one.yml\"\n"), "expected an array of strings, got a string"));
   CHECK(Contains(Error("[alerting]\nrule_files = [1]\n"), "expected an array of strings, found an integer"));
@@ -530,11 +541,11 @@ external_labels = { cluster = "eu-1", replica = "a" }
   CHECK(Contains(Error("[alerts]\n"), "[alerting]"));
 
   Config c;
-  REQUIRE(ApplyOverride(&c, "alerting.rule_files", "a.yml,b.yml").ok());
-  CHECK(c.alerting.rule_files == std::vector<std::string>{"a.yml", "b.yml"});
-  REQUIRE(ApplyOverride(&c, "alerting.external_labels", "dc=x,env=prod").ok());
-  CHECK(c.alerting.external_labels.size() == 2);
-  CHECK(!ApplyOverride(&c, "alerting.external_labels", "novalue").ok());
+  REQUIRE(Override(&c, "alerting.rule_files", "a.yml,b.yml").ok());
+  CHECK(c.Get<alert::AlertingConfig>().rule_files == std::vector<std::string>{"a.yml", "b.yml"});
+  REQUIRE(Override(&c, "alerting.external_labels", "dc=x,env=prod").ok());
+  CHECK(c.Get<alert::AlertingConfig>().external_labels.size() == 2);
+  CHECK(!Override(&c, "alerting.external_labels", "novalue").ok());
 }
 
 }  // namespace

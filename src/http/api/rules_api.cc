@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "alert/alerting_config.h"
 #include "http/api/query_api.h"
 #include "http/api/query_json.h"
 #include "util/go_strconv.h"
@@ -68,7 +69,7 @@ void SetJson(http::Response& resp, std::string body) {
 }  // namespace
 
 Result<std::unique_ptr<http::Component>> RulesApi::Create(const http::ComponentContext& context) {
-  const config::AlertingConfig& cfg = context.config.alerting;
+  const alert::AlertingConfig& cfg = context.config.Get<alert::AlertingConfig>();
   std::unique_ptr<alert::RuleManager> manager;
   if (!cfg.rule_files.empty()) {
     alert::RuleManagerOptions options;

@@ -1,0 +1,37 @@
+#include "http/components.h"
+
+#include "alert/alerting_config.h"
+#include "http/api/export_api.h"
+#include "http/api/ingest_api.h"
+#include "http/api/query_api.h"
+#include "http/api/rules_api.h"
+#include "http/api/status_api.h"
+
+namespace gnomon::http {
+
+namespace {
+
+constexpr ComponentEntry kComponents[] = {
+    {"status", &api::StatusApi::Create},  // health, readiness, /metrics, flush and compact
+    {"ingest", &api::IngestApi::Create},  // line protocol, remote_write, JSON lines
+    {"query", &api::QueryApi::Create},    // the Prometheus query API
+    {"export", &api::ExportApi::Create},  // /api/v1/export, streamed
+    {"alerting", &api::RulesApi::Create, &config::SectionSpec::Of<alert::AlertingConfig>},  // rules, /api/v1/alerts
+};
+
+}  // namespace
+
+std::span<const ComponentEntry> Components() { return kComponents; }
+
+const config::Schema& ComponentSchema() {
+  static const config::Schema kSchema = [] {
+    config::Schema schema = config::Schema::Core();
+    for (const ComponentEntry& entry : kComponents) {
+      if (entry.config_section != nullptr) schema.Add(entry.config_section());
+    }
+    return schema;
+  }();
+  return kSchema;
+}
+
+}  // namespace gnomon::http
