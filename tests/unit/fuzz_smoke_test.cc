@@ -63,6 +63,7 @@
 #include "ingest/remote_write.h"
 #include "query/promql/engine.h"
 #include "query/promql/eval_internal.h"
+#include "query/promql/lexer.h"
 #include "query/promql/parser.h"
 #include "query/selector.h"
 #include "fuzz_mutator.h"
@@ -1230,7 +1231,7 @@ TEST_CASE("fuzz: series selectors, string literals, query strings, times and dur
     NoteInput("literal", text);
     std::string value;
     size_t consumed = 0;
-    Status s = query::UnquoteStringLiteral(text, &value, &consumed);
+    Status s = promql::UnquoteStringLiteral(text, &value, &consumed);
     if (s.ok()) {
       CHECK(consumed >= 2);
       CHECK(consumed <= text.size());

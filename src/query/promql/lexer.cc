@@ -2,7 +2,6 @@
 
 #include <cstdio>
 
-#include "query/selector.h"
 #include "util/strings.h"
 
 namespace gnomon::promql {
@@ -441,7 +440,7 @@ Token Lexer::LexString() {
   std::string value;
   size_t consumed = 0;
   std::string_view rest = input_.substr(pos_);
-  Status s = query::UnquoteStringLiteral(rest, &value, &consumed);
+  Status s = UnquoteStringLiteral(rest, &value, &consumed);
   if (!s.ok()) {
     const std::string& m = s.message();
     if (rest[0] == '`') return Error("unterminated raw string");
@@ -452,6 +451,81 @@ Token Lexer::LexString() {
   Token t = Emit(TokenType::kString);
   t.value = std::move(value);
   return t;
+}
+
+Status UnquoteStringLiteral(std::string_view text, std::string* value, size_t* consumed) {
+  if (text.empty() || (text[0] != '"' && text[0] != '\'' && text[0] != '`')) {
+    return Status::InvalidArgument("expected a quoted string");
+  }
+  const char quote = text[0];
+  value->clear();
+  size_t i = 1;
+  if (quote == '`') {
+    size_t end = text.find('`', 1);
+    if (end == std::string_view::npos) return Status::InvalidArgument("unterminated raw string");
+    value->assign(text.substr(1, end - 1));
+    *consumed = end + 1;
+    return Status::OK();
+  }
+  while (i < text.size() && text[i] != quote) {
+    char c = text[i];
+    if (c == '\n') return Status::InvalidArgument("newline in string");
+    if (c != '\\') {
+      value->push_back(c);
+      ++i;
+      continue;
+    }
+    if (++i >= text.size()) break;
+    char e = text[i++];
+    switch (e) {
+      case 'a': value->push_back('\a'); break;
+      case 'b': value->push_back('\b'); break;
+      case 'f': value->push_back('\f'); break;
+      case 'n': value->push_back('\n'); break;
+      case 'r': value->push_back('\r'); break;
+      case 't': value->push_back('\t'); break;
+      case 'v': value->push_back('\v'); break;
+      case '\\': value->push_back('\\'); break;
+      case '"':
+      case '\'':
+        if (e != quote) return Status::InvalidArgument(std::string("unknown escape sequence \\") + e);
+        value->push_back(e);
+        break;
+      case 'x':
+      case 'u':
+      case 'U': {
+        int digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
+        uint32_t cp = 0;
+        for (int d = 0; d < digits; ++d, ++i) {
+          int h = i < text.size() ? HexDigitValue(text[i]) : -1;
+          if (h < 0) return Status::InvalidArgument(std::string("invalid \\") + e + " escape");
+          cp = cp * 16 + static_cast<uint32_t>(h);
+        }
+        if (e == 'x') {
+          value->push_back(static_cast<char>(cp));
+        } else {
+          if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return Status::InvalidArgument("invalid Unicode code point");
+          AppendUtf8(cp, value);
+        }
+        break;
+      }
+      default:
+        if (e >= '0' && e <= '7') {
+          uint32_t v = static_cast<uint32_t>(e - '0');
+          for (int d = 0; d < 2; ++d, ++i) {
+            if (i >= text.size() || text[i] < '0' || text[i] > '7') return Status::InvalidArgument("invalid octal escape");
+            v = v * 8 + static_cast<uint32_t>(text[i] - '0');
+          }
+          if (v > 255) return Status::InvalidArgument("octal escape value > 255");
+          value->push_back(static_cast<char>(v));
+          break;
+        }
+        return Status::InvalidArgument(std::string("unknown escape sequence \\") + e);
+    }
+  }
+  if (i >= text.size()) return Status::InvalidArgument("unterminated quoted string");
+  *consumed = i + 1;
+  return Status::OK();
 }
 
 }  // namespace gnomon::promql

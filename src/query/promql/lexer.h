@@ -12,7 +12,15 @@
 #include <string>
 #include <string_view>
 
+#include "gnomon/status.h"
+
 namespace gnomon::promql {
+
+// Decodes the PromQL (Go) string literal at the start of `text`, opening quote included:
+// "double" or 'single' quotes with escapes (\n \t \\ \" \' \xFF \u1234 \U0001F600 \101), or `raw`
+// backticks. On success stores the value and the number of bytes consumed; kInvalidArgument
+// saying what is wrong otherwise ("unterminated quoted string", "unknown escape sequence \q").
+Status UnquoteStringLiteral(std::string_view text, std::string* value, size_t* consumed);
 
 enum class TokenType : uint8_t {
   kEOF,

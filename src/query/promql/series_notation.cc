@@ -7,7 +7,7 @@
 #include <string>
 
 #include "index/labels_util.h"
-#include "query/selector.h"
+#include "query/promql/lexer.h"
 #include "util/stale_marker.h"
 
 namespace gnomon::promql {
@@ -77,7 +77,7 @@ Result<Labels> ParseSeriesDescription(std::string_view text, size_t* consumed) {
       while (i < text.size() && IsSpace(text[i])) ++i;
       std::string value;
       size_t used = 0;
-      Status s = query::UnquoteStringLiteral(text.substr(i), &value, &used);
+      Status s = promql::UnquoteStringLiteral(text.substr(i), &value, &used);
       if (!s.ok()) return Status::InvalidArgument("label \"" + name + "\": " + s.message());
       i += used;
       labels.push_back({std::move(name), std::move(value)});
