@@ -12,6 +12,7 @@
 #include "query/promql/functions.h"
 #include "query/promql/lexer.h"
 #include "query/promql/parser.h"
+#include "util/go_strconv.h"
 
 namespace gnomon::promql {
 namespace {
@@ -431,7 +432,7 @@ TEST_CASE("lexer: token kinds and descriptions") {
   t.type = TokenType::kEOF;
   CHECK(DescribeToken(t) == "end of input");
 
-  CHECK(QuoteString("a\"b\\c\n\t\x01\xff\xc3\xa9") == "\"a\\\"b\\\\c\\n\\t\\x01\\xff\xc3\xa9\"");
+  CHECK(GoQuote("a\"b\\c\n\t\x01\xff\xc3\xa9") == "\"a\\\"b\\\\c\\n\\t\\x01\\xff\xc3\xa9\"");
 }
 
 TEST_CASE("number formatting follows Go") {

@@ -10,6 +10,7 @@
 #include "query/promql/functions.h"
 #include "query/promql/lexer.h"
 #include "util/duration.h"
+#include "util/go_strconv.h"
 
 namespace gnomon::promql {
 
@@ -113,7 +114,7 @@ std::string VectorSelectorString(const VectorSelector& vs, bool with_modifiers) 
   for (const Matcher& m : vs.matchers) {
     // The __name__ matcher that came from the name outside the braces is not repeated.
     if (!vs.name.empty() && m.name == "__name__" && m.type == Matcher::Type::kEqual && m.value == vs.name) continue;
-    parts.push_back(m.name + MatchOpString(m.type) + QuoteString(m.value));
+    parts.push_back(m.name + MatchOpString(m.type) + GoQuote(m.value));
   }
   std::string out = vs.name;
   if (!parts.empty()) {
@@ -131,7 +132,7 @@ std::string VectorSelectorString(const VectorSelector& vs, bool with_modifiers) 
 
 struct StringVisitor {
   std::string operator()(const NumberLiteral& n) const { return FormatNumber(n.value); }
-  std::string operator()(const StringLiteral& s) const { return QuoteString(s.value); }
+  std::string operator()(const StringLiteral& s) const { return GoQuote(s.value); }
   std::string operator()(const VectorSelector& vs) const { return VectorSelectorString(vs, true); }
   std::string operator()(const MatrixSelector& m) const {
     const auto* vs = m.vector_selector ? std::get_if<VectorSelector>(&m.vector_selector->node) : nullptr;

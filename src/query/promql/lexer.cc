@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "util/go_strconv.h"
 #include "util/strings.h"
 
 namespace gnomon::promql {
@@ -131,7 +132,7 @@ std::string QuoteChar(std::string_view s) {
 
 // Go's %q, or %.10q followed by "..." for texts longer than ten characters.
 std::string QuoteShort(std::string_view s) {
-  if (s.size() <= 10) return QuoteString(s);
+  if (s.size() <= 10) return GoQuote(s);
   size_t chars = 0;
   size_t i = 0;
   while (i < s.size() && chars < 10) {
@@ -140,8 +141,8 @@ std::string QuoteShort(std::string_view s) {
     i += n == 0 ? 1 : n;
     ++chars;
   }
-  if (i >= s.size()) return QuoteString(s);
-  return QuoteString(s.substr(0, i)) + "...";
+  if (i >= s.size()) return GoQuote(s);
+  return GoQuote(s.substr(0, i)) + "...";
 }
 
 }  // namespace
@@ -150,39 +151,12 @@ bool IsOperatorToken(TokenType t) { return t >= TokenType::kAdd && t <= TokenTyp
 bool IsAggregatorToken(TokenType t) { return t >= TokenType::kSum && t <= TokenType::kQuantile; }
 bool IsKeywordToken(TokenType t) { return t >= TokenType::kBool && t <= TokenType::kWithout; }
 
-std::string QuoteString(std::string_view s) {
-  std::string out = "\"";
-  size_t i = 0;
-  while (i < s.size()) {
-    uint32_t cp = 0;
-    size_t n = Utf8Length(s.substr(i), &cp);
-    if (n == 0) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(s[i]));
-      out += buf;
-      ++i;
-      continue;
-    }
-    if (cp == '"' || cp == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(cp));
-    } else if (IsPrintable(cp)) {
-      out.append(s.substr(i, n));
-    } else {
-      AppendEscaped(cp, &out);
-    }
-    i += n;
-  }
-  out += "\"";
-  return out;
-}
-
 std::string DescribeToken(const Token& t) {
   switch (t.type) {
     case TokenType::kEOF: return "end of input";
     case TokenType::kError: return t.value;
-    case TokenType::kIdentifier: return "identifier " + QuoteString(t.text);
-    case TokenType::kMetricIdentifier: return "metric identifier " + QuoteString(t.text);
+    case TokenType::kIdentifier: return "identifier " + GoQuote(t.text);
+    case TokenType::kMetricIdentifier: return "metric identifier " + GoQuote(t.text);
     case TokenType::kNumber: return "number " + QuoteShort(t.text);
     case TokenType::kDuration: return "duration " + QuoteShort(t.text);
     case TokenType::kString: return "string " + QuoteShort(t.text);
@@ -414,13 +388,13 @@ bool Lexer::AcceptRemainingDuration() {
 Token Lexer::LexNumberOrDuration() {
   if (ScanNumber()) return Emit(TokenType::kNumber);
   if (AcceptRemainingDuration()) return Emit(TokenType::kDuration);
-  return Error("bad number or duration syntax: " + QuoteString(input_.substr(start_, pos_ - start_)));
+  return Error("bad number or duration syntax: " + GoQuote(input_.substr(start_, pos_ - start_)));
 }
 
 Token Lexer::LexDuration() {
   if (ScanNumber()) return Error("missing unit character in duration");
   if (!AcceptRemainingDuration()) {
-    return Error("bad duration syntax: " + QuoteString(input_.substr(start_, pos_ - start_)));
+    return Error("bad duration syntax: " + GoQuote(input_.substr(start_, pos_ - start_)));
   }
   return Emit(TokenType::kDuration);
 }

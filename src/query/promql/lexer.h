@@ -101,9 +101,6 @@ struct Token {
 // `<aggr:sum>`, `<by>`, `number "1"`, `"("`, `end of input`.
 std::string DescribeToken(const Token& t);
 
-// Go's strconv.Quote: a double-quoted string literal that PromQL reads back to `s`.
-std::string QuoteString(std::string_view s);
-
 class Lexer {
  public:
   explicit Lexer(std::string_view input) : input_(input) {}

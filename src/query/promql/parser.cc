@@ -29,6 +29,7 @@
 #include "query/promql/lexer.h"
 #include "query/promql/type_checker.h"
 #include "util/duration.h"
+#include "util/go_strconv.h"
 
 namespace gnomon::promql {
 
@@ -404,7 +405,7 @@ class Parser {
     }
     double v = 0;
     if (!ParseNumberText(tok.text, &v)) {
-      return Fail(tok.pos, "error parsing number: invalid syntax: " + QuoteString(tok.text));
+      return Fail(tok.pos, "error parsing number: invalid syntax: " + GoQuote(tok.text));
     }
     return Make(NumberLiteral{v}, tok.pos, tok.pos + tok.text.size(), 1);
   }
@@ -486,7 +487,7 @@ class Parser {
         return false;
       }
       if (!index::IsValidLabelName(t.text)) {
-        Fail(t.pos, "invalid label name for grouping: " + QuoteString(t.text));
+        Fail(t.pos, "invalid label name for grouping: " + GoQuote(t.text));
         return false;
       }
       out->emplace_back(Next().text);
@@ -545,7 +546,7 @@ class Parser {
     size_t end = 0;
     if (!ParseCallArgs(&call.args, &end)) return nullptr;
     if (LookupFunction(call.func) == nullptr) {
-      return Fail(name.pos, "unknown function with name " + QuoteString(call.func));
+      return Fail(name.pos, "unknown function with name " + GoQuote(call.func));
     }
     int depth = MaxDepth(call.args) + 1;
     return Make(std::move(call), name.pos, end, depth);
@@ -718,7 +719,7 @@ class Parser {
       Token num = Next();
       double ts = 0;
       if (!ParseNumberText(num.text, &ts)) {
-        return Fail(num.pos, "error parsing number: invalid syntax: " + QuoteString(num.text));
+        return Fail(num.pos, "error parsing number: invalid syntax: " + GoQuote(num.text));
       }
       if (negative) ts = -ts;
       // Prometheus bounds the seconds by int64; milliseconds must fit too.

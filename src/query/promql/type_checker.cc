@@ -3,6 +3,7 @@
 #include "index/matcher_eval.h"
 #include "query/promql/functions.h"
 #include "query/promql/lexer.h"
+#include "util/go_strconv.h"
 
 namespace gnomon::promql {
 
@@ -48,7 +49,7 @@ ValueType TypeChecker::Check(Expr& e) {
     if (!failed_ && t != ValueType::kVector) {
       static const char* kGoNames[] = {"none", "scalar", "vector", "matrix", "string"};
       Fail(e.pos.start, std::string("subquery is only allowed on instant vector, got ") +
-                            kGoNames[static_cast<int>(t)] + " in " + QuoteString(e.String()) + " instead");
+                            kGoNames[static_cast<int>(t)] + " in " + GoQuote(e.String()) + " instead");
     }
     return ValueType::kMatrix;
   }
@@ -76,8 +77,8 @@ void TypeChecker::CheckVectorSelector(const Expr& e, const VectorSelector& vs) {
     // The last matcher is the one for the name outside the braces.
     for (size_t i = 0; i + 1 < vs.matchers.size(); ++i) {
       if (vs.matchers[i].name == "__name__") {
-        Fail(e.pos.start, "metric name must not be set twice: " + QuoteString(vs.name) + " or " +
-                              QuoteString(vs.matchers[i].value));
+        Fail(e.pos.start, "metric name must not be set twice: " + GoQuote(vs.name) + " or " +
+                              GoQuote(vs.matchers[i].value));
         return;
       }
     }
@@ -115,7 +116,7 @@ ValueType TypeChecker::CheckBinary(const Expr& e, BinaryExpr& b) {
     for (const std::string& l1 : vm.matching_labels) {
       for (const std::string& l2 : vm.include) {
         if (l1 == l2) {
-          Fail(OperatorPos(b), "label " + QuoteString(l1) + " must not occur in ON and GROUP clause at once");
+          Fail(OperatorPos(b), "label " + GoQuote(l1) + " must not occur in ON and GROUP clause at once");
           return;
         }
       }
@@ -149,11 +150,11 @@ ValueType TypeChecker::CheckBinary(const Expr& e, BinaryExpr& b) {
 [[gnu::noinline]] void TypeChecker::CheckCall(const Expr& e, Call& call) {
   const FunctionSignature* f = LookupFunction(call.func);
   if (f == nullptr) {
-    Fail(e.pos.start, "unknown function with name " + QuoteString(call.func));
+    Fail(e.pos.start, "unknown function with name " + GoQuote(call.func));
     return;
   }
   const size_t nargs = f->arg_types.size();
-  const std::string name = QuoteString(call.func);
+  const std::string name = GoQuote(call.func);
   if (f->variadic == 0) {
     if (nargs != call.args.size()) {
       Fail(e.pos.start, "expected " + std::to_string(nargs) + " argument(s) in call to " + name + ", got " +
