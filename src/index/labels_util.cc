@@ -184,9 +184,9 @@ Status ValidateLabels(const Labels& sorted_labels, const Limits& limits) {
 
 void AppendEncodedLabels(const Labels& sorted_labels, std::string* out) {
   for (const Label& l : sorted_labels) {
-    AppendVarint64(l.name.size(), out);
+    PutVarint64(out, l.name.size());
     out->append(l.name);
-    AppendVarint64(l.value.size(), out);
+    PutVarint64(out, l.value.size());
     out->append(l.value);
   }
 }
@@ -205,7 +205,7 @@ std::string EncodeLabels(const Labels& sorted_labels) {
 namespace {
 bool ReadString(std::string_view* in, std::string* s) {
   uint64_t len;
-  if (!ReadVarint64(in, &len) || len > in->size()) return false;
+  if (!GetVarint64(in, &len) || len > in->size()) return false;
   s->assign(in->data(), static_cast<size_t>(len));
   in->remove_prefix(static_cast<size_t>(len));
   return true;
