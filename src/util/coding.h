@@ -90,10 +90,8 @@ inline const Byte* GetZigZagVarint64(const Byte* p, const Byte* limit, int64_t* 
   return p;
 }
 
-// Older spellings of the same codec, one line each, for callers outside storage/ that have not
-// switched yet (index/labels_util.cc; tests/unit/chunk_test.cc). New code uses the names above.
-inline void AppendVarint64(uint64_t v, std::string* out) { PutVarint64(out, v); }
-inline bool ReadVarint64(std::string_view* in, uint64_t* v) { return GetVarint64(in, v); }
+// The chunk codec's former spellings of the same codec, one line each, for tests/unit/chunk_test.cc
+// until it switches to the names above (then these go). New code uses the names above.
 inline void PutUvarint(std::string* out, uint64_t v) { PutVarint64(out, v); }
 inline void PutVarint(std::string* out, int64_t v) { PutZigZagVarint64(out, v); }
 inline uint64_t ZigZag(int64_t v) { return ZigZagEncode(v); }
