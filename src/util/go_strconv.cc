@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "util/decimal_format.h"
 #include "util/strings.h"
 
 namespace gnomon {
@@ -199,6 +200,11 @@ std::string GoFormatFloat(double v, char fmt, int prec) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   if (prec > kMaxPrecision) prec = kMaxPrecision;
+  if (fmt == 'f' && prec < 0) {  // count_values formats every value: most are short decimals
+    DecimalFormatter fast;
+    char buf[kNumberBufferSize];
+    if (char* end = fast.TryGoFixed(v, buf)) return std::string(buf, end);
+  }
   bool neg = std::signbit(v);
   double a = std::fabs(v);
   std::string out = neg ? "-" : "";

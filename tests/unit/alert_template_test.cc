@@ -182,6 +182,15 @@ TEST_CASE("go_format directly") {
   CHECK(GoFormatFloat(-0.0, 'g', -1) == "-0");
   CHECK(GoFormatFloat(0.1 + 0.2, 'g', -1) == "0.30000000000000004");
   CHECK(GoFormatFloat(1.5, 'e', -1) == "1.5e+00");
+  // 'f' with the shortest digits, as count_values writes its label: Go's digits, not the
+  // double's exact decimal expansion.
+  CHECK(GoFormatFloat(1e23, 'f', -1) == "100000000000000000000000");
+  CHECK(GoFormatFloat(1.2345678901234567e30, 'f', -1) == "1234567890123456700000000000000");
+  CHECK(GoFormatFloat(58.23, 'f', -1) == "58.23");
+  CHECK(GoFormatFloat(-0.05, 'f', -1) == "-0.05");
+  CHECK(GoFormatFloat(-0.0, 'f', -1) == "-0");
+  CHECK(GoFormatFloat(0, 'f', -1) == "0");
+  CHECK(GoFormatFloat(1e-7, 'f', -1) == "0.0000001");
   CHECK(GoFormatFloat(1e100, 'e', 2) == "1.00e+100");
   CHECK(GoFormatFloat(1234.5, 'g', 4) == "1234");
   CHECK(GoFormatFloat(12345, 'g', 4) == "1.234e+04");
