@@ -90,20 +90,6 @@ inline const Byte* GetZigZagVarint64(const Byte* p, const Byte* limit, int64_t* 
   return p;
 }
 
-// The chunk codec's former spellings of the same codec, one line each, for tests/unit/chunk_test.cc
-// until it switches to the names above (then these go). New code uses the names above.
-inline void PutUvarint(std::string* out, uint64_t v) { PutVarint64(out, v); }
-inline void PutVarint(std::string* out, int64_t v) { PutZigZagVarint64(out, v); }
-inline uint64_t ZigZag(int64_t v) { return ZigZagEncode(v); }
-inline bool GetUvarint(const uint8_t** p, const uint8_t* end, uint64_t* v) {
-  const uint8_t* q = GetVarint64(*p, end, v);
-  return q != nullptr && (*p = q, true);
-}
-inline bool GetVarint(const uint8_t** p, const uint8_t* end, int64_t* v) {
-  const uint8_t* q = GetZigZagVarint64(*p, end, v);
-  return q != nullptr && (*p = q, true);
-}
-
 // ---- fixed-width integers ----
 
 inline void PutFixed64BE(std::string* dst, uint64_t v) {
