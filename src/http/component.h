@@ -25,10 +25,10 @@ namespace gnomon::http {
 
 // What a component is created from. Everything outlives the component.
 struct ComponentContext {
-  const config::Config& config;  // the whole file; a component reads its own section
+  const config::Config& config;   // the whole file; a component reads its own section
   const Options& engine_options;  // what the engine was opened with
   DB* db;
-  api::SelfMetrics* metrics;      // gnomond's /metrics registry
+  api::SelfMetrics* metrics;  // gnomond's /metrics registry
   std::string data_dir;
 };
 

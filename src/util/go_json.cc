@@ -33,7 +33,9 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
   return n;
 }
 
-bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c >= 0x80; }
+bool NeedsEscape(unsigned char c) {
+  return c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c >= 0x80;
+}
 
 }  // namespace
 

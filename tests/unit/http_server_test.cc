@@ -794,6 +794,8 @@ TEST_CASE("Streamed responses: chunked pieces in order, collected for HTTP/1.0, 
   REQUIRE(c.Send("HEAD /stream HTTP/1.1\r\nHost: x\r\n\r\n"));
   REQUIRE(c.Read(&r, /*head_request=*/true));
   CHECK(r.status == 200);
+  CHECK(r.Header("transfer-encoding") == "chunked");
+  CHECK_FALSE(r.HasHeader("content-length"));
   REQUIRE(c.Send(Get("/hello")));
   REQUIRE(c.Read(&r));
   CHECK(r.body == "hello");

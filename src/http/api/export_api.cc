@@ -91,7 +91,8 @@ void ExportApi::Export(const http::Request& req, http::Response& resp) {
   for (const auto& [k, v] : params) {
     if (k != "match[]") continue;
     auto m = query::ParseSeriesSelector(v);
-    if (!m.ok()) return http::SetJsonError(resp, 400, "bad_data", "invalid parameter \"match[]\": " + m.status().message());
+    if (!m.ok())
+      return http::SetJsonError(resp, 400, "bad_data", "invalid parameter \"match[]\": " + m.status().message());
     auto set = db_->Select(*m, start, end);
     if (!set.ok()) return http::SetJsonError(resp, 400, "bad_data", set.status().message());
     sets.push_back(std::move(*set));

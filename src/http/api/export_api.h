@@ -19,7 +19,7 @@
 namespace gnomon::api {
 
 struct ExportApiOptions {
-  size_t max_series = 100000;  // [limits] max_query_series; 0 there means unlimited
+  size_t max_series = 100000;          // [limits] max_query_series; 0 there means unlimited
   size_t first_piece_bytes = 1 << 20;  // buffered before the status line is decided
 };
 

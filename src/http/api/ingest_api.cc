@@ -28,10 +28,11 @@ void SetPartialWriteError(http::Response& resp, size_t rejected, size_t lines, s
   nlohmann::json body;
   body["status"] = "error";
   body["errorType"] = "bad_data";
-  body["error"] = "partial write: " + std::to_string(rejected) + " of " + std::to_string(lines) +
-                  " lines rejected; the other lines were stored" +
-                  (errors.empty() ? std::string() : "; first: line " + std::to_string(errors.front().line) + ": " +
-                                                        errors.front().reason);
+  body["error"] =
+      "partial write: " + std::to_string(rejected) + " of " + std::to_string(lines) +
+      " lines rejected; the other lines were stored" +
+      (errors.empty() ? std::string()
+                      : "; first: line " + std::to_string(errors.front().line) + ": " + errors.front().reason);
   body["rejected_lines"] = rejected;
   body["accepted_samples"] = samples;
   nlohmann::json list = nlohmann::json::array();
@@ -59,11 +60,14 @@ Result<std::unique_ptr<http::Component>> IngestApi::Create(const http::Component
 
 void IngestApi::RegisterRoutes(http::Router* router) {
   using http::Access;
-  router->Handle({"POST"}, "/write", Access::kWrite, [this](const http::Request& q, http::Response& r) { InfluxWrite(q, r, false); });
+  router->Handle({"POST"}, "/write", Access::kWrite,
+                 [this](const http::Request& q, http::Response& r) { InfluxWrite(q, r, false); });
   router->Handle({"POST"}, "/api/v2/write", Access::kWrite,
                  [this](const http::Request& q, http::Response& r) { InfluxWrite(q, r, true); });
-  router->Handle({"POST"}, "/api/v1/write", Access::kWrite, [this](const http::Request& q, http::Response& r) { RemoteWrite(q, r); });
-  router->Handle({"POST"}, "/api/v1/import", Access::kWrite, [this](const http::Request& q, http::Response& r) { Import(q, r); });
+  router->Handle({"POST"}, "/api/v1/write", Access::kWrite,
+                 [this](const http::Request& q, http::Response& r) { RemoteWrite(q, r); });
+  router->Handle({"POST"}, "/api/v1/import", Access::kWrite,
+                 [this](const http::Request& q, http::Response& r) { Import(q, r); });
 }
 
 bool IngestApi::Admit(size_t bytes, http::Response& resp) {

@@ -26,7 +26,7 @@ namespace gnomon::api {
 struct IngestApiOptions {
   size_t max_inflight_ingest_bytes = 256 << 20;
   size_t max_decompressed_bytes = 64 << 20;  // remote_write snappy payloads
-  Limits limits;  // label limits, checked per line by the line-protocol parser
+  Limits limits;                             // label limits, checked per line by the line-protocol parser
 
   // [server] max_inflight_ingest_bytes and max_body_bytes, the engine's label limits.
   static IngestApiOptions FromConfig(const config::Config& config, const Options& engine);

@@ -7,15 +7,12 @@ namespace gnomon::api {
 void SetStatusError(http::Response& resp, const Status& s, StatusContext context) {
   const bool write = context == StatusContext::kWrite;
   switch (s.code()) {
-    case Status::Code::kInvalidArgument:
-      return http::SetJsonError(resp, 400, "bad_data", s.message());
+    case Status::Code::kInvalidArgument: return http::SetJsonError(resp, 400, "bad_data", s.message());
     case Status::Code::kResourceExhausted:
       if (write) return http::SetJsonError(resp, 400, "bad_data", s.message());
       return http::SetJsonError(resp, 422, "execution", s.message());
-    case Status::Code::kFailedPrecondition:
-      return http::SetJsonError(resp, 422, "execution", s.message());
-    case Status::Code::kAborted:
-      return http::SetJsonError(resp, 503, "timeout", s.message());
+    case Status::Code::kFailedPrecondition: return http::SetJsonError(resp, 422, "execution", s.message());
+    case Status::Code::kAborted: return http::SetJsonError(resp, 503, "timeout", s.message());
     case Status::Code::kBusy:
       resp.SetHeader("Retry-After", "1");
       return http::SetJsonError(resp, 503, "unavailable", s.message());
@@ -27,8 +24,7 @@ void SetStatusError(http::Response& resp, const Status& s, StatusContext context
       if (!write) break;
       resp.SetHeader("Retry-After", "1");
       return http::SetJsonError(resp, 503, "unavailable", "not stored: " + s.ToString());
-    default:
-      break;
+    default: break;
   }
   http::SetJsonError(resp, 500, "internal", s.ToString());
 }

@@ -407,7 +407,12 @@ void Connection::SendResponse(bool close) {
   close_after_write_ = close;
   Response& r = response_;
   const bool send_body = !StatusHasNoBody(r.status) && request_.method != "HEAD";
-  if (r.stream && !send_body) r.stream = nullptr;
+  // HEAD of a streamed response: the head a GET would get (chunked, no length), no body.
+  const bool head_of_stream = r.stream && request_.method == "HEAD" && !StatusHasNoBody(r.status);
+  if (r.stream && !send_body) {
+    r.stream = nullptr;
+    r.body.clear();
+  }
   if (r.stream && parser_.http_major == 1 && parser_.http_minor == 0) {
     // HTTP/1.0 has no chunked encoding: collect the pieces into one body.
     for (bool done = false; !done;) {
@@ -424,7 +429,7 @@ void Connection::SendResponse(bool close) {
   }
   streaming_ = r.stream != nullptr;
   std::string& head = response_head_;
-  FormatResponseHead(r, close, std::time(nullptr), &head, streaming_);
+  FormatResponseHead(r, close, std::time(nullptr), &head, streaming_ || head_of_stream);
   writing_ = true;
   ArmTimer(TimerKind::kWrite, context_->options.read_timeout_ms);
   if (streaming_) {
