@@ -461,21 +461,11 @@ void Connection::WriteNextChunk() {
   Status s;
   while (piece.empty() && !done && s.ok()) s = response_.stream(&piece, &done);
   if (!s.ok()) {
-    // The status line is gone: all that is left is to cut the transfer short.
+    // The status line is gone: all that is left is to cut the transfer short (OnWritten closes
+    // the connection on an error, after observing the request).
     streaming_ = false;
     response_.stream = nullptr;
-    writing_ = false;
-    CancelTimer();
-    if (observe_ && context_->observer) {
-      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-      try {
-        context_->observer(route_, response_.status, seconds, wire_body_bytes_);
-      } catch (...) {
-      }
-    }
-    observe_ = false;
-    processing_ = false;
-    Close();
+    OnWritten(asio::error::operation_aborted);
     return;
   }
   chunk_.clear();
