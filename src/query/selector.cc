@@ -59,8 +59,8 @@ Result<Matchers> ParseSeriesSelector(std::string_view text) {
   const size_t at = e.pos.start + 1;
   auto* vs = std::get_if<promql::VectorSelector>(&e.node);
   if (vs == nullptr) {
-    return SelectorError(at, std::string("expected a series selector like metric{label=\"value\"}, got ") +
-                                 Describe(e));
+    return SelectorError(at,
+                         std::string("expected a series selector like metric{label=\"value\"}, got ") + Describe(e));
   }
   if (vs->offset_ms != 0 || vs->at.has_value()) {
     return SelectorError(at, "a series selector cannot have an offset or @ modifier");

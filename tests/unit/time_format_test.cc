@@ -27,8 +27,8 @@ TEST_CASE("civil dates: days from and to year/month/day, leap years, month lengt
   CHECK(DaysInMonth(2023, 2) == 28);
   CHECK(DaysInMonth(2023, 4) == 30);
   CHECK(DaysInMonth(2023, 12) == 31);
-  CHECK(WeekdayFromDays(0) == 4);    // 1970-01-01 was a Thursday
-  CHECK(WeekdayFromDays(-1) == 3);   // 1969-12-31 a Wednesday
+  CHECK(WeekdayFromDays(0) == 4);      // 1970-01-01 was a Thursday
+  CHECK(WeekdayFromDays(-1) == 3);     // 1969-12-31 a Wednesday
   CHECK(WeekdayFromDays(19675) == 2);  // 2023-11-14 a Tuesday
   CHECK(FloorDiv(-1, 86400) == -1);
   CHECK(FloorDiv(86400, 86400) == 1);
@@ -68,12 +68,12 @@ TEST_CASE("ParseRfc3339: what Prometheus' API accepts") {
   CHECK(*ParseRfc3339("1969-12-31T23:59:59.5Z") == -500);
   CHECK(*ParseRfc3339("2024-02-29T00:00:00Z") == DaysFromCivil(2024, 2, 29) * 86'400'000);
   CHECK(*ParseRfc3339("2016-12-31T23:59:60Z") == DaysFromCivil(2017, 1, 1) * 86'400'000);  // leap second
-  for (const char* bad : {"", "2023-11-14", "2023-11-14T22:13Z", "2023-11-14T22:13:20", "2023-13-14T22:13:20Z",
-                          "2023-00-14T22:13:20Z", "2023-11-00T22:13:20Z", "2023-02-29T00:00:00Z",
-                          "2023-04-31T00:00:00Z", "2023-11-14T24:00:00Z", "2023-11-14T22:60:00Z",
-                          "2023-11-14T22:13:61Z", "2023-11-14T22:13:20.Z", "2023-11-14T22:13:20+0100",
-                          "2023-11-14T22:13:20+24:00", "2023-11-14T22:13:20Zx", "23-11-14T22:13:20Z",
-                          "2023-11-14X22:13:20Z", "1700000000"}) {
+  for (const char* bad :
+       {"", "2023-11-14", "2023-11-14T22:13Z", "2023-11-14T22:13:20", "2023-13-14T22:13:20Z", "2023-00-14T22:13:20Z",
+        "2023-11-00T22:13:20Z", "2023-02-29T00:00:00Z", "2023-04-31T00:00:00Z", "2023-11-14T24:00:00Z",
+        "2023-11-14T22:60:00Z", "2023-11-14T22:13:61Z", "2023-11-14T22:13:20.Z", "2023-11-14T22:13:20+0100",
+        "2023-11-14T22:13:20+24:00", "2023-11-14T22:13:20Zx", "23-11-14T22:13:20Z", "2023-11-14X22:13:20Z",
+        "1700000000"}) {
     INFO(bad);
     auto r = ParseRfc3339(bad);
     REQUIRE_FALSE(r.ok());
