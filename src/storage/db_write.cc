@@ -52,7 +52,7 @@ Status DBImpl::CreateSeries(const WriteBatch& batch, std::vector<uint64_t>* refs
     GNOMON_RETURN_IF_ERROR(index::ValidateLabels(labels, options_.limits));
     if (options_.limits.max_series > 0 && series_.size() + created.size() >= options_.limits.max_series) {
       return Status::ResourceExhausted("series limit reached (" + std::to_string(options_.limits.max_series) +
-                                       "): cannot create " + index::LabelsToString(labels));
+                                       "): cannot create " + index::MetricToString(labels));
     }
     created.push_back({key, std::move(labels), next_ref_ + created.size()});
     (*refs)[i] = created.back().ref;
