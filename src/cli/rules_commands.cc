@@ -14,8 +14,10 @@
 #include "cli/format.h"
 #include "cli/http_client.h"
 #include "cli/query_result.h"
+#include "cli/terminal.h"
 #include "cli/time_parse.h"
 #include "util/clock.h"
+#include "util/duration.h"
 
 namespace gnomon::cli {
 
@@ -93,13 +95,114 @@ void PrintRows(const nlohmann::json& items, const std::string& format, Table tab
   std::printf("%s", format == "csv" ? RenderCsv(table).c_str() : RenderTable(table).c_str());
 }
 
+// "3m ago", "2h ago" (or "in 5s" for a time ahead of the local clock), whole seconds.
+std::string Ago(int64_t t_ms, int64_t now_ms) {
+  int64_t d = now_ms - t_ms;
+  const bool future = d < 0;
+  if (future) d = -d;
+  d -= d % 1000;
+  if (d == 0) return "now";
+  return future ? "in " + FormatDuration(d) : FormatDuration(d) + " ago";
+}
+
+// gnomon alerts history: the filtered event log as a timeline.
+int RunAlertsHistory(int argc, char** argv) {
+  cxxopts::Options options("gnomon alerts history",
+                           "The history of alert state changes (GET /api/v1/alerts/history) as a timeline, oldest "
+                           "first: one line per change with its absolute and relative time.");
+  options.custom_help("[OPTIONS]");
+  options.add_options()
+      ("alertname", "only this alert (repeatable)", cxxopts::value<std::vector<std::string>>(), "NAME")
+      ("match", "only alerts whose labels match this selector, e.g. '{severity=\"page\"}' (repeatable: any)",
+       cxxopts::value<std::vector<std::string>>(), "SELECTOR")
+      ("since", "changes at or after this time (e.g. -1h, RFC 3339, unix seconds)",
+       cxxopts::value<std::string>()->default_value(""), "TIME")
+      ("until", "changes at or before this time", cxxopts::value<std::string>()->default_value(""), "TIME")
+      ("limit", "at most this many, the newest", cxxopts::value<long>()->default_value("1000"), "N")
+      ("format", "timeline, table, json or csv", cxxopts::value<std::string>()->default_value("timeline"), "FORMAT")
+      ("color", "colour the states: auto, always or never", cxxopts::value<std::string>()->default_value("auto"), "WHEN");
+  AddServerOptions(&options);
+  AddHelpOption(&options);
+  return RunCommand(options, argc, argv, [&](const cxxopts::ParseResult& args) {
+    if (!args.unmatched().empty()) throw UsageError{"unexpected argument \"" + args.unmatched()[0] + "\""};
+    const std::string format = args["format"].as<std::string>();
+    CheckChoice("format", format, {"timeline", "table", "json", "csv"});
+    const std::string color_mode = args["color"].as<std::string>();
+    CheckChoice("color", color_mode, {"auto", "always", "never"});
+    const int64_t now = NowMs();
+    QueryParams params;
+    for (const char* flag : {"since", "until"}) {
+      const std::string text = args[flag].as<std::string>();
+      if (text.empty()) continue;
+      auto t = ParseTime(text, now);
+      if (!t.ok()) throw UsageError{std::string("--") + flag + ": " + t.status().message()};
+      params.emplace_back(std::string(flag) == "since" ? "start" : "end", FormatUnixSeconds(*t));
+    }
+    if (args.count("alertname")) {
+      for (const std::string& n : args["alertname"].as<std::vector<std::string>>()) params.emplace_back("alertname", n);
+    }
+    if (args.count("match")) {
+      for (const std::string& m : args["match"].as<std::vector<std::string>>()) params.emplace_back("match[]", m);
+    }
+    const long limit = args["limit"].as<long>();
+    if (limit <= 0) throw UsageError{"--limit must be positive"};
+    params.emplace_back("limit", std::to_string(limit));
+    auto client = MakeClient(args);
+    auto events = GetList(client.get(), "/api/v1/alerts/history", params, "events");
+    if (!events.ok()) return Fail("alert history: " + events.status().message());
+    if (format != "timeline") {
+      Table table;
+      table.header = {"time", "alertname", "change", "value", "labels"};
+      for (const auto& e : *events) {
+        table.rows.push_back({e.value("time", ""), e.value("alertname", ""), e.value("from", "") + " -> " + e.value("to", ""),
+                              e.value("value", ""), Pairs(e.value("labels", nlohmann::json::object()), true)});
+      }
+      PrintRows(*events, format, std::move(table));
+      return kExitOk;
+    }
+    const bool color = UseColor(color_mode);
+    auto paint = [color](const std::string& state) {
+      const char* code = state == "firing" ? "31" : state == "pending" ? "33" : state == "resolved" ? "32" : nullptr;
+      if (!color || code == nullptr) return state;
+      return std::string("\x1b[") + code + "m" + state + "\x1b[0m";
+    };
+    if (events->empty()) std::printf("no alert state changes\n");
+    for (const auto& e : *events) {
+      const int64_t t = e.value("time_ms", int64_t{0});
+      std::string line = e.value("time", "") + "  " + PadRight(Ago(t, now), 10) + "  " + e.value("alertname", "") + "  " +
+                         paint(e.value("from", "")) + " \u2192 " + paint(e.value("to", ""));
+      if (const std::string v = e.value("value", ""); !v.empty()) line += "  value=" + v;
+      if (const std::string l = Pairs(e.value("labels", nlohmann::json::object()), true); !l.empty()) line += "  {" + l + "}";
+      std::printf("%s\n", line.c_str());
+    }
+    return kExitOk;
+  });
+}
+
 }  // namespace
 
 int RunAlerts(int argc, char** argv) {
+  // "history" is the first argument after the global options gnomon puts first.
+  for (int i = 1; i < argc;) {
+    const std::string_view a = argv[i];
+    if (a == "history") {
+      std::vector<char*> rest(argv, argv + argc);
+      rest.erase(rest.begin() + i);
+      return RunAlertsHistory(static_cast<int>(rest.size()), rest.data());
+    }
+    if (a == "--server" || a == "--token" || a == "--timeout") {
+      i += 2;
+    } else if (a.starts_with("--server=") || a.starts_with("--token=") || a.starts_with("--timeout=")) {
+      ++i;
+    } else {
+      break;
+    }
+  }
   cxxopts::Options options("gnomon alerts", "List gnomond's pending and firing alerts (GET /api/v1/alerts): "
                                             "name, state, since when, value, labels and annotations. With --events, "
                                             "the alert event log instead (GET /api/v1/alerts/events): every state "
-                                            "change, oldest first.");
+                                            "change, oldest first. 'gnomon alerts history --help': the history "
+                                            "filtered by alert and labels, as a timeline.");
   options.custom_help("[OPTIONS]");
   options.add_options()
       ("format", "table, json or csv", cxxopts::value<std::string>()->default_value("table"), "FORMAT")

@@ -99,6 +99,33 @@ check_contains "gnomon alerts --events labels" "room=lab, severity=page" "$out"
 check "gnomon alerts --events --limit 1" 2 "$("$BUILD/gnomon" --server "$GNOMOND_URL" alerts --events --limit 1 --format csv | wc -l)"
 out=$("$BUILD/gnomon" --server "$GNOMOND_URL" alerts --events --since never 2>&1) && rc=0 || rc=$?
 check "gnomon alerts --events bad --since" 2 "$rc"
+
+# History: the event log filtered by alert name, label selector and time; `gnomon alerts history`.
+hist=$(http GET '/api/v1/alerts/history?alertname=TooHot')
+check_contains "history by alertname" '"alertname":"TooHot","from":"pending","to":"firing"' "$hist"
+check "history by alertname has no other alert" 0 "$(grep -c '"alertname":"Slow"' <<<"$hist" || true)"
+check "history: TooHot's three changes" 3 "$(grep -o '"time_ms"' <<<"$hist" | wc -l)"
+hist=$(http GET '/api/v1/alerts/history' --get --data-urlencode 'match[]={severity="page"}')
+check_contains "history by label matcher" '"alertname":"TooHot","from":"inactive","to":"pending"' "$hist"
+check "history by label matcher leaves out Slow (no severity)" 0 "$(grep -c '"alertname":"Slow"' <<<"$hist" || true)"
+hist=$(http GET '/api/v1/alerts/history' --get --data-urlencode 'match[]={alertname=~"Slow|Nope"}' --data-urlencode 'match[]={severity="nope"}')
+check_contains "history: any of several selectors" '"alertname":"Slow"' "$hist"
+check "history: the other selector matches nothing" 0 "$(grep -c '"alertname":"TooHot"' <<<"$hist" || true)"
+check "history limit keeps the newest" 1 "$(http GET '/api/v1/alerts/history?alertname=TooHot&limit=1' | grep -o '"to":"inactive"' | wc -l)"
+check_contains "history before everything" '{"events":[]}' "$(http GET '/api/v1/alerts/history?end=1000000000')"
+check_contains "history bad selector" '400 {"status":"error","errorType":"bad_data","error":"invalid parameter \"match[]\"' \
+  "$(http GET '/api/v1/alerts/history' --get --data-urlencode 'match[]={severity=}')"
+check_contains "history end before start" '400 {"status":"error"' "$(http GET '/api/v1/alerts/history?start=2000000000&end=1000000000')"
+out=$("$BUILD/gnomon" --server "$GNOMOND_URL" alerts history --alertname TooHot --since -1h --color never 2>&1) && rc=0 || rc=$?
+check "gnomon alerts history exit" 0 "$rc"
+check_contains "gnomon alerts history timeline" "TooHot  pending → firing  value=9.5e+01  {room=lab, severity=page}" "$out"
+check_contains "gnomon alerts history relative time" " ago " "$out"
+check "gnomon alerts history: one line per change" 3 "$(wc -l <<<"$out")"
+out=$("$BUILD/gnomon" --server "$GNOMOND_URL" alerts history --match '{severity="page"}' --color always 2>&1)
+check_contains "gnomon alerts history colours firing" $'\x1b[31mfiring\x1b[0m' "$out"
+check "gnomon alerts history --format csv" 4 "$("$BUILD/gnomon" --server "$GNOMOND_URL" alerts history --alertname TooHot --format csv | wc -l)"
+out=$("$BUILD/gnomon" --server "$GNOMOND_URL" alerts history --until yesterday 2>&1) && rc=0 || rc=$?
+check "gnomon alerts history bad --until" 2 "$rc"
 stop_gnomond
 start_gnomond "$WORK/data" --config "$WORK/gnomond.toml"
 check_contains "events survive a restart" '"alertname":"TooHot","from":"pending","to":"firing"' "$(http GET /api/v1/alerts/events)"

@@ -6,10 +6,13 @@
 #include <cstdlib>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "alert/alerting_config.h"
 #include "http/api/query_api.h"
 #include "http/api/query_json.h"
+#include "index/matcher_eval.h"
+#include "query/selector.h"
 #include "util/go_strconv.h"
 #include "util/log.h"
 #include "util/time_format.h"
@@ -101,6 +104,8 @@ void RulesApi::RegisterRoutes(http::Router* router) {
   router->Handle({"GET"}, "/api/v1/rules", Access::kRead, [this](const http::Request& q, http::Response& r) { Rules(q, r); });
   router->Handle({"GET"}, "/api/v1/alerts", Access::kRead, [this](const http::Request& q, http::Response& r) { Alerts(q, r); });
   router->Handle({"GET"}, "/api/v1/alerts/events", Access::kRead, [this](const http::Request& q, http::Response& r) { Events(q, r); });
+  router->Handle({"GET", "POST"}, "/api/v1/alerts/history", Access::kRead,
+                 [this](const http::Request& q, http::Response& r) { History(q, r); });
 }
 
 void RulesApi::Rules(const http::Request& req, http::Response& resp) {
@@ -241,6 +246,81 @@ void RulesApi::Events(const http::Request& req, http::Response& resp) {
     if (!lines.ok()) return http::SetJsonError(resp, 500, "internal", lines.status().message());
     for (size_t i = 0; i < lines.value().size(); ++i) out += (i ? "," : "") + lines.value()[i];
   }
+  out += "]}}";
+  SetJson(resp, std::move(out));
+}
+
+void RulesApi::History(const http::Request& req, http::Response& resp) {
+  int64_t start = INT64_MIN, end = INT64_MAX;
+  size_t limit = 1000;
+  std::vector<std::string> names;
+  std::vector<std::vector<index::CompiledMatcher>> selectors;
+  for (const auto& [name, value] : req.Params()) {
+    if (name == "start" || name == "end") {
+      auto t = ParseQueryTimeParam(value);
+      if (!t.ok()) return http::SetJsonError(resp, 400, "bad_data", "invalid parameter \"" + name + "\": " + t.status().message());
+      (name == "start" ? start : end) = t.value();
+    } else if (name == "limit") {
+      char* stop = nullptr;
+      const long long n = std::strtoll(value.c_str(), &stop, 10);
+      if (value.empty() || *stop != '\0' || n <= 0) {
+        return http::SetJsonError(resp, 400, "bad_data", "invalid parameter \"limit\": expected a positive integer");
+      }
+      limit = static_cast<size_t>(n);
+    } else if (name == "alertname") {
+      names.push_back(value);
+    } else if (name == "match[]") {
+      auto matchers = query::ParseSeriesSelector(value);
+      if (!matchers.ok()) {
+        return http::SetJsonError(resp, 400, "bad_data", "invalid parameter \"match[]\": " + matchers.status().message());
+      }
+      std::vector<index::CompiledMatcher> compiled;
+      for (const Matcher& m : *matchers) {
+        auto c = index::CompiledMatcher::Compile(m);
+        if (!c.ok()) return http::SetJsonError(resp, 400, "bad_data", "invalid parameter \"match[]\": " + c.status().message());
+        compiled.push_back(std::move(c.value()));
+      }
+      selectors.push_back(std::move(compiled));
+    }
+  }
+  if (start > end) return http::SetJsonError(resp, 400, "bad_data", "invalid parameter \"end\": before \"start\"");
+
+  // An event's alert labels match a selector when every matcher matches (absent labels are "").
+  auto matches = [&](const nlohmann::json& event) {
+    if (!names.empty() && std::find(names.begin(), names.end(), event.value("alertname", "")) == names.end()) return false;
+    if (selectors.empty()) return true;
+    const nlohmann::json labels = event.value("labels", nlohmann::json::object());
+    for (const auto& selector : selectors) {
+      bool all = true;
+      for (const index::CompiledMatcher& m : selector) {
+        std::string v;
+        if (m.name() == "alertname") v = event.value("alertname", "");
+        if (auto it = labels.find(m.name()); it != labels.end() && it->is_string()) v = it->get<std::string>();
+        if (!m.Matches(v)) {
+          all = false;
+          break;
+        }
+      }
+      if (all) return true;
+    }
+    return false;
+  };
+
+  std::vector<std::string> kept;
+  if (manager_ != nullptr && manager_->event_log() != nullptr) {
+    auto lines = manager_->event_log()->Read(start, SIZE_MAX);
+    if (!lines.ok()) return http::SetJsonError(resp, 500, "internal", lines.status().message());
+    for (std::string& line : lines.value()) {
+      nlohmann::json event = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+      if (!event.is_object()) continue;
+      const int64_t t = event.value("time_ms", int64_t{0});
+      if (t < start || t > end || !matches(event)) continue;
+      kept.push_back(std::move(line));
+    }
+  }
+  const size_t first = kept.size() > limit ? kept.size() - limit : 0;
+  std::string out = "{\"status\":\"success\",\"data\":{\"events\":[";
+  for (size_t i = first; i < kept.size(); ++i) out += (i > first ? "," : "") + kept[i];
   out += "]}}";
   SetJson(resp, std::move(out));
 }

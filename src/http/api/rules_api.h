@@ -8,6 +8,10 @@
 //                                              changes at or after T (default: all), the newest
 //                                              N (default 1000), oldest first, as
 //                                              {"status":"success","data":{"events":[...]}}
+//   GET /api/v1/alerts/history                 the same events, filtered: alertname=NAME
+//       (repeatable: any of them), match[]=SELECTOR (repeatable: the event's alert labels match
+//       every matcher of any one), start, end (RFC 3339 or Unix seconds; inclusive), limit=N
+//       (default 1000, the newest N of what matches), oldest first, same shape as /events
 //
 // Without rule files both answer with empty lists. Every route needs read access.
 //
@@ -39,6 +43,7 @@ class RulesApi final : public http::Component {
   void Rules(const http::Request& req, http::Response& resp);
   void Alerts(const http::Request& req, http::Response& resp);
   void Events(const http::Request& req, http::Response& resp);
+  void History(const http::Request& req, http::Response& resp);
 
   std::unique_ptr<alert::RuleManager> manager_;  // null: no rules configured
 };
