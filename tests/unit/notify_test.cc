@@ -1,0 +1,172 @@
+// Notifications: the circuit breaker's state machine on an injected clock, and the durable outbox
+// (order per receiver, acknowledgement, moving aside, the size limit's drop order, reopening).
+// tests/unit/outbox_crash_test.cc kills a writer.
+#include <doctest/doctest.h>
+#include <string>
+#include <vector>
+
+#include "gnomon/db.h"
+#include "notify/circuit_breaker.h"
+#include "notify/outbox.h"
+#include "test_util.h"
+
+using namespace gnomon;
+using notify::CircuitBreaker;
+using notify::Notification;
+using notify::Outbox;
+using State = CircuitBreaker::State;
+
+namespace {
+
+Notification N(Notification::Kind kind, int64_t t, std::string key, std::string payload) {
+  Notification n;
+  n.kind = kind;
+  n.created_ms = t;
+  n.alert_key = std::move(key);
+  n.payload = std::move(payload);
+  return n;
+}
+constexpr auto kFiring = Notification::Kind::kFiring;
+constexpr auto kResolved = Notification::Kind::kResolved;
+
+std::vector<std::string> Payloads(const std::vector<notify::QueuedNotification>& q) {
+  std::vector<std::string> out;
+  for (const auto& e : q) out.push_back(e.notification.payload);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("circuit breaker: closed -> open after N failures in the window -> half-open probe -> closed") {
+  CircuitBreaker b({.failure_threshold = 3, .window_ms = 10'000, .cooldown_ms = 5'000});
+  CHECK(b.state(0) == State::kClosed);
+  CHECK(b.Allow(0));
+  b.OnFailure(0);
+  b.OnFailure(1'000);
+  CHECK(b.state(1'000) == State::kClosed);
+  // A failure that has left the window no longer counts.
+  b.OnFailure(10'500);  // window now holds 1000 and 10500
+  CHECK(b.state(10'500) == State::kClosed);
+  b.OnFailure(11'000);  // 1000 left at 11000: 10500, 11000 ... still two
+  CHECK(b.state(11'000) == State::kClosed);
+  b.OnFailure(12'000);  // 10500, 11000, 12000: three within 10 s
+  CHECK(b.state(12'000) == State::kOpen);
+  CHECK(b.times_opened() == 1);
+  CHECK_FALSE(b.Allow(12'001));
+  CHECK_FALSE(b.Allow(16'999));
+  // After the cool-down: one probe only.
+  CHECK(b.state(17'000) == State::kHalfOpen);
+  CHECK(b.Allow(17'000));
+  CHECK_FALSE(b.Allow(17'001));
+  b.OnSuccess(17'100);
+  CHECK(b.state(17'100) == State::kClosed);
+  CHECK(b.Allow(17'200));
+  // Failures before closing are forgotten: it takes three new ones.
+  b.OnFailure(17'300);
+  b.OnFailure(17'400);
+  CHECK(b.state(17'400) == State::kClosed);
+}
+
+TEST_CASE("circuit breaker: a failed probe re-opens; a lost probe is retried after a cool-down") {
+  CircuitBreaker b({.failure_threshold = 1, .window_ms = 1'000, .cooldown_ms = 100});
+  b.OnFailure(0);
+  CHECK(b.state(0) == State::kOpen);
+  CHECK(b.Allow(100));
+  b.OnFailure(150);
+  CHECK(b.state(150) == State::kOpen);
+  CHECK(b.times_opened() == 2);
+  CHECK_FALSE(b.Allow(200));
+  CHECK(b.Allow(250));        // half-open again
+  CHECK_FALSE(b.Allow(300));  // the probe is out
+  CHECK(b.Allow(350));        // its answer never came: another probe
+  // A late success from before the breaker opened does not close it.
+  b.OnFailure(360);
+  CHECK(b.state(360) == State::kOpen);
+  b.OnSuccess(370);
+  CHECK(b.state(370) == State::kOpen);
+  CHECK(notify::StateName(State::kHalfOpen) == "half-open");
+}
+
+TEST_CASE("outbox: per-receiver FIFO, ack, move aside, reopen") {
+  testing::TempDir dir;
+  std::unique_ptr<DB> db;
+  REQUIRE(DB::Open(Options(), dir.path(), &db).ok());
+  {
+    auto outbox = Outbox::Open(db.get());
+    REQUIRE(outbox.ok());
+    Outbox& o = **outbox;
+    REQUIRE(o.Enqueue("am", N(kFiring, 1000, "a1", "fire a1")).ok());
+    REQUIRE(o.Enqueue("hook", N(kFiring, 1500, "a1", "hook a1")).ok());
+    REQUIRE(o.Enqueue("am", N(kFiring, 2000, "a2", "fire a2")).ok());
+    REQUIRE(o.Enqueue("am", N(kResolved, 3000, "a1", "resolve a1")).ok());
+    CHECK(o.Depth("am") == 3);
+    CHECK(o.Depth("hook") == 1);
+    CHECK(o.Depth("nobody") == 0);
+    CHECK(o.OldestCreatedMs("am") == 1000);
+    CHECK(o.Receivers() == std::vector<std::string>{"am", "hook"});
+    auto head = o.Peek("am", 2);
+    REQUIRE(head.ok());
+    CHECK(Payloads(*head) == std::vector<std::string>{"fire a1", "fire a2"});
+    CHECK(head->front().notification == N(kFiring, 1000, "a1", "fire a1"));
+    CHECK(head->front().seq < head->back().seq);
+    REQUIRE(o.Ack("am", head->front().seq).ok());
+    REQUIRE(o.Ack("am", head->front().seq).ok());  // twice is harmless
+    REQUIRE(o.MoveAside("am", (*head)[1].seq, "400 Bad Request: invalid alert").ok());
+    CHECK(o.Depth("am") == 1);
+    CHECK(o.OldestCreatedMs("am") == 3000);
+    CHECK_FALSE(o.Enqueue("bad/name", N(kFiring, 1, "k", "p")).ok());
+    CHECK_FALSE(o.Enqueue("", N(kFiring, 1, "k", "p")).ok());
+  }
+  db.reset();
+  REQUIRE(DB::Open(Options(), dir.path(), &db).ok());
+  auto outbox = Outbox::Open(db.get());
+  REQUIRE(outbox.ok());
+  Outbox& o = **outbox;
+  CHECK(o.Depth("am") == 1);
+  CHECK(o.Depth("hook") == 1);
+  auto rest = o.Peek("am", 10);
+  REQUIRE(rest.ok());
+  CHECK(Payloads(*rest) == std::vector<std::string>{"resolve a1"});
+  auto aside = o.MovedAside("am", 10);
+  REQUIRE(aside.ok());
+  REQUIRE(aside->size() == 1);
+  CHECK(aside->front().notification.payload == "fire a2");
+  CHECK(aside->front().reason == "400 Bad Request: invalid alert");
+  // Sequence numbers keep growing after a reopen: new entries sort after the old ones.
+  REQUIRE(o.Enqueue("am", N(kFiring, 4000, "a3", "fire a3")).ok());
+  auto all = o.Peek("am", 10);
+  REQUIRE(all.ok());
+  CHECK(Payloads(*all) == std::vector<std::string>{"resolve a1", "fire a3"});
+  CHECK(all->back().seq > aside->front().seq);
+  // A payload of any bytes survives.
+  std::string bytes("\0\xff/q/x\n", 7);
+  REQUIRE(o.Enqueue("hook", N(kResolved, -5, std::string("k\0", 2), bytes)).ok());
+  auto hook = o.Peek("hook", 10);
+  REQUIRE(hook.ok());
+  REQUIRE(hook->size() == 2);
+  CHECK(hook->back().notification == N(kResolved, -5, std::string("k\0", 2), bytes));
+}
+
+TEST_CASE("outbox: the size limit drops the oldest resolved notices first, then the oldest, and says so") {
+  testing::TempDir dir;
+  std::unique_ptr<DB> db;
+  REQUIRE(DB::Open(Options(), dir.path(), &db).ok());
+  auto outbox = Outbox::Open(db.get(), {.max_per_receiver = 3});
+  REQUIRE(outbox.ok());
+  Outbox& o = **outbox;
+  std::vector<notify::QueuedNotification> dropped;
+  REQUIRE(o.Enqueue("r", N(kFiring, 1, "a", "f1"), &dropped).ok());
+  REQUIRE(o.Enqueue("r", N(kResolved, 2, "b", "r2"), &dropped).ok());
+  REQUIRE(o.Enqueue("r", N(kFiring, 3, "c", "f3"), &dropped).ok());
+  CHECK(dropped.empty());
+  REQUIRE(o.Enqueue("r", N(kFiring, 4, "d", "f4"), &dropped).ok());
+  CHECK(Payloads(dropped) == std::vector<std::string>{"r2"});  // the resolved notice, though f1 is older
+  REQUIRE(o.Enqueue("r", N(kFiring, 5, "e", "f5"), &dropped).ok());
+  CHECK(Payloads(dropped) == std::vector<std::string>{"r2", "f1"});  // no resolved left: the oldest
+  auto q = o.Peek("r", 10);
+  REQUIRE(q.ok());
+  CHECK(Payloads(*q) == std::vector<std::string>{"f3", "f4", "f5"});
+  CHECK(o.Depth("r") == 3);
+  CHECK_FALSE(Outbox::Open(db.get(), {.max_per_receiver = 0}).ok());
+}
+
