@@ -8,6 +8,7 @@
 #include "gnomon/db.h"
 #include "notify/circuit_breaker.h"
 #include "notify/outbox.h"
+#include "notify/payload.h"
 #include "test_util.h"
 
 using namespace gnomon;
@@ -170,3 +171,42 @@ TEST_CASE("outbox: the size limit drops the oldest resolved notices first, then 
   CHECK_FALSE(Outbox::Open(db.get(), {.max_per_receiver = 0}).ok());
 }
 
+
+TEST_CASE("payloads: Alertmanager API v2 and webhook v4 bodies, Alertmanager's fingerprint") {
+  notify::AlertNotice hot;
+  hot.labels = {{"alertname", "TooHot"}, {"room", "lab"}, {"severity", "page"}};
+  hot.annotations = {{"summary", "lab is at 95 degrees"}};
+  hot.starts_at_ms = 1764874800000;  // 2025-12-04T19:00:00Z
+  hot.ends_at_ms = 1764875040500;
+  hot.generator_url = "https://gnomon.example/graph?g0.expr=temp+%3E+50";
+  notify::AlertNotice cold = hot;
+  cold.labels = {{"alertname", "TooHot"}, {"room", "hall"}, {"severity", "page"}};
+  cold.annotations = {{"summary", "hall is at 91 degrees"}};
+  cold.resolved = true;
+  cold.ends_at_ms = 0;
+
+  // The fingerprint a real Alertmanager 0.25 reported for this label set.
+  CHECK(notify::Fingerprint(hot.labels) == "2741b7f2e96c2de9");
+  CHECK(notify::Fingerprint({}) == "cbf29ce484222325");  // FNV-1a's offset basis: nothing hashed
+
+  const notify::AlertNotice both[] = {hot, cold};
+  CHECK(notify::AlertmanagerBody(both) ==
+        R"([{"labels":{"alertname":"TooHot","room":"lab","severity":"page"},"annotations":{"summary":"lab is at 95 degrees"},)"
+        R"("startsAt":"2025-12-04T19:00:00Z","endsAt":"2025-12-04T19:04:00.500Z","generatorURL":"https://gnomon.example/graph?g0.expr=temp+%3E+50"},)"
+        R"({"labels":{"alertname":"TooHot","room":"hall","severity":"page"},"annotations":{"summary":"hall is at 91 degrees"},)"
+        R"("startsAt":"2025-12-04T19:00:00Z","generatorURL":"https://gnomon.example/graph?g0.expr=temp+%3E+50"}])");
+
+  const std::string hook = notify::WebhookBody(both, {"pager", "https://gnomon.example", "{}:{alertname=\"TooHot\"}"});
+  CHECK(hook.starts_with(
+      R"({"version":"4","groupKey":"{}:{alertname=\"TooHot\"}","truncatedAlerts":0,"status":"firing","receiver":"pager",)"
+      R"("groupLabels":{"alertname":"TooHot"},"commonLabels":{"alertname":"TooHot","severity":"page"},"commonAnnotations":{},)"
+      R"("externalURL":"https://gnomon.example","alerts":[{"status":"firing",)"));
+  CHECK(hook.find(R"("status":"resolved","labels":{"alertname":"TooHot","room":"hall","severity":"page"})") != std::string::npos);
+  CHECK(hook.find(R"("endsAt":"0001-01-01T00:00:00Z")") != std::string::npos);  // unset, as Alertmanager writes it
+  CHECK(hook.find(R"("fingerprint":"2741b7f2e96c2de9")") != std::string::npos);
+  const notify::AlertNotice resolved_only[] = {cold};
+  const std::string done = notify::WebhookBody(resolved_only, {"pager", "", "g"});
+  CHECK(done.find(R"("status":"resolved","receiver":"pager")") != std::string::npos);
+  CHECK(done.find(R"("commonAnnotations":{"summary":"hall is at 91 degrees"})") != std::string::npos);
+  CHECK(notify::AlertmanagerBody({}) == "[]");
+}
