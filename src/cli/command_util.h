@@ -10,10 +10,16 @@
 
 #include <cxxopts.hpp>
 
-#include "cli/http_client.h"
+#include "http/client/http_client.h"
 #include "gnomon/status.h"
 
 namespace gnomon::cli {
+
+// The CLI's HTTP client is the project's (src/http/client).
+using http::HttpClient;
+using http::HttpResponse;
+using http::QueryParams;
+using http::UrlEncode;
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;

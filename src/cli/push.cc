@@ -12,11 +12,13 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/http_client.h"
+#include "http/client/http_client.h"
 #include "cli/query_result.h"
 #include "cli/terminal.h"
 
 namespace gnomon::cli {
+
+using http::QueryParams;
 
 namespace {
 

@@ -46,7 +46,12 @@ struct PushOptions {
   int max_retries = 5;           // for 503 (busy) answers
 };
 
+}  // namespace gnomon::cli
+namespace gnomon::http {
 class HttpClient;
+}  // namespace gnomon::http
+namespace gnomon::cli {
+using http::HttpClient;
 
 // Runs the push; returns the process exit code (0, or 1 if a line was rejected or a request
 // failed). Rejected lines go to stderr as "NAME:LINE: reason", the summary to stdout.

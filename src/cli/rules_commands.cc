@@ -12,7 +12,7 @@
 #include "cli/command_util.h"
 #include "cli/commands.h"
 #include "cli/format.h"
-#include "cli/http_client.h"
+#include "http/client/http_client.h"
 #include "cli/query_result.h"
 #include "cli/terminal.h"
 #include "cli/time_parse.h"

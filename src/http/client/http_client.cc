@@ -1,10 +1,10 @@
-#include "cli/http_client.h"
+#include "http/client/http_client.h"
 
 #include <curl/curl.h>
 
 #include <cctype>
 
-namespace gnomon::cli {
+namespace gnomon::http {
 
 namespace {
 
@@ -68,8 +68,8 @@ std::string UrlEncode(std::string_view s) {
   return out;
 }
 
-HttpClient::HttpClient(std::string base_url, std::string token)
-    : base_url_(std::move(base_url)), token_(std::move(token)), impl_(std::make_unique<Impl>()) {
+HttpClient::HttpClient(std::string base_url, std::string token, std::string peer)
+    : base_url_(std::move(base_url)), token_(std::move(token)), peer_(std::move(peer)), impl_(std::make_unique<Impl>()) {
   if (base_url_.find("://") == std::string::npos) base_url_ = "http://" + base_url_;
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
   static const bool global_init = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }();
@@ -110,13 +110,14 @@ Result<HttpResponse> HttpClient::Perform(const std::function<bool(std::string_vi
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, resp);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_s_);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms_);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "gnomon-cli");
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, user_agent_.c_str());
   curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // whatever libcurl can decode
   struct curl_slist* headers = nullptr;
   if (!token_.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + token_).c_str());
   if (!content_type.empty()) headers = curl_slist_append(headers, ("Content-Type: " + std::string(content_type)).c_str());
+  for (const auto& [name, value] : headers_) headers = curl_slist_append(headers, (name + ": " + value).c_str());
   headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip for big bodies
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   CURLcode rc = curl_easy_perform(curl);
@@ -125,7 +126,7 @@ Result<HttpResponse> HttpClient::Perform(const std::function<bool(std::string_vi
   if (rc != CURLE_OK) {
     if (rc == CURLE_WRITE_ERROR && ctx.streaming) return Status::Aborted("output closed");
     std::string why = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
-    return Status::IOError("cannot reach gnomond at " + base_url_ + ": " + why);
+    return Status::IOError("cannot reach " + peer_ + " at " + base_url_ + ": " + why);
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);
   char* ct = nullptr;
@@ -164,4 +165,4 @@ Result<HttpResponse> HttpClient::PostForm(std::string_view path, const QueryPara
   return Post(path, {}, EncodeParams(params), "application/x-www-form-urlencoded");
 }
 
-}  // namespace gnomon::cli
+}  // namespace gnomon::http

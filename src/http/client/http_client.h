@@ -1,4 +1,5 @@
-// A small blocking HTTP client for talking to gnomond (libcurl underneath).
+// A small blocking HTTP client (libcurl underneath): the gnomon CLI talks to gnomond with it, and
+// gnomond sends alert notifications with it.
 //
 // One client holds one connection that is kept alive across requests. Not thread-safe.
 #pragma once
@@ -12,7 +13,7 @@
 
 #include "gnomon/status.h"
 
-namespace gnomon::cli {
+namespace gnomon::http {
 
 struct HttpResponse {
   long status = 0;
@@ -26,14 +27,15 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 class HttpClient {
  public:
   // `base_url` is like "http://127.0.0.1:9201" (a missing scheme means http://; a trailing '/' is
-  // dropped). A non-empty `token` is sent as "Authorization: Bearer <token>".
-  HttpClient(std::string base_url, std::string token);
+  // dropped). A non-empty `token` is sent as "Authorization: Bearer <token>". `peer` names the
+  // other side in error messages ("cannot reach PEER at URL: why").
+  HttpClient(std::string base_url, std::string token, std::string peer = "gnomond");
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
   // GET base_url + path + "?" + the URL-encoded params. Any HTTP status is a successful Result;
-  // transport failures (refused, timeout, DNS) are kIOError "cannot reach gnomond at URL: why".
+  // transport failures (refused, timeout, DNS) are kIOError "cannot reach PEER at URL: why".
   Result<HttpResponse> Get(std::string_view path, const QueryParams& params = {});
 
   // Like Get, but the body goes to `sink` piece by piece as it arrives (when the status is 2xx;
@@ -52,7 +54,11 @@ class HttpClient {
   const std::string& base_url() const { return base_url_; }
 
   // Seconds to wait for a whole response; 0 (the default) waits forever.
-  void set_timeout_seconds(long s) { timeout_s_ = s; }
+  void set_timeout_seconds(long s) { timeout_ms_ = s * 1000; }
+  void set_timeout_ms(long ms) { timeout_ms_ = ms; }
+  // Extra headers sent with every request ("Name", "value").
+  void set_headers(std::vector<std::pair<std::string, std::string>> headers) { headers_ = std::move(headers); }
+  void set_user_agent(std::string agent) { user_agent_ = std::move(agent); }
 
  private:
   struct Impl;
@@ -63,11 +69,14 @@ class HttpClient {
 
   std::string base_url_;
   std::string token_;
-  long timeout_s_ = 0;
+  std::string peer_;
+  long timeout_ms_ = 0;
+  std::vector<std::pair<std::string, std::string>> headers_;
+  std::string user_agent_ = "gnomon-cli";
   std::unique_ptr<Impl> impl_;
 };
 
 // Percent-encodes everything except unreserved characters (RFC 3986).
 std::string UrlEncode(std::string_view s);
 
-}  // namespace gnomon::cli
+}  // namespace gnomon::http
