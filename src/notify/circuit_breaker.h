@@ -46,10 +46,10 @@ class CircuitBreaker {
 
   const CircuitBreakerOptions options_;
   mutable std::mutex mu_;
-  State state_ = State::kClosed;        // as last decided; kOpen turns half-open by time
-  std::deque<int64_t> failures_;        // closed: failure times within the window
+  State state_ = State::kClosed;  // as last decided; kOpen turns half-open by time
+  std::deque<int64_t> failures_;  // closed: failure times within the window
   int64_t opened_at_ms_ = 0;
-  bool probe_out_ = false;              // half-open: the probe went out
+  bool probe_out_ = false;  // half-open: the probe went out
   int64_t probe_at_ms_ = 0;
   uint64_t times_opened_ = 0;
 };

@@ -42,7 +42,8 @@ Status DecodeValue(std::string_view v, bool aside, Notification* n, std::string*
   const char* end = v.data() + v.size();
   p = GetZigZagVarint64(p, end, &n->created_ms);
   uint64_t len = 0;
-  if (p == nullptr || (p = GetVarint64(p, end, &len)) == nullptr || len > static_cast<uint64_t>(end - p)) return corrupt();
+  if (p == nullptr || (p = GetVarint64(p, end, &len)) == nullptr || len > static_cast<uint64_t>(end - p))
+    return corrupt();
   n->alert_key.assign(p, len);
   p += len;
   if (aside) {
@@ -111,7 +112,8 @@ Status Outbox::Load() {
 }
 
 Status Outbox::Enqueue(std::string_view receiver, const Notification& n, std::vector<QueuedNotification>* dropped) {
-  if (!ValidReceiverName(receiver)) return Status::InvalidArgument("outbox: invalid receiver name \"" + std::string(receiver) + "\"");
+  if (!ValidReceiverName(receiver))
+    return Status::InvalidArgument("outbox: invalid receiver name \"" + std::string(receiver) + "\"");
   std::lock_guard lock(mu_);
   Queue& q = queues_[std::string(receiver)];
   storage::KeyspaceBatch batch;
@@ -121,7 +123,8 @@ Status Outbox::Enqueue(std::string_view receiver, const Notification& n, std::ve
   batch.Put(Key(kQueued, receiver, seq), value);
   // Over the limit: the oldest resolved notices go first, then the oldest of any kind.
   std::vector<uint64_t> drop;
-  size_t excess = q.entries.size() + 1 > options_.max_per_receiver ? q.entries.size() + 1 - options_.max_per_receiver : 0;
+  size_t excess =
+      q.entries.size() + 1 > options_.max_per_receiver ? q.entries.size() + 1 - options_.max_per_receiver : 0;
   for (const auto& [s, meta] : q.entries) {
     if (drop.size() == excess) break;
     if (meta.kind == Notification::Kind::kResolved) drop.push_back(s);

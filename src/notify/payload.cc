@@ -103,3 +103,50 @@ std::string WebhookBody(std::span<const AlertNotice> alerts, const WebhookContex
 }
 
 }  // namespace gnomon::notify
+
+namespace gnomon::notify {
+
+std::string EncodeNotice(const AlertNotice& n) {
+  nlohmann::ordered_json o;
+  o["labels"] = nlohmann::ordered_json::array();
+  for (const Label& l : n.labels) o["labels"].push_back({l.name, l.value});
+  o["annotations"] = nlohmann::ordered_json::array();
+  for (const Label& l : n.annotations) o["annotations"].push_back({l.name, l.value});
+  o["startsAt"] = n.starts_at_ms;
+  o["endsAt"] = n.ends_at_ms;
+  o["generatorURL"] = n.generator_url;
+  o["resolved"] = n.resolved;
+  return o.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+Result<AlertNotice> DecodeNotice(std::string_view text) {
+  const nlohmann::json o = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  auto corrupt = [] { return Status::Corruption("outbox: malformed alert notice"); };
+  if (!o.is_object()) return corrupt();
+  AlertNotice n;
+  auto pairs = [&](const char* key, Labels* out) {
+    auto it = o.find(key);
+    if (it == o.end() || !it->is_array()) return false;
+    for (const auto& p : *it) {
+      if (!p.is_array() || p.size() != 2 || !p[0].is_string() || !p[1].is_string()) return false;
+      out->push_back({p[0].get<std::string>(), p[1].get<std::string>()});
+    }
+    return true;
+  };
+  if (!pairs("labels", &n.labels) || !pairs("annotations", &n.annotations)) return corrupt();
+  auto num = [&](const char* key, int64_t* out) {
+    auto it = o.find(key);
+    if (it == o.end() || !it->is_number_integer()) return false;
+    *out = it->get<int64_t>();
+    return true;
+  };
+  if (!num("startsAt", &n.starts_at_ms) || !num("endsAt", &n.ends_at_ms)) return corrupt();
+  auto url = o.find("generatorURL");
+  auto resolved = o.find("resolved");
+  if (url == o.end() || !url->is_string() || resolved == o.end() || !resolved->is_boolean()) return corrupt();
+  n.generator_url = url->get<std::string>();
+  n.resolved = resolved->get<bool>();
+  return n;
+}
+
+}  // namespace gnomon::notify

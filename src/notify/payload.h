@@ -19,6 +19,7 @@
 #include <string>
 
 #include "gnomon/series.h"
+#include "gnomon/status.h"
 
 namespace gnomon::notify {
 
@@ -44,5 +45,14 @@ std::string WebhookBody(std::span<const AlertNotice> alerts, const WebhookContex
 // Alertmanager's fingerprint of a label set (model.LabelSet.Fingerprint: 64-bit FNV-1a over the
 // names and values, sorted by name, each followed by 0xff), as 16 hex digits.
 std::string Fingerprint(const Labels& labels);
+
+}  // namespace gnomon::notify
+
+namespace gnomon::notify {
+
+// An AlertNotice as stored in the outbox (a JSON object), and back. Decode fails with
+// kCorruption on anything Encode did not write.
+std::string EncodeNotice(const AlertNotice& notice);
+Result<AlertNotice> DecodeNotice(std::string_view text);
 
 }  // namespace gnomon::notify

@@ -1,0 +1,290 @@
+// Dispatcher: notifications from the outbox reach receivers — gnomon's own HTTP server playing
+// receivers that accept, fail, time out or refuse, and the shared kit's webhook_sink.py (a real
+// program) that is down and then up. Every wait is bounded.
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gnomon/db.h"
+#include "http/server/http_server.h"
+#include "http/server/router.h"
+#include "notify/dispatcher.h"
+#include "notify/outbox.h"
+#include "notify/payload.h"
+#include "test_util.h"
+
+using namespace gnomon;
+using notify::Dispatcher;
+using notify::Outbox;
+using notify::ReceiverOptions;
+
+namespace {
+
+// A receiver: answers every POST with what `answer` says, records the bodies it accepted.
+struct Receiver {
+  http::Router router;
+  std::mutex mu;
+  std::vector<std::string> accepted;
+  std::atomic<int> requests{0};
+  std::function<int(int n)> answer = [](int) { return 200; };  // status for the n-th request (from 0)
+  std::atomic<int> delay_ms{0};
+  std::unique_ptr<http::HttpServer> server;
+
+  Receiver() {
+    auto handler = [this](const http::Request& req, http::Response& resp) {
+      const int n = requests.fetch_add(1);
+      if (int d = delay_ms.load(); d > 0) std::this_thread::sleep_for(std::chrono::milliseconds(d));
+      resp.status = answer(n);
+      if (resp.status == 200) {
+        std::lock_guard lock(mu);
+        accepted.push_back(req.body);
+      } else {
+        resp.body = "no thanks";
+      }
+    };
+    router.Handle({"POST"}, "/hook", http::Access::kPublic, handler);
+    router.Handle({"POST"}, "/am/api/v2/alerts", http::Access::kPublic, handler);
+    http::ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.worker_threads = 4;
+    auto started = http::HttpServer::Start(options, &router);
+    REQUIRE(started.ok());
+    server = std::move(started.value());
+  }
+  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(server->port()) + path; }
+  // Alerts in every accepted body (webhook payloads or Alertmanager lists).
+  size_t AlertsAccepted() {
+    std::lock_guard lock(mu);
+    size_t n = 0;
+    for (const std::string& b : accepted) {
+      auto j = nlohmann::json::parse(b, nullptr, false);
+      n += j.is_array() ? j.size() : j.value("alerts", nlohmann::json::array()).size();
+    }
+    return n;
+  }
+};
+
+notify::Notification Notice(int i, bool resolved = false) {
+  notify::AlertNotice a;
+  a.labels = {{"alertname", "TooHot"}, {"room", "r" + std::to_string(i)}};
+  a.annotations = {{"summary", "room " + std::to_string(i)}};
+  a.starts_at_ms = 1764874800000;
+  a.ends_at_ms = resolved ? 1764874900000 : 0;
+  a.resolved = resolved;
+  notify::Notification n;
+  n.kind = resolved ? notify::Notification::Kind::kResolved : notify::Notification::Kind::kFiring;
+  n.created_ms = 1764874800000 + i;
+  n.alert_key = notify::Fingerprint(a.labels);
+  n.payload = notify::EncodeNotice(a);
+  return n;
+}
+
+// Polls `done` every 20 ms for up to `seconds`.
+bool WaitFor(const std::function<bool()>& done, double seconds = 10) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
+
+struct Fixture {
+  testing::TempDir dir;
+  std::unique_ptr<DB> db;
+  std::unique_ptr<Outbox> outbox;
+  Fixture() {
+    REQUIRE(DB::Open(Options(), dir.path(), &db).ok());
+    auto o = Outbox::Open(db.get());
+    REQUIRE(o.ok());
+    outbox = std::move(o.value());
+  }
+  void Enqueue(const std::string& receiver, int n, bool resolved = false) {
+    for (int i = 0; i < n; ++i) REQUIRE(outbox->Enqueue(receiver, Notice(i, resolved)).ok());
+  }
+};
+
+ReceiverOptions ReceiverAt(std::string name, ReceiverOptions::Kind kind, std::string url) {
+  ReceiverOptions o;
+  o.name = std::move(name);
+  o.kind = kind;
+  o.url = std::move(url);
+  o.timeout_ms = 2000;
+  o.min_backoff_ms = 20;
+  o.max_backoff_ms = 100;
+  o.max_batch = 4;
+  o.max_batches_per_second = 1000;
+  o.breaker = {.failure_threshold = 2, .window_ms = 10'000, .cooldown_ms = 150};
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("webhook and Alertmanager receivers get every queued notification, in batches, then the queue is empty") {
+  Fixture f;
+  Receiver hook, am;
+  f.Enqueue("hook", 10);
+  f.Enqueue("am", 6, /*resolved=*/true);
+  Dispatcher d(f.outbox.get(),
+               {ReceiverAt("hook", ReceiverOptions::Kind::kWebhook, hook.url("/hook")),
+                ReceiverAt("am", ReceiverOptions::Kind::kAlertmanager, am.url("/am/"))},
+               "https://gnomon.example");
+  d.Start();
+  REQUIRE(WaitFor([&] { return f.outbox->Depth("hook") == 0 && f.outbox->Depth("am") == 0; }));
+  CHECK(hook.AlertsAccepted() == 10);
+  CHECK(am.AlertsAccepted() == 6);
+  {
+    std::lock_guard lock(hook.mu);
+    CHECK(hook.accepted.size() == 3);  // batches of at most 4
+    auto first = nlohmann::json::parse(hook.accepted.front());
+    CHECK(first["version"] == "4");
+    CHECK(first["receiver"] == "hook");
+    CHECK(first["groupKey"] == "{}:{alertname=\"TooHot\"}");
+    CHECK(first["externalURL"] == "https://gnomon.example");
+    CHECK(first["alerts"][0]["labels"]["room"] == "r0");  // in queue order
+  }
+  {
+    std::lock_guard lock(am.mu);
+    auto first = nlohmann::json::parse(am.accepted.front());
+    REQUIRE(first.is_array());
+    CHECK(first[0]["endsAt"] == "2025-12-04T19:01:40Z");  // resolved: its real end
+  }
+  auto stats = d.Stats();
+  REQUIRE(stats.size() == 2);
+  CHECK(stats[0].sent == 10);
+  CHECK(stats[0].failed_requests == 0);
+  CHECK(stats[0].queued == 0);
+  CHECK(stats[1].sent == 6);
+  // New notifications are sent when the dispatcher is woken.
+  REQUIRE(f.outbox->Enqueue("hook", Notice(99)).ok());
+  d.Wake("hook");
+  CHECK(WaitFor([&] { return hook.AlertsAccepted() == 11; }, 5));
+  d.Stop();
+}
+
+TEST_CASE("a failing receiver opens the breaker; the probe after the cool-down recovers it; nothing is lost") {
+  Fixture f;
+  Receiver r;
+  std::atomic<bool> healthy{false};
+  r.answer = [&](int) { return healthy.load() ? 200 : 503; };
+  f.Enqueue("flaky", 9);
+  Dispatcher d(f.outbox.get(), {ReceiverAt("flaky", ReceiverOptions::Kind::kWebhook, r.url("/hook"))}, "");
+  d.Start();
+  REQUIRE(WaitFor([&] { return d.Stats()[0].times_opened >= 2; }, 5));
+  // Open: requests stop; what arrives is one probe per cool-down, not a stream.
+  const int before = r.requests.load();
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  CHECK(r.requests.load() - before <= 4);
+  CHECK(f.outbox->Depth("flaky") == 9);
+  CHECK(d.Stats()[0].last_error.find("HTTP 503") != std::string::npos);
+  healthy = true;
+  REQUIRE(WaitFor([&] { return f.outbox->Depth("flaky") == 0; }, 10));
+  CHECK(r.AlertsAccepted() == 9);
+  auto st = d.Stats()[0];
+  CHECK(st.state == notify::CircuitBreaker::State::kClosed);
+  CHECK(st.sent == 9);
+  CHECK(st.failed_requests >= 2);
+  d.Stop();
+}
+
+TEST_CASE("timeouts are failures that are retried; a 4xx refusal moves the notifications aside") {
+  Fixture f;
+  Receiver slow, refuse;
+  slow.delay_ms = 800;
+  refuse.answer = [](int) { return 400; };
+  f.Enqueue("slow", 2);
+  f.Enqueue("refuse", 3);
+  auto slow_options = ReceiverAt("slow", ReceiverOptions::Kind::kWebhook, slow.url("/hook"));
+  slow_options.timeout_ms = 150;
+  Dispatcher d(f.outbox.get(), {slow_options, ReceiverAt("refuse", ReceiverOptions::Kind::kAlertmanager, refuse.url("/am"))}, "");
+  d.Start();
+  REQUIRE(WaitFor([&] { return d.Stats()[0].failed_requests >= 1; }, 5));
+  CHECK(f.outbox->Depth("slow") == 2);
+  CHECK(d.Stats()[0].last_error.find("receiver slow") != std::string::npos);
+  slow.delay_ms = 0;
+  REQUIRE(WaitFor([&] { return f.outbox->Depth("slow") == 0; }, 10));
+  REQUIRE(WaitFor([&] { return f.outbox->Depth("refuse") == 0; }, 5));
+  auto aside = f.outbox->MovedAside("refuse", 10);
+  REQUIRE(aside.ok());
+  CHECK(aside->size() == 3);
+  CHECK(aside->front().reason == "HTTP 400: no thanks");
+  CHECK(d.Stats()[1].dropped == 3);
+  CHECK(d.Stats()[1].sent == 0);
+  CHECK(refuse.requests.load() == 1);  // refused for good: never retried
+  d.Stop();
+}
+
+namespace {
+
+uint16_t FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+}  // namespace
+
+TEST_CASE("the shared kit's webhook_sink.py, down (connections refused) and then up, gets every notification") {
+  const char* src = std::getenv("GNOMON_SOURCE_DIR");
+  const std::string sink = std::string(src ? src : ".") + "/../shared/alerts/webhook_sink.py";
+  if (::access(sink.c_str(), R_OK) != 0 || std::system("python3 -c 1 >/dev/null 2>&1") != 0) {
+    MESSAGE("skipped: no " << sink << " or no python3");
+    return;
+  }
+  Fixture f;
+  const std::string out = f.dir.path() + "/hooks.jsonl";
+  const uint16_t port = FreePort();
+  const double up_at = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() + 1.5;
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    const std::string p = std::to_string(port), until = std::to_string(up_at);
+    ::execlp("python3", "python3", sink.c_str(), "--port", p.c_str(), "--out", out.c_str(), "--down-until",
+             until.c_str(), "--down-mode", "refuse", "--max-seconds", "30", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  f.Enqueue("sink", 7);
+  Dispatcher d(f.outbox.get(),
+               {ReceiverAt("sink", ReceiverOptions::Kind::kWebhook, "http://127.0.0.1:" + std::to_string(port) + "/hook")}, "");
+  d.Start();
+  const bool drained = WaitFor([&] { return f.outbox->Depth("sink") == 0; }, 20);
+  d.Stop();
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  REQUIRE(drained);
+  CHECK(d.Stats()[0].failed_requests >= 1);  // it was down at first
+  std::ifstream in(out);
+  size_t alerts = 0, lines = 0;
+  for (std::string line; std::getline(in, line);) {
+    auto rec = nlohmann::json::parse(line, nullptr, false);
+    REQUIRE(rec.is_object());
+    CHECK(rec["kind"] == "webhook");
+    auto body = nlohmann::json::parse(rec["body"].get<std::string>(), nullptr, false);
+    alerts += body["alerts"].size();
+    ++lines;
+  }
+  CHECK(lines >= 2);
+  CHECK(alerts == 7);
+}
