@@ -15,6 +15,7 @@ packages=(
   libcurl4-openssl-dev tmux  # the gnomon command line and its terminal tests
   # peers the tests and benchmarks drive
   victoria-metrics prometheus bc time
+  prometheus-alertmanager  # the notification tests deliver to a real Alertmanager
   python3-yaml  # the rules test writes mutants of the shared rule tests
 )
 

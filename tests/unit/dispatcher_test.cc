@@ -2,6 +2,7 @@
 // receivers that accept, fail, time out or refuse, and the shared kit's webhook_sink.py (a real
 // program) that is down and then up. Every wait is bounded.
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "gnomon/db.h"
+#include "http/client/http_client.h"
 #include "http/server/http_server.h"
 #include "http/server/router.h"
 #include "notify/dispatcher.h"
@@ -96,7 +98,8 @@ notify::Notification Notice(int i, bool resolved = false) {
 
 // Polls `done` every 20 ms for up to `seconds`.
 bool WaitFor(const std::function<bool()>& done, double seconds = 10) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
   while (std::chrono::steady_clock::now() < deadline) {
     if (done()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -211,7 +214,8 @@ TEST_CASE("timeouts are failures that are retried; a 4xx refusal moves the notif
   f.Enqueue("refuse", 3);
   auto slow_options = ReceiverAt("slow", ReceiverOptions::Kind::kWebhook, slow.url("/hook"));
   slow_options.timeout_ms = 150;
-  Dispatcher d(f.outbox.get(), {slow_options, ReceiverAt("refuse", ReceiverOptions::Kind::kAlertmanager, refuse.url("/am"))}, "");
+  Dispatcher d(f.outbox.get(),
+               {slow_options, ReceiverAt("refuse", ReceiverOptions::Kind::kAlertmanager, refuse.url("/am"))}, "");
   d.Start();
   REQUIRE(WaitFor([&] { return d.Stats()[0].failed_requests >= 1; }, 5));
   CHECK(f.outbox->Depth("slow") == 2);
@@ -265,8 +269,9 @@ TEST_CASE("the shared kit's webhook_sink.py, down (connections refused) and then
     ::_exit(127);
   }
   f.Enqueue("sink", 7);
-  Dispatcher d(f.outbox.get(),
-               {ReceiverAt("sink", ReceiverOptions::Kind::kWebhook, "http://127.0.0.1:" + std::to_string(port) + "/hook")}, "");
+  Dispatcher d(
+      f.outbox.get(),
+      {ReceiverAt("sink", ReceiverOptions::Kind::kWebhook, "http://127.0.0.1:" + std::to_string(port) + "/hook")}, "");
   d.Start();
   const bool drained = WaitFor([&] { return f.outbox->Depth("sink") == 0; }, 20);
   d.Stop();
@@ -287,4 +292,88 @@ TEST_CASE("the shared kit's webhook_sink.py, down (connections refused) and then
   }
   CHECK(lines >= 2);
   CHECK(alerts == 7);
+}
+
+TEST_CASE("a real Alertmanager accepts the alerts with their labels, annotations and times") {
+  const char* am_bin = "/usr/bin/prometheus-alertmanager";
+  if (::access(am_bin, X_OK) != 0) {
+    MESSAGE("skipped: no " << am_bin << " (scripts/install-deps.sh installs prometheus-alertmanager)");
+    return;
+  }
+  Fixture f;
+  const uint16_t port = FreePort();
+  const std::string config = f.dir.path() + "/am.yml";
+  {
+    std::ofstream c(config);
+    c << "route:\n  receiver: none\nreceivers:\n  - name: none\n";
+  }
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    const std::string cfg = "--config.file=" + config, storage = "--storage.path=" + f.dir.path() + "/am",
+                      listen = "--web.listen-address=127.0.0.1:" + std::to_string(port);
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, 2);
+    ::execl(am_bin, am_bin, cfg.c_str(), storage.c_str(), listen.c_str(),
+            "--cluster.listen-address=", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  http::HttpClient client(base, "", "Alertmanager");
+  client.set_timeout_ms(1000);
+  const bool up = WaitFor(
+      [&] {
+        auto r = client.Get("/-/ready");
+        return r.ok() && r->status == 200;
+      },
+      15);
+  // Firing alerts start now, so Alertmanager shows them as active.
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  for (int i = 0; i < 3; ++i) {
+    notify::AlertNotice a;
+    a.labels = {{"alertname", "TooHot"}, {"room", "r" + std::to_string(i)}, {"severity", "page"}};
+    a.annotations = {{"summary", "room " + std::to_string(i) + " is hot"}};
+    a.starts_at_ms = now - 60'000;
+    a.ends_at_ms = now + 240'000;
+    a.generator_url = "https://gnomon.example/graph";
+    notify::Notification n;
+    n.created_ms = now;
+    n.alert_key = notify::Fingerprint(a.labels);
+    n.payload = notify::EncodeNotice(a);
+    REQUIRE(f.outbox->Enqueue("am", n).ok());
+  }
+  Dispatcher d(f.outbox.get(), {ReceiverAt("am", ReceiverOptions::Kind::kAlertmanager, base)}, "");
+  d.Start();
+  const bool drained = up && WaitFor([&] { return f.outbox->Depth("am") == 0; }, 10);
+  nlohmann::json alerts;
+  if (drained) {
+    WaitFor(
+        [&] {
+          auto r = client.Get("/api/v2/alerts");
+          if (!r.ok() || r->status != 200) return false;
+          alerts = nlohmann::json::parse(r->body, nullptr, false);
+          return alerts.is_array() && alerts.size() == 3;
+        },
+        5);
+  }
+  d.Stop();
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  REQUIRE(up);
+  REQUIRE(drained);
+  REQUIRE(alerts.is_array());
+  REQUIRE(alerts.size() == 3);
+  for (const auto& a : alerts) {
+    const std::string room = a["labels"]["room"];
+    CHECK(a["labels"]["alertname"] == "TooHot");
+    CHECK(a["labels"]["severity"] == "page");
+    CHECK(a["annotations"]["summary"] == "room " + room.substr(1) + " is hot");
+    CHECK(a["generatorURL"] == "https://gnomon.example/graph");
+    CHECK(a["status"]["state"] == "active");
+    Labels labels = {{"alertname", "TooHot"}, {"room", room}, {"severity", "page"}};
+    CHECK(a["fingerprint"] == notify::Fingerprint(labels));  // Alertmanager computes the same
+  }
 }
