@@ -21,8 +21,8 @@ constexpr std::string_view kHeader =
 
 struct Template::Impl {
   std::string name;
-  std::string text;  // header + template text
-  tmpl::NodePtr root;
+  std::string text;     // header + template text
+  tmpl::TreeSet trees;  // the top-level tree under `name`, then {{define}}/{{block}} ones
 };
 
 Template::Template(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -35,7 +35,7 @@ Result<Template> Template::Parse(std::string_view name, std::string_view text) {
     auto impl = std::make_unique<Impl>();
     impl->name = std::string(name);
     impl->text = std::string(kHeader) + std::string(text);
-    impl->root = tmpl::ParseTree(impl->name, impl->text);
+    impl->trees = tmpl::ParseTree(impl->name, impl->text);
     return Template(std::move(impl));
   } catch (const tmpl::TemplateError& e) {
     return Status::InvalidArgument(e.message);
@@ -45,9 +45,9 @@ Result<Template> Template::Parse(std::string_view name, std::string_view text) {
 }
 
 Result<std::string> Template::Execute(const TemplateData& data, const QueryFunc& query) const {
-  if (!impl_ || !impl_->root) return Status::FailedPrecondition("template: executing a moved-from template");
+  if (!impl_ || impl_->trees.empty()) return Status::FailedPrecondition("template: executing a moved-from template");
   try {
-    return tmpl::Run(impl_->name, impl_->text, *impl_->root, data, query);
+    return tmpl::Run(impl_->name, impl_->text, impl_->trees, data, query);
   } catch (const tmpl::TemplateError& e) {
     return Status::InvalidArgument(e.message);
   } catch (const std::bad_alloc&) {

@@ -9,17 +9,19 @@
 // them in a header it prepends to every alert template). The language covers actions `{{ }}` with
 // trim markers `{{-`/`-}}` and comments, pipelines, parenthesised commands, variables (`:=`, `=`),
 // field and map access (`$labels.instance`, `.Labels.job`), `if`/`else if`/`else`, `with`/`else`,
-// `range` (with `$i, $x :=`) and `end`; Go's builtins (printf with Go's verbs, print, println, len,
-// index, eq, ne, lt, le, gt, ge, and, or, not, html, js, urlquery) and Prometheus' functions
-// (query, first, label, value, strvalue, sortByLabel, args, reReplaceAll, match, title, toUpper,
-// toLower, safeHtml, stripPort, stripDomain, humanize, humanize1024, humanizeDuration,
-// humanizePercentage, humanizeTimestamp, pathPrefix, externalURL, parseDuration, toTime, graphLink,
-// tableLink).
+// `range` (with `$i, $x :=`) and `end`, named templates (`define` at top level, `template` with or
+// without a pipeline, `block`; names are local to one Parse, a called template sees only `$`, its
+// dot); Go's builtins (printf with Go's verbs, print, println, len, index, eq, ne, lt, le, gt, ge,
+// and, or, not, html, js, urlquery) and Prometheus' functions (query, first, label, value,
+// strvalue, sortByLabel, args, reReplaceAll, match, title, toUpper, toLower, safeHtml, stripPort,
+// stripDomain, humanize, humanize1024, humanizeDuration, humanizePercentage, humanizeTimestamp,
+// pathPrefix, externalURL, parseDuration, toTime, graphLink, tableLink).
 //
 // Values print as Go's fmt prints them: a float64 with %v is strconv's shortest 'g' form, the
 // exponent form when the decimal exponent is below -4 or at least 6 (so 1e6 prints as "1e+06",
 // 1234567 as "1.234567e+06"), a missing map key as "" (Prometheus' templates use missingkey=zero
-// on map[string]string). Not supported: define/template/block, Go's slice and call builtins.
+// on map[string]string). Not supported: Go's slice and call builtins. Execution nesting (template
+// calls plus if/with/range bodies) stops at 1000 levels, where Go allows 100000 template calls.
 //
 // Errors are Status values, never exceptions: Parse reports the template's name, the line and
 // what is wrong; Execute reports run-time errors (a failed query, a call with the wrong arguments,

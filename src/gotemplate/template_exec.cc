@@ -1,6 +1,7 @@
 // The template executor: Go's text/template/exec.go over the tree from ParseTree, with
 // missingkey=zero. Run-time errors read like Go's: "template: NAME:LINE:COL: executing "NAME" at
-// <NODE>: MESSAGE", where LINE:COL locate the node being evaluated.
+// <NODE>: MESSAGE", where LINE:COL locate the node being evaluated and the quoted NAME is the
+// template being executed (a {{define}}d one inside a {{template}} call), as in Go.
 #include <string>
 #include <utility>
 
@@ -22,15 +23,18 @@ const char* ParamName(Param p) {
 
 class Executor {
  public:
-  Executor(std::string_view name, std::string_view text, const TemplateData& data, const QueryFunc& query)
-      : name_(name), text_(text), state_(data, query) {
+  Executor(std::string_view name, std::string_view text, const TreeSet& trees, const TemplateData& data,
+           const QueryFunc& query)
+      : name_(name), tmpl_name_(name), text_(text), trees_(trees), state_(data, query) {
     root_.kind = Value::Kind::kData;
     root_.data = &data;
   }
 
-  std::string Run(const Node& root) {
+  std::string Run() {
+    auto it = trees_.find(name_);
+    if (it == trees_.end()) Errorf("no template " + GoQuote(name_));
     vars_.emplace_back("$", root_);
-    Walk(root_, root);
+    Walk(root_, *it->second);
     return std::move(out_);
   }
 
@@ -38,8 +42,8 @@ class Executor {
   enum class Flow { kNormal, kBreak, kContinue };
   using Args = std::vector<NodePtr>;
 
-  [[noreturn]] void Errorf(const std::string& msg) {
-    if (node_ == nullptr) throw TemplateError{"template: " + std::string(name_) + ": " + msg};
+  [[noreturn, gnu::noinline, gnu::cold]] void Errorf(const std::string& msg) {
+    if (node_ == nullptr) throw TemplateError{"template: " + std::string(tmpl_name_) + ": " + msg};
     size_t pos = std::min(node_->pos, text_.size());
     std::string_view before = text_.substr(0, pos);
     size_t nl = before.rfind('\n');
@@ -47,21 +51,22 @@ class Executor {
     size_t line = 1;
     for (char c : before) line += c == '\n';
     throw TemplateError{"template: " + std::string(name_) + ":" + std::to_string(line) + ":" + std::to_string(col) +
-                        ": executing " + GoQuote(name_) + " at <" + NodeString(*node_) + ">: " + msg};
+                        ": executing " + GoQuote(tmpl_name_) + " at <" + NodeString(*node_) + ">: " + msg};
   }
   void At(const Node& n) { node_ = &n; }
 
   void Write(std::string_view s) {
-    if (out_.size() + s.size() > kMaxOutputBytes) {
-      Errorf("template output exceeds " + std::to_string(kMaxOutputBytes) + " bytes");
-    }
+    if (out_.size() + s.size() > kMaxOutputBytes) TooMuchOutput();
     out_.append(s);
   }
+  [[noreturn, gnu::noinline]] void TooMuchOutput() {
+    Errorf("template output exceeds " + std::to_string(kMaxOutputBytes) + " bytes");
+  }
 
-  // ---- variables
+  // ---- variables (those of the template being executed are vars_[var_base_..])
   void Push(const std::string& name, Value v) { vars_.emplace_back(name, std::move(v)); }
   void SetVar(const std::string& name, Value v) {
-    for (size_t k = vars_.size(); k-- > 0;) {
+    for (size_t k = vars_.size(); k-- > var_base_;) {
       if (vars_[k].first == name) {
         vars_[k].second = std::move(v);
         return;
@@ -70,38 +75,23 @@ class Executor {
     Errorf("undefined variable: " + name);
   }
   Value VarValue(const std::string& name) {
-    for (size_t k = vars_.size(); k-- > 0;) {
+    for (size_t k = vars_.size(); k-- > var_base_;) {
       if (vars_[k].first == name) return vars_[k].second;
     }
     Errorf("undefined variable: " + name);
   }
 
   // ---- statements
+  // Walk is only a dispatcher and each statement kind has a function of its own, kept out of
+  // line, so that the frames on a deep recursion's path stay small (see kMaxExecDepth).
   Flow Walk(const Value& dot, const Node& n) {
     switch (n.type) {
-      case NodeType::kAction: {
-        Value v = EvalPipeline(dot, *n.pipe);
-        if (n.pipe->decl.empty()) {
-          At(n);
-          Write(PrintValue(v));
-        }
-        return Flow::kNormal;
-      }
+      case NodeType::kAction: WalkAction(dot, n); return Flow::kNormal;
       case NodeType::kBreak: return Flow::kBreak;
       case NodeType::kContinue: return Flow::kContinue;
       case NodeType::kIf:
-      case NodeType::kWith: {
-        size_t mark = vars_.size();
-        Value v = EvalPipeline(dot, *n.pipe);
-        Flow f = Flow::kNormal;
-        if (IsTrue(v)) {
-          f = Walk(n.type == NodeType::kWith ? v : dot, *n.body);
-        } else if (n.else_body) {
-          f = Walk(dot, *n.else_body);
-        }
-        vars_.resize(mark);
-        return f;
-      }
+      case NodeType::kWith: return WalkIfOrWith(dot, n);
+      case NodeType::kTemplate: WalkTemplate(dot, n); return Flow::kNormal;
       case NodeType::kList:
         for (const auto& c : n.children) {
           Flow f = Walk(dot, *c);
@@ -110,14 +100,75 @@ class Executor {
         return Flow::kNormal;
       case NodeType::kRange: return WalkRange(dot, n);
       case NodeType::kText: Write(n.text); return Flow::kNormal;
-      default: At(n); Errorf("unknown node: " + NodeString(n));
+      default: UnknownNode(n);
     }
   }
 
-  Flow WalkRange(const Value& dot, const Node& r) {
+  [[noreturn, gnu::noinline]] void UnknownNode(const Node& n) {
+    At(n);
+    Errorf("unknown node: " + NodeString(n));
+  }
+
+  [[gnu::noinline]] void WalkAction(const Value& dot, const Node& n) {
+    Value v = EvalPipeline(dot, *n.pipe);
+    if (n.pipe->decl.empty()) {
+      At(n);
+      Write(PrintValue(v));
+    }
+  }
+
+  [[gnu::noinline]] Flow WalkIfOrWith(const Value& dot, const Node& n) {
+    size_t mark = vars_.size();
+    Value v = EvalPipeline(dot, *n.pipe);
+    Flow f = Flow::kNormal;
+    EnterExec(n);
+    if (IsTrue(v)) {
+      f = Walk(n.type == NodeType::kWith ? v : dot, *n.body);
+    } else if (n.else_body) {
+      f = Walk(dot, *n.else_body);
+    }
+    --exec_depth_;
+    vars_.resize(mark);
+    return f;
+  }
+
+  // One more level of execution nesting (a template call, or the body of an if/with/range).
+  void EnterExec(const Node& n) {
+    if (exec_depth_ >= kMaxExecDepth) TooDeep(n);
+    ++exec_depth_;
+  }
+
+  [[noreturn, gnu::noinline]] void TooDeep(const Node& n) {
+    At(n);
+    Errorf("exceeded maximum template depth (" + std::to_string(kMaxExecDepth) + ")");
+  }
+
+  [[noreturn, gnu::noinline]] void NotDefined(const Node& t) { Errorf("template " + GoQuote(t.text) + " not defined"); }
+
+  // Go's walkTemplate: the named template runs with dot set to the pipeline's value (nil without
+  // one) and sees only "$" (= that dot): no dynamic scoping. Variables the pipeline declares
+  // stay in the caller's scope.
+  [[gnu::noinline]] void WalkTemplate(const Value& dot, const Node& t) {
+    At(t);
+    auto it = trees_.find(t.text);
+    if (it == trees_.end()) NotDefined(t);
+    EnterExec(t);
+    Value new_dot = t.pipe ? EvalPipeline(dot, *t.pipe) : Value::Nil();
+    size_t outer_base = std::exchange(var_base_, vars_.size());
+    std::string_view outer_name = std::exchange(tmpl_name_, it->first);
+    vars_.emplace_back("$", new_dot);
+    Walk(new_dot, *it->second);
+    vars_.resize(var_base_);
+    var_base_ = outer_base;
+    tmpl_name_ = outer_name;
+    --exec_depth_;
+  }
+
+  [[gnu::noinline]] Flow WalkRange(const Value& dot, const Node& r) {
     At(r);
     size_t outer = vars_.size();
     Value v = EvalPipeline(dot, *r.pipe);
+    EnterExec(r);
     size_t mark = vars_.size();
     const auto& decl = r.pipe->decl;
     bool stop = false;
@@ -151,12 +202,13 @@ class Executor {
         Errorf("range can't iterate over " + PrintValue(v));
     }
     if (count == 0 && r.else_body) Walk(dot, *r.else_body);
+    --exec_depth_;
     vars_.resize(outer);
     return Flow::kNormal;
   }
 
   // ---- expressions
-  Value EvalPipeline(const Value& dot, const Node& pipe) {
+  [[gnu::noinline]] Value EvalPipeline(const Value& dot, const Node& pipe) {
     At(pipe);
     Value value;
     bool have = false;
@@ -389,20 +441,24 @@ class Executor {
     return v;
   }
 
-  std::string_view name_;
+  std::string_view name_;       // the parse name, for locations in errors
+  std::string_view tmpl_name_;  // the template being executed
   std::string_view text_;
+  const TreeSet& trees_;
   ExecState state_;
   Value root_;
   const Node* node_ = nullptr;
   std::vector<std::pair<std::string, Value>> vars_;
+  size_t var_base_ = 0;  // where the variables of the template being executed start
+  int exec_depth_ = 0;   // template calls and if/with/range bodies being executed (kMaxExecDepth)
   std::string out_;
 };
 
 }  // namespace
 
-std::string Run(std::string_view name, std::string_view text, const Node& root, const TemplateData& data,
+std::string Run(std::string_view name, std::string_view text, const TreeSet& trees, const TemplateData& data,
                 const QueryFunc& query) {
-  return Executor(name, text, data, query).Run(root);
+  return Executor(name, text, trees, data, query).Run();
 }
 
 }  // namespace gnomon::gotemplate::tmpl

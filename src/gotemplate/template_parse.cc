@@ -1,10 +1,14 @@
 // The template parser: Go's text/template/parse/parse.go over the token vector from Lex. It
 // builds the tree and makes Go's parse-time checks: functions must exist, variables must be
 // declared (a declaration lasts to the end of its control structure), break/continue only inside
-// range, else/end only where they belong. define/template/block are not supported.
+// range, else/end only where they belong. {{define "name"}} (top level only) and {{block "name"
+// pipeline}} (anywhere) add a tree to the set under their name, parsed with fresh variables ("$"
+// only) as Go does; {{template "name" [pipeline]}} becomes a kTemplate node, resolved at run time.
+// A name defined twice with non-empty bodies is Go's "multiple definition of template" error.
 #include <cerrno>
 #include <cstdlib>
 #include <string>
+#include <utility>
 
 #include "gotemplate/template_internal.h"
 
@@ -21,13 +25,16 @@ class Parser {
  public:
   Parser(std::string_view name, std::vector<Token> toks) : name_(name), toks_(std::move(toks)) {}
 
-  NodePtr Parse() {
+  TreeSet Parse() {
     auto root = std::make_unique<Node>(NodeType::kList, 0);
     while (Peek().type != Tok::kEOF) {
       if (Peek().type == Tok::kLeftDelim) {
         size_t save = i_;
         Next();
-        if (NextNonSpace().type == Tok::kDefine) Errorf("{{define}} is not supported");
+        if (NextNonSpace().type == Tok::kDefine) {
+          Definition();
+          continue;
+        }
         i_ = save;
       }
       Item item = TextOrAction();
@@ -35,7 +42,8 @@ class Parser {
       if (item.kind == Item::Kind::kElse) Errorf("unexpected {{else}}");
       root->children.push_back(std::move(item.node));
     }
-    return root;
+    Add(std::string(name_), std::move(root));
+    return std::move(trees_);
   }
 
  private:
@@ -75,6 +83,74 @@ class Parser {
     if (++depth_ > kMaxDepth) Errorf("max expression depth exceeded");
   }
 
+  // Go's Tree.add: a name may be defined again only if one of the two bodies is empty (white
+  // space), and an empty body never replaces a non-empty one.
+  void Add(const std::string& name, NodePtr root) {
+    auto it = trees_.find(name);
+    if (it == trees_.end() || IsEmptyTree(*it->second)) {
+      trees_[name] = std::move(root);
+      return;
+    }
+    if (!IsEmptyTree(*root)) Errorf("template: multiple definition of template " + GoQuote(name));
+  }
+
+  // The name of a define, block or template clause: a quoted string.
+  std::string TemplateName(const Token& t, const std::string& context) {
+    if (t.type != Tok::kString && t.type != Tok::kRawString) Unexpected(t, context);
+    std::string name;
+    if (!Unquote(t.val, &name)) Errorf("invalid syntax");
+    return name;
+  }
+
+  // A body of its own (define, block): Go parses it as a new tree, so it sees only "$" and is not
+  // inside any range. Nesting depth still counts, so that blocks in blocks stay bounded.
+  NodePtr DefinitionBody(const std::string& context) {
+    Enter();
+    std::vector<std::string> outer_vars = std::exchange(vars_, {"$"});
+    int outer_range_depth = std::exchange(range_depth_, 0);
+    Item end;
+    NodePtr body = ItemList(&end);
+    if (end.kind != Item::Kind::kEnd) Errorf("unexpected {{else}} in " + context);
+    vars_ = std::move(outer_vars);
+    range_depth_ = outer_range_depth;
+    --depth_;
+    return body;
+  }
+
+  // {{define "name"}} list {{end}}, after "{{define".
+  void Definition() {
+    const std::string context = "define clause";
+    std::string name = TemplateName(NextNonSpace(), context);
+    Expect(Tok::kRightDelim, context);
+    NodePtr body = DefinitionBody(context);
+    Add(name, std::move(body));
+  }
+
+  // {{template "name"}} or {{template "name" pipeline}}, after "{{template".
+  NodePtr TemplateControl() {
+    const std::string context = "template clause";
+    const Token& t = NextNonSpace();
+    auto node = std::make_unique<Node>(NodeType::kTemplate, t.pos);
+    node->text = TemplateName(t, context);
+    if (NextNonSpace().type != Tok::kRightDelim) {
+      Backup();
+      node->pipe = Pipeline(context, Tok::kRightDelim);  // its variables persist, as in Go
+    }
+    return node;
+  }
+
+  // {{block "name" pipeline}} list {{end}}: defines "name" and calls it here with the pipeline.
+  NodePtr BlockControl() {
+    const std::string context = "block clause";
+    const Token& t = NextNonSpace();
+    auto node = std::make_unique<Node>(NodeType::kTemplate, t.pos);
+    node->text = TemplateName(t, context);
+    node->pipe = Pipeline(context, Tok::kRightDelim);
+    NodePtr body = DefinitionBody(context);
+    Add(node->text, std::move(body));
+    return node;
+  }
+
   Item TextOrAction() {
     const Token& t = NextNonSpace();
     if (t.type == Tok::kText) {
@@ -92,10 +168,8 @@ class Parser {
     Item item;
     item.pos = t.pos;
     switch (t.type) {
-      case Tok::kBlock:
-      case Tok::kDefine:
-      case Tok::kTemplate:
-        Errorf("{{" + t.val + "}} is not supported");
+      case Tok::kBlock: item.node = BlockControl(); return item;
+      case Tok::kTemplate: item.node = TemplateControl(); return item;
       case Tok::kBreak:
       case Tok::kContinue: {
         bool is_break = t.type == Tok::kBreak;
@@ -382,11 +456,25 @@ class Parser {
   int depth_ = 0;
   int range_depth_ = 0;
   std::vector<std::string> vars_ = {"$"};
+  TreeSet trees_;
 };
 
 }  // namespace
 
-NodePtr ParseTree(std::string_view name, std::string_view text) { return Parser(name, Lex(text)).Parse(); }
+TreeSet ParseTree(std::string_view name, std::string_view text) { return Parser(name, Lex(text)).Parse(); }
+
+bool IsEmptyTree(const Node& n) {
+  switch (n.type) {
+    case NodeType::kList:
+      for (const auto& c : n.children) {
+        if (!IsEmptyTree(*c)) return false;
+      }
+      return true;
+    case NodeType::kText:  // bytes.TrimSpace leaves nothing (ASCII white space)
+      return n.text.find_first_not_of(" \t\n\v\f\r") == std::string::npos;
+    default: return false;
+  }
+}
 
 std::string NodeString(const Node& n) {
   auto join = [](const std::vector<std::string>& v, bool lead_dot) {
@@ -448,6 +536,7 @@ std::string NodeString(const Node& n) {
     case NodeType::kBool: return n.bool_val ? "true" : "false";
     case NodeType::kNumber: return n.text;
     case NodeType::kString: return n.text;
+    case NodeType::kTemplate: return "{{template " + GoQuote(n.text) + (n.pipe ? " " + NodeString(*n.pipe) : "") + "}}";
   }
   return "";
 }

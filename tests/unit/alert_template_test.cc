@@ -274,7 +274,9 @@ TEST_CASE("parse errors name the template and the line") {
   CHECK(ErrorOf("{{ }}") == "template: t:1: missing value for command");
   CHECK(ErrorOf("{{ 3x }}") == "template: t:1: bad number syntax: \"3x\"");
   CHECK(ErrorOf("{{ \"a\".b }}") == "template: t:1: unexpected . after term \"\\\"a\\\"\"");
-  CHECK(ErrorOf("{{ define \"x\" }}{{ end }}").find("not supported") != std::string::npos);
+  CHECK(ErrorOf("{{ define \"x\" }}x{{ end }}{{ define \"x\" }}y{{ end }}") ==
+        "template: t:1: template: multiple definition of template \"x\"");
+  CHECK(ErrorOf("{{ if 1 }}{{ define \"x\" }}{{ end }}{{ end }}") == "template: t:1: unexpected <define> in command");
   CHECK(Expand("{{ nosuch }}") == "<error expanding template: error parsing template __alert_Test: template: "
                                   "__alert_Test:1: function \"nosuch\" not defined>");
 }
