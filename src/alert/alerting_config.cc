@@ -1,5 +1,9 @@
 #include "alert/alerting_config.h"
 
+#include <algorithm>
+
+#include "query/selector.h"
+
 namespace gnomon::alert {
 
 std::span<const config::Field<AlertingConfig>> AlertingConfig::Fields() {
@@ -14,8 +18,70 @@ std::span<const config::Field<AlertingConfig>> AlertingConfig::Fields() {
       {"external_url", [](AlertingConfig* c, const Value& in) { return config::SetString(in, &c->external_url); }},
       {"external_labels",
        [](AlertingConfig* c, const Value& in) { return config::SetLabelMap(in, &c->external_labels); }},
+      {"receivers",
+       [](AlertingConfig* c, const Value& in) {
+         std::vector<ReceiverConfig> receivers;
+         std::string err = config::SetTableArray(in, &receivers);
+         if (!err.empty()) return err;
+         for (size_t i = 0; i < receivers.size(); ++i) {
+           for (size_t j = 0; j < i; ++j) {
+             if (receivers[i].name == receivers[j].name) return "two receivers are named \"" + receivers[i].name + "\"";
+           }
+         }
+         c->receivers = std::move(receivers);
+         return std::string();
+       }},
+      {"resend_delay",
+       [](AlertingConfig* c, const Value& in) { return config::SetDuration(in, &c->resend_delay_ms, 1000, kDay); }},
+      {"outbox_max_per_receiver",
+       [](AlertingConfig* c, const Value& in) {
+         return config::SetCount(in, &c->outbox_max_per_receiver, 1, 100'000'000);
+       }},
   };
   return kFields;
+}
+
+std::span<const config::Field<ReceiverConfig>> ReceiverConfig::Fields() {
+  using config::Value;
+  static const config::Field<ReceiverConfig> kFields[] = {
+      {"name", [](ReceiverConfig* r, const Value& in) { return config::SetNonEmptyString(in, &r->name); }},
+      {"type",
+       [](ReceiverConfig* r, const Value& in) {
+         std::string t;
+         if (std::string err = config::ReadString(in, &t); !err.empty()) return err;
+         if (t != "webhook" && t != "alertmanager") {
+           return "unknown receiver type \"" + t + "\" (expected \"webhook\" or \"alertmanager\")";
+         }
+         r->type = t;
+         return std::string();
+       }},
+      {"url", [](ReceiverConfig* r, const Value& in) { return config::SetNonEmptyString(in, &r->url); }},
+      {"bearer_token", [](ReceiverConfig* r, const Value& in) { return config::SetToken(in, &r->bearer_token); }},
+      {"headers", [](ReceiverConfig* r, const Value& in) { return config::SetStringMap(in, &r->headers); }},
+      {"match", [](ReceiverConfig* r, const Value& in) { return config::SetStringList(in, &r->match); }},
+      {"timeout",
+       [](ReceiverConfig* r, const Value& in) { return config::SetDuration(in, &r->timeout_ms, 1, 3600 * 1000); }},
+  };
+  return kFields;
+}
+
+std::string ReceiverConfig::Validate() const {
+  if (name.empty()) return "a receiver needs a name";
+  const bool name_ok = name.size() <= 128 && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+           c == ':' || c == '-';
+  });
+  if (!name_ok) return "receiver name \"" + name + "\": use letters, digits and _ . : - only";
+  if (url.empty()) return "receiver \"" + name + "\" needs a url";
+  if (!url.starts_with("http://") && !url.starts_with("https://")) {
+    return "receiver \"" + name + "\": url \"" + url + "\" must start with http:// or https://";
+  }
+  for (const std::string& m : match) {
+    // A metric name keeps a lone negative matcher (severity!="info") a valid selector.
+    auto parsed = query::ParseSeriesSelector("ALERTS{" + m + "}");
+    if (!parsed.ok()) return "receiver \"" + name + "\": match \"" + m + "\": " + parsed.status().message();
+  }
+  return "";
 }
 
 }  // namespace gnomon::alert

@@ -1,5 +1,14 @@
 // [alerting]: the alerting component's config section (config/section.h) — which Prometheus rule
-// files gnomond evaluates and how (see rule_manager.h).
+// files gnomond evaluates and how (see rule_manager.h), and the receivers its notifications go to:
+//
+//   [[alerting.receivers]]
+//   name = "pager"                        # required; [A-Za-z0-9_.:-]
+//   type = "alertmanager"                 # or "webhook" (the default)
+//   url = "http://127.0.0.1:9093"         # Alertmanager: its base URL; webhook: the full URL
+//   bearer_token = "..."                  # optional
+//   headers = { "X-Team" = "ops" }        # optional
+//   match = ['severity="page"']           # optional: only alerts matching all of these
+//   timeout = "10s"
 #pragma once
 
 #include <cstdint>
@@ -13,6 +22,22 @@
 
 namespace gnomon::alert {
 
+struct ReceiverConfig {
+  static std::span<const config::Field<ReceiverConfig>> Fields();
+  // "" when the receiver is complete and consistent, else the reason.
+  std::string Validate() const;
+
+  std::string name;
+  std::string type = "webhook";  // "webhook" or "alertmanager"
+  std::string url;
+  std::string bearer_token;
+  std::map<std::string, std::string> headers;
+  std::vector<std::string> match;  // label matchers, e.g. severity="page", env=~"prod|stage"
+  int64_t timeout_ms = 10'000;
+
+  bool operator==(const ReceiverConfig&) const = default;
+};
+
 struct AlertingConfig {
   static constexpr std::string_view kName = "alerting";
   static std::span<const config::Field<AlertingConfig>> Fields();
@@ -21,6 +46,9 @@ struct AlertingConfig {
   int64_t evaluation_interval_ms = 60'000;             // for groups without their own interval
   std::string external_url;                            // $externalURL in templates
   std::map<std::string, std::string> external_labels;  // $externalLabels in templates
+  std::vector<ReceiverConfig> receivers;
+  int64_t resend_delay_ms = 60'000;          // firing alerts are re-sent this often
+  uint64_t outbox_max_per_receiver = 10'000;  // queued notifications per receiver
 
   bool operator==(const AlertingConfig&) const = default;
 };

@@ -288,6 +288,55 @@ std::string SetLabelMap(const Value& in, std::map<std::string, std::string>* dst
 
 std::string SetString(const Value& in, std::string* dst) { return ReadString(in, dst); }
 
+std::string SetStringMap(const Value& in, std::map<std::string, std::string>* dst) {
+  std::map<std::string, std::string> out;
+  if (in.node == nullptr) {
+    std::string_view rest = in.text;
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      const std::string_view item = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      const size_t eq = item.find('=');
+      if (eq == std::string_view::npos || eq == 0) return fmt::format("expected name=value, got \"{}\"", item);
+      out[std::string(item.substr(0, eq))] = std::string(item.substr(eq + 1));
+    }
+  } else if (const auto* table = in.node->as_table()) {
+    for (const auto& [key, value] : *table) {
+      const auto* str = value.as_string();
+      if (str == nullptr) return fmt::format("\"{}\": expected a string, got {}", key.str(), TypeName(value));
+      out[std::string(key.str())] = str->get();
+    }
+  } else {
+    return fmt::format("expected a table of names to strings, got {}", TypeName(*in.node));
+  }
+  *dst = std::move(out);
+  return "";
+}
+
+std::string ForEachTable(const Value& in, const std::function<void()>& begin_item,
+                         const std::function<std::string(std::string_view key, const Value& value)>& set,
+                         const std::function<std::string()>& end_item) {
+  if (in.node == nullptr) return "cannot be set by a flag; write it in the config file";
+  const auto* array = in.node->as_array();
+  if (array == nullptr) return fmt::format("expected an array of tables ([[...]] sections), got {}", TypeName(*in.node));
+  size_t i = 0;
+  for (const toml::node& item : *array) {
+    ++i;
+    const auto* table = item.as_table();
+    if (table == nullptr) return fmt::format("item {}: expected a table, got {}", i, TypeName(item));
+    begin_item();
+    for (const auto& [key, value] : *table) {
+      if (std::string err = set(key.str(), Value(&value, {})); !err.empty()) {
+        return fmt::format("item {} (line {}): key \"{}\": {}", i, value.source().begin.line, key.str(), err);
+      }
+    }
+    if (std::string err = end_item(); !err.empty()) {
+      return fmt::format("item {} (line {}): {}", i, item.source().begin.line, err);
+    }
+  }
+  return "";
+}
+
 // ---- the core sections ---------------------------------------------------------------------
 // Every setting: its key and how its value is checked and stored. Keep config.example.toml and
 // config.h in step with these tables.

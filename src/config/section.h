@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -50,6 +51,15 @@ std::string SetSize(const Value& value, uint64_t* dst, uint64_t min, uint64_t ma
 std::string SetStringList(const Value& value, std::vector<std::string>* dst);
 // A table of label names to strings; from a flag, "name=value,name=value".
 std::string SetLabelMap(const Value& value, std::map<std::string, std::string>* dst);
+// A table of any names (HTTP header names, say) to strings; from a flag, "name=value,...".
+std::string SetStringMap(const Value& value, std::map<std::string, std::string>* dst);
+
+// An array of tables ([[section.key]] in the file): for each table calls `begin_item`, then `set`
+// for each of its keys; "" or the first reason, prefixed with the item's number and line. Not
+// settable from a flag.
+std::string ForEachTable(const Value& value, const std::function<void()>& begin_item,
+                         const std::function<std::string(std::string_view key, const Value& value)>& set,
+                         const std::function<std::string()>& end_item);
 
 // A non-negative integer in [min, max] (and within T).
 template <typename T>
@@ -89,6 +99,30 @@ struct Field {
   std::string_view key;
   std::string (*set)(S* section, const Value& value);
 };
+
+// An array of tables, each read with T's Fields() (as a section's keys are); when T has
+// `std::string Validate() const`, it checks each finished table ("" or the reason).
+template <typename T>
+std::string SetTableArray(const Value& value, std::vector<T>* dst) {
+  std::vector<T> out;
+  std::string err = ForEachTable(
+      value, [&] { out.emplace_back(); },
+      [&](std::string_view key, const Value& v) -> std::string {
+        for (const Field<T>& f : T::Fields()) {
+          if (f.key == key) return f.set(&out.back(), v);
+        }
+        std::string keys;
+        for (const Field<T>& f : T::Fields()) keys += (keys.empty() ? "" : ", ") + std::string(f.key);
+        return "unknown key (the keys are " + keys + ")";
+      },
+      [&]() -> std::string {
+        if constexpr (requires(const T& t) { t.Validate(); }) return out.back().Validate();
+        return "";
+      });
+  if (!err.empty()) return err;
+  *dst = std::move(out);
+  return "";
+}
 
 class Config;
 

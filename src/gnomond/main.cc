@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "alert/alerting_config.h"
 #include "config/config.h"
 #include "gnomon/db.h"
 #include "http/api/self_metrics.h"
@@ -45,6 +46,40 @@ http::ServerOptions ServerOptionsFromConfig(const config::ServerConfig& c) {
   return o;
 }
 
+// The quick-start flags of the alerting component: --rules, --evaluation-interval and receivers
+// from --alertmanager/--webhook (named alertmanager-N and webhook-N, after the file's receivers).
+Status ApplyAlertingFlags(const cxxopts::ParseResult& args, config::Config* cfg) {
+  const config::Schema& schema = http::ComponentSchema();
+  if (args.count("rules")) {
+    std::string list;
+    for (const std::string& r : args["rules"].as<std::vector<std::string>>()) list += (list.empty() ? "" : ",") + r;
+    Status s = config::ApplyOverride(cfg, "alerting.rule_files", list, schema);
+    if (!s.ok()) return Status::InvalidArgument("--rules: " + s.message());
+  }
+  if (args.count("evaluation-interval")) {
+    Status s = config::ApplyOverride(cfg, "alerting.evaluation_interval", args["evaluation-interval"].as<std::string>(),
+                                     schema);
+    if (!s.ok()) return Status::InvalidArgument("--evaluation-interval: " + s.message());
+  }
+  auto& alerting = cfg->Mutable<alert::AlertingConfig>();
+  for (const char* kind : {"alertmanager", "webhook"}) {
+    if (!args.count(kind)) continue;
+    int n = 0;
+    for (const std::string& url : args[kind].as<std::vector<std::string>>()) {
+      alert::ReceiverConfig r;
+      r.name = std::string(kind) + "-" + std::to_string(++n);
+      r.type = kind;
+      r.url = url;
+      if (std::string err = r.Validate(); !err.empty()) return Status::InvalidArgument(std::string("--") + kind + ": " + err);
+      for (const auto& other : alerting.receivers) {
+        if (other.name == r.name) return Status::InvalidArgument(std::string("--") + kind + ": a receiver in the config file is already named \"" + r.name + "\"");
+      }
+      alerting.receivers.push_back(std::move(r));
+    }
+  }
+  return Status::OK();
+}
+
 int Run(int argc, char** argv) {
   cxxopts::Options cli("gnomond", "Gnomon time-series database server");
   cli.add_options()
@@ -54,6 +89,14 @@ int Run(int argc, char** argv) {
       ("retention", "keep data this long, e.g. 15d; 0 keeps it forever (default)", cxxopts::value<std::string>())
       ("auth-token", "require 'Authorization: Bearer TOKEN' (except on health endpoints)", cxxopts::value<std::string>())
       ("log-level", "debug, info, warn or error", cxxopts::value<std::string>())
+      ("rules", "Prometheus rule files to evaluate, paths or globs (repeatable; alerting.rule_files)",
+       cxxopts::value<std::vector<std::string>>(), "GLOB")
+      ("evaluation-interval", "evaluate rule groups without their own interval this often, e.g. 15s",
+       cxxopts::value<std::string>(), "DURATION")
+      ("alertmanager", "send alerts to this Alertmanager (its base URL; repeatable)",
+       cxxopts::value<std::vector<std::string>>(), "URL")
+      ("webhook", "send alerts to this URL as Alertmanager webhook payloads (repeatable)",
+       cxxopts::value<std::vector<std::string>>(), "URL")
       ("version", "print the version and exit")
       ("h,help", "print this help and exit");
   cxxopts::ParseResult args;
@@ -96,6 +139,10 @@ int Run(int argc, char** argv) {
       std::fprintf(stderr, "gnomond: --%s: %s\n", flag, s.message().c_str());
       return 2;
     }
+  }
+  if (Status s = ApplyAlertingFlags(args, &cfg); !s.ok()) {
+    std::fprintf(stderr, "gnomond: %s\n", s.message().c_str());
+    return 2;
   }
   log::SetLevel(ToLogLevel(cfg.server.log_level));
 

@@ -136,5 +136,23 @@ printf 'groups:\n  - name: g\n    rules:\n      - alert: X\n        expr: sum((\
 out=$(timeout 20 "$BUILD/gnomond" --listen 127.0.0.1:0 --data-dir "$WORK/data2" --config "$WORK/gnomond.toml" 2>&1) && rc=0 || rc=$?
 check "bad rule file exit" 1 "$rc"
 check_contains "bad rule file message" "rules-bad.yml:5:15: could not parse expression" "$out"
+rm "$WORK/rules-bad.yml"
+
+# The quick-start flags: --rules and --evaluation-interval instead of a config file; receivers by
+# flag are checked at start.
+start_gnomond "$WORK/data3" --rules "$WORK/rules.yml" --evaluation-interval 1s --webhook http://127.0.0.1:9/hook
+check_contains "--rules loads the rules" "loaded 3 rules from 1 rule file patterns" "$(cat "$GNOMOND_LOG")"
+check_contains "--evaluation-interval reaches the groups" '"interval":1,' "$(http GET /api/v1/rules)"
+stop_gnomond
+out=$(timeout 20 "$BUILD/gnomond" --listen 127.0.0.1:0 --data-dir "$WORK/data4" --webhook ftp://x 2>&1) && rc=0 || rc=$?
+check "bad --webhook exit" 2 "$rc"
+check_contains "bad --webhook message" 'gnomond: --webhook: receiver "webhook-1": url "ftp://x" must start with http:// or https://' "$out"
+out=$(timeout 20 "$BUILD/gnomond" --listen 127.0.0.1:0 --data-dir "$WORK/data4" --evaluation-interval soon 2>&1) && rc=0 || rc=$?
+check "bad --evaluation-interval exit" 2 "$rc"
+check_contains "bad --evaluation-interval message" "--evaluation-interval: override" "$out"
+printf '[[alerting.receivers]]\nname = "x"\n' > "$WORK/bad-receiver.toml"
+out=$(timeout 20 "$BUILD/gnomond" --listen 127.0.0.1:0 --data-dir "$WORK/data4" --config "$WORK/bad-receiver.toml" 2>&1) && rc=0 || rc=$?
+check "receiver without url exit" 2 "$rc"
+check_contains "receiver without url message" 'bad-receiver.toml:1:1: key "alerting.receivers": item 1 (line 1): receiver "x" needs a url' "$out"
 
 finish

@@ -550,3 +550,61 @@ external_labels = { cluster = "eu-1", replica = "a" }
 
 }  // namespace
 }  // namespace gnomon::config
+
+namespace gnomon::config {
+namespace {
+
+TEST_CASE("[[alerting.receivers]]: webhooks and Alertmanagers with tokens, headers, matchers; clear errors") {
+  Result<Config> r = Parse(R"([alerting]
+resend_delay = "2m"
+outbox_max_per_receiver = 500
+
+[[alerting.receivers]]
+name = "pager"
+type = "alertmanager"
+url = "http://127.0.0.1:9093"
+match = ['severity="page"', 'env!="test"']
+
+[[alerting.receivers]]
+name = "chat"
+url = "https://hooks.example/x"
+bearer_token = "s3cret"
+headers = { "X-Team" = "ops" }
+timeout = "3s"
+)", "r.toml");
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  const auto& a = r->Get<alert::AlertingConfig>();
+  CHECK(a.resend_delay_ms == 120'000);
+  CHECK(a.outbox_max_per_receiver == 500);
+  REQUIRE(a.receivers.size() == 2);
+  CHECK(a.receivers[0].name == "pager");
+  CHECK(a.receivers[0].type == "alertmanager");
+  CHECK(a.receivers[0].match == std::vector<std::string>{"severity=\"page\"", "env!=\"test\""});
+  CHECK(a.receivers[0].timeout_ms == 10'000);
+  CHECK(a.receivers[1].type == "webhook");
+  CHECK(a.receivers[1].bearer_token == "s3cret");
+  CHECK(a.receivers[1].headers == std::map<std::string, std::string>{{"X-Team", "ops"}});
+  CHECK(a.receivers[1].timeout_ms == 3'000);
+  CHECK(Config().Get<alert::AlertingConfig>().receivers.empty());
+
+  auto receiver = [](const std::string& body) {
+    return Error("[[alerting.receivers]]\n" + body);
+  };
+  CHECK(Contains(receiver("name = \"x\"\n"), "item 1 (line 1): receiver \"x\" needs a url"));
+  CHECK(Contains(receiver("url = \"http://a\"\n"), "a receiver needs a name"));
+  CHECK(Contains(receiver("name = \"x\"\nurl = \"ftp://a\"\n"), "must start with http:// or https://"));
+  CHECK(Contains(receiver("name = \"x\"\nurl = \"http://a\"\ntype = \"email\"\n"), "unknown receiver type \"email\""));
+  CHECK(Contains(receiver("name = \"x\"\nurl = \"http://a\"\nmatch = ['sev=~\"(\"']\n"), "receiver \"x\": match \"sev=~\"(\"\": parse error in selector"));
+  CHECK(Contains(receiver("name = \"x\"\nurl = \"http://a\"\nuri = \"y\"\n"), "key \"uri\": unknown key (the keys are name, type, url"));
+  CHECK(Contains(receiver("name = \"a b\"\nurl = \"http://a\"\n"), "use letters, digits and _ . : - only"));
+  CHECK(Contains(Error("[[alerting.receivers]]\nname = \"x\"\nurl = \"http://a\"\n[[alerting.receivers]]\nname = \"x\"\n"
+                       "url = \"http://b\"\n"),
+                 "two receivers are named \"x\""));
+  CHECK(Contains(Error("[alerting]\nreceivers = 3\n"), "expected an array of tables"));
+  Config c;
+  Status s = Override(&c, "alerting.receivers", "x");
+  CHECK(Contains(s.message(), "cannot be set by a flag"));
+}
+
+}  // namespace
+}  // namespace gnomon::config
