@@ -179,16 +179,51 @@ int RunAlertsHistory(int argc, char** argv) {
   });
 }
 
+// gnomon alerts receivers: the notification receivers and their delivery state.
+int RunAlertsReceivers(int argc, char** argv) {
+  cxxopts::Options options("gnomon alerts receivers",
+                           "The notification receivers (GET /api/v1/alerts/receivers): circuit breaker state, "
+                           "queued notifications and the oldest one's age, sent, failed and dropped counts.");
+  options.custom_help("[OPTIONS]");
+  options.add_options()("format", "table, json or csv", cxxopts::value<std::string>()->default_value("table"), "FORMAT");
+  AddServerOptions(&options);
+  AddHelpOption(&options);
+  return RunCommand(options, argc, argv, [&](const cxxopts::ParseResult& args) {
+    if (!args.unmatched().empty()) throw UsageError{"unexpected argument \"" + args.unmatched()[0] + "\""};
+    const std::string format = args["format"].as<std::string>();
+    CheckChoice("format", format, {"table", "json", "csv"});
+    auto client = MakeClient(args);
+    auto receivers = GetList(client.get(), "/api/v1/alerts/receivers", {}, "receivers");
+    if (!receivers.ok()) return Fail("alert receivers: " + receivers.status().message());
+    Table table;
+    table.header = {"name", "type", "state", "queued", "oldest_age", "sent", "failed", "dropped", "url", "last_error"};
+    for (const auto& r : *receivers) {
+      const double age = r.value("oldestQueuedAgeSeconds", 0.0);
+      table.rows.push_back({r.value("name", ""), r.value("type", ""), r.value("state", ""),
+                            std::to_string(r.value("queued", 0)),
+                            age > 0 ? FormatDuration(static_cast<int64_t>(age) * 1000) : "-",
+                            std::to_string(r.value("sent", 0)), std::to_string(r.value("failedRequests", 0)),
+                            std::to_string(r.value("dropped", 0)), r.value("url", ""), r.value("lastError", "")});
+    }
+    if (receivers->empty() && format == "table") {
+      std::printf("no receivers configured ([[alerting.receivers]], --alertmanager, --webhook)\n");
+      return kExitOk;
+    }
+    PrintRows(*receivers, format, std::move(table));
+    return kExitOk;
+  });
+}
+
 }  // namespace
 
 int RunAlerts(int argc, char** argv) {
-  // "history" is the first argument after the global options gnomon puts first.
+  // "history" or "receivers" is the first argument after the global options gnomon puts first.
   for (int i = 1; i < argc;) {
     const std::string_view a = argv[i];
-    if (a == "history") {
+    if (a == "history" || a == "receivers") {
       std::vector<char*> rest(argv, argv + argc);
       rest.erase(rest.begin() + i);
-      return RunAlertsHistory(static_cast<int>(rest.size()), rest.data());
+      return (a == "history" ? RunAlertsHistory : RunAlertsReceivers)(static_cast<int>(rest.size()), rest.data());
     }
     if (a == "--server" || a == "--token" || a == "--timeout") {
       i += 2;
@@ -202,7 +237,8 @@ int RunAlerts(int argc, char** argv) {
                                             "name, state, since when, value, labels and annotations. With --events, "
                                             "the alert event log instead (GET /api/v1/alerts/events): every state "
                                             "change, oldest first. 'gnomon alerts history --help': the history "
-                                            "filtered by alert and labels, as a timeline.");
+                                            "filtered by alert and labels, as a timeline; 'gnomon alerts receivers': "
+                                            "the notification receivers.");
   options.custom_help("[OPTIONS]");
   options.add_options()
       ("format", "table, json or csv", cxxopts::value<std::string>()->default_value("table"), "FORMAT")

@@ -143,6 +143,18 @@ rm "$WORK/rules-bad.yml"
 start_gnomond "$WORK/data3" --rules "$WORK/rules.yml" --evaluation-interval 1s --webhook http://127.0.0.1:9/hook
 check_contains "--rules loads the rules" "loaded 3 rules from 1 rule file patterns" "$(cat "$GNOMOND_LOG")"
 check_contains "--evaluation-interval reaches the groups" '"interval":1,' "$(http GET /api/v1/rules)"
+check_contains "receivers API" '{"name":"webhook-1","type":"webhook","url":"http://127.0.0.1:9/hook","state":"closed","timesOpened":0,"queued":0,' \
+  "$(http GET /api/v1/alerts/receivers)"
+m=$(http GET /metrics)
+check_contains "metrics: receiver queue" 'gnomon_notify_queued{receiver="webhook-1"} 0' "$m"
+check_contains "metrics: breaker state" 'gnomon_notify_circuit_state{receiver="webhook-1"} 0' "$m"
+out=$("$BUILD/gnomon" --server "$GNOMOND_URL" alerts receivers 2>&1) && rc=0 || rc=$?
+check "gnomon alerts receivers exit" 0 "$rc"
+check_contains "gnomon alerts receivers table" "webhook-1  webhook  closed" "$out"
+stop_gnomond
+start_gnomond "$WORK/data5" --rules "$WORK/rules.yml"
+check_contains "no receivers: empty list" '{"status":"success","data":{"receivers":[]}}' "$(http GET /api/v1/alerts/receivers)"
+check_contains "gnomon alerts receivers, none" "no receivers configured" "$("$BUILD/gnomon" --server "$GNOMOND_URL" alerts receivers 2>&1)"
 stop_gnomond
 out=$(timeout 20 "$BUILD/gnomond" --listen 127.0.0.1:0 --data-dir "$WORK/data4" --webhook ftp://x 2>&1) && rc=0 || rc=$?
 check "bad --webhook exit" 2 "$rc"

@@ -11,9 +11,11 @@
 #include "alert/alerting_config.h"
 #include "http/api/query_api.h"
 #include "http/api/query_json.h"
+#include "http/api/self_metrics.h"
 #include "index/matcher_eval.h"
 #include "query/selector.h"
 #include "util/go_strconv.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/time_format.h"
 
@@ -87,16 +89,104 @@ Result<std::unique_ptr<http::Component>> RulesApi::Create(const http::ComponentC
     manager = std::move(created.value());
     log::Info(fmt::format("loaded {} rules from {} rule file patterns", manager->num_rules(), cfg.rule_files.size()));
   }
-  return std::unique_ptr<http::Component>(std::make_unique<RulesApi>(std::move(manager)));
+  auto api = std::make_unique<RulesApi>(std::move(manager));
+  if (!cfg.receivers.empty()) {
+    auto outbox = notify::Outbox::Open(context.db, {.max_per_receiver = static_cast<size_t>(cfg.outbox_max_per_receiver)});
+    if (!outbox.ok()) return Status::IOError("cannot open the notification outbox: " + outbox.status().ToString());
+    api->outbox_ = std::move(outbox.value());
+    std::vector<notify::ReceiverOptions> receivers;
+    for (const alert::ReceiverConfig& r : cfg.receivers) {
+      notify::ReceiverOptions o;
+      o.name = r.name;
+      o.kind = r.type == "alertmanager" ? notify::ReceiverOptions::Kind::kAlertmanager : notify::ReceiverOptions::Kind::kWebhook;
+      o.url = r.url;
+      o.bearer_token = r.bearer_token;
+      o.headers.assign(r.headers.begin(), r.headers.end());
+      o.timeout_ms = r.timeout_ms;
+      receivers.push_back(std::move(o));
+    }
+    api->receivers_ = cfg.receivers;
+    api->dispatcher_ = std::make_unique<notify::Dispatcher>(api->outbox_.get(), std::move(receivers), cfg.external_url);
+    const RulesApi* self = api.get();
+    context.metrics->AddCollector([self](std::string* out) { self->CollectMetrics(out); });
+    log::Info(fmt::format("{} notification receivers; {} notifications queued from before", cfg.receivers.size(),
+                          [&] {
+                            size_t n = 0;
+                            for (const auto& r : cfg.receivers) n += api->outbox_->Depth(r.name);
+                            return n;
+                          }()));
+  }
+  return std::unique_ptr<http::Component>(std::move(api));
 }
+
+RulesApi::~RulesApi() { Stop(); }
 
 Status RulesApi::Start() {
   if (manager_) manager_->Start();
+  if (dispatcher_) dispatcher_->Start();
   return Status::OK();
 }
 
 void RulesApi::Stop() {
   if (manager_) manager_->Stop();
+  if (dispatcher_) dispatcher_->Stop();
+}
+
+void RulesApi::Receivers(const http::Request&, http::Response& resp) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  if (dispatcher_) {
+    const int64_t now = NowMs();
+    const auto stats = dispatcher_->Stats();
+    for (size_t i = 0; i < stats.size() && i < receivers_.size(); ++i) {
+      const notify::ReceiverStats& st = stats[i];
+      nlohmann::ordered_json r;
+      r["name"] = st.name;
+      r["type"] = receivers_[i].type;
+      r["url"] = receivers_[i].url;
+      r["state"] = std::string(notify::StateName(st.state));
+      r["timesOpened"] = st.times_opened;
+      r["queued"] = st.queued;
+      r["oldestQueuedAgeSeconds"] = st.oldest_queued_ms == 0 ? 0.0 : static_cast<double>(now - st.oldest_queued_ms) / 1000;
+      r["sent"] = st.sent;
+      r["failedRequests"] = st.failed_requests;
+      r["dropped"] = st.dropped;
+      r["lastError"] = st.last_error;
+      list.push_back(std::move(r));
+    }
+  }
+  nlohmann::ordered_json body;
+  body["status"] = "success";
+  body["data"]["receivers"] = std::move(list);
+  SetJson(resp, body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+}
+
+void RulesApi::CollectMetrics(std::string* out) const {
+  if (!dispatcher_) return;
+  const auto stats = dispatcher_->Stats();
+  const int64_t now = NowMs();
+  auto family = [&](const char* name, const char* type, const char* help, auto value) {
+    *out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+    for (const notify::ReceiverStats& st : stats) *out += fmt::format("{}{{receiver=\"{}\"}} {}\n", name, st.name, value(st));
+  };
+  family("gnomon_notify_queued", "gauge", "Notifications waiting in the outbox, per receiver.",
+         [](const notify::ReceiverStats& st) { return static_cast<double>(st.queued); });
+  family("gnomon_notify_oldest_queued_age_seconds", "gauge", "Age of the oldest queued notification (0: none).",
+         [now](const notify::ReceiverStats& st) {
+           return st.oldest_queued_ms == 0 ? 0.0 : static_cast<double>(now - st.oldest_queued_ms) / 1000;
+         });
+  family("gnomon_notify_sent_total", "counter", "Notifications the receiver acknowledged.",
+         [](const notify::ReceiverStats& st) { return static_cast<double>(st.sent); });
+  family("gnomon_notify_failed_requests_total", "counter", "Requests to the receiver that failed and are retried.",
+         [](const notify::ReceiverStats& st) { return static_cast<double>(st.failed_requests); });
+  family("gnomon_notify_dropped_total", "counter", "Notifications moved aside: refused by the receiver for good.",
+         [](const notify::ReceiverStats& st) { return static_cast<double>(st.dropped); });
+  family("gnomon_notify_circuit_state", "gauge", "The receiver's circuit breaker: 0 closed, 1 half-open, 2 open.",
+         [](const notify::ReceiverStats& st) {
+           return st.state == notify::CircuitBreaker::State::kClosed ? 0.0
+                  : st.state == notify::CircuitBreaker::State::kHalfOpen ? 1.0 : 2.0;
+         });
+  family("gnomon_notify_circuit_opened_total", "counter", "Times the receiver's circuit breaker opened.",
+         [](const notify::ReceiverStats& st) { return static_cast<double>(st.times_opened); });
 }
 
 void RulesApi::RegisterRoutes(http::Router* router) {
@@ -106,6 +196,8 @@ void RulesApi::RegisterRoutes(http::Router* router) {
   router->Handle({"GET"}, "/api/v1/alerts/events", Access::kRead, [this](const http::Request& q, http::Response& r) { Events(q, r); });
   router->Handle({"GET", "POST"}, "/api/v1/alerts/history", Access::kRead,
                  [this](const http::Request& q, http::Response& r) { History(q, r); });
+  router->Handle({"GET"}, "/api/v1/alerts/receivers", Access::kRead,
+                 [this](const http::Request& q, http::Response& r) { Receivers(q, r); });
 }
 
 void RulesApi::Rules(const http::Request& req, http::Response& resp) {

@@ -12,17 +12,24 @@
 //       (repeatable: any of them), match[]=SELECTOR (repeatable: the event's alert labels match
 //       every matcher of any one), start, end (RFC 3339 or Unix seconds; inclusive), limit=N
 //       (default 1000, the newest N of what matches), oldest first, same shape as /events
+//   GET /api/v1/alerts/receivers               the notification receivers: type, URL, circuit
+//       breaker state, queued notifications and the oldest one's age, sent, failed and dropped
+//       counts, last error (also in /metrics as gnomon_notify_*)
 //
 // Without rule files both answer with empty lists. Every route needs read access.
 //
-// This is the alerting component: it owns the rule manager, built from the [alerting] section
+// This is the alerting component: it owns the rule manager, the notification outbox (keyspace
+// alert_outbox) and the dispatcher that delivers it to the receivers, built from the [alerting] section
 // (rule files, evaluation interval, external labels and URL) with the [limits] query limits, and
 // its event log in DATA_DIR/alert_events.jsonl; Start/Stop run its evaluation thread.
 #pragma once
 
 #include <memory>
 
+#include "alert/alerting_config.h"
 #include "alert/rule_manager.h"
+#include "notify/dispatcher.h"
+#include "notify/outbox.h"
 #include "http/component.h"
 #include "http/server/router.h"
 
@@ -31,6 +38,7 @@ namespace gnomon::api {
 class RulesApi final : public http::Component {
  public:
   explicit RulesApi(std::unique_ptr<alert::RuleManager> manager) : manager_(std::move(manager)) {}
+  ~RulesApi() override;
   // Fails when a rule file cannot be loaded (the message names file, line and column).
   static Result<std::unique_ptr<http::Component>> Create(const http::ComponentContext& context);
 
@@ -44,8 +52,15 @@ class RulesApi final : public http::Component {
   void Alerts(const http::Request& req, http::Response& resp);
   void Events(const http::Request& req, http::Response& resp);
   void History(const http::Request& req, http::Response& resp);
+  void Receivers(const http::Request& req, http::Response& resp);
+  // The receivers' figures in the Prometheus text format, for /metrics.
+  void CollectMetrics(std::string* out) const;
 
   std::unique_ptr<alert::RuleManager> manager_;  // null: no rules configured
+  // The notification receivers from [[alerting.receivers]] and the flags; null when there are none.
+  std::vector<alert::ReceiverConfig> receivers_;
+  std::unique_ptr<notify::Outbox> outbox_;
+  std::unique_ptr<notify::Dispatcher> dispatcher_;
 };
 
 }  // namespace gnomon::api

@@ -59,6 +59,11 @@ void Histogram::Render(const std::string& name, const std::string& labels, std::
 
 SelfMetrics::SelfMetrics() : start_time_ms_(NowMs()) {}
 
+void SelfMetrics::AddCollector(std::function<void(std::string* out)> collect) {
+  std::lock_guard lock(mu_);
+  collectors_.push_back(std::move(collect));
+}
+
 SelfMetrics::RouteStats& SelfMetrics::Route(const std::string& route) {
   std::lock_guard lock(mu_);
   auto& slot = routes_[route];
@@ -161,6 +166,7 @@ std::string SelfMetrics::Render(DB* db) const {
   gauge("process_open_fds", "Number of open file descriptors.", fds);
   gauge("process_start_time_seconds", "Start time of the process since the Unix epoch in seconds.",
         static_cast<double>(start_time_ms_) / 1000);
+  for (const auto& collect : collectors_) collect(&out);
   Header(&out, "gnomon_build_info", "gauge", "Build information.");
   fmt::format_to(it, "gnomon_build_info{{version=\"{}\"}} 1\n", GNOMON_VERSION);
   return out;

@@ -6,10 +6,12 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "gnomon/db.h"
 
@@ -37,8 +39,14 @@ class SelfMetrics {
   void AddIngested(const std::string& protocol, uint64_t samples, uint64_t rejected_lines, uint64_t skipped_fields);
   void AddThrottled() { throttled_.fetch_add(1, std::memory_order_relaxed); }
 
-  // The whole exposition, including the engine's stats and process figures.
+  // The whole exposition, including the engine's stats, process figures and what the collectors
+  // add.
   std::string Render(DB* db) const;
+
+  // A component's own metrics: `collect` appends complete exposition lines (# HELP, # TYPE and
+  // samples) at each scrape. It must stay callable while the registry lives; register before the
+  // server starts.
+  void AddCollector(std::function<void(std::string* out)> collect);
 
  private:
   struct RouteStats {
@@ -57,6 +65,7 @@ class SelfMetrics {
   std::map<std::string, std::unique_ptr<RouteStats>> routes_;
   std::map<std::string, std::unique_ptr<ProtocolStats>> protocols_;
   std::atomic<uint64_t> throttled_{0};
+  std::vector<std::function<void(std::string*)>> collectors_;  // guarded by mu_
 };
 
 }  // namespace gnomon::api
