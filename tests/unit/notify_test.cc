@@ -7,6 +7,7 @@
 
 #include "gnomon/db.h"
 #include "notify/circuit_breaker.h"
+#include "notify/alert_notifier.h"
 #include "notify/outbox.h"
 #include "notify/payload.h"
 #include "test_util.h"
@@ -209,4 +210,80 @@ TEST_CASE("payloads: Alertmanager API v2 and webhook v4 bodies, Alertmanager's f
   CHECK(done.find(R"("status":"resolved","receiver":"pager")") != std::string::npos);
   CHECK(done.find(R"("commonAnnotations":{"summary":"hall is at 91 degrees"})") != std::string::npos);
   CHECK(notify::AlertmanagerBody({}) == "[]");
+}
+
+TEST_CASE("alert notifier: Prometheus' resend rules, endsAt, receivers' matchers") {
+  testing::TempDir dir;
+  std::unique_ptr<DB> db;
+  REQUIRE(DB::Open(Options(), dir.path(), &db).ok());
+  auto outbox = Outbox::Open(db.get());
+  REQUIRE(outbox.ok());
+  std::vector<notify::NotifierReceiver> receivers = {
+      {"all", {}},
+      {"pager", {{Matcher::Equal("severity", "page")}}},
+  };
+  auto made = notify::AlertNotifier::Create(outbox->get(), receivers, /*resend_delay_ms=*/60'000);
+  REQUIRE(made.ok());
+  notify::AlertNotifier& n = **made;
+  const int64_t t0 = 1'700'000'000'000;
+  notify::ActiveAlert page;
+  page.labels = {{"alertname", "Hot"}, {"severity", "page"}};
+  page.annotations = {{"summary", "hot"}};
+  notify::ActiveAlert ticket;
+  ticket.labels = {{"alertname", "Warm"}, {"severity", "ticket"}};
+
+  // Pending: nothing.
+  auto woken = n.Process(t0, 15'000, std::vector<notify::ActiveAlert>{page, ticket});
+  REQUIRE(woken.ok());
+  CHECK(woken->empty());
+  CHECK((*outbox)->Depth("all") == 0);
+
+  // Firing: sent at once, to every receiver whose matchers match.
+  page.firing = ticket.firing = true;
+  page.fired_at_ms = ticket.fired_at_ms = t0 + 15'000;
+  woken = n.Process(t0 + 15'000, 15'000, std::vector<notify::ActiveAlert>{page, ticket});
+  REQUIRE(woken.ok());
+  CHECK(*woken == std::vector<std::string>{"all", "pager"});
+  CHECK((*outbox)->Depth("all") == 2);
+  CHECK((*outbox)->Depth("pager") == 1);
+  auto q = (*outbox)->Peek("pager", 10);
+  REQUIRE(q.ok());
+  auto notice = notify::DecodeNotice(q->front().notification.payload);
+  REQUIRE(notice.ok());
+  CHECK(notice->starts_at_ms == t0 + 15'000);
+  CHECK(notice->ends_at_ms == t0 + 15'000 + 4 * 60'000);  // 4 x max(resend delay, interval)
+  CHECK_FALSE(notice->resolved);
+
+  // Within the resend delay: nothing new; after it: sent again.
+  CHECK(n.Process(t0 + 30'000, 15'000, std::vector<notify::ActiveAlert>{page})->empty());
+  CHECK(n.Process(t0 + 75'000, 15'000, std::vector<notify::ActiveAlert>{page})->empty());  // exactly 60 s: not yet
+  CHECK(n.Process(t0 + 90'000, 15'000, std::vector<notify::ActiveAlert>{page})->size() == 2);
+  CHECK((*outbox)->Depth("pager") == 2);
+
+  // Resolved: sent at once with its real end, then every resend delay while the rule keeps it.
+  page.firing = false;
+  page.resolved_at_ms = t0 + 105'000;
+  CHECK(n.Process(t0 + 105'000, 15'000, std::vector<notify::ActiveAlert>{page})->size() == 2);
+  q = (*outbox)->Peek("pager", 10);
+  REQUIRE(q.ok());
+  REQUIRE(q->size() == 3);
+  notice = notify::DecodeNotice(q->back().notification.payload);
+  REQUIRE(notice.ok());
+  CHECK(notice->resolved);
+  CHECK(notice->ends_at_ms == t0 + 105'000);
+  CHECK(q->back().notification.kind == Notification::Kind::kResolved);
+  CHECK(n.Process(t0 + 120'000, 15'000, std::vector<notify::ActiveAlert>{page})->empty());
+  CHECK(n.Process(t0 + 180'000, 15'000, std::vector<notify::ActiveAlert>{page})->size() == 2);
+
+  // A longer group interval stretches endsAt.
+  notify::ActiveAlert slow = ticket;
+  slow.labels = {{"alertname", "Slow"}};
+  CHECK(n.Process(t0, 5 * 60'000, std::vector<notify::ActiveAlert>{slow})->size() == 1);
+  q = (*outbox)->Peek("all", 100);
+  REQUIRE(q.ok());
+  notice = notify::DecodeNotice(q->back().notification.payload);
+  REQUIRE(notice.ok());
+  CHECK(notice->ends_at_ms == t0 + 4 * 5 * 60'000);
+  // A matcher that does not compile is refused.
+  CHECK_FALSE(notify::AlertNotifier::Create(outbox->get(), {{"x", {{Matcher::Regex("a", "(")}}}}, 60'000).ok());
 }
