@@ -43,6 +43,7 @@ Result<std::unique_ptr<RuleManager>> RuleManager::Create(DB* db, RuleManagerOpti
   }
   m->ctx_.db = db;
   m->ctx_.query_options = m->options_.query_options;
+  m->ctx_.query_options.no_step_subquery_interval_ms = m->options_.evaluation_interval_ms;
   m->ctx_.external_labels = m->options_.external_labels;
   m->ctx_.external_url = m->options_.external_url;
   return m;

@@ -26,6 +26,9 @@ namespace gnomon::alert {
 
 struct RuleManagerOptions {
   std::vector<std::string> rule_files;  // paths or glob patterns
+  // For groups without their own interval; also the step of every rule's subqueries written
+  // without one (`x[5m:]`), in every group, as Prometheus uses its global evaluation_interval
+  // there (Create() sets query_options.no_step_subquery_interval_ms to it).
   int64_t evaluation_interval_ms = 60'000;
   std::map<std::string, std::string> external_labels;
   std::string external_url;

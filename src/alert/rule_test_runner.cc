@@ -229,6 +229,9 @@ void RunGroup(const TestGroup& tg, const std::vector<RuleGroup>& rule_groups, co
   ctx.external_labels = tg.external_labels;
   ctx.external_url = tg.external_url;
   ctx.query_options.parallelism = 1;
+  // As promtool: stepless subqueries, in rules and in promql_expr_test alike, run at the file's
+  // evaluation_interval.
+  ctx.query_options.no_step_subquery_interval_ms = eval_interval;
 
   int64_t maxt = 0;
   for (const AlertTest& a : tg.alert_tests) maxt = std::max(maxt, a.eval_time_ms);

@@ -15,7 +15,9 @@
 // eval_time (a group's own interval is ignored); an alert test at eval_time T looks at the state
 // after the evaluation at the last step ≤ T; only firing alerts are compared (labels with
 // alertname added, and annotations, as sets); expression tests run after all evaluations, as
-// instant queries, with exact value equality; a rule that fails to evaluate fails the test group.
+// instant queries, with exact value equality; a rule that fails to evaluate fails the test group;
+// a subquery without a step (`x[5m:]`), in a rule or an expression test, runs at the file's
+// evaluation_interval.
 #pragma once
 
 #include <string>

@@ -103,6 +103,33 @@ echo "mutants: $agree of $mutants with promtool's verdict"
 check "mutants agree with promtool" "$mutants" "$agree"
 [ "$mutants" -ge 60 ] && check "enough mutants" yes yes || check "enough mutants ($mutants)" ">= 60" "$mutants"
 
+# ---- a subquery without a step (`x[5m:]`) runs at the test file's evaluation_interval
+# (tests/rules/subquery_step_*): each file passes under both tools, and each fails under both
+# with the other file's evaluation_interval, with the same failures.
+RULES=$SRC/tests/rules
+sq_files=0
+for f in "$RULES"/subquery_step_*_test.yml; do
+  sq_files=$((sq_files + 1))
+  b=$(basename "$f")
+  promtool test rules "$f" >/dev/null 2>&1 && p=0 || p=$?
+  "$G" test rules "$f" >"$WORK/g.out" 2>&1 && g=0 || g=$?
+  check "promtool test rules $b" 0 "$p"
+  check "test rules $b" 0 "$g"
+  [ "$g" = 0 ] || head -30 "$WORK/g.out"
+  grep -q '^evaluation_interval: 30s$' "$f" && other=1m || other=30s
+  swapped=$WORK/swapped_$b
+  sed -e "s/^evaluation_interval: .*/evaluation_interval: $other/" \
+      -e "s|^rule_files: \[subquery_step_rules.yml\]|rule_files: [$RULES/subquery_step_rules.yml]|" "$f" >"$swapped"
+  promtool test rules "$swapped" >/dev/null 2>"$WORK/p.err" && p=0 || p=$?
+  "$G" test rules "$swapped" >"$WORK/g.out" 2>&1 && g=0 || g=$?
+  check "promtool test rules $b at $other" 1 "$p"
+  check "test rules $b at $other" 1 "$g"
+  # The failures themselves (promtool prints them to stderr, blank lines to stdout).
+  check "test rules $b at $other: promtool's failures" "$(grep -v '^$' "$WORK/p.err")" \
+    "$(grep -v -e '^$' -e '^Unit Testing:' "$WORK/g.out")"
+done
+check "subquery step test files" 2 "$sq_files"
+
 # ---- test rules: CLI error paths
 out=$("$G" test rules "$WORK/nonexistent_test.yml" 2>&1) && rc=0 || rc=$?
 check "test rules missing file exit" 1 "$rc"

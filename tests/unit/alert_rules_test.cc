@@ -12,6 +12,7 @@
 #include "alert/event_log.h"
 #include "alert/rule_file.h"
 #include "alert/rule_group.h"
+#include "alert/rule_manager.h"
 #include "alert/rule_test_runner.h"
 #include "gnomon/db.h"
 #include "query/promql/series_notation.h"
@@ -408,6 +409,104 @@ tests:
   report.clear();
   CHECK(!RunRuleTestFile(WriteFile(dir, "strict_test.yml", "rule_files: []\ntestz: []\n"), &report));
   CHECK(report.find("field testz not found") != std::string::npos);
+}
+
+TEST_CASE("rule test runner: a subquery without a step runs at the file's evaluation_interval") {
+  testing::TempDir dir;
+  // The group's own interval is ignored, as by promtool.
+  WriteFile(dir, "rules.yml", R"(groups:
+  - name: g
+    interval: 2m
+    rules:
+      - record: x:count
+        expr: count_over_time(x[5m:])
+      - alert: Dense
+        expr: count_over_time(x[5m:]) > 8
+)");
+  // At 10m, x[5m:] has 11 steps at 30s and 6 at 1m; promtool 2.42 gives the same verdicts
+  // (tests/rules/subquery_step_*_test.yml, checked against it in tests/integration/rules_test.sh).
+  const std::string tmpl = R"(rule_files: [rules.yml]
+evaluation_interval: INTERVAL
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'x{job="a"}'
+        values: '1+1x20'
+    alert_rule_test:
+      - eval_time: 10m
+        alertname: Dense
+        exp_alerts: ALERTS
+    promql_expr_test:
+      - expr: x:count
+        eval_time: 10m
+        exp_samples:
+          - labels: 'x:count{job="a"}'
+            value: COUNT
+      - expr: count_over_time(x[5m:])
+        eval_time: 10m
+        exp_samples:
+          - labels: '{job="a"}'
+            value: COUNT
+      - expr: count_over_time(x[5m:1m])
+        eval_time: 10m
+        exp_samples:
+          - labels: '{job="a"}'
+            value: 6
+)";
+  auto test_file = [&](const std::string& name, const std::string& interval, int count, bool fires) {
+    std::string text = tmpl;
+    auto set = [&](const std::string& key, const std::string& value) {
+      for (size_t at; (at = text.find(key)) != std::string::npos;) text.replace(at, key.size(), value);
+    };
+    set("INTERVAL", interval);
+    set("ALERTS", fires ? "[{exp_labels: {job: a}}]" : "[]");
+    set("COUNT", std::to_string(count));
+    return WriteFile(dir, name, text);
+  };
+  std::string report;
+  CHECK_MESSAGE(RunRuleTestFile(test_file("30s_test.yml", "30s", 11, true), &report), report);
+  report.clear();
+  CHECK_MESSAGE(RunRuleTestFile(test_file("1m_test.yml", "1m", 6, false), &report), report);
+  // Each expectation at the other interval fails, with promtool's report.
+  report.clear();
+  CHECK(!RunRuleTestFile(test_file("swap1_test.yml", "1m", 11, true), &report));
+  CHECK(report.find("alertname: Dense, time: 10m") != std::string::npos);
+  CHECK(report.find("got: {__name__=\"x:count\", job=\"a\"} 6E+00") != std::string::npos);
+  CHECK(report.find("got: {job=\"a\"} 6E+00") != std::string::npos);
+  CHECK(report.find("count_over_time(x[5m:1m])") == std::string::npos);
+  report.clear();
+  CHECK(!RunRuleTestFile(test_file("swap2_test.yml", "30s", 6, false), &report));
+  CHECK(report.find("got: {__name__=\"x:count\", job=\"a\"} 1.1E+01") != std::string::npos);
+}
+
+TEST_CASE("rule manager: a subquery without a step runs at the global evaluation interval") {
+  testing::TempDir dir;
+  // Prometheus uses its global evaluation_interval for every group, also one with its own.
+  const std::string rules = WriteFile(dir, "rules.yml", R"(groups:
+  - name: own_interval
+    interval: 2m
+    rules:
+      - record: x:count
+        expr: count_over_time(x[5m:])
+)");
+  auto recorded = [&](int64_t evaluation_interval_ms) {
+    RuleDb db;
+    db.Load(R"(x{job="a"})", "1+1x20");
+    RuleManagerOptions o;
+    o.rule_files = {rules};
+    if (evaluation_interval_ms > 0) o.evaluation_interval_ms = evaluation_interval_ms;
+    o.query_options.parallelism = 1;
+    auto m = RuleManager::Create(db.ctx.db, o);
+    REQUIRE_MESSAGE(m.ok(), m.status().ToString());
+    m.value()->EvalAll(600'000);
+    auto r = QueryVector(db.ctx, "x:count", 600'000);
+    REQUIRE(r.ok());
+    REQUIRE(r.value().size() == 1);
+    return r.value()[0].points[0].value;
+  };
+  CHECK(recorded(0) == 6);  // the default, 1m: 5m, 6m, ..., 10m
+  CHECK(recorded(30'000) == 11);
+  CHECK(recorded(10'000) == 31);
 }
 
 }  // namespace

@@ -448,6 +448,47 @@ TEST_CASE("timeout aborts a long query") {
   CHECK(r.status().code() == Status::Code::kAborted);
 }
 
+TEST_CASE("a subquery without a step runs at no_step_subquery_interval_ms") {
+  Fixture f;
+  f.Fill("m", 1, 600'000);  // a sample every 10 s, so every subquery step sees a fresh one
+  auto count_at = [&](const std::string& q, int64_t interval_ms) {
+    QueryOptions o;
+    if (interval_ms > 0) o.no_step_subquery_interval_ms = interval_ms;
+    auto r = EvalInstant(f.db.get(), q, 600'000, o);
+    REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+    REQUIRE(r->series.size() == 1);
+    return r->series[0].points[0].value;
+  };
+  // Steps at multiples of the interval in [5m, 10m]: 5m..10m by 1m, by 30s, by 10s; by 4m: 8m.
+  CHECK(QueryOptions().no_step_subquery_interval_ms == 60'000);
+  CHECK(count_at("count_over_time(m[5m:])", 0) == 6);
+  CHECK(count_at("count_over_time(m[5m:])", 30'000) == 11);
+  CHECK(count_at("count_over_time(m[5m:])", 10'000) == 31);
+  CHECK(count_at("count_over_time(m[5m:])", 240'000) == 1);
+  // An explicit step wins; a nested stepless subquery uses the interval too (its 1m window holds
+  // 3 steps at 30s, 2 at 1m).
+  CHECK(count_at("count_over_time(m[5m:1m])", 30'000) == 6);
+  CHECK(count_at("max_over_time(count_over_time(m[1m:])[5m:])", 0) == 2);
+  CHECK(count_at("max_over_time(count_over_time(m[1m:])[5m:])", 30'000) == 3);
+  // A range query's subqueries take it as well, not the query's own step.
+  QueryOptions o;
+  o.no_step_subquery_interval_ms = 30'000;
+  auto range = EvalRange(f.db.get(), "count_over_time(m[5m:])", 540'000, 600'000, 60'000, o);
+  REQUIRE_MESSAGE(range.ok(), range.status().ToString());
+  REQUIRE(range->series.size() == 1);
+  REQUIRE(range->series[0].points.size() == 2);
+  CHECK(range->series[0].points[0].value == 11);
+  CHECK(range->series[0].points[1].value == 11);
+  // It must be positive.
+  o.no_step_subquery_interval_ms = 0;
+  auto bad = EvalInstant(f.db.get(), "count_over_time(m[5m:])", 600'000, o);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().code() == Status::Code::kInvalidArgument);
+  bad = EvalRange(f.db.get(), "m", 0, 600'000, 60'000, o);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().code() == Status::Code::kInvalidArgument);
+}
+
 TEST_CASE("result shapes and parameter errors") {
   Fixture f;
   f.Fill("m", 2, 600'000);

@@ -56,7 +56,7 @@ struct MatrixSelector {
 struct SubqueryExpr {
   ExprPtr expr;
   int64_t range_ms = 0;
-  int64_t step_ms = 0;        // 0: the engine's default evaluation interval (query step or 1m)
+  int64_t step_ms = 0;  // 0: QueryOptions::no_step_subquery_interval_ms
   int64_t offset_ms = 0;
   std::optional<AtModifier> at;
 };

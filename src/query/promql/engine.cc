@@ -296,8 +296,9 @@ Value Evaluator::EvalSubqueryMatrix(const SubqueryExpr& sq, RangeWindowSpec* spe
   spec->range_ms = sq.range_ms;
   spec->offset_ms = sq.offset_ms;
   spec->at_ms = ResolveAt(sq.at);
-  // Prometheus 2.x: without a step the subquery runs at the global evaluation interval (1m).
-  const int64_t step = sq.step_ms > 0 ? sq.step_ms : 60 * 1000;
+  // Prometheus 2.x: without a step the subquery runs at the evaluation interval the caller gives
+  // (QueryOptions::no_step_subquery_interval_ms, which EvalInstant and EvalRange check is positive).
+  const int64_t step = sq.step_ms > 0 ? sq.step_ms : ctx_->options.no_step_subquery_interval_ms;
   const int64_t base = (spec->at_ms ? *spec->at_ms : start_) - sq.offset_ms - sq.range_ms;
   const int64_t inner_end = (spec->at_ms ? *spec->at_ms : end_) - sq.offset_ms;
   // First step-aligned timestamp >= base (Prometheus aligns subquery steps to multiples of step).
@@ -416,6 +417,13 @@ bool KeepsOrder(const Expr& e) {
   return false;
 }
 
+Status CheckOptions(const QueryOptions& options) {
+  if (options.no_step_subquery_interval_ms <= 0) {
+    return Status::InvalidArgument("the default subquery step (no_step_subquery_interval_ms) must be positive");
+  }
+  return Status::OK();
+}
+
 void InitContext(EvalContext* ctx, DB* db, const QueryOptions& options, int64_t start, int64_t end) {
   ctx->db = db;
   ctx->options = options;
@@ -430,6 +438,7 @@ void InitContext(EvalContext* ctx, DB* db, const QueryOptions& options, int64_t 
 }  // namespace
 
 Result<QueryResult> EvalInstant(DB* db, std::string_view query, int64_t time_ms, const QueryOptions& options) {
+  GNOMON_RETURN_IF_ERROR(CheckOptions(options));
   GNOMON_RETURN_IF_ERROR(CheckEvalTime(time_ms, "evaluation time"));
   auto parsed = ParseExpr(query);
   if (!parsed.ok()) return parsed.status();
@@ -472,6 +481,7 @@ Result<QueryResult> EvalRange(DB* db, std::string_view query, int64_t start_ms, 
     return Status::InvalidArgument("zero or negative query resolution step widths are not accepted. Try a positive integer");
   }
   if (end_ms < start_ms) return Status::InvalidArgument("end timestamp must not be before start time");
+  GNOMON_RETURN_IF_ERROR(CheckOptions(options));
   GNOMON_RETURN_IF_ERROR(CheckEvalTime(start_ms, "start time"));
   GNOMON_RETURN_IF_ERROR(CheckEvalTime(end_ms, "end time"));
   auto parsed = ParseExpr(query);

@@ -36,6 +36,11 @@ struct QueryOptions {
   // A selection is split only into pieces of at least this many series (a thread costs more
   // than reading a few series).
   unsigned min_series_per_thread = 8;
+  // The step of a subquery written without one (`x[5m:]`), in ms; must be positive (EvalInstant
+  // and EvalRange fail with InvalidArgument otherwise). Prometheus uses its global
+  // evaluation_interval here, for rules and for the query API alike; `promtool test rules` uses
+  // the test file's evaluation_interval. The default is Prometheus' default evaluation_interval.
+  int64_t no_step_subquery_interval_ms = 60 * 1000;
 };
 
 // One series of a result: for an instant vector exactly one point (at the evaluation time); for
