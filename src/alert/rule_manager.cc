@@ -101,6 +101,7 @@ void RuleManager::EvalGroup(RuleGroupEvaluator& g, int64_t t_ms) {
     Status s = event_log_->Append(events);
     if (!s.ok()) log::Warn("alert event log: " + s.ToString());
   }
+  if (options_.on_group_evaluated) options_.on_group_evaluated(g, t_ms, IntervalOf(g));
 }
 
 void RuleManager::EvalAll(int64_t t_ms) {

@@ -34,6 +34,9 @@ struct RuleManagerOptions {
   std::string external_url;
   promql::QueryOptions query_options;
   std::string event_log_path;  // where alert state changes are appended (event_log.h); "": nowhere
+  // Called after each evaluation of a group, on the evaluating thread with the manager's lock
+  // held, with the evaluation time and the group's interval: where notifications are decided.
+  std::function<void(const RuleGroupEvaluator& group, int64_t t_ms, int64_t interval_ms)> on_group_evaluated;
 };
 
 class RuleManager {

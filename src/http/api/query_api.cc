@@ -7,6 +7,7 @@
 #include <set>
 
 #include "http/api/params.h"
+#include "alert/alerting_config.h"
 #include "http/api/query_json.h"
 #include "http/api/status_error.h"
 #include "query/promql/parser.h"
@@ -172,6 +173,8 @@ QueryApiOptions QueryApiOptions::FromConfig(const config::Config& config) {
   o.query.max_series = config.limits.max_query_series;
   o.query.timeout_ms = config.limits.query_timeout_ms;
   o.query.parallelism = static_cast<unsigned>(config.limits.query_threads);
+  // A subquery without a step runs at the global evaluation interval, as in Prometheus.
+  o.query.no_step_subquery_interval_ms = config.Get<alert::AlertingConfig>().evaluation_interval_ms;
   return o;
 }
 

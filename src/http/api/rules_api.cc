@@ -12,6 +12,7 @@
 #include "http/api/query_api.h"
 #include "http/api/query_json.h"
 #include "http/api/self_metrics.h"
+#include "http/client/http_client.h"
 #include "index/matcher_eval.h"
 #include "query/selector.h"
 #include "util/go_strconv.h"
@@ -75,26 +76,15 @@ void SetJson(http::Response& resp, std::string body) {
 
 Result<std::unique_ptr<http::Component>> RulesApi::Create(const http::ComponentContext& context) {
   const alert::AlertingConfig& cfg = context.config.Get<alert::AlertingConfig>();
-  std::unique_ptr<alert::RuleManager> manager;
-  if (!cfg.rule_files.empty()) {
-    alert::RuleManagerOptions options;
-    options.rule_files = cfg.rule_files;
-    options.evaluation_interval_ms = cfg.evaluation_interval_ms;
-    options.external_labels = cfg.external_labels;
-    options.external_url = cfg.external_url;
-    options.query_options = QueryApiOptions::FromConfig(context.config).query;
-    options.event_log_path = context.data_dir + "/alert_events.jsonl";
-    auto created = alert::RuleManager::Create(context.db, options);
-    if (!created.ok()) return Status::InvalidArgument("cannot load rule files: " + created.status().message());
-    manager = std::move(created.value());
-    log::Info(fmt::format("loaded {} rules from {} rule file patterns", manager->num_rules(), cfg.rule_files.size()));
-  }
-  auto api = std::make_unique<RulesApi>(std::move(manager));
+  auto api = std::make_unique<RulesApi>();
+  api->config_ = cfg;
+  // The receivers first: the rule manager hands every evaluation to the notifier.
   if (!cfg.receivers.empty()) {
     auto outbox = notify::Outbox::Open(context.db, {.max_per_receiver = static_cast<size_t>(cfg.outbox_max_per_receiver)});
     if (!outbox.ok()) return Status::IOError("cannot open the notification outbox: " + outbox.status().ToString());
     api->outbox_ = std::move(outbox.value());
     std::vector<notify::ReceiverOptions> receivers;
+    std::vector<notify::NotifierReceiver> routes;
     for (const alert::ReceiverConfig& r : cfg.receivers) {
       notify::ReceiverOptions o;
       o.name = r.name;
@@ -104,19 +94,81 @@ Result<std::unique_ptr<http::Component>> RulesApi::Create(const http::ComponentC
       o.headers.assign(r.headers.begin(), r.headers.end());
       o.timeout_ms = r.timeout_ms;
       receivers.push_back(std::move(o));
+      notify::NotifierReceiver route{r.name, {}};
+      for (const std::string& m : r.match) {
+        auto parsed = query::ParseSeriesSelector("ALERTS{" + m + "}");
+        if (!parsed.ok()) return Status::InvalidArgument("receiver \"" + r.name + "\": " + parsed.status().message());
+        Matchers only;
+        for (const Matcher& x : *parsed) {
+          if (x.name != "__name__") only.push_back(x);
+        }
+        route.match.push_back(std::move(only));
+      }
+      routes.push_back(std::move(route));
     }
+    auto notifier = notify::AlertNotifier::Create(api->outbox_.get(), std::move(routes), cfg.resend_delay_ms);
+    if (!notifier.ok()) return notifier.status();
+    api->notifier_ = std::move(notifier.value());
     api->receivers_ = cfg.receivers;
     api->dispatcher_ = std::make_unique<notify::Dispatcher>(api->outbox_.get(), std::move(receivers), cfg.external_url);
     const RulesApi* self = api.get();
     context.metrics->AddCollector([self](std::string* out) { self->CollectMetrics(out); });
-    log::Info(fmt::format("{} notification receivers; {} notifications queued from before", cfg.receivers.size(),
-                          [&] {
-                            size_t n = 0;
-                            for (const auto& r : cfg.receivers) n += api->outbox_->Depth(r.name);
-                            return n;
-                          }()));
+    size_t queued = 0;
+    for (const auto& r : cfg.receivers) queued += api->outbox_->Depth(r.name);
+    log::Info(fmt::format("{} notification receivers; {} notifications queued from before", cfg.receivers.size(), queued));
+  }
+  if (!cfg.rule_files.empty()) {
+    alert::RuleManagerOptions options;
+    options.rule_files = cfg.rule_files;
+    options.evaluation_interval_ms = cfg.evaluation_interval_ms;
+    options.external_labels = cfg.external_labels;
+    options.external_url = cfg.external_url;
+    options.query_options = QueryApiOptions::FromConfig(context.config).query;
+    options.event_log_path = context.data_dir + "/alert_events.jsonl";
+    if (api->notifier_) {
+      RulesApi* self = api.get();
+      options.on_group_evaluated = [self](const alert::RuleGroupEvaluator& g, int64_t t, int64_t interval) {
+        self->Notify(g, t, interval);
+      };
+    }
+    auto created = alert::RuleManager::Create(context.db, options);
+    if (!created.ok()) return Status::InvalidArgument("cannot load rule files: " + created.status().message());
+    api->manager_ = std::move(created.value());
+    log::Info(fmt::format("loaded {} rules from {} rule file patterns", api->manager_->num_rules(), cfg.rule_files.size()));
   }
   return std::unique_ptr<http::Component>(std::move(api));
+}
+
+void RulesApi::Notify(const alert::RuleGroupEvaluator& group, int64_t t_ms, int64_t interval_ms) {
+  std::vector<notify::ActiveAlert> alerts;
+  for (const alert::AlertingRule* rule : group.AlertingRules()) {
+    // Prometheus' generator URL: the rule's expression in the external URL's graph page.
+    const std::string url = config_.external_url + "/graph?g0.expr=" + http::UrlEncode(rule->rule().expr) + "&g0.tab=1";
+    for (const alert::Alert* a : rule->Alerts()) {
+      notify::ActiveAlert n;
+      n.labels = a->labels;
+      // External labels go with alerts that leave gnomond, unless the alert has its own.
+      for (const auto& [name, value] : config_.external_labels) {
+        if (std::none_of(n.labels.begin(), n.labels.end(), [&](const Label& l) { return l.name == name; })) {
+          n.labels.push_back({name, value});
+        }
+      }
+      std::sort(n.labels.begin(), n.labels.end(), [](const Label& x, const Label& y) { return x.name < y.name; });
+      for (const auto& [name, value] : a->annotations) n.annotations.push_back({name, value});
+      n.firing = a->state == alert::AlertState::kFiring;
+      n.fired_at_ms = a->fired_at_ms;
+      n.resolved_at_ms = a->state == alert::AlertState::kInactive ? a->resolved_at_ms : 0;
+      n.generator_url = url;
+      alerts.push_back(std::move(n));
+    }
+  }
+  auto woken = notifier_->Process(t_ms, interval_ms, alerts);
+  if (!woken.ok()) {
+    log::Warn("notify: cannot queue notifications: " + woken.status().ToString());
+    return;
+  }
+  for (const std::string& r : *woken) dispatcher_->Wake(r);
+  notifier_->Expire(t_ms);
 }
 
 RulesApi::~RulesApi() { Stop(); }

@@ -28,6 +28,7 @@
 
 #include "alert/alerting_config.h"
 #include "alert/rule_manager.h"
+#include "notify/alert_notifier.h"
 #include "notify/dispatcher.h"
 #include "notify/outbox.h"
 #include "http/component.h"
@@ -37,7 +38,7 @@ namespace gnomon::api {
 
 class RulesApi final : public http::Component {
  public:
-  explicit RulesApi(std::unique_ptr<alert::RuleManager> manager) : manager_(std::move(manager)) {}
+  RulesApi() = default;
   ~RulesApi() override;
   // Fails when a rule file cannot be loaded (the message names file, line and column).
   static Result<std::unique_ptr<http::Component>> Create(const http::ComponentContext& context);
@@ -60,7 +61,11 @@ class RulesApi final : public http::Component {
   // The notification receivers from [[alerting.receivers]] and the flags; null when there are none.
   std::vector<alert::ReceiverConfig> receivers_;
   std::unique_ptr<notify::Outbox> outbox_;
+  std::unique_ptr<notify::AlertNotifier> notifier_;
   std::unique_ptr<notify::Dispatcher> dispatcher_;
+  alert::AlertingConfig config_;
+  // After a group's evaluation: its due notifications into the outbox, their senders woken.
+  void Notify(const alert::RuleGroupEvaluator& group, int64_t t_ms, int64_t interval_ms);
 };
 
 }  // namespace gnomon::api
