@@ -95,6 +95,17 @@ void PrintRows(const nlohmann::json& items, const std::string& format, Table tab
   std::printf("%s", format == "csv" ? RenderCsv(table).c_str() : RenderTable(table).c_str());
 }
 
+// Alert events (from /events or /history) as table rows.
+Table EventsTable(const nlohmann::json& events) {
+  Table table;
+  table.header = {"time", "alertname", "change", "value", "labels"};
+  for (const auto& e : events) {
+    table.rows.push_back({e.value("time", ""), e.value("alertname", ""), e.value("from", "") + " -> " + e.value("to", ""),
+                          e.value("value", ""), Pairs(e.value("labels", nlohmann::json::object()), true)});
+  }
+  return table;
+}
+
 // "3m ago", "2h ago" (or "in 5s" for a time ahead of the local clock), whole seconds.
 std::string Ago(int64_t t_ms, int64_t now_ms) {
   int64_t d = now_ms - t_ms;
@@ -151,13 +162,7 @@ int RunAlertsHistory(int argc, char** argv) {
     auto events = GetList(client.get(), "/api/v1/alerts/history", params, "events");
     if (!events.ok()) return Fail("alert history: " + events.status().message());
     if (format != "timeline") {
-      Table table;
-      table.header = {"time", "alertname", "change", "value", "labels"};
-      for (const auto& e : *events) {
-        table.rows.push_back({e.value("time", ""), e.value("alertname", ""), e.value("from", "") + " -> " + e.value("to", ""),
-                              e.value("value", ""), Pairs(e.value("labels", nlohmann::json::object()), true)});
-      }
-      PrintRows(*events, format, std::move(table));
+      PrintRows(*events, format, EventsTable(*events));
       return kExitOk;
     }
     const bool color = UseColor(color_mode);
@@ -269,12 +274,7 @@ int RunAlerts(int argc, char** argv) {
       params.emplace_back("limit", std::to_string(limit));
       auto events = GetList(client.get(), "/api/v1/alerts/events", params, "events");
       if (!events.ok()) return Fail("alert events: " + events.status().message());
-      table.header = {"time", "alertname", "change", "value", "labels"};
-      for (const auto& e : *events) {
-        table.rows.push_back({e.value("time", ""), e.value("alertname", ""), e.value("from", "") + " -> " + e.value("to", ""),
-                              e.value("value", ""), Pairs(e.value("labels", nlohmann::json::object()), true)});
-      }
-      PrintRows(*events, format, std::move(table));
+      PrintRows(*events, format, EventsTable(*events));
       return kExitOk;
     }
     auto all = GetList(client.get(), "/api/v1/alerts", {}, "alerts");

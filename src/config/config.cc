@@ -255,14 +255,21 @@ std::string SetStringList(const Value& in, std::vector<std::string>* dst) {
   return "";
 }
 
-// Label names to values: a TOML table of strings, or from a flag "name=value,name=value".
-std::string SetLabelMap(const Value& in, std::map<std::string, std::string>* dst) {
+std::string SetString(const Value& in, std::string* dst) { return ReadString(in, dst); }
+
+namespace {
+
+// Names to strings: a TOML table of strings, or from a flag "name=value,name=value"; `noun` names
+// the keys in messages ("label" gives "label \"x\": ..."), and `check` vets each name.
+std::string ReadStringMap(const Value& in, std::string_view noun, std::string (*check)(const std::string& name),
+                          std::map<std::string, std::string>* dst) {
   std::map<std::string, std::string> out;
-  auto add = [&out](std::string name, std::string value) -> std::string {
-    if (!index::IsValidLabelName(name)) return fmt::format("\"{}\" is not a valid label name", name);
+  auto add = [&](std::string name, std::string value) -> std::string {
+    if (std::string err = check(name); !err.empty()) return err;
     out[std::move(name)] = std::move(value);
     return "";
   };
+  const std::string prefix = noun.empty() ? std::string() : std::string(noun) + " ";
   if (in.node == nullptr) {
     std::string_view rest = in.text;
     while (!rest.empty()) {
@@ -276,41 +283,30 @@ std::string SetLabelMap(const Value& in, std::map<std::string, std::string>* dst
   } else if (const auto* table = in.node->as_table()) {
     for (const auto& [key, value] : *table) {
       const auto* str = value.as_string();
-      if (str == nullptr) return fmt::format("label \"{}\": expected a string, got {}", key.str(), TypeName(value));
+      if (str == nullptr) return fmt::format("{}\"{}\": expected a string, got {}", prefix, key.str(), TypeName(value));
       if (std::string err = add(std::string(key.str()), str->get()); !err.empty()) return err;
     }
   } else {
-    return fmt::format("expected a table of label names to strings, got {}", TypeName(*in.node));
+    return fmt::format("expected a table of {}names to strings, got {}", prefix, TypeName(*in.node));
   }
   *dst = std::move(out);
   return "";
 }
 
-std::string SetString(const Value& in, std::string* dst) { return ReadString(in, dst); }
+}  // namespace
+
+// Label names to values.
+std::string SetLabelMap(const Value& in, std::map<std::string, std::string>* dst) {
+  return ReadStringMap(in, "label", [](const std::string& name) -> std::string {
+    if (!index::IsValidLabelName(name)) return fmt::format("\"{}\" is not a valid label name", name);
+    return "";
+  }, dst);
+}
 
 std::string SetStringMap(const Value& in, std::map<std::string, std::string>* dst) {
-  std::map<std::string, std::string> out;
-  if (in.node == nullptr) {
-    std::string_view rest = in.text;
-    while (!rest.empty()) {
-      const size_t comma = rest.find(',');
-      const std::string_view item = rest.substr(0, comma);
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-      const size_t eq = item.find('=');
-      if (eq == std::string_view::npos || eq == 0) return fmt::format("expected name=value, got \"{}\"", item);
-      out[std::string(item.substr(0, eq))] = std::string(item.substr(eq + 1));
-    }
-  } else if (const auto* table = in.node->as_table()) {
-    for (const auto& [key, value] : *table) {
-      const auto* str = value.as_string();
-      if (str == nullptr) return fmt::format("\"{}\": expected a string, got {}", key.str(), TypeName(value));
-      out[std::string(key.str())] = str->get();
-    }
-  } else {
-    return fmt::format("expected a table of names to strings, got {}", TypeName(*in.node));
-  }
-  *dst = std::move(out);
-  return "";
+  return ReadStringMap(in, "", [](const std::string& name) -> std::string {
+    return name.empty() ? "names must not be empty" : "";
+  }, dst);
 }
 
 std::string ForEachTable(const Value& in, const std::function<void()>& begin_item,

@@ -156,14 +156,16 @@ Status Outbox::Enqueue(std::string_view receiver, const Notification& n, std::ve
   return Status::OK();
 }
 
-Result<std::vector<QueuedNotification>> Outbox::Peek(std::string_view receiver, size_t max) const {
+Result<std::vector<QueuedNotification>> Outbox::Scan(std::string_view space, std::string_view receiver,
+                                                     size_t max) const {
   std::vector<QueuedNotification> out;
   if (max == 0) return out;
+  const bool aside = space == kAside;
   Status bad;
-  Status s = ks_->ScanPrefix(Prefix(kQueued, receiver), [&](std::string_view key, std::string_view value) {
+  Status s = ks_->ScanPrefix(Prefix(space, receiver), [&](std::string_view key, std::string_view value) {
     QueuedNotification q;
     q.seq = DecodeFixed64BE(key.data() + key.size() - 8);
-    bad = DecodeValue(value, false, &q.notification, &q.reason);
+    bad = DecodeValue(value, aside, &q.notification, &q.reason);
     if (!bad.ok()) return false;
     out.push_back(std::move(q));
     return out.size() < max;
@@ -171,6 +173,10 @@ Result<std::vector<QueuedNotification>> Outbox::Peek(std::string_view receiver, 
   GNOMON_RETURN_IF_ERROR(s);
   GNOMON_RETURN_IF_ERROR(bad);
   return out;
+}
+
+Result<std::vector<QueuedNotification>> Outbox::Peek(std::string_view receiver, size_t max) const {
+  return Scan(kQueued, receiver, max);
 }
 
 Status Outbox::Ack(std::string_view receiver, uint64_t seq) {
@@ -200,20 +206,7 @@ Status Outbox::MoveAside(std::string_view receiver, uint64_t seq, std::string_vi
 }
 
 Result<std::vector<QueuedNotification>> Outbox::MovedAside(std::string_view receiver, size_t max) const {
-  std::vector<QueuedNotification> out;
-  if (max == 0) return out;
-  Status bad;
-  Status s = ks_->ScanPrefix(Prefix(kAside, receiver), [&](std::string_view key, std::string_view value) {
-    QueuedNotification q;
-    q.seq = DecodeFixed64BE(key.data() + key.size() - 8);
-    bad = DecodeValue(value, true, &q.notification, &q.reason);
-    if (!bad.ok()) return false;
-    out.push_back(std::move(q));
-    return out.size() < max;
-  });
-  GNOMON_RETURN_IF_ERROR(s);
-  GNOMON_RETURN_IF_ERROR(bad);
-  return out;
+  return Scan(kAside, receiver, max);
 }
 
 size_t Outbox::Depth(std::string_view receiver) const {

@@ -93,6 +93,8 @@ class Outbox {
 
   Outbox(std::unique_ptr<storage::Keyspace> ks, OutboxOptions options) : ks_(std::move(ks)), options_(options) {}
   Status Load();
+  // The entries of `receiver` under key prefix `space` ("q/" or "x/"), oldest first.
+  Result<std::vector<QueuedNotification>> Scan(std::string_view space, std::string_view receiver, size_t max) const;
 
   std::unique_ptr<storage::Keyspace> ks_;
   const OutboxOptions options_;
