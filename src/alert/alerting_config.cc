@@ -76,12 +76,26 @@ std::string ReceiverConfig::Validate() const {
   if (!url.starts_with("http://") && !url.starts_with("https://")) {
     return "receiver \"" + name + "\": url \"" + url + "\" must start with http:// or https://";
   }
-  for (const std::string& m : match) {
-    // A metric name keeps a lone negative matcher (severity!="info") a valid selector.
-    auto parsed = query::ParseSeriesSelector("ALERTS{" + m + "}");
-    if (!parsed.ok()) return "receiver \"" + name + "\": match \"" + m + "\": " + parsed.status().message();
-  }
+  if (auto parsed = ParseMatch(); !parsed.ok()) return parsed.status().message();
   return "";
+}
+
+Result<std::vector<Matchers>> ReceiverConfig::ParseMatch() const {
+  std::vector<Matchers> out;
+  for (const std::string& m : match) {
+    // A metric name keeps a lone negative matcher (severity!="info") a valid selector; it is
+    // dropped again below.
+    auto parsed = query::ParseSeriesSelector("ALERTS{" + m + "}");
+    if (!parsed.ok()) {
+      return Status::InvalidArgument("receiver \"" + name + "\": match \"" + m + "\": " + parsed.status().message());
+    }
+    Matchers only;
+    for (const Matcher& x : *parsed) {
+      if (x.name != "__name__") only.push_back(x);
+    }
+    out.push_back(std::move(only));
+  }
+  return out;
 }
 
 }  // namespace gnomon::alert

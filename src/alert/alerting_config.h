@@ -19,6 +19,8 @@
 #include <vector>
 
 #include "config/section.h"
+#include "gnomon/matcher.h"
+#include "gnomon/status.h"
 
 namespace gnomon::alert {
 
@@ -26,6 +28,8 @@ struct ReceiverConfig {
   static std::span<const config::Field<ReceiverConfig>> Fields();
   // "" when the receiver is complete and consistent, else the reason.
   std::string Validate() const;
+  // The `match` strings as label matchers, one set each; InvalidArgument naming the bad one.
+  Result<std::vector<Matchers>> ParseMatch() const;
 
   std::string name;
   std::string type = "webhook";  // "webhook" or "alertmanager"

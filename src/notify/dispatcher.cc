@@ -35,6 +35,7 @@ struct Dispatcher::Sender {
   int64_t backoff_ms = 0;
   std::mt19937_64 rng{std::random_device{}()};
 
+  std::unique_ptr<http::HttpClient> client;  // made once: its connection is kept alive
   std::atomic<uint64_t> sent{0}, failed{0}, dropped{0};
   std::string last_error;  // guarded by mu
 };
@@ -142,11 +143,8 @@ int64_t Dispatcher::SendBatch(Sender* s) {
   }
   if (notices.empty()) return 0;
 
-  std::string url = o.url;
   std::string body;
   if (o.kind == ReceiverOptions::Kind::kAlertmanager) {
-    while (!url.empty() && url.back() == '/') url.pop_back();
-    url += "/api/v2/alerts";
     body = AlertmanagerBody(notices);
   } else {
     std::string group = "{}";
@@ -165,11 +163,18 @@ int64_t Dispatcher::SendBatch(Sender* s) {
     body = WebhookBody(notices, {o.name, external_url_, group});
   }
 
-  http::HttpClient client(url, o.bearer_token, "receiver " + o.name);
-  client.set_timeout_ms(static_cast<long>(o.timeout_ms));
-  client.set_headers(o.headers);
-  client.set_user_agent("gnomond");
-  auto resp = client.Post("", {}, body, "application/json");
+  if (s->client == nullptr) {
+    std::string url = o.url;
+    if (o.kind == ReceiverOptions::Kind::kAlertmanager) {
+      while (!url.empty() && url.back() == '/') url.pop_back();
+      url += "/api/v2/alerts";
+    }
+    s->client = std::make_unique<http::HttpClient>(url, o.bearer_token, "receiver " + o.name);
+    s->client->set_timeout_ms(static_cast<long>(o.timeout_ms));
+    s->client->set_headers(o.headers);
+    s->client->set_user_agent("gnomond");
+  }
+  auto resp = s->client->Post("", {}, body, "application/json");
   const int64_t now = SteadyMs();
   auto fail = [&](const std::string& why) {
     s->failed.fetch_add(1);

@@ -94,22 +94,13 @@ Result<std::unique_ptr<http::Component>> RulesApi::Create(const http::ComponentC
       o.headers.assign(r.headers.begin(), r.headers.end());
       o.timeout_ms = r.timeout_ms;
       receivers.push_back(std::move(o));
-      notify::NotifierReceiver route{r.name, {}};
-      for (const std::string& m : r.match) {
-        auto parsed = query::ParseSeriesSelector("ALERTS{" + m + "}");
-        if (!parsed.ok()) return Status::InvalidArgument("receiver \"" + r.name + "\": " + parsed.status().message());
-        Matchers only;
-        for (const Matcher& x : *parsed) {
-          if (x.name != "__name__") only.push_back(x);
-        }
-        route.match.push_back(std::move(only));
-      }
-      routes.push_back(std::move(route));
+      auto match = r.ParseMatch();
+      if (!match.ok()) return match.status();
+      routes.push_back({r.name, std::move(match.value())});
     }
     auto notifier = notify::AlertNotifier::Create(api->outbox_.get(), std::move(routes), cfg.resend_delay_ms);
     if (!notifier.ok()) return notifier.status();
     api->notifier_ = std::move(notifier.value());
-    api->receivers_ = cfg.receivers;
     api->dispatcher_ = std::make_unique<notify::Dispatcher>(api->outbox_.get(), std::move(receivers), cfg.external_url);
     const RulesApi* self = api.get();
     context.metrics->AddCollector([self](std::string* out) { self->CollectMetrics(out); });
@@ -189,12 +180,13 @@ void RulesApi::Receivers(const http::Request&, http::Response& resp) {
   if (dispatcher_) {
     const int64_t now = NowMs();
     const auto stats = dispatcher_->Stats();
-    for (size_t i = 0; i < stats.size() && i < receivers_.size(); ++i) {
+    const std::vector<alert::ReceiverConfig>& receivers = config_.receivers;  // in the dispatcher's order
+    for (size_t i = 0; i < stats.size() && i < receivers.size(); ++i) {
       const notify::ReceiverStats& st = stats[i];
       nlohmann::ordered_json r;
       r["name"] = st.name;
-      r["type"] = receivers_[i].type;
-      r["url"] = receivers_[i].url;
+      r["type"] = receivers[i].type;
+      r["url"] = receivers[i].url;
       r["state"] = std::string(notify::StateName(st.state));
       r["timesOpened"] = st.times_opened;
       r["queued"] = st.queued;

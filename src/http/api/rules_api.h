@@ -58,8 +58,7 @@ class RulesApi final : public http::Component {
   void CollectMetrics(std::string* out) const;
 
   std::unique_ptr<alert::RuleManager> manager_;  // null: no rules configured
-  // The notification receivers from [[alerting.receivers]] and the flags; null when there are none.
-  std::vector<alert::ReceiverConfig> receivers_;
+  // Notifications, when [[alerting.receivers]] or the flags name receivers (else all null).
   std::unique_ptr<notify::Outbox> outbox_;
   std::unique_ptr<notify::AlertNotifier> notifier_;
   std::unique_ptr<notify::Dispatcher> dispatcher_;

@@ -347,7 +347,7 @@ void Connection::HandleRequest() {
   processing_ = true;
   started_ = std::chrono::steady_clock::now();
   wire_body_bytes_ = request_.body.size();
-  const Route* route = context_->router->Match(request_.path);
+  const Route* route = context_->router->Match(request_.path, &request_.path_params);
   route_ = route == nullptr ? std::string() : route->pattern;
   const Access access = route == nullptr ? Access::kRead : route->access;
   bool keep_alive = http_should_keep_alive(&parser_) != 0 && !parser_.upgrade &&
@@ -376,7 +376,7 @@ void Connection::HandleRequest() {
     return;
   }
   response_ = Response();
-  context_->router->Dispatch(request_, response_);
+  context_->router->Serve(route, request_, response_);
   observe_ = true;
   SendResponse(!keep_alive);
 }

@@ -133,7 +133,10 @@ const Route* Router::Match(std::string_view path, Params* params) const {
 }
 
 void Router::Dispatch(Request& request, Response& response) const {
-  const Route* route = Match(request.path, &request.path_params);
+  Serve(Match(request.path, &request.path_params), request, response);
+}
+
+void Router::Serve(const Route* route, const Request& request, Response& response) const {
   if (route == nullptr) {
     response.status = 404;
     response.content_type = "application/json";

@@ -61,6 +61,9 @@ class Router {
   // Fills `response` from the matching handler (or 404/405), after storing the path parameters
   // in request.path_params.
   void Dispatch(Request& request, Response& response) const;
+  // The same for a route already matched with Match(request.path, &request.path_params) (null:
+  // 404), so a server that needs the route first matches once.
+  void Serve(const Route* route, const Request& request, Response& response) const;
 
   // Every registered route, in registration order (for docs and tests).
   const std::vector<Route>& routes() const { return routes_; }
