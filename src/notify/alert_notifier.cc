@@ -41,6 +41,8 @@ Result<std::vector<std::string>> AlertNotifier::Process(int64_t eval_ms, int64_t
                                                         std::span<const ActiveAlert> alerts) {
   std::lock_guard lock(mu_);
   std::vector<std::string> woken;
+  std::vector<OutboxItem> items;
+  std::vector<Sent*> due_alerts;  // marked sent once the outbox write succeeded
   const int64_t valid_for = 4 * std::max(resend_delay_ms_, group_interval_ms);
   for (const ActiveAlert& a : alerts) {
     const bool resolved = a.resolved_at_ms != 0;
@@ -51,25 +53,36 @@ Result<std::vector<std::string>> AlertNotifier::Process(int64_t eval_ms, int64_t
     // Prometheus' needsSending: resolved since the last send, or the resend delay has passed.
     const bool due = (resolved && a.resolved_at_ms > s.last_sent_ms) || s.last_sent_ms + resend_delay_ms_ < eval_ms;
     if (!due) continue;
-    AlertNotice n;
-    n.labels = a.labels;
-    n.annotations = a.annotations;
-    n.starts_at_ms = a.fired_at_ms;
-    n.ends_at_ms = resolved ? a.resolved_at_ms : eval_ms + valid_for;
-    n.generator_url = a.generator_url;
-    n.resolved = resolved;
-    Notification note;
-    note.kind = resolved ? Notification::Kind::kResolved : Notification::Kind::kFiring;
-    note.created_ms = eval_ms;
-    note.alert_key = fp;
-    note.payload = EncodeNotice(n);
+    due_alerts.push_back(&s);
+    bool encoded = false;  // the payload is encoded once, copied for further receivers
     for (const Receiver& r : receivers_) {
       if (!Matches(r, a.labels)) continue;
-      GNOMON_RETURN_IF_ERROR(outbox_->Enqueue(r.name, note));
+      if (!encoded) {
+        encoded = true;
+        AlertNotice n;
+        n.labels = a.labels;
+        n.annotations = a.annotations;
+        n.starts_at_ms = a.fired_at_ms;
+        n.ends_at_ms = resolved ? a.resolved_at_ms : eval_ms + valid_for;
+        n.generator_url = a.generator_url;
+        n.resolved = resolved;
+        OutboxItem item;
+        item.receiver = r.name;
+        item.notification.kind = resolved ? Notification::Kind::kResolved : Notification::Kind::kFiring;
+        item.notification.created_ms = eval_ms;
+        item.notification.alert_key = fp;
+        item.notification.payload = EncodeNotice(n);
+        items.push_back(std::move(item));
+      } else {
+        OutboxItem item{r.name, items.back().notification};
+        items.push_back(std::move(item));
+      }
       if (std::find(woken.begin(), woken.end(), r.name) == woken.end()) woken.push_back(r.name);
     }
-    s.last_sent_ms = eval_ms;
   }
+  // Everything this evaluation produced, for every receiver, in one synced write.
+  GNOMON_RETURN_IF_ERROR(outbox_->EnqueueBatch(items));
+  for (Sent* s : due_alerts) s->last_sent_ms = eval_ms;
   return woken;
 }
 

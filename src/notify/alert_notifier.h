@@ -49,9 +49,10 @@ class AlertNotifier {
   static Result<std::unique_ptr<AlertNotifier>> Create(Outbox* outbox, std::vector<NotifierReceiver> receivers,
                                                        int64_t resend_delay_ms);
 
-  // Enqueues what is due for the alerts of one group evaluated at `eval_ms`; returns the
-  // receivers that got something (to wake their senders). The first error stops it (nothing of
-  // that alert for that receiver was queued; the next evaluation tries again).
+  // Enqueues what is due for the alerts of one group evaluated at `eval_ms`, for every receiver,
+  // in one durable outbox write (Outbox::EnqueueBatch; what the size limit drops is logged and
+  // counted there); returns the receivers that got something (to wake their senders). On an
+  // error nothing was queued and nothing counts as sent: the next evaluation tries again.
   Result<std::vector<std::string>> Process(int64_t eval_ms, int64_t group_interval_ms,
                                            std::span<const ActiveAlert> alerts);
 

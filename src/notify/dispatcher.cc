@@ -21,7 +21,25 @@ std::string Truncated(std::string_view s, size_t max = 200) {
   return s.size() <= max ? std::string(s) : std::string(s.substr(0, max)) + "...";
 }
 
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+DeliveryOutcome::Item ItemOf(const QueuedNotification& q) {
+  return {q.seq, q.notification.alert_key, q.notification.kind, q.notification.created_ms};
+}
+
 }  // namespace
+
+std::string_view OutcomeName(DeliveryOutcome::Outcome outcome) {
+  switch (outcome) {
+    case DeliveryOutcome::Outcome::kSent: return "sent";
+    case DeliveryOutcome::Outcome::kFailed: return "failed";
+    case DeliveryOutcome::Outcome::kMovedAside: return "moved_aside";
+  }
+  return "unknown";
+}
 
 struct Dispatcher::Sender {
   explicit Sender(ReceiverOptions o) : options(std::move(o)), breaker(options.breaker) {}
@@ -33,6 +51,7 @@ struct Dispatcher::Sender {
   std::condition_variable cv;
   bool woken = false;  // guarded by mu
   int64_t backoff_ms = 0;
+  int64_t batch_started_ms = 0;  // steady clock: when the last batch's request started
   std::mt19937_64 rng{std::random_device{}()};
 
   std::unique_ptr<http::HttpClient> client;  // made once: its connection is kept alive
@@ -46,6 +65,14 @@ Dispatcher::Dispatcher(Outbox* outbox, std::vector<ReceiverOptions> receivers, s
 }
 
 Dispatcher::~Dispatcher() { Stop(); }
+
+void Dispatcher::SetOutcomeHook(DeliveryHook hook) {
+  if (!started_) hook_ = std::move(hook);
+}
+
+void Dispatcher::Report(DeliveryOutcome outcome) const {
+  if (hook_) hook_(outcome);
+}
 
 void Dispatcher::Start() {
   if (started_) return;
@@ -91,6 +118,7 @@ std::vector<ReceiverStats> Dispatcher::Stats() const {
     st.sent = s->sent.load();
     st.failed_requests = s->failed.load();
     st.dropped = s->dropped.load();
+    st.dropped_over_limit = outbox_->DroppedOverLimit(st.name);
     {
       std::lock_guard lock(s->mu);
       st.last_error = s->last_error;
@@ -131,16 +159,21 @@ int64_t Dispatcher::SendBatch(Sender* s) {
   }
   std::vector<AlertNotice> notices;
   std::vector<uint64_t> seqs;
+  DeliveryOutcome outcome;
+  outcome.receiver = o.name;
   for (const QueuedNotification& q : *batch) {
     auto n = DecodeNotice(q.notification.payload);
     if (!n.ok()) {
       outbox_->MoveAside(o.name, q.seq, n.status().ToString());
       s->dropped.fetch_add(1);
+      Report({o.name, DeliveryOutcome::Outcome::kMovedAside, WallMs(), 0, n.status().ToString(), {ItemOf(q)}});
       continue;
     }
     notices.push_back(std::move(n.value()));
     seqs.push_back(q.seq);
+    outcome.notifications.push_back(ItemOf(q));
   }
+  batch->clear();  // the payloads are not needed any more; keep one copy of the batch at a time
   if (notices.empty()) return 0;
 
   std::string body;
@@ -162,6 +195,7 @@ int64_t Dispatcher::SendBatch(Sender* s) {
     if (name != nullptr && same) group = "{}:{alertname=\"" + *name + "\"}";
     body = WebhookBody(notices, {o.name, external_url_, group});
   }
+  notices.clear();
 
   if (s->client == nullptr) {
     std::string url = o.url;
@@ -174,8 +208,10 @@ int64_t Dispatcher::SendBatch(Sender* s) {
     s->client->set_headers(o.headers);
     s->client->set_user_agent("gnomond");
   }
+  s->batch_started_ms = SteadyMs();
   auto resp = s->client->Post("", {}, body, "application/json");
   const int64_t now = SteadyMs();
+  outcome.time_ms = WallMs();
   auto fail = [&](const std::string& why) {
     s->failed.fetch_add(1);
     s->breaker.OnFailure(now);
@@ -184,32 +220,44 @@ int64_t Dispatcher::SendBatch(Sender* s) {
       s->last_error = why;
     }
     s->backoff_ms = s->backoff_ms == 0 ? o.min_backoff_ms : std::min(o.max_backoff_ms, s->backoff_ms * 2);
+    outcome.outcome = DeliveryOutcome::Outcome::kFailed;
+    outcome.error = why;
+    Report(std::move(outcome));
     // Full jitter over the upper half, so senders that failed together do not retry together.
     std::uniform_int_distribution<int64_t> jitter(s->backoff_ms / 2, s->backoff_ms);
     return jitter(s->rng);
   };
   if (!resp.ok()) return fail(resp.status().message());
+  outcome.http_status = resp->status;
   if (Retryable(resp->status)) return fail("HTTP " + std::to_string(resp->status) + ": " + Truncated(resp->body));
   s->backoff_ms = 0;
   if (resp->status >= 200 && resp->status < 300) {
     s->breaker.OnSuccess(now);
-    for (uint64_t seq : seqs) {
-      Status a = outbox_->Ack(o.name, seq);
-      if (!a.ok()) log::Warn("notify: " + o.name + ": cannot remove a delivered notification: " + a.ToString());
-    }
+    Status a = outbox_->AckBatch(o.name, seqs);
+    if (!a.ok()) log::Warn("notify: " + o.name + ": cannot remove delivered notifications: " + a.ToString());
     s->sent.fetch_add(seqs.size());
-    return o.max_batches_per_second > 0 ? static_cast<int64_t>(1000 / o.max_batches_per_second) : 0;
+    outcome.outcome = DeliveryOutcome::Outcome::kSent;
+    Report(std::move(outcome));
+    if (o.max_batches_per_second <= 0) return 0;
+    // The rate bound is per batch, counted from this batch's start, so a healthy receiver's
+    // request time is not added to the pause.
+    const auto interval = static_cast<int64_t>(1000 / o.max_batches_per_second);
+    return std::max<int64_t>(0, s->batch_started_ms + interval - SteadyMs());
   }
   // A permanent refusal: keep the notifications aside with the answer, never retry them.
   const std::string why = "HTTP " + std::to_string(resp->status) + ": " + Truncated(resp->body);
   log::Warn("notify: " + o.name + ": " + std::to_string(seqs.size()) +
             " notification(s) refused for good, moved aside: " + why);
-  for (uint64_t seq : seqs) outbox_->MoveAside(o.name, seq, why);
+  Status m = outbox_->MoveAsideBatch(o.name, seqs, why);
+  if (!m.ok()) log::Warn("notify: " + o.name + ": cannot move refused notifications aside: " + m.ToString());
   s->dropped.fetch_add(seqs.size());
   {
     std::lock_guard lock(s->mu);
     s->last_error = why;
   }
+  outcome.outcome = DeliveryOutcome::Outcome::kMovedAside;
+  outcome.error = why;
+  Report(std::move(outcome));
   return 0;
 }
 

@@ -6,8 +6,14 @@
 // 2xx (Ack). One that the receiver refuses for good (a 4xx other than 408/429) is moved aside
 // (MoveAside): kept with the reason, for inspection, never retried. Each receiver's queue holds at
 // most `max_per_receiver`; an Enqueue beyond that drops the oldest *resolved* notice first, else
-// the oldest notice, in the same atomic write, and reports what it dropped (never silently). After
-// a crash, Open finds every notification that was enqueued and not acknowledged, in order.
+// the oldest notice, in the same atomic write, and reports what it dropped (never silently: the
+// caller gets the dropped notices, the drop is logged and counted in DroppedOverLimit). After a
+// crash, Open finds every notification that was enqueued and not acknowledged, in order.
+//
+// Group commit: every mutation costs one synced RocksDB write (~1 fsync), so the batch forms are
+// the fast path — EnqueueBatch queues any number of notifications, for any receivers, in one
+// write (what one rule evaluation produces); AckBatch and MoveAsideBatch settle a whole delivered
+// or refused batch in one write. Enqueue, Ack and MoveAside are the batch forms with one element.
 //
 // Layout in the keyspace (docs/format/keys.md): "q/" RECEIVER "/" SEQ and "x/" RECEIVER "/" SEQ,
 // SEQ 8 bytes big-endian and increasing per receiver; the value is the kind (1 byte), the
@@ -22,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +55,18 @@ struct QueuedNotification {
   std::string reason;  // moved-aside entries: why
 };
 
+// One notification for one receiver, for EnqueueBatch.
+struct OutboxItem {
+  std::string receiver;
+  Notification notification;
+};
+
+// A notification that EnqueueBatch dropped to keep `receiver`'s queue within its limit.
+struct DroppedNotification {
+  std::string receiver;
+  QueuedNotification queued;
+};
+
 struct OutboxOptions {
   size_t max_per_receiver = 10'000;
 };
@@ -62,14 +81,28 @@ class Outbox {
   // appended to *dropped (if given). InvalidArgument for a bad receiver name.
   Status Enqueue(std::string_view receiver, const Notification& n, std::vector<QueuedNotification>* dropped = nullptr);
 
-  // The oldest `max` queued notifications of `receiver`, oldest first.
+  // Appends every item to its receiver's queue, in item order, in ONE durable (synced) write:
+  // all of them or none. The limit is applied exactly as if the items were enqueued one by one
+  // (each one that finds its queue full drops the oldest resolved notice then queued, else the
+  // oldest, and may drop an earlier item of the same batch; those are never written). Dropped
+  // notices are appended to *dropped (if given) by receiver, oldest first, with their seq.
+  // InvalidArgument (and nothing written) if any receiver name is bad. An empty batch is OK.
+  Status EnqueueBatch(std::span<const OutboxItem> items, std::vector<DroppedNotification>* dropped = nullptr);
+
+  // The oldest `max` queued notifications of `receiver`, oldest first. Reads from the oldest
+  // queued key on, so the tombstones that acknowledged entries leave behind are never scanned.
   Result<std::vector<QueuedNotification>> Peek(std::string_view receiver, size_t max) const;
 
   // Removes a delivered notification (OK if it is no longer queued).
   Status Ack(std::string_view receiver, uint64_t seq);
+  // Removes delivered notifications in one synced write (seqs no longer queued are ignored).
+  Status AckBatch(std::string_view receiver, std::span<const uint64_t> seqs);
 
   // Moves a notification that will never be accepted out of the queue, keeping it with `reason`.
   Status MoveAside(std::string_view receiver, uint64_t seq, std::string_view reason);
+  // Moves several aside with the same `reason`, in one synced write (seqs no longer queued are
+  // ignored).
+  Status MoveAsideBatch(std::string_view receiver, std::span<const uint64_t> seqs, std::string_view reason);
   // What was moved aside for `receiver`, oldest first (at most `max`).
   Result<std::vector<QueuedNotification>> MovedAside(std::string_view receiver, size_t max) const;
 
@@ -78,6 +111,8 @@ class Outbox {
   int64_t OldestCreatedMs(std::string_view receiver) const;
   // Receivers with anything queued, sorted.
   std::vector<std::string> Receivers() const;
+  // Notifications of `receiver` dropped by the size limit since Open.
+  uint64_t DroppedOverLimit(std::string_view receiver) const;
 
   static bool ValidReceiverName(std::string_view name);
 
@@ -89,12 +124,14 @@ class Outbox {
   struct Queue {
     std::map<uint64_t, Meta> entries;  // queued, by seq
     uint64_t next_seq = 1;             // above every seq ever used, queued or moved aside
+    uint64_t dropped_over_limit = 0;
   };
 
   Outbox(std::unique_ptr<storage::Keyspace> ks, OutboxOptions options) : ks_(std::move(ks)), options_(options) {}
   Status Load();
-  // The entries of `receiver` under key prefix `space` ("q/" or "x/"), oldest first.
-  Result<std::vector<QueuedNotification>> Scan(std::string_view space, std::string_view receiver, size_t max) const;
+  // The entries of `receiver` under key prefix `space` ("q/" or "x/") from `from_seq` on, oldest first.
+  Result<std::vector<QueuedNotification>> Scan(std::string_view space, std::string_view receiver, size_t max,
+                                               uint64_t from_seq) const;
 
   std::unique_ptr<storage::Keyspace> ks_;
   const OutboxOptions options_;
