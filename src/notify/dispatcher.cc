@@ -51,7 +51,7 @@ struct Dispatcher::Sender {
   std::condition_variable cv;
   bool woken = false;  // guarded by mu
   int64_t backoff_ms = 0;
-  int64_t batch_started_ms = 0;  // steady clock: when the last batch's request started
+  int64_t batch_started_ms = 0;  // steady clock: when the last batch started (read from the outbox)
   std::mt19937_64 rng{std::random_device{}()};
 
   std::unique_ptr<http::HttpClient> client;  // made once: its connection is kept alive
@@ -152,6 +152,7 @@ void Dispatcher::Run(Sender* s) {
 
 int64_t Dispatcher::SendBatch(Sender* s) {
   const ReceiverOptions& o = s->options;
+  s->batch_started_ms = SteadyMs();
   auto batch = outbox_->Peek(o.name, o.max_batch);
   if (!batch.ok()) {
     log::Warn("notify: " + o.name + ": cannot read the outbox: " + batch.status().ToString());
@@ -208,7 +209,6 @@ int64_t Dispatcher::SendBatch(Sender* s) {
     s->client->set_headers(o.headers);
     s->client->set_user_agent("gnomond");
   }
-  s->batch_started_ms = SteadyMs();
   auto resp = s->client->Post("", {}, body, "application/json");
   const int64_t now = SteadyMs();
   outcome.time_ms = WallMs();
@@ -239,8 +239,8 @@ int64_t Dispatcher::SendBatch(Sender* s) {
     outcome.outcome = DeliveryOutcome::Outcome::kSent;
     Report(std::move(outcome));
     if (o.max_batches_per_second <= 0) return 0;
-    // The rate bound is per batch, counted from this batch's start, so a healthy receiver's
-    // request time is not added to the pause.
+    // The rate bound is per batch, counted from this batch's start, so the time spent reading,
+    // encoding and sending it is not added to the pause.
     const auto interval = static_cast<int64_t>(1000 / o.max_batches_per_second);
     return std::max<int64_t>(0, s->batch_started_ms + interval - SteadyMs());
   }
