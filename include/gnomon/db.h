@@ -55,6 +55,7 @@ class DB {
  public:
   // Opens (creating it if allowed) the engine stored in `path`, replaying the write-ahead log so
   // every acknowledged write is visible. On success stores the engine in *db and returns OK.
+  // With Options::in_memory the engine starts empty and touches no file: `path` is only a name.
   static Status Open(const Options& options, const std::string& path, std::unique_ptr<DB>* db);
 
   DB() = default;

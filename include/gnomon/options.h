@@ -60,6 +60,16 @@ struct Options {
 
   // RocksDB block cache for chunk reads.
   size_t block_cache_bytes = 64ull << 20;
+
+  // A throwaway database held entirely in memory: nothing is read from or written to disk (no
+  // data directory is created; the `path` given to DB::Open only names the database), there is
+  // no write-ahead log and no background sync thread, and nothing is ever synced. Everything
+  // is lost when the DB is closed; opening the same path again gives an empty database.
+  // DB::Write returns OK once the batch is in memory; sync_mode, sync_interval_ms and
+  // wal_segment_bytes are ignored (Stats::wal_bytes stays 0). Reads, Flush (chunks go to an
+  // in-memory RocksDB), Compact, retention and keyspaces behave as on disk. Meant for scratch
+  // space such as rule unit tests (`gnomon test rules`). Default false: a durable database.
+  bool in_memory = false;
 };
 
 }  // namespace gnomon

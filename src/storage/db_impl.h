@@ -131,6 +131,7 @@ class DBImpl final : public DB {
   const Options options_;
   const std::string path_;
 
+  std::unique_ptr<rocksdb::Env> mem_env_;  // Options::in_memory: RocksDB's files; outlives rocks_
   rocksdb::DB* rocks_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, series, chunks, meta
   rocksdb::ColumnFamilyHandle* series_cf_ = nullptr;
@@ -147,7 +148,7 @@ class DBImpl final : public DB {
   SeriesTable series_;
   index::LabelIndex index_;
   Head head_;
-  std::unique_ptr<Wal> wal_;
+  std::unique_ptr<Wal> wal_;  // null with Options::in_memory
   uint64_t next_ref_ = 1;
   std::atomic<uint64_t> next_chunk_seq_{1};
 

@@ -89,12 +89,18 @@ DBImpl::~DBImpl() {
 
 Status DBImpl::OpenRocksDB() {
   std::error_code ec;
-  if (!std::filesystem::exists(path_, ec)) {
+  if (options_.in_memory) {
+    // Options::in_memory: RocksDB's files live in an environment of its own, in memory; the
+    // data directory is never created or read.
+    mem_env_.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
+  } else if (!std::filesystem::exists(path_, ec)) {
     if (!options_.create_if_missing) return Status::NotFound("data directory " + path_ + " does not exist");
     std::filesystem::create_directories(path_, ec);
     if (ec) return Status::IOError("create " + path_ + ": " + ec.message());
   }
-  if (options_.create_if_missing) std::filesystem::create_directories(path_ + "/rocksdb", ec);  // RocksDB lists it
+  if (options_.create_if_missing && !options_.in_memory) {
+    std::filesystem::create_directories(path_ + "/rocksdb", ec);  // RocksDB lists it
+  }
 
   rocksdb::DBOptions db_opts;
   db_opts.create_if_missing = options_.create_if_missing;
@@ -105,6 +111,16 @@ Status DBImpl::OpenRocksDB() {
   db_opts.keep_log_file_num = 2;
   db_opts.max_manifest_file_size = 16 << 20;
   db_opts.bytes_per_sync = 1 << 20;
+  if (options_.in_memory) {
+    db_opts.env = mem_env_.get();
+    db_opts.create_if_missing = true;
+    // Nothing outlives the DB: no flush of the memtables at close, no periodic statistics.
+    db_opts.avoid_flush_during_shutdown = true;
+    db_opts.stats_dump_period_sec = 0;
+    db_opts.stats_persist_period_sec = 0;
+    // Recovery starts this many threads to open table files (16 by default), even with none.
+    db_opts.max_file_opening_threads = 1;
+  }
 
   auto block_cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
 
@@ -145,9 +161,14 @@ Status DBImpl::OpenRocksDB() {
       {kMetaFamily, small_opts},
   };
   // Every other existing family is a keyspace (storage/keyspace.h); RocksDB must open them all.
-  const std::string rocks_path = path_ + "/rocksdb";
+  // In memory the environment is this DB's own, so any absolute path will do; it starts empty.
+  const std::string rocks_path = options_.in_memory ? std::string("/gnomon-in-memory/rocksdb") : path_ + "/rocksdb";
+  if (options_.in_memory) {  // RocksDB lists it before creating it
+    GNOMON_RETURN_IF_ERROR(FromRocks(mem_env_->CreateDirIfMissing("/gnomon-in-memory"), "create in-memory directory"));
+    GNOMON_RETURN_IF_ERROR(FromRocks(mem_env_->CreateDirIfMissing(rocks_path), "create in-memory directory"));
+  }
   std::vector<std::string> existing;
-  if (std::filesystem::exists(rocks_path + "/CURRENT", ec) &&
+  if (!options_.in_memory && std::filesystem::exists(rocks_path + "/CURRENT", ec) &&
       rocksdb::DB::ListColumnFamilies(db_opts, rocks_path, &existing).ok()) {
     for (const std::string& name : existing) {
       if (name != rocksdb::kDefaultColumnFamilyName && name != kSeriesFamily && name != kChunksFamily &&
@@ -214,6 +235,12 @@ Status DBImpl::ReplayRecord(uint32_t segment, WalRecordType type, std::string_vi
 Status DBImpl::Init() {
   GNOMON_RETURN_IF_ERROR(OpenRocksDB());
   GNOMON_RETURN_IF_ERROR(LoadSeries());
+  if (options_.in_memory) {
+    // No write-ahead log, so nothing to sync in the background or to probe (an in-memory RocksDB
+    // write does not fail for want of room).
+    if (options_.compaction_interval_ms > 0) compaction_thread_ = std::thread([this] { CompactionLoop(); });
+    return Status::OK();
+  }
   GNOMON_RETURN_IF_ERROR(Wal::Open(
       path_ + "/wal",
       [this](uint32_t seg, WalRecordType type, std::string_view payload) { return ReplayRecord(seg, type, payload); },

@@ -85,7 +85,7 @@ Stats DBImpl::GetStats() {
   st.chunks_written = chunks_written_;
   {
     std::lock_guard lock(write_mu_);
-    st.wal_bytes = wal_->total_bytes();
+    st.wal_bytes = wal_ ? wal_->total_bytes() : 0;
   }
   st.compactions = compactions_.load();
   st.compaction_errors = compaction_errors_.load();

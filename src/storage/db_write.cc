@@ -89,19 +89,23 @@ Status DBImpl::Write(const WriteBatch& batch) {
   std::string record;
   record.reserve(16 + batch.num_samples() * 11 + refs.size() * 4);
   EncodeSamplesRecord(entries, &record);
-  if (Status s = wal_->Append(WalRecordType::kSamples, record); !s.ok()) return RecordFailure(kWalAppend, std::move(s));
-  RecordSuccess(kWalAppend);
-  if (options_.sync_mode == SyncMode::kAlways) {
-    if (Status s = wal_->Sync(); !s.ok()) {
-      // Not durable, so not acknowledged: take the record back out, so that it is not replayed.
-      wal_->UndoLastAppend();
-      return RecordFailure(kSync, std::move(s));
+  if (wal_) {  // else Options::in_memory: nothing to make durable
+    if (Status s = wal_->Append(WalRecordType::kSamples, record); !s.ok()) {
+      return RecordFailure(kWalAppend, std::move(s));
     }
-    RecordSuccess(kSync);
+    RecordSuccess(kWalAppend);
+    if (options_.sync_mode == SyncMode::kAlways) {
+      if (Status s = wal_->Sync(); !s.ok()) {
+        // Not durable, so not acknowledged: take the record back out, so that it is not replayed.
+        wal_->UndoLastAppend();
+        return RecordFailure(kSync, std::move(s));
+      }
+      RecordSuccess(kSync);
+    }
   }
 
   std::vector<PendingSeal> seals;
-  const uint32_t segment = wal_->current_segment();
+  const uint32_t segment = wal_ ? wal_->current_segment() : 0;
   for (const WalEntry& e : entries) {
     size_t cut = head_.Append(e.ref, e.samples, segment);
     if (cut > 0) seals.push_back({e.ref, cut});
@@ -149,12 +153,13 @@ Status DBImpl::Seal(const std::vector<PendingSeal>& seals) {
 }
 
 Status DBImpl::SyncAll() {
+  if (options_.in_memory) return Status::OK();
   if (options_.sync_mode != SyncMode::kNever) return SyncNow();
   return FromRocks(rocks_->FlushWAL(false), "flush rocksdb wal");
 }
 
 Status DBImpl::SyncNow() {
-  Status s = wal_->Sync();
+  Status s = wal_ ? wal_->Sync() : Status::OK();
   if (s.ok()) s = SyncRocksLog();
   if (!s.ok()) return RecordFailure(kSync, std::move(s));
   RecordSuccess(kSync);
@@ -162,6 +167,7 @@ Status DBImpl::SyncNow() {
 }
 
 Status DBImpl::SyncRocksLog() {
+  if (options_.in_memory) return Status::OK();  // RocksDB keeps no log (RocksWrite)
   std::unique_lock lock(rocks_log_mu_);
   if (failed_.load() & kRocksWrite) return Status::OK();
   return FromRocks(rocks_->FlushWAL(true), "sync rocksdb wal");
@@ -173,7 +179,7 @@ Status DBImpl::RetryFailedSync() {
 }
 
 Status DBImpl::MaybeRotateWal() {
-  if (wal_->current_segment_bytes() < options_.wal_segment_bytes) return Status::OK();
+  if (!wal_ || wal_->current_segment_bytes() < options_.wal_segment_bytes) return Status::OK();
   uint32_t segment;
   if (Status s = wal_->Rotate(&segment); !s.ok()) return RecordFailure(kWalAppend, std::move(s));
   // Seal runs that started two or more segments ago so their segments can go.
@@ -193,6 +199,7 @@ Status DBImpl::Flush() {
   fo.wait = true;
   GNOMON_RETURN_IF_ERROR(FromRocks(rocks_->Flush(fo, AllFamilies()), "flush"));
   GNOMON_RETURN_IF_ERROR(SyncAll());
+  if (!wal_) return Status::OK();
   uint32_t segment;
   GNOMON_RETURN_IF_ERROR(wal_->Rotate(&segment));
   return wal_->DeleteSegmentsBefore(segment);
@@ -203,7 +210,12 @@ Status DBImpl::RocksWrite(const rocksdb::WriteOptions& wo, rocksdb::WriteBatch* 
   // so nothing is appended behind a torn record); it may also be resuming by itself.
   if (failed_.load(std::memory_order_relaxed) & kRocksWrite) rocks_->Resume();
   std::shared_lock lock(rocks_log_mu_);
-  Status s = FromRocks(rocks_->Write(wo, wb), what);
+  rocksdb::WriteOptions in_memory_wo;
+  if (options_.in_memory) {
+    // Nothing is recovered from an in-memory database, so RocksDB keeps no log of its writes.
+    in_memory_wo.disableWAL = true;
+  }
+  Status s = FromRocks(rocks_->Write(options_.in_memory ? in_memory_wo : wo, wb), what);
   if (!s.ok()) return RecordFailure(kRocksWrite, std::move(s));
   RecordSuccess(kRocksWrite);
   return Status::OK();
