@@ -1,6 +1,5 @@
 #include "alert/rule_test_runner.h"
 
-#include <stdlib.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -174,27 +173,19 @@ bool SameSamples(const SampleSet& a, const SampleSet& b) {
   return true;
 }
 
+// A test group's database: in memory (Options::in_memory), so nothing touches the disk, as
+// promtool's in-memory TSDB.
 class TempDb {
  public:
   Status Open() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "gnomon-ruletest-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) return Status::IOError("cannot create a temporary directory");
-    path_ = tmpl;
     Options o;
-    o.sync_mode = SyncMode::kNever;
+    o.in_memory = true;
     o.block_cache_bytes = 8 << 20;
-    o.wal_segment_bytes = 1 << 20;  // segments are preallocated: keep them small
-    return DB::Open(o, path_, &db_);
-  }
-  ~TempDb() {
-    db_.reset();
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+    return DB::Open(o, "gnomon-ruletest", &db_);
   }
   DB* get() { return db_.get(); }
 
  private:
-  std::string path_;
   std::unique_ptr<DB> db_;
 };
 
