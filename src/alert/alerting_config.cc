@@ -31,6 +31,14 @@ std::span<const config::Field<AlertingConfig>> AlertingConfig::Fields() {
          c->receivers = std::move(receivers);
          return std::string();
        }},
+      {"for_outage_tolerance",
+       [](AlertingConfig* c, const Value& in) {
+         return config::SetDuration(in, &c->for_outage_tolerance_ms, 1000, 365 * kDay);
+       }},
+      {"for_grace_period",
+       [](AlertingConfig* c, const Value& in) {
+         return config::SetDuration(in, &c->for_grace_period_ms, 0, 365 * kDay);
+       }},
       {"resend_delay",
        [](AlertingConfig* c, const Value& in) { return config::SetDuration(in, &c->resend_delay_ms, 1000, kDay); }},
       {"outbox_max_per_receiver",

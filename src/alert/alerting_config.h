@@ -51,6 +51,8 @@ struct AlertingConfig {
   std::string external_url;                            // $externalURL in templates
   std::map<std::string, std::string> external_labels;  // $externalLabels in templates
   std::vector<ReceiverConfig> receivers;
+  int64_t for_outage_tolerance_ms = 3600'000;  // restore alerts' `for` state from this far back
+  int64_t for_grace_period_ms = 600'000;       // a restored alert waits at least this long
   int64_t resend_delay_ms = 60'000;          // firing alerts are re-sent this often
   uint64_t outbox_max_per_receiver = 10'000;  // queued notifications per receiver
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "util/stale_marker.h"
+
 namespace gnomon::alert {
 
 using gotemplate::ExpandAlertTemplate;
@@ -111,7 +113,7 @@ Status AlertingRule::Eval(const EvalContext& ctx, int64_t t_ms, std::vector<prom
       continue;
     }
     fresh.state = AlertState::kPending;
-    fresh.active_at_ms = t_ms;
+    fresh.active_at_ms = ActiveAtFor(labels, t_ms);
     Record(t_ms, fresh, AlertState::kInactive, AlertState::kPending);
     active_.insert_or_assign(labels, std::move(fresh));
   }
@@ -146,20 +148,67 @@ Status AlertingRule::Eval(const EvalContext& ctx, int64_t t_ms, std::vector<prom
       a.fired_at_ms = t_ms;
     }
     // ALERTS and ALERTS_FOR_STATE: the rule's own labels (unexpanded) under the alert's.
-    Labels base;
-    for (const auto& [name, value] : rule_.labels) base = WithLabel(std::move(base), name, value);
-    for (const Label& l : a.labels) base = WithLabel(std::move(base), l.name, l.value);
+    promql::SeriesResult for_state;
+    for_state.labels = ForStateLabels(a.labels);
     promql::SeriesResult alerts;
-    alerts.labels = WithLabel(WithLabel(base, kMetricNameLabel, "ALERTS"), "alertstate", AlertStateName(a.state));
+    alerts.labels =
+        WithLabel(WithLabel(for_state.labels, kMetricNameLabel, "ALERTS"), "alertstate", AlertStateName(a.state));
     alerts.points.push_back({t_ms, 1});
     out->push_back(std::move(alerts));
-    promql::SeriesResult for_state;
-    for_state.labels = WithLabel(std::move(base), kMetricNameLabel, "ALERTS_FOR_STATE");
     for_state.points.push_back({t_ms, static_cast<double>(a.active_at_ms / 1000)});
     out->push_back(std::move(for_state));
     ++it;
   }
+  saved_.clear();  // restored at most once: at the first evaluation after a restart
   return Status::OK();
+}
+
+Labels AlertingRule::ForStateLabels(const Labels& alert_labels) const {
+  Labels base;
+  for (const auto& [name, value] : rule_.labels) base = WithLabel(std::move(base), name, value);
+  for (const Label& l : alert_labels) base = WithLabel(std::move(base), l.name, l.value);
+  return WithLabel(std::move(base), kMetricNameLabel, "ALERTS_FOR_STATE");
+}
+
+Status AlertingRule::RestoreForState(const EvalContext& ctx, int64_t t_ms, const ForStateOptions& options) {
+  if (rule_.for_ms < options.grace_period_ms) return Status::OK();
+  auto set =
+      ctx.db->Select({Matcher::Equal(kMetricNameLabel, "ALERTS_FOR_STATE"), Matcher::Equal("alertname", rule_.alert)},
+                     t_ms - options.outage_tolerance_ms + 1, t_ms);
+  if (!set.ok()) return set.status();
+  std::map<Labels, SavedForState> saved;
+  while ((*set)->Next()) {
+    SampleIterator* it = (*set)->samples();
+    bool any = false;
+    Sample last{};
+    while (it->Next()) {
+      last = it->At();
+      any = true;
+    }
+    GNOMON_RETURN_IF_ERROR(it->status());
+    if (!any || IsStaleNaN(last.value)) continue;  // the alert had ended
+    saved[WithLabel((*set)->labels(), kMetricNameLabel, "")] = {static_cast<int64_t>(last.value) * 1000,
+                                                                last.timestamp};
+  }
+  GNOMON_RETURN_IF_ERROR((*set)->status());
+  SetSavedForState(std::move(saved), options);
+  return Status::OK();
+}
+
+void AlertingRule::SetSavedForState(std::map<Labels, SavedForState> saved, const ForStateOptions& options) {
+  saved_ = std::move(saved);
+  for_state_options_ = options;
+}
+
+int64_t AlertingRule::ActiveAtFor(const Labels& labels, int64_t t_ms) const {
+  if (saved_.empty()) return t_ms;
+  auto it = saved_.find(WithLabel(ForStateLabels(labels), kMetricNameLabel, ""));
+  if (it == saved_.end()) return t_ms;
+  const SavedForState& s = it->second;
+  const int64_t remaining = rule_.for_ms - (s.down_at_ms - s.active_at_ms);
+  if (remaining <= 0) return s.active_at_ms;  // it was firing: it fires again now
+  if (remaining < for_state_options_.grace_period_ms) return t_ms + for_state_options_.grace_period_ms - rule_.for_ms;
+  return s.active_at_ms + (t_ms - s.down_at_ms);  // the downtime does not count
 }
 
 void AlertingRule::Record(int64_t t_ms, const Alert& a, AlertState from, AlertState to) {

@@ -11,6 +11,16 @@
 //
 // Eval returns the samples Prometheus writes for the rule: ALERTS{alertstate="pending"|"firing"}
 // = 1 and ALERTS_FOR_STATE = active_at in unix seconds, one each per pending or firing alert.
+//
+// After a restart, RestoreForState gives the rule what ALERTS_FOR_STATE said before it; at the
+// next evaluation an alert found there resumes its `for` clock instead of starting again
+// (Prometheus' RestoreForState, rules/manager.go): with hold = `for` and downtime = the time
+// since the alert's last ALERTS_FOR_STATE sample,
+//   - an alert that had already been active for `for` (it was firing) keeps its active_at and
+//     fires again at that evaluation;
+//   - one with less than the grace period left waits the grace period from now;
+//   - otherwise active_at moves forward by the downtime (the time down does not count).
+// Rules whose `for` is shorter than the grace period are not restored (Prometheus neither).
 #pragma once
 
 #include <cstdint>
@@ -51,6 +61,18 @@ struct AlertEvent {
   double value = 0;
 };
 
+// An alert's last ALERTS_FOR_STATE sample before a restart.
+struct SavedForState {
+  int64_t active_at_ms = 0;  // the sample's value (unix seconds) in ms
+  int64_t down_at_ms = 0;    // the sample's timestamp
+};
+
+// Prometheus' --rules.alert.for-outage-tolerance and --rules.alert.for-grace-period.
+struct ForStateOptions {
+  int64_t outage_tolerance_ms = 3600 * 1000;  // older ALERTS_FOR_STATE samples are not restored
+  int64_t grace_period_ms = 600 * 1000;       // the least time a restored alert still waits
+};
+
 // What evaluations share: where to query, and what templates see besides the alert.
 struct EvalContext {
   DB* db = nullptr;
@@ -80,8 +102,23 @@ class AlertingRule {
   // The state changes of the evaluations since the last call, oldest first.
   std::vector<AlertEvent> TakeEvents() { return std::exchange(events_, {}); }
 
+  // The labels of the ALERTS_FOR_STATE series of an alert with `alert_labels` (with __name__).
+  Labels ForStateLabels(const Labels& alert_labels) const;
+
+  // Reads the rule's ALERTS_FOR_STATE series in (t_ms - outage tolerance, t_ms] from ctx.db and
+  // keeps their last samples for the next evaluation (see the top of this file). Does nothing
+  // for a rule whose `for` is shorter than the grace period.
+  Status RestoreForState(const EvalContext& ctx, int64_t t_ms, const ForStateOptions& options);
+  // The same with the saved states given, keyed by ForStateLabels without __name__.
+  void SetSavedForState(std::map<Labels, SavedForState> saved, const ForStateOptions& options);
+
+  // Takes the alerts of `old`, the same rule before a reload, so they keep their state.
+  void TakeStateFrom(AlertingRule& old) { active_ = std::move(old.active_); }
+
  private:
   void Record(int64_t t_ms, const Alert& a, AlertState from, AlertState to);
+  // active_at for a new alert at t_ms: restored from saved_ if it is there, else t_ms.
+  int64_t ActiveAtFor(const Labels& labels, int64_t t_ms) const;
 
   Rule rule_;
   std::string template_name_;                // "__alert_" + name, as Prometheus names them
@@ -89,6 +126,8 @@ class AlertingRule {
   std::vector<Result<gotemplate::Template>> annotation_templates_;  // in rule_.annotations' order
   std::map<Labels, Alert> active_;
   std::vector<AlertEvent> events_;
+  std::map<Labels, SavedForState> saved_;  // until the first evaluation after RestoreForState
+  ForStateOptions for_state_options_;
 };
 
 }  // namespace gnomon::alert

@@ -25,13 +25,14 @@ void SetLabel(Labels* labels, const std::string& name, const std::string& value)
 
 }  // namespace
 
-RuleGroupEvaluator::RuleGroupEvaluator(RuleGroup group) : group_(std::move(group)) {
-  for (const Rule& r : group_.rules) {
+RuleGroupEvaluator::RuleGroupEvaluator(RuleGroup group) : group_(std::make_shared<const RuleGroup>(std::move(group))) {
+  for (const Rule& r : group_->rules) {
     Entry e;
     e.rule = &r;
     if (r.is_alert()) e.alerting = std::make_unique<AlertingRule>(r);
     entries_.push_back(std::move(e));
   }
+  Publish(0);
 }
 
 Result<std::vector<promql::SeriesResult>> RuleGroupEvaluator::EvalRecording(const EvalContext& ctx, const Rule& rule,
@@ -52,6 +53,7 @@ Result<std::vector<promql::SeriesResult>> RuleGroupEvaluator::EvalRecording(cons
 
 std::vector<RuleEvalError> RuleGroupEvaluator::Eval(const EvalContext& ctx, int64_t t_ms) {
   std::vector<RuleEvalError> errors;
+  const auto group_started = std::chrono::steady_clock::now();
   for (Entry& e : entries_) {
     const auto started = std::chrono::steady_clock::now();
     e.last_eval_ms = t_ms;
@@ -59,7 +61,79 @@ std::vector<RuleEvalError> RuleGroupEvaluator::Eval(const EvalContext& ctx, int6
     e.eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!e.last_error.ok()) errors.push_back({e.rule->name(), e.last_error});
   }
+  Publish(std::chrono::duration<double>(std::chrono::steady_clock::now() - group_started).count());
   return errors;
+}
+
+void RuleGroupEvaluator::Publish(double eval_seconds) {
+  auto s = std::make_shared<Snapshot>();
+  s->group = group_;
+  s->eval_seconds = eval_seconds;
+  for (const Entry& e : entries_) {
+    RuleSnapshot r;
+    r.rule = e.rule;
+    r.alerting = e.alerting != nullptr;
+    r.last_error = e.last_error;
+    r.last_eval_ms = e.last_eval_ms;
+    r.eval_seconds = e.eval_seconds;
+    if (e.alerting) {
+      for (const Alert* a : e.alerting->Alerts()) r.alerts.push_back(*a);
+    }
+    s->last_eval_ms = std::max(s->last_eval_ms, e.last_eval_ms);
+    s->rules.push_back(std::move(r));
+  }
+  std::lock_guard lock(snapshot_mu_);
+  snapshot_ = std::move(s);
+}
+
+std::shared_ptr<const RuleGroupEvaluator::Snapshot> RuleGroupEvaluator::snapshot() const {
+  std::lock_guard lock(snapshot_mu_);
+  return snapshot_;
+}
+
+Status RuleGroupEvaluator::RestoreForState(const EvalContext& ctx, int64_t t_ms, const ForStateOptions& options) {
+  Status first;
+  for (Entry& e : entries_) {
+    if (!e.alerting) continue;
+    Status s = e.alerting->RestoreForState(ctx, t_ms, options);
+    if (first.ok()) first = s;
+  }
+  return first;
+}
+
+std::set<Labels> RuleGroupEvaluator::TakeStateFrom(RuleGroupEvaluator& old) {
+  std::set<Labels> orphaned;
+  std::vector<bool> taken(old.entries_.size(), false);
+  for (Entry& e : entries_) {
+    for (size_t i = 0; i < old.entries_.size(); ++i) {
+      Entry& o = old.entries_[i];
+      if (taken[i] || o.rule->name() != e.rule->name() || o.rule->is_alert() != e.rule->is_alert()) continue;
+      taken[i] = true;
+      e.previous = std::move(o.previous);
+      e.last_error = o.last_error;
+      e.last_eval_ms = o.last_eval_ms;
+      e.eval_seconds = o.eval_seconds;
+      if (e.alerting) e.alerting->TakeStateFrom(*o.alerting);
+      break;
+    }
+  }
+  for (size_t i = 0; i < old.entries_.size(); ++i) {
+    if (!taken[i]) orphaned.insert(old.entries_[i].previous.begin(), old.entries_[i].previous.end());
+  }
+  Publish(old.snapshot()->eval_seconds);
+  return orphaned;
+}
+
+std::set<Labels> RuleGroupEvaluator::WrittenSeries() const {
+  std::set<Labels> all;
+  for (const Entry& e : entries_) all.insert(e.previous.begin(), e.previous.end());
+  return all;
+}
+
+Status MarkStale(DB* db, const std::set<Labels>& series, int64_t t_ms) {
+  WriteBatch batch;
+  for (const Labels& l : series) batch.Add(l, t_ms, StaleNaN());
+  return batch.empty() ? Status::OK() : db->Write(batch);
 }
 
 Status RuleGroupEvaluator::EvalOne(const EvalContext& ctx, Entry& e, int64_t t_ms) {

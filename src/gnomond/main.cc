@@ -61,6 +61,12 @@ Status ApplyAlertingFlags(const cxxopts::ParseResult& args, config::Config* cfg)
                                      schema);
     if (!s.ok()) return Status::InvalidArgument("--evaluation-interval: " + s.message());
   }
+  for (const auto& [flag, key] : {std::pair{"rules.alert.for-outage-tolerance", "alerting.for_outage_tolerance"},
+                                  std::pair{"rules.alert.for-grace-period", "alerting.for_grace_period"}}) {
+    if (!args.count(flag)) continue;
+    Status s = config::ApplyOverride(cfg, key, args[flag].as<std::string>(), schema);
+    if (!s.ok()) return Status::InvalidArgument(std::string("--") + flag + ": " + s.message());
+  }
   auto& alerting = cfg->Mutable<alert::AlertingConfig>();
   for (const char* kind : {"alertmanager", "webhook"}) {
     if (!args.count(kind)) continue;
@@ -82,6 +88,7 @@ Status ApplyAlertingFlags(const cxxopts::ParseResult& args, config::Config* cfg)
 
 int Run(int argc, char** argv) {
   cxxopts::Options cli("gnomond", "Gnomon time-series database server");
+  // clang-format off
   cli.add_options()
       ("config", "TOML config file (see config.example.toml)", cxxopts::value<std::string>())
       ("listen", "address to listen on, host:port (default 127.0.0.1:9201)", cxxopts::value<std::string>())
@@ -93,12 +100,17 @@ int Run(int argc, char** argv) {
        cxxopts::value<std::vector<std::string>>(), "GLOB")
       ("evaluation-interval", "evaluate rule groups without their own interval this often, e.g. 15s",
        cxxopts::value<std::string>(), "DURATION")
+      ("rules.alert.for-outage-tolerance", "after a restart, restore alerts' 'for' state from this far back "
+       "(default 1h)", cxxopts::value<std::string>(), "DURATION")
+      ("rules.alert.for-grace-period", "a restored alert waits at least this long before firing (default 10m)",
+       cxxopts::value<std::string>(), "DURATION")
       ("alertmanager", "send alerts to this Alertmanager (its base URL; repeatable)",
        cxxopts::value<std::vector<std::string>>(), "URL")
       ("webhook", "send alerts to this URL as Alertmanager webhook payloads (repeatable)",
        cxxopts::value<std::vector<std::string>>(), "URL")
       ("version", "print the version and exit")
       ("h,help", "print this help and exit");
+  // clang-format on
   cxxopts::ParseResult args;
   try {
     args = cli.parse(argc, argv);
@@ -151,6 +163,7 @@ int Run(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -167,8 +180,15 @@ int Run(int argc, char** argv) {
 
   // Every component, created in order; its routes go into the one route table.
   api::SelfMetrics metrics;
-  http::ComponentContext context{cfg, engine_options, db.get(), &metrics, cfg.server.data_dir};
   std::vector<std::unique_ptr<http::Component>> components;
+  auto reload_all = [&components]() -> Status {
+    for (const auto& c : components) {
+      Status s = c->Reload();
+      if (!s.ok()) return Status::InvalidArgument(fmt::format("{}: {}", c->name(), s.message()));
+    }
+    return Status::OK();
+  };
+  http::ComponentContext context{cfg, engine_options, db.get(), &metrics, cfg.server.data_dir, reload_all};
   http::Router router;
   for (const http::ComponentEntry& entry : http::Components()) {
     auto created = entry.create(context);
@@ -205,7 +225,10 @@ int Run(int argc, char** argv) {
   }
 
   int sig = 0;
-  sigwait(&signals, &sig);
+  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+    log::Info("received SIGHUP, reloading");
+    if (Status reloaded = reload_all(); !reloaded.ok()) log::Warn("reload failed: " + reloaded.message());
+  }
   log::Info(fmt::format("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT"));
   for (auto it = components.rbegin(); it != components.rend(); ++it) (*it)->Stop();
   (*server)->Stop();

@@ -7,6 +7,7 @@
 // Adding a component is one folder (or file) with a factory and one line in that list.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,6 +31,9 @@ struct ComponentContext {
   DB* db;
   api::SelfMetrics* metrics;  // gnomond's /metrics registry
   std::string data_dir;
+  // Reloads every component (Component::Reload, in order; the first error is returned, with
+  // the component's name), as SIGHUP does. Callable once the components have started.
+  std::function<Status()> reload_all;
 };
 
 class Component {
@@ -42,6 +46,9 @@ class Component {
   virtual Status Start() { return Status::OK(); }
   // Stops background work; requests may still arrive until the server stops. Idempotent.
   virtual void Stop() {}
+  // Re-reads what can change without a restart (rule files, say), on SIGHUP or POST /-/reload.
+  // On an error the component keeps running as before and says why. Thread-safe.
+  virtual Status Reload() { return Status::OK(); }
 };
 
 // A component's factory: builds it from the context, or fails with a message for the operator

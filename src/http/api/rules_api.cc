@@ -102,8 +102,6 @@ Result<std::unique_ptr<http::Component>> RulesApi::Create(const http::ComponentC
     if (!notifier.ok()) return notifier.status();
     api->notifier_ = std::move(notifier.value());
     api->dispatcher_ = std::make_unique<notify::Dispatcher>(api->outbox_.get(), std::move(receivers), cfg.external_url);
-    const RulesApi* self = api.get();
-    context.metrics->AddCollector([self](std::string* out) { self->CollectMetrics(out); });
     size_t queued = 0;
     for (const auto& r : cfg.receivers) queued += api->outbox_->Depth(r.name);
     log::Info(fmt::format("{} notification receivers; {} notifications queued from before", cfg.receivers.size(), queued));
@@ -116,6 +114,8 @@ Result<std::unique_ptr<http::Component>> RulesApi::Create(const http::ComponentC
     options.external_url = cfg.external_url;
     options.query_options = QueryApiOptions::FromConfig(context.config).query;
     options.event_log_path = context.data_dir + "/alert_events.jsonl";
+    options.for_state = {.outage_tolerance_ms = cfg.for_outage_tolerance_ms,
+                         .grace_period_ms = cfg.for_grace_period_ms};
     if (api->notifier_) {
       RulesApi* self = api.get();
       options.on_group_evaluated = [self](const alert::RuleGroupEvaluator& g, int64_t t, int64_t interval) {
@@ -127,7 +127,18 @@ Result<std::unique_ptr<http::Component>> RulesApi::Create(const http::ComponentC
     api->manager_ = std::move(created.value());
     log::Info(fmt::format("loaded {} rules from {} rule file patterns", api->manager_->num_rules(), cfg.rule_files.size()));
   }
+  if (api->manager_ || api->dispatcher_) {
+    const RulesApi* self = api.get();
+    context.metrics->AddCollector([self](std::string* out) { self->CollectMetrics(out); });
+  }
   return std::unique_ptr<http::Component>(std::move(api));
+}
+
+Status RulesApi::Reload() {
+  if (!manager_) return Status::OK();  // no rule files configured: nothing to re-read
+  Status s = manager_->Reload();
+  if (!s.ok()) return Status::InvalidArgument("cannot load rule files: " + s.message());
+  return Status::OK();
 }
 
 void RulesApi::Notify(const alert::RuleGroupEvaluator& group, int64_t t_ms, int64_t interval_ms) {
@@ -205,6 +216,7 @@ void RulesApi::Receivers(const http::Request&, http::Response& resp) {
 }
 
 void RulesApi::CollectMetrics(std::string* out) const {
+  if (manager_) CollectRuleMetrics(out);
   if (!dispatcher_) return;
   const auto stats = dispatcher_->Stats();
   const int64_t now = NowMs();
@@ -233,6 +245,50 @@ void RulesApi::CollectMetrics(std::string* out) const {
          [](const notify::ReceiverStats& st) { return static_cast<double>(st.times_opened); });
 }
 
+void RulesApi::CollectRuleMetrics(std::string* out) const {
+  const alert::ReloadStatus reload = manager_->last_reload();
+  *out += fmt::format(
+      "# HELP gnomon_rules_last_reload_successful Whether the last reload of the rule files succeeded.\n"
+      "# TYPE gnomon_rules_last_reload_successful gauge\ngnomon_rules_last_reload_successful {}\n"
+      "# HELP gnomon_rules_last_reload_success_timestamp_seconds When the rule files were last loaded.\n"
+      "# TYPE gnomon_rules_last_reload_success_timestamp_seconds gauge\n"
+      "gnomon_rules_last_reload_success_timestamp_seconds {}\n",
+      reload.success ? 1 : 0, reload.last_success_ms / 1000);
+  // Prometheus' rule group metrics, under gnomon_ and with its rule_group="FILE;GROUP" label.
+  std::string duration, last_eval, rules, missed;
+  auto label = [](const alert::RuleGroup& g) {  // quoted, with the text format's three escapes
+    std::string v = "\"";
+    for (char c : g.file + ";" + g.name) {
+      if (c == '\\' || c == '"') v += '\\';
+      v += c == '\n' ? std::string("\\n") : std::string(1, c);
+    }
+    return v + '"';
+  };
+  for (const auto& g : manager_->Snapshots()) {
+    const std::string l = label(*g->group);
+    duration += fmt::format("gnomon_rule_group_last_duration_seconds{{rule_group={}}} {}\n", l, g->eval_seconds);
+    last_eval += fmt::format("gnomon_rule_group_last_evaluation_timestamp_seconds{{rule_group={}}} {}\n", l,
+                             static_cast<double>(g->last_eval_ms) / 1000);
+    rules += fmt::format("gnomon_rule_group_rules{{rule_group={}}} {}\n", l, g->group->rules.size());
+  }
+  for (const auto& [group, n] : manager_->MissedIterations()) {
+    missed += fmt::format("gnomon_rule_group_iterations_missed_total{{rule_group={}}} {}\n", label(*group), n);
+  }
+  *out +=
+      "# HELP gnomon_rule_group_last_duration_seconds How long the group's latest evaluation took.\n"
+      "# TYPE gnomon_rule_group_last_duration_seconds gauge\n" +
+      duration;
+  *out +=
+      "# HELP gnomon_rule_group_last_evaluation_timestamp_seconds When the group was last evaluated.\n"
+      "# TYPE gnomon_rule_group_last_evaluation_timestamp_seconds gauge\n" +
+      last_eval;
+  *out += "# HELP gnomon_rule_group_rules Rules in the group.\n# TYPE gnomon_rule_group_rules gauge\n" + rules;
+  *out +=
+      "# HELP gnomon_rule_group_iterations_missed_total Evaluations skipped because one overran its interval.\n"
+      "# TYPE gnomon_rule_group_iterations_missed_total counter\n" +
+      missed;
+}
+
 void RulesApi::RegisterRoutes(http::Router* router) {
   using http::Access;
   router->Handle({"GET"}, "/api/v1/rules", Access::kRead, [this](const http::Request& q, http::Response& r) { Rules(q, r); });
@@ -255,84 +311,78 @@ void RulesApi::Rules(const http::Request& req, http::Response& resp) {
   }
   std::string out = "{\"status\":\"success\",\"data\":{\"groups\":[";
   if (manager_ != nullptr) {
-    manager_->Visit([&](const std::vector<std::unique_ptr<alert::RuleGroupEvaluator>>& groups) {
-      bool first_group = true;
-      for (const auto& g : groups) {
-        const alert::RuleGroup& group = g->group();
-        if (!first_group) out += ',';
-        first_group = false;
-        out += "{\"name\":";
-        AppendGoJsonString(&out, group.name);
-        out += ",\"file\":";
-        AppendGoJsonString(&out, group.file);
-        out += ",\"rules\":[";
-        bool first_rule = true;
-        int64_t last_eval = 0;
-        double group_seconds = 0;
-        for (const auto& r : g->Rules()) {
-          last_eval = std::max(last_eval, r.last_eval_ms);
-          group_seconds += r.eval_seconds;
-          if ((type == "alert" && !r.alerting) || (type == "record" && r.alerting)) continue;
-          if (!first_rule) out += ',';
-          first_rule = false;
-          out += '{';
-          if (r.alerting) {
-            alert::AlertState state = alert::AlertState::kInactive;
-            for (const alert::Alert* a : r.alerting->Alerts()) state = std::max(state, a->state);
-            out += "\"state\":\"";
-            out += alert::AlertStateName(state);
-            out += "\",";
-          }
-          out += "\"name\":";
-          AppendGoJsonString(&out, r.rule->name());
-          out += ",\"query\":";
-          AppendGoJsonString(&out, r.rule->expr);
-          if (r.alerting) {
-            out += ",\"duration\":";
-            AppendSeconds(&out, static_cast<double>(r.rule->for_ms) / 1000);
-            out += ",\"keepFiringFor\":";
-            AppendSeconds(&out, static_cast<double>(r.rule->keep_firing_for_ms) / 1000);
-          }
-          out += ",\"labels\":";
-          AppendPairsJson(&out, r.rule->labels);
-          if (r.alerting) {
-            out += ",\"annotations\":";
-            AppendPairsJson(&out, r.rule->annotations);
-            out += ",\"alerts\":[";
-            bool first_alert = true;
-            for (const alert::Alert* a : r.alerting->Alerts()) {
-              if (a->state == alert::AlertState::kInactive) continue;
-              if (!first_alert) out += ',';
-              first_alert = false;
-              AppendAlertJson(&out, *a);
-            }
-            out += ']';
-          }
-          out += ",\"health\":\"";
-          out += r.last_eval_ms == 0 ? "unknown" : r.last_error.ok() ? "ok" : "err";
-          out += '"';
-          if (!r.last_error.ok()) {
-            out += ",\"lastError\":";
-            AppendGoJsonString(&out, r.last_error.message());
-          }
-          out += ",\"evaluationTime\":";
-          AppendSeconds(&out, r.eval_seconds);
-          out += ",\"lastEvaluation\":";
-          AppendTime(&out, r.last_eval_ms);
-          out += ",\"type\":\"";
-          out += r.alerting ? "alerting" : "recording";
-          out += "\"}";
+    bool first_group = true;
+    for (const auto& g : manager_->Snapshots()) {
+      const alert::RuleGroup& group = *g->group;
+      if (!first_group) out += ',';
+      first_group = false;
+      out += "{\"name\":";
+      AppendGoJsonString(&out, group.name);
+      out += ",\"file\":";
+      AppendGoJsonString(&out, group.file);
+      out += ",\"rules\":[";
+      bool first_rule = true;
+      for (const auto& r : g->rules) {
+        if ((type == "alert" && !r.alerting) || (type == "record" && r.alerting)) continue;
+        if (!first_rule) out += ',';
+        first_rule = false;
+        out += '{';
+        if (r.alerting) {
+          alert::AlertState state = alert::AlertState::kInactive;
+          for (const alert::Alert& a : r.alerts) state = std::max(state, a.state);
+          out += "\"state\":\"";
+          out += alert::AlertStateName(state);
+          out += "\",";
         }
-        out += "],\"interval\":";
-        const int64_t interval = group.interval_ms > 0 ? group.interval_ms : manager_->default_interval_ms();
-        AppendSeconds(&out, static_cast<double>(interval) / 1000);
-        out += ",\"limit\":" + std::to_string(group.limit) + ",\"evaluationTime\":";
-        AppendSeconds(&out, group_seconds);
+        out += "\"name\":";
+        AppendGoJsonString(&out, r.rule->name());
+        out += ",\"query\":";
+        AppendGoJsonString(&out, r.rule->expr);
+        if (r.alerting) {
+          out += ",\"duration\":";
+          AppendSeconds(&out, static_cast<double>(r.rule->for_ms) / 1000);
+          out += ",\"keepFiringFor\":";
+          AppendSeconds(&out, static_cast<double>(r.rule->keep_firing_for_ms) / 1000);
+        }
+        out += ",\"labels\":";
+        AppendPairsJson(&out, r.rule->labels);
+        if (r.alerting) {
+          out += ",\"annotations\":";
+          AppendPairsJson(&out, r.rule->annotations);
+          out += ",\"alerts\":[";
+          bool first_alert = true;
+          for (const alert::Alert& a : r.alerts) {
+            if (a.state == alert::AlertState::kInactive) continue;
+            if (!first_alert) out += ',';
+            first_alert = false;
+            AppendAlertJson(&out, a);
+          }
+          out += ']';
+        }
+        out += ",\"health\":\"";
+        out += r.last_eval_ms == 0 ? "unknown" : r.last_error.ok() ? "ok" : "err";
+        out += '"';
+        if (!r.last_error.ok()) {
+          out += ",\"lastError\":";
+          AppendGoJsonString(&out, r.last_error.message());
+        }
+        out += ",\"evaluationTime\":";
+        AppendSeconds(&out, r.eval_seconds);
         out += ",\"lastEvaluation\":";
-        AppendTime(&out, last_eval);
-        out += '}';
+        AppendTime(&out, r.last_eval_ms);
+        out += ",\"type\":\"";
+        out += r.alerting ? "alerting" : "recording";
+        out += "\"}";
       }
-    });
+      out += "],\"interval\":";
+      const int64_t interval = group.interval_ms > 0 ? group.interval_ms : manager_->default_interval_ms();
+      AppendSeconds(&out, static_cast<double>(interval) / 1000);
+      out += ",\"limit\":" + std::to_string(group.limit) + ",\"evaluationTime\":";
+      AppendSeconds(&out, g->eval_seconds);
+      out += ",\"lastEvaluation\":";
+      AppendTime(&out, g->last_eval_ms);
+      out += '}';
+    }
   }
   out += "]}}";
   SetJson(resp, std::move(out));
@@ -341,19 +391,17 @@ void RulesApi::Rules(const http::Request& req, http::Response& resp) {
 void RulesApi::Alerts(const http::Request&, http::Response& resp) {
   std::string out = "{\"status\":\"success\",\"data\":{\"alerts\":[";
   if (manager_ != nullptr) {
-    manager_->Visit([&](const std::vector<std::unique_ptr<alert::RuleGroupEvaluator>>& groups) {
-      bool first = true;
-      for (const auto& g : groups) {
-        for (const alert::AlertingRule* rule : g->AlertingRules()) {
-          for (const alert::Alert* a : rule->Alerts()) {
-            if (a->state == alert::AlertState::kInactive) continue;
-            if (!first) out += ',';
-            first = false;
-            AppendAlertJson(&out, *a);
-          }
+    bool first = true;
+    for (const auto& g : manager_->Snapshots()) {
+      for (const auto& r : g->rules) {
+        for (const alert::Alert& a : r.alerts) {
+          if (a.state == alert::AlertState::kInactive) continue;
+          if (!first) out += ',';
+          first = false;
+          AppendAlertJson(&out, a);
         }
       }
-    });
+    }
   }
   out += "]}}";
   SetJson(resp, std::move(out));

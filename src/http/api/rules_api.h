@@ -21,7 +21,9 @@
 // This is the alerting component: it owns the rule manager, the notification outbox (keyspace
 // alert_outbox) and the dispatcher that delivers it to the receivers, built from the [alerting] section
 // (rule files, evaluation interval, external labels and URL) with the [limits] query limits, and
-// its event log in DATA_DIR/alert_events.jsonl; Start/Stop run its evaluation thread.
+// its event log in DATA_DIR/alert_events.jsonl; Start/Stop run its evaluation threads (one per
+// group), Reload re-reads the rule files (SIGHUP, POST /-/reload; the outcome is logged and in
+// /metrics as gnomon_rules_last_reload_successful).
 #pragma once
 
 #include <memory>
@@ -47,6 +49,8 @@ class RulesApi final : public http::Component {
   void RegisterRoutes(http::Router* router) override;
   Status Start() override;
   void Stop() override;
+  // Re-reads the rule files (RuleManager::Reload); on an error the running rules stay.
+  Status Reload() override;
 
  private:
   void Rules(const http::Request& req, http::Response& resp);
@@ -56,6 +60,8 @@ class RulesApi final : public http::Component {
   void Receivers(const http::Request& req, http::Response& resp);
   // The receivers' figures in the Prometheus text format, for /metrics.
   void CollectMetrics(std::string* out) const;
+  // The rule groups' and the last reload's figures (gnomon_rule_group_*, gnomon_rules_*).
+  void CollectRuleMetrics(std::string* out) const;
 
   std::unique_ptr<alert::RuleManager> manager_;  // null: no rules configured
   // Notifications, when [[alerting.receivers]] or the flags name receivers (else all null).

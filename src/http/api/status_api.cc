@@ -5,7 +5,7 @@
 namespace gnomon::api {
 
 Result<std::unique_ptr<http::Component>> StatusApi::Create(const http::ComponentContext& context) {
-  return std::unique_ptr<http::Component>(std::make_unique<StatusApi>(context.db, context.metrics));
+  return std::unique_ptr<http::Component>(std::make_unique<StatusApi>(context.db, context.metrics, context.reload_all));
 }
 
 void StatusApi::RegisterRoutes(http::Router* router) {
@@ -33,6 +33,17 @@ void StatusApi::RegisterRoutes(http::Router* router) {
     Status s = db_->Flush();
     if (!s.ok()) return http::SetJsonError(r, 500, "internal", s.ToString());
     r.status = 204;
+  });
+  // Prometheus' lifecycle endpoint: what SIGHUP does. 200 when every component reloaded, else
+  // 500 with the reason (the components keep what they ran before).
+  router->Handle({"POST", "PUT"}, "/-/reload", Access::kAdmin, [this](const Request&, Response& r) {
+    Status s = reload_ ? reload_() : Status::OK();
+    if (!s.ok()) {
+      r.status = 500;
+      r.body = "failed to reload config: " + s.message() + "\n";
+      return;
+    }
+    r.body = "reloaded\n";
   });
   router->Handle({"POST", "GET"}, "/internal/compact", Access::kAdmin, [this](const Request&, Response& r) {
     Status s = db_->Compact();

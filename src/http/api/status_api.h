@@ -7,7 +7,11 @@
 //   GET  /metrics                read; the Prometheus text exposition (self_metrics.h)
 //   POST /internal/flush         admin; seal the head into chunks (VictoriaMetrics' force_flush)
 //   POST /internal/compact       admin; merge chunks, apply retention (force_merge)
+//   POST /-/reload               admin; reload every component (rule files), as SIGHUP does:
+//                                200, or 500 "failed to reload config: REASON" (nothing changed)
 #pragma once
+
+#include <functional>
 
 #include "gnomon/db.h"
 #include "http/api/self_metrics.h"
@@ -17,7 +21,8 @@ namespace gnomon::api {
 
 class StatusApi final : public http::Component {
  public:
-  StatusApi(DB* db, SelfMetrics* metrics) : db_(db), metrics_(metrics) {}
+  StatusApi(DB* db, SelfMetrics* metrics, std::function<Status()> reload = {})
+      : db_(db), metrics_(metrics), reload_(std::move(reload)) {}
   static Result<std::unique_ptr<http::Component>> Create(const http::ComponentContext& context);
 
   std::string_view name() const override { return "status"; }
@@ -26,6 +31,7 @@ class StatusApi final : public http::Component {
  private:
   DB* db_;
   SelfMetrics* metrics_;
+  std::function<Status()> reload_;  // ComponentContext::reload_all
 };
 
 }  // namespace gnomon::api
