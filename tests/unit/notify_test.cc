@@ -1,13 +1,17 @@
 // Notifications: the circuit breaker's state machine on an injected clock, and the durable outbox
-// (order per receiver, acknowledgement, moving aside, the size limit's drop order, reopening).
+// (order per receiver, acknowledgement, moving aside, the size limit's drop order, reopening; the
+// group-commit forms EnqueueBatch/AckBatch/MoveAsideBatch against the one-by-one forms).
 // tests/unit/outbox_crash_test.cc kills a writer.
 #include <doctest/doctest.h>
+
+#include <algorithm>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "gnomon/db.h"
-#include "notify/circuit_breaker.h"
 #include "notify/alert_notifier.h"
+#include "notify/circuit_breaker.h"
 #include "notify/outbox.h"
 #include "notify/payload.h"
 #include "test_util.h"
@@ -172,6 +176,139 @@ TEST_CASE("outbox: the size limit drops the oldest resolved notices first, then 
   CHECK_FALSE(Outbox::Open(db.get(), {.max_per_receiver = 0}).ok());
 }
 
+TEST_CASE("outbox: EnqueueBatch queues, drops and reports exactly as Enqueue one by one, in one write") {
+  testing::TempDir dir;
+  std::unique_ptr<DB> db;
+  REQUIRE(DB::Open(Options(), dir.path(), &db).ok());
+  // Two outboxes in two keyspaces of one engine: `batched` gets each batch in one EnqueueBatch,
+  // `single` the same items one Enqueue at a time. Random kinds, batches up to twice the limit
+  // (so a batch drops its own earlier items), three receivers, acknowledgements in between.
+  auto a = Outbox::Open(db.get(), {.max_per_receiver = 5}, "outbox_batched");
+  auto b = Outbox::Open(db.get(), {.max_per_receiver = 5}, "outbox_single");
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  Outbox& batched = **a;
+  Outbox& single = **b;
+  const std::vector<std::string> receivers = {"r1", "r2", "r3"};
+  std::mt19937 rng(7);
+  int next = 0;
+  size_t total_dropped = 0, resolved_dropped = 0;
+  for (int round = 0; round < 200; ++round) {
+    std::vector<notify::OutboxItem> items(rng() % 11);
+    for (auto& item : items) {
+      item.receiver = receivers[rng() % receivers.size()];
+      item.notification =
+          N(rng() % 3 == 0 ? kResolved : kFiring, next, "k" + std::to_string(next % 7), "p" + std::to_string(next));
+      ++next;
+    }
+    std::vector<notify::DroppedNotification> dropped_batched;
+    REQUIRE(batched.EnqueueBatch(items, &dropped_batched).ok());
+    std::vector<notify::DroppedNotification> dropped_single;
+    for (const auto& item : items) {
+      std::vector<notify::QueuedNotification> d;
+      REQUIRE(single.Enqueue(item.receiver, item.notification, &d).ok());
+      for (auto& q : d) dropped_single.push_back({item.receiver, std::move(q)});
+    }
+    total_dropped += dropped_batched.size();
+    for (const auto& r : receivers) {
+      // Same drops (seq, content), per receiver; EnqueueBatch reports them oldest first.
+      std::vector<std::pair<uint64_t, std::string>> x, y;
+      for (const auto& d : dropped_batched) {
+        if (d.receiver != r) continue;
+        x.push_back({d.queued.seq, d.queued.notification.payload});
+        if (d.queued.notification.kind == kResolved) ++resolved_dropped;
+      }
+      for (const auto& d : dropped_single) {
+        if (d.receiver == r) y.push_back({d.queued.seq, d.queued.notification.payload});
+      }
+      CHECK(std::is_sorted(x.begin(), x.end()));
+      std::sort(y.begin(), y.end());  // one by one reports them in the order they went
+      CHECK(x == y);
+      auto qa = batched.Peek(r, 100);
+      auto qb = single.Peek(r, 100);
+      REQUIRE(qa.ok());
+      REQUIRE(qb.ok());
+      REQUIRE(qa->size() == qb->size());
+      for (size_t i = 0; i < qa->size(); ++i) {
+        CHECK((*qa)[i].seq == (*qb)[i].seq);
+        CHECK((*qa)[i].notification == (*qb)[i].notification);
+      }
+      CHECK(qa->size() <= 5);
+      CHECK(batched.Depth(r) == qa->size());
+      CHECK(batched.DroppedOverLimit(r) == single.DroppedOverLimit(r));
+      // Now and then the receiver takes the head of its queue, in both.
+      if (rng() % 3 == 0 && !qa->empty()) {
+        std::vector<uint64_t> seqs;
+        for (size_t i = 0; i < 1 + rng() % qa->size(); ++i) seqs.push_back((*qa)[i].seq);
+        REQUIRE(batched.AckBatch(r, seqs).ok());
+        for (uint64_t s : seqs) REQUIRE(single.Ack(r, s).ok());
+      }
+    }
+  }
+  CHECK(total_dropped > 100);    // the limit was exercised...
+  CHECK(resolved_dropped > 30);  // ...resolved notices among the dropped
+  // A bad receiver name refuses the whole batch: nothing of it is written.
+  const size_t before = batched.Depth("r1");
+  std::vector<notify::OutboxItem> bad = {{"r1", N(kFiring, 1, "k", "ok")}, {"no/slash", N(kFiring, 1, "k", "x")}};
+  CHECK(batched.EnqueueBatch(bad).code() == Status::Code::kInvalidArgument);
+  CHECK(batched.Depth("r1") == before);
+  CHECK(batched.EnqueueBatch({}).ok());
+}
+
+TEST_CASE("outbox: AckBatch and MoveAsideBatch settle a batch in one write; Peek after many acks; reopen") {
+  testing::TempDir dir;
+  std::unique_ptr<DB> db;
+  REQUIRE(DB::Open(Options(), dir.path(), &db).ok());
+  {
+    auto outbox = Outbox::Open(db.get());
+    REQUIRE(outbox.ok());
+    Outbox& o = **outbox;
+    std::vector<notify::OutboxItem> items;
+    for (int i = 0; i < 3000; ++i) items.push_back({i % 2 ? "b" : "a", N(kFiring, i, "k", "n" + std::to_string(i))});
+    REQUIRE(o.EnqueueBatch(items).ok());
+    CHECK(o.Depth("a") == 1500);
+    CHECK(o.Depth("b") == 1500);
+    // The head of "a" is delivered in batches of 100 until 10 remain: Peek still starts at the head.
+    for (int k = 0; k < 1490 / 100 + 1; ++k) {
+      auto head = o.Peek("a", std::min<size_t>(100, o.Depth("a") - 10));
+      REQUIRE(head.ok());
+      std::vector<uint64_t> seqs;
+      for (const auto& q : *head) seqs.push_back(q.seq);
+      REQUIRE(o.AckBatch("a", seqs).ok());
+    }
+    CHECK(o.Depth("a") == 10);
+    auto rest = o.Peek("a", 100);
+    REQUIRE(rest.ok());
+    REQUIRE(rest->size() == 10);
+    CHECK(rest->front().notification.payload == "n2980");
+    CHECK(rest->back().notification.payload == "n2998");
+    CHECK(o.OldestCreatedMs("a") == 2980);
+    // Three of "b" refused for good, together; acking or moving what is gone is harmless.
+    auto head = o.Peek("b", 3);
+    REQUIRE(head.ok());
+    std::vector<uint64_t> seqs = {(*head)[0].seq, (*head)[1].seq, (*head)[2].seq};
+    REQUIRE(o.MoveAsideBatch("b", seqs, "HTTP 400: bad").ok());
+    REQUIRE(o.MoveAsideBatch("b", seqs, "again").ok());
+    REQUIRE(o.AckBatch("b", seqs).ok());
+    REQUIRE(o.AckBatch("nobody", seqs).ok());
+    CHECK(o.Depth("b") == 1497);
+  }
+  db.reset();
+  REQUIRE(DB::Open(Options(), dir.path(), &db).ok());
+  auto outbox = Outbox::Open(db.get());
+  REQUIRE(outbox.ok());
+  Outbox& o = **outbox;
+  CHECK(o.Depth("a") == 10);
+  CHECK(o.Depth("b") == 1497);
+  auto aside = o.MovedAside("b", 10);
+  REQUIRE(aside.ok());
+  REQUIRE(aside->size() == 3);
+  CHECK(Payloads(*aside) == std::vector<std::string>{"n1", "n3", "n5"});
+  CHECK(aside->back().reason == "HTTP 400: bad");
+  auto head = o.Peek("b", 1);
+  REQUIRE(head.ok());
+  CHECK(head->front().notification.payload == "n7");
+}
 
 TEST_CASE("payloads: Alertmanager API v2 and webhook v4 bodies, Alertmanager's fingerprint") {
   notify::AlertNotice hot;
@@ -191,18 +328,20 @@ TEST_CASE("payloads: Alertmanager API v2 and webhook v4 bodies, Alertmanager's f
   CHECK(notify::Fingerprint({}) == "cbf29ce484222325");  // FNV-1a's offset basis: nothing hashed
 
   const notify::AlertNotice both[] = {hot, cold};
-  CHECK(notify::AlertmanagerBody(both) ==
-        R"([{"labels":{"alertname":"TooHot","room":"lab","severity":"page"},"annotations":{"summary":"lab is at 95 degrees"},)"
-        R"("startsAt":"2025-12-04T19:00:00Z","endsAt":"2025-12-04T19:04:00.500Z","generatorURL":"https://gnomon.example/graph?g0.expr=temp+%3E+50"},)"
-        R"({"labels":{"alertname":"TooHot","room":"hall","severity":"page"},"annotations":{"summary":"hall is at 91 degrees"},)"
-        R"("startsAt":"2025-12-04T19:00:00Z","generatorURL":"https://gnomon.example/graph?g0.expr=temp+%3E+50"}])");
+  CHECK(
+      notify::AlertmanagerBody(both) ==
+      R"([{"labels":{"alertname":"TooHot","room":"lab","severity":"page"},"annotations":{"summary":"lab is at 95 degrees"},)"
+      R"("startsAt":"2025-12-04T19:00:00Z","endsAt":"2025-12-04T19:04:00.500Z","generatorURL":"https://gnomon.example/graph?g0.expr=temp+%3E+50"},)"
+      R"({"labels":{"alertname":"TooHot","room":"hall","severity":"page"},"annotations":{"summary":"hall is at 91 degrees"},)"
+      R"("startsAt":"2025-12-04T19:00:00Z","generatorURL":"https://gnomon.example/graph?g0.expr=temp+%3E+50"}])");
 
   const std::string hook = notify::WebhookBody(both, {"pager", "https://gnomon.example", "{}:{alertname=\"TooHot\"}"});
   CHECK(hook.starts_with(
       R"({"version":"4","groupKey":"{}:{alertname=\"TooHot\"}","truncatedAlerts":0,"status":"firing","receiver":"pager",)"
       R"("groupLabels":{"alertname":"TooHot"},"commonLabels":{"alertname":"TooHot","severity":"page"},"commonAnnotations":{},)"
       R"("externalURL":"https://gnomon.example","alerts":[{"status":"firing",)"));
-  CHECK(hook.find(R"("status":"resolved","labels":{"alertname":"TooHot","room":"hall","severity":"page"})") != std::string::npos);
+  CHECK(hook.find(R"("status":"resolved","labels":{"alertname":"TooHot","room":"hall","severity":"page"})") !=
+        std::string::npos);
   CHECK(hook.find(R"("endsAt":"0001-01-01T00:00:00Z")") != std::string::npos);  // unset, as Alertmanager writes it
   CHECK(hook.find(R"("fingerprint":"2741b7f2e96c2de9")") != std::string::npos);
   const notify::AlertNotice resolved_only[] = {cold};
@@ -284,6 +423,15 @@ TEST_CASE("alert notifier: Prometheus' resend rules, endsAt, receivers' matchers
   notice = notify::DecodeNotice(q->back().notification.payload);
   REQUIRE(notice.ok());
   CHECK(notice->ends_at_ms == t0 + 4 * 5 * 60'000);
+  // One evaluation is one outbox write: a receiver whose name the outbox refuses fails the whole
+  // evaluation, and nothing of it reaches the other receivers either.
+  auto broken = notify::AlertNotifier::Create(outbox->get(), {{"all", {}}, {"bad/name", {}}}, 60'000);
+  REQUIRE(broken.ok());
+  notify::ActiveAlert fresh = ticket;
+  fresh.labels = {{"alertname", "Fresh"}};
+  const size_t depth = (*outbox)->Depth("all");
+  CHECK_FALSE((*broken)->Process(t0, 15'000, std::vector<notify::ActiveAlert>{fresh, page}).ok());
+  CHECK((*outbox)->Depth("all") == depth);
   // A matcher that does not compile is refused.
   CHECK_FALSE(notify::AlertNotifier::Create(outbox->get(), {{"x", {{Matcher::Regex("a", "(")}}}}, 60'000).ok());
 }
