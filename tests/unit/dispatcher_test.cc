@@ -1,6 +1,7 @@
 // Dispatcher: notifications from the outbox reach receivers — gnomon's own HTTP server playing
 // receivers that accept, fail, time out or refuse, and the shared kit's webhook_sink.py (a real
-// program) that is down and then up. Every wait is bounded.
+// program) that is down and then up; the delivery-outcome hook; the drain-rate bound. Every wait
+// is bounded.
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -375,5 +376,114 @@ TEST_CASE("a real Alertmanager accepts the alerts with their labels, annotations
     CHECK(a["status"]["state"] == "active");
     Labels labels = {{"alertname", "TooHot"}, {"room", room}, {"severity", "page"}};
     CHECK(a["fingerprint"] == notify::Fingerprint(labels));  // Alertmanager computes the same
+  }
+}
+
+TEST_CASE("the outcome hook hears every batch: failed (with the status or the transport error), sent, moved aside") {
+  Fixture f;
+  Receiver flaky, refuse;
+  flaky.answer = [](int n) { return n == 0 ? 503 : 200; };
+  refuse.answer = [](int) { return 422; };
+  f.Enqueue("flaky", 3);
+  f.Enqueue("refuse", 2, /*resolved=*/true);
+  f.Enqueue("down", 1);
+  std::mutex mu;
+  std::vector<notify::DeliveryOutcome> seen;
+  const int64_t before =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  Dispatcher d(
+      f.outbox.get(),
+      {ReceiverAt("flaky", ReceiverOptions::Kind::kWebhook, flaky.url("/hook")),
+       ReceiverAt("refuse", ReceiverOptions::Kind::kAlertmanager, refuse.url("/am")),
+       ReceiverAt("down", ReceiverOptions::Kind::kWebhook, "http://127.0.0.1:" + std::to_string(FreePort()) + "/hook")},
+      "");
+  d.SetOutcomeHook([&](const notify::DeliveryOutcome& o) {
+    std::lock_guard lock(mu);
+    seen.push_back(o);
+  });
+  d.Start();
+  REQUIRE(WaitFor([&] { return f.outbox->Depth("flaky") == 0 && f.outbox->Depth("refuse") == 0; }, 10));
+  REQUIRE(WaitFor([&] { return d.Stats()[2].failed_requests >= 1; }, 5));
+  d.Stop();
+  const int64_t after =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  auto of = [&](const std::string& receiver) {
+    std::vector<notify::DeliveryOutcome> out;
+    for (const auto& o : seen) {
+      if (o.receiver == receiver) out.push_back(o);
+    }
+    return out;
+  };
+  using Outcome = notify::DeliveryOutcome::Outcome;
+  for (const auto& o : seen) {
+    CHECK(o.time_ms >= before);
+    CHECK(o.time_ms <= after);
+  }
+  // flaky: batches of 4 hold all 3; the first answer is 503 (failed, kept), the next 200 (sent).
+  auto fl = of("flaky");
+  REQUIRE(fl.size() == 2);
+  CHECK(fl[0].outcome == Outcome::kFailed);
+  CHECK(notify::OutcomeName(fl[0].outcome) == "failed");
+  CHECK(fl[0].http_status == 503);
+  CHECK(fl[0].error == "HTTP 503: no thanks");
+  CHECK(fl[1].outcome == Outcome::kSent);
+  CHECK(fl[1].http_status == 200);
+  CHECK(fl[1].error.empty());
+  REQUIRE(fl[1].notifications.size() == 3);
+  for (int i = 0; i < 3; ++i) {
+    const notify::Notification n = Notice(i);
+    CHECK(fl[1].notifications[i].alert_key == n.alert_key);
+    CHECK(fl[1].notifications[i].created_ms == n.created_ms);
+    CHECK(fl[1].notifications[i].kind == notify::Notification::Kind::kFiring);
+  }
+  CHECK(fl[0].notifications.size() == 3);
+  CHECK(fl[0].notifications[0].seq == fl[1].notifications[0].seq);  // the same batch, retried
+  // refuse: 422 is a permanent refusal: moved aside, reported once, with the answer.
+  auto rf = of("refuse");
+  REQUIRE(rf.size() == 1);
+  CHECK(rf[0].outcome == Outcome::kMovedAside);
+  CHECK(rf[0].http_status == 422);
+  CHECK(rf[0].error == "HTTP 422: no thanks");
+  REQUIRE(rf[0].notifications.size() == 2);
+  CHECK(rf[0].notifications[1].kind == notify::Notification::Kind::kResolved);
+  // down: nobody listens: failed, no HTTP status, the transport error.
+  auto dn = of("down");
+  REQUIRE(!dn.empty());
+  CHECK(dn[0].outcome == Outcome::kFailed);
+  CHECK(dn[0].http_status == 0);
+  CHECK(dn[0].error.find("receiver down") != std::string::npos);
+  CHECK(dn[0].notifications.size() == 1);
+}
+
+TEST_CASE("a backlog drains at most max_batch x max_batches_per_second, each batch acknowledged in order") {
+  Fixture f;
+  Receiver r;
+  f.Enqueue("paced", 12);
+  auto o = ReceiverAt("paced", ReceiverOptions::Kind::kWebhook, r.url("/hook"));
+  o.max_batch = 3;
+  o.max_batches_per_second = 10;  // 4 batches: the last starts >= 300 ms after the first
+  Dispatcher d(f.outbox.get(), {o}, "");
+  std::mutex mu;
+  std::vector<int64_t> sent_at;
+  d.SetOutcomeHook([&](const notify::DeliveryOutcome& out) {
+    std::lock_guard lock(mu);
+    if (out.outcome == notify::DeliveryOutcome::Outcome::kSent) sent_at.push_back(out.time_ms);
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  d.Start();
+  REQUIRE(WaitFor([&] { return f.outbox->Depth("paced") == 0; }, 10));
+  const auto took = std::chrono::steady_clock::now() - t0;
+  d.Stop();
+  CHECK(took >= std::chrono::milliseconds(290));
+  CHECK(r.AlertsAccepted() == 12);
+  std::lock_guard lock(mu);
+  REQUIRE(sent_at.size() == 4);
+  CHECK(sent_at.back() - sent_at.front() >= 290);
+  std::lock_guard rl(r.mu);
+  for (size_t i = 0; i < r.accepted.size(); ++i) {
+    auto body = nlohmann::json::parse(r.accepted[i]);
+    CHECK(body["alerts"][0]["labels"]["room"] == "r" + std::to_string(3 * i));
   }
 }
