@@ -16,7 +16,9 @@
 #include "http/api/self_metrics.h"
 #include "http/component.h"
 #include "http/components.h"
+#include "http/reloader.h"
 #include "http/server/http_server.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 using namespace gnomon;
@@ -181,14 +183,8 @@ int Run(int argc, char** argv) {
   // Every component, created in order; its routes go into the one route table.
   api::SelfMetrics metrics;
   std::vector<std::unique_ptr<http::Component>> components;
-  auto reload_all = [&components]() -> Status {
-    for (const auto& c : components) {
-      Status s = c->Reload();
-      if (!s.ok()) return Status::InvalidArgument(fmt::format("{}: {}", c->name(), s.message()));
-    }
-    return Status::OK();
-  };
-  http::ComponentContext context{cfg, engine_options, db.get(), &metrics, cfg.server.data_dir, reload_all};
+  http::Reloader reloader;
+  http::ComponentContext context{cfg, engine_options, db.get(), &metrics, cfg.server.data_dir, &reloader};
   http::Router router;
   for (const http::ComponentEntry& entry : http::Components()) {
     auto created = entry.create(context);
@@ -214,6 +210,7 @@ int Run(int argc, char** argv) {
                         cfg.server.data_dir, cfg.storage.retention_ms == 0 ? "forever" : std::to_string(cfg.storage.retention_ms / 1000) + "s",
                         cfg.server.auth_token.empty() ? "off" : "bearer token"));
 
+  reloader.SetComponents(components, NowMs());
   for (const auto& component : components) {
     Status started = component->Start();
     if (!started.ok()) {
@@ -227,7 +224,7 @@ int Run(int argc, char** argv) {
   int sig = 0;
   while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
     log::Info("received SIGHUP, reloading");
-    if (Status reloaded = reload_all(); !reloaded.ok()) log::Warn("reload failed: " + reloaded.message());
+    if (Status reloaded = reloader.ReloadAll(); !reloaded.ok()) log::Warn("reload failed: " + reloaded.message());
   }
   log::Info(fmt::format("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT"));
   for (auto it = components.rbegin(); it != components.rend(); ++it) (*it)->Stop();

@@ -7,7 +7,6 @@
 // Adding a component is one folder (or file) with a factory and one line in that list.
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -24,6 +23,8 @@ class SelfMetrics;
 
 namespace gnomon::http {
 
+class Reloader;
+
 // What a component is created from. Everything outlives the component.
 struct ComponentContext {
   const config::Config& config;   // the whole file; a component reads its own section
@@ -31,9 +32,8 @@ struct ComponentContext {
   DB* db;
   api::SelfMetrics* metrics;  // gnomond's /metrics registry
   std::string data_dir;
-  // Reloads every component (Component::Reload, in order; the first error is returned, with
-  // the component's name), as SIGHUP does. Callable once the components have started.
-  std::function<Status()> reload_all;
+  // Reloads every component and keeps the outcome (reloader.h), as SIGHUP does.
+  Reloader* reloader = nullptr;
 };
 
 class Component {

@@ -79,6 +79,10 @@ check "the new rule runs" yes "$r"
 check "the removed rule is gone" 0 "$(http GET /api/v1/rules | grep -c '"name":"Fired"' || true)"
 check "Hot kept its activeAt across the reload" "$hot_after" "$(active_at Hot)"
 check_contains "metrics: reload successful" "gnomon_rules_last_reload_successful 1" "$(http GET /metrics)"
+info=$(http GET /api/v1/status/runtimeinfo)
+check_contains "runtimeinfo in Prometheus' shape" '200 {"status":"success","data":{"startTime":"' "$info"
+check_contains "runtimeinfo: reload succeeded" '"reloadConfigSuccess":true,"lastConfigTime":"' "$info"
+check_contains "runtimeinfo: retention" '"storageRetention":"0s"' "$info"
 check_contains "metrics: group duration" 'gnomon_rule_group_last_duration_seconds{rule_group="'"$WORK"'/rules.yml;g"}' "$(http GET /metrics)"
 
 # A broken file: 500 with the file's errors, the running rules stay, the failure is visible.
@@ -88,6 +92,7 @@ check "broken reload answers 500" 500 "${r%% *}"
 check_contains "broken reload names file and line" "failed to reload config: alerting: cannot load rule files: $WORK/rules.yml:5:15" "$r"
 check_contains "broken reload logged" "rule files not reloaded, the previous rules keep running" "$(cat "$GNOMOND_LOG")"
 check_contains "metrics: reload failed" "gnomon_rules_last_reload_successful 0" "$(http GET /metrics)"
+check_contains "runtimeinfo: reload failed" '"reloadConfigSuccess":false' "$(http GET /api/v1/status/runtimeinfo)"
 check_contains "old rules still there" '"name":"temp:doubled"' "$(http GET /api/v1/rules)"
 check_contains "old alert still there" '"alertname":"Hot"' "$(http GET /api/v1/alerts)"
 check "reload needs a POST" 405 "$(http GET /-/reload | cut -d' ' -f1)"
@@ -106,6 +111,7 @@ kill -HUP "$GNOMOND_PID"
 for _ in $(seq 100); do grep -q "rule files reloaded: 1 groups, 1 rules" "$GNOMOND_LOG" && break; sleep 0.1; done
 check_contains "SIGHUP reloads" "rule files reloaded: 1 groups, 1 rules" "$(cat "$GNOMOND_LOG")"
 check_contains "metrics: reload successful again" "gnomon_rules_last_reload_successful 1" "$(http GET /metrics)"
+check_contains "runtimeinfo: reload succeeded again" '"reloadConfigSuccess":true' "$(http GET /api/v1/status/runtimeinfo)"
 check "gnomond still runs after SIGHUP" yes "$(kill -0 "$GNOMOND_PID" && echo yes || echo no)"
 stop_gnomond
 

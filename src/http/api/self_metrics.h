@@ -48,6 +48,9 @@ class SelfMetrics {
   // server starts.
   void AddCollector(std::function<void(std::string* out)> collect);
 
+  // When the registry was made (gnomond's start), unix ms.
+  int64_t start_time_ms() const { return start_time_ms_; }
+
  private:
   struct RouteStats {
     std::map<int, std::atomic<uint64_t>> by_status;  // guarded by mu_ for insertion

@@ -1,11 +1,21 @@
 #include "http/api/status_api.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <thread>
+
 #include "http/server/response_head.h"
+#include "util/duration.h"
+#include "util/go_json.h"
+#include "util/time_format.h"
 
 namespace gnomon::api {
 
 Result<std::unique_ptr<http::Component>> StatusApi::Create(const http::ComponentContext& context) {
-  return std::unique_ptr<http::Component>(std::make_unique<StatusApi>(context.db, context.metrics, context.reload_all));
+  return std::unique_ptr<http::Component>(
+      std::make_unique<StatusApi>(context.db, context.metrics, context.reloader, context.engine_options.retention_ms));
 }
 
 void StatusApi::RegisterRoutes(http::Router* router) {
@@ -37,13 +47,33 @@ void StatusApi::RegisterRoutes(http::Router* router) {
   // Prometheus' lifecycle endpoint: what SIGHUP does. 200 when every component reloaded, else
   // 500 with the reason (the components keep what they ran before).
   router->Handle({"POST", "PUT"}, "/-/reload", Access::kAdmin, [this](const Request&, Response& r) {
-    Status s = reload_ ? reload_() : Status::OK();
+    Status s = reloader_ != nullptr ? reloader_->ReloadAll() : Status::OK();
     if (!s.ok()) {
       r.status = 500;
       r.body = "failed to reload config: " + s.message() + "\n";
       return;
     }
     r.body = "reloaded\n";
+  });
+  router->Handle({"GET"}, "/api/v1/status/runtimeinfo", Access::kRead, [this](const Request&, Response& r) {
+    const http::Reloader::Outcome reload = reloader_ != nullptr ? reloader_->last() : http::Reloader::Outcome{};
+    std::error_code ec;
+    const std::string cwd = std::filesystem::current_path(ec).string();
+    std::string out = "{\"status\":\"success\",\"data\":{\"startTime\":";
+    AppendGoJsonString(&out, FormatRfc3339(metrics_->start_time_ms()));
+    out += ",\"CWD\":";
+    AppendGoJsonString(&out, cwd);
+    out += fmt::format(",\"reloadConfigSuccess\":{},\"lastConfigTime\":", reload.success);
+    AppendGoJsonString(&out,
+                       FormatRfc3339(reload.last_success_ms != 0 ? reload.last_success_ms : metrics_->start_time_ms()));
+    out += fmt::format(
+        ",\"corruptionCount\":0,\"goroutineCount\":0,\"GOMAXPROCS\":{},\"GOGC\":\"\",\"GODEBUG\":\"\","
+        "\"storageRetention\":",
+        std::max(1u, std::thread::hardware_concurrency()));
+    AppendGoJsonString(&out, retention_ms_ == 0 ? "0s" : FormatDuration(retention_ms_));
+    out += "}}";
+    r.content_type = "application/json";
+    r.body = std::move(out);
   });
   router->Handle({"POST", "GET"}, "/internal/compact", Access::kAdmin, [this](const Request&, Response& r) {
     Status s = db_->Compact();

@@ -9,20 +9,22 @@
 //   POST /internal/compact       admin; merge chunks, apply retention (force_merge)
 //   POST /-/reload               admin; reload every component (rule files), as SIGHUP does:
 //                                200, or 500 "failed to reload config: REASON" (nothing changed)
+//   GET  /api/v1/status/runtimeinfo  read; Prometheus' shape: startTime, CWD, reloadConfigSuccess,
+//                                lastConfigTime, storageRetention (Go-runtime fields as neutral values)
 #pragma once
-
-#include <functional>
 
 #include "gnomon/db.h"
 #include "http/api/self_metrics.h"
 #include "http/component.h"
+#include "http/reloader.h"
 
 namespace gnomon::api {
 
 class StatusApi final : public http::Component {
  public:
-  StatusApi(DB* db, SelfMetrics* metrics, std::function<Status()> reload = {})
-      : db_(db), metrics_(metrics), reload_(std::move(reload)) {}
+  // `reloader` may be null (nothing to reload); `retention_ms` is reported in runtimeinfo.
+  StatusApi(DB* db, SelfMetrics* metrics, http::Reloader* reloader = nullptr, int64_t retention_ms = 0)
+      : db_(db), metrics_(metrics), reloader_(reloader), retention_ms_(retention_ms) {}
   static Result<std::unique_ptr<http::Component>> Create(const http::ComponentContext& context);
 
   std::string_view name() const override { return "status"; }
@@ -31,7 +33,8 @@ class StatusApi final : public http::Component {
  private:
   DB* db_;
   SelfMetrics* metrics_;
-  std::function<Status()> reload_;  // ComponentContext::reload_all
+  http::Reloader* reloader_;
+  int64_t retention_ms_;
 };
 
 }  // namespace gnomon::api
