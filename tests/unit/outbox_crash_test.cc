@@ -1,7 +1,8 @@
-// Outbox crash test: a forked child enqueues notifications (the outbox syncs each one, though the
-// engine's own SyncMode is kNever) and reports each acknowledged one; it is killed with SIGKILL at
-// random moments over several rounds on one data directory. After each kill a forked checker
-// reopens the outbox and finds every acknowledged notification, in order. The parent never opens
+// Outbox crash test: a forked child enqueues notifications, one by one or in batches of 50 (the
+// outbox syncs each write, though the engine's own SyncMode is kNever) and reports each
+// acknowledged one; it is killed with SIGKILL at random moments over several rounds on one data
+// directory. After each kill a forked checker reopens the outbox and finds every acknowledged
+// notification, in order, and only whole batches. The parent never opens
 // RocksDB itself, so every child forks from a process without RocksDB's threads.
 #include <doctest/doctest.h>
 #include <poll.h>
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "gnomon/db.h"
 #include "notify/outbox.h"
@@ -24,36 +26,44 @@ using notify::Outbox;
 
 namespace {
 
-// Enqueues "n<i>" for i = first, first+1, ... and reports each acknowledged i.
-[[noreturn]] void EnqueueChild(const std::string& dir, long first, int out) {
+// Enqueues "n<i>" for i = first, first+1, ... and reports each acknowledged i; with batch > 1,
+// `batch` at a time in one EnqueueBatch, reporting the last of each acknowledged batch.
+[[noreturn]] void EnqueueChild(const std::string& dir, long first, int out, long batch) {
   std::unique_ptr<DB> db;
   Options o;
   o.sync_mode = SyncMode::kNever;  // the outbox's own sync must be enough
   if (!DB::Open(o, dir, &db).ok()) ::_exit(2);
   auto outbox = Outbox::Open(db.get());
   if (!outbox.ok()) ::_exit(3);
-  for (long i = first;; ++i) {
-    Notification n;
-    n.created_ms = i;
-    n.alert_key = "k";
-    n.payload = "n" + std::to_string(i);
-    if (!(*outbox)->Enqueue("r", n).ok()) ::_exit(4);
-    std::string line = std::to_string(i) + "\n";
+  for (long i = first;; i += batch) {
+    std::vector<notify::OutboxItem> items;
+    for (long j = i; j < i + batch; ++j) {
+      Notification n;
+      n.created_ms = j;
+      n.alert_key = "k";
+      n.payload = "n" + std::to_string(j);
+      items.push_back({"r", std::move(n)});
+    }
+    if (batch == 1 && !(*outbox)->Enqueue("r", items[0].notification).ok()) ::_exit(4);
+    if (batch > 1 && !(*outbox)->EnqueueBatch(items).ok()) ::_exit(4);
+    std::string line = std::to_string(i + batch - 1) + "\n";
     if (::write(out, line.data(), line.size()) != static_cast<ssize_t>(line.size())) ::_exit(5);
   }
 }
 
-// Reopens and checks 0 .. last_acked are queued in order; writes the queue's length to `out`.
-// Exit status 0 when all are there. A child, so the parent never starts RocksDB's threads.
-[[noreturn]] void CheckChild(const std::string& dir, long last_acked, int out) {
+// Reopens and checks 0 .. last_acked are queued in order, and only whole batches; writes the
+// queue's length to `out`. Exit status 0 when all are there. A child, so the parent never starts
+// RocksDB's threads.
+[[noreturn]] void CheckChild(const std::string& dir, long last_acked, int out, long batch) {
   std::unique_ptr<DB> db;
   if (!DB::Open(Options(), dir, &db).ok()) ::_exit(2);
   auto outbox = Outbox::Open(db.get());
   if (!outbox.ok()) ::_exit(3);
   auto all = (*outbox)->Peek("r", SIZE_MAX);
   if (!all.ok() || (*outbox)->Depth("r") != all->size()) ::_exit(4);
-  // One more than acknowledged may be there: written, not yet reported.
+  // One more (batch) than acknowledged may be there: written, not yet reported.
   if (static_cast<long>(all->size()) < last_acked + 1) ::_exit(5);
+  if (static_cast<long>(all->size()) % batch != 0) ::_exit(8);  // a batch is all or nothing
   for (long i = 0; i < static_cast<long>(all->size()); ++i) {
     if ((*all)[static_cast<size_t>(i)].notification.payload != "n" + std::to_string(i)) ::_exit(6);
   }
@@ -63,9 +73,9 @@ namespace {
   ::_exit(0);
 }
 
-}  // namespace
-
-TEST_CASE("outbox: every acknowledged enqueue survives SIGKILL, in order") {
+// Rounds of: a child enqueues (`batch` at a time), is killed at a random moment, a checker finds
+// every acknowledged notification.
+void KillRounds(long batch) {
   testing::TempDir dir;
   std::mt19937 rng(42);
   long next = 0;
@@ -77,7 +87,7 @@ TEST_CASE("outbox: every acknowledged enqueue survives SIGKILL, in order") {
     REQUIRE(pid >= 0);
     if (pid == 0) {
       ::close(fds[0]);
-      EnqueueChild(dir.path(), next, fds[1]);
+      EnqueueChild(dir.path(), next, fds[1], batch);
     }
     ::close(fds[1]);
     // Let it run for a random moment, reading what it acknowledged, then kill it.
@@ -107,7 +117,7 @@ TEST_CASE("outbox: every acknowledged enqueue survives SIGKILL, in order") {
     REQUIRE(checker >= 0);
     if (checker == 0) {
       ::close(check[0]);
-      CheckChild(dir.path(), last_acked, check[1]);
+      CheckChild(dir.path(), last_acked, check[1], batch);
     }
     ::close(check[1]);
     std::string count;
@@ -122,6 +132,14 @@ TEST_CASE("outbox: every acknowledged enqueue survives SIGKILL, in order") {
     next = std::stol(count);
     CHECK(next >= last_acked + 1);
   }
-  MESSAGE(next << " notifications acknowledged and found over the rounds");
+  MESSAGE(next << " notifications acknowledged and found over the rounds (batches of " << batch << ")");
   CHECK(next > 0);
+}
+
+}  // namespace
+
+TEST_CASE("outbox: every acknowledged enqueue survives SIGKILL, in order") { KillRounds(1); }
+
+TEST_CASE("outbox: every acknowledged EnqueueBatch survives SIGKILL whole, in order; none is half there") {
+  KillRounds(50);
 }
