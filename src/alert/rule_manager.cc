@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <set>
 
 #include <fmt/format.h>
@@ -86,11 +87,21 @@ int64_t RuleManager::IntervalOf(const RuleGroupEvaluator& g) const {
   return g.group().interval_ms > 0 ? g.group().interval_ms : options_.evaluation_interval_ms;
 }
 
+int64_t RuleManager::FirstSlot(const RuleGroupEvaluator& g, int64_t now_ms) const {
+  // Prometheus' Group.EvalTimestamp: each group at its own offset within the interval (a hash of
+  // its file and name), so groups with one interval do not all run at the same moment.
+  const int64_t interval = IntervalOf(g);
+  const auto offset = static_cast<int64_t>(std::hash<std::string>{}(g.group().file + ";" + g.group().name) %
+                                           static_cast<uint64_t>(interval));
+  const int64_t adjusted = now_ms - offset;
+  return adjusted - adjusted % interval + offset + interval;
+}
+
 void RuleManager::StartRunner(Runner& r) {
   {
     std::lock_guard lock(r.mu);
     r.stopping = false;
-    if (r.next_due_ms == 0) r.next_due_ms = NowMs();
+    if (r.next_due_ms == 0) r.next_due_ms = FirstSlot(*r.group, NowMs());
   }
   r.thread = std::thread([this, &r] { Run(&r); });
 }

@@ -57,7 +57,8 @@ class RuleManager {
   static Result<std::unique_ptr<RuleManager>> Create(DB* db, RuleManagerOptions options);
   ~RuleManager();
 
-  // Starts evaluating in the background; the first evaluation of every group is at once, and
+  // Starts evaluating in the background. Each group runs at its own offset within its interval
+  // (as Prometheus spreads groups), so its first evaluation comes within one interval; that one
   // restores its alerts' `for` state first.
   void Start();
   // Stops the groups' threads, each after its evaluation in progress (idempotent; the
@@ -95,6 +96,8 @@ class RuleManager {
   // Evaluates one group at t_ms and logs its errors and state changes (r->eval_mu held).
   void EvalGroup(Runner& r, int64_t t_ms);
   int64_t IntervalOf(const RuleGroupEvaluator& g) const;
+  // The group's first evaluation slot after now_ms.
+  int64_t FirstSlot(const RuleGroupEvaluator& g, int64_t now_ms) const;
   void StartRunner(Runner& r);
   static void StopRunners(const std::vector<std::shared_ptr<Runner>>& runners);
 
