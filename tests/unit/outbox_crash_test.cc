@@ -26,6 +26,8 @@ using notify::Outbox;
 
 namespace {
 
+constexpr size_t kNoLimit = size_t{1} << 40;  // the size limit is not under test here
+
 // Enqueues "n<i>" for i = first, first+1, ... and reports each acknowledged i; with batch > 1,
 // `batch` at a time in one EnqueueBatch, reporting the last of each acknowledged batch.
 [[noreturn]] void EnqueueChild(const std::string& dir, long first, int out, long batch) {
@@ -33,7 +35,7 @@ namespace {
   Options o;
   o.sync_mode = SyncMode::kNever;  // the outbox's own sync must be enough
   if (!DB::Open(o, dir, &db).ok()) ::_exit(2);
-  auto outbox = Outbox::Open(db.get());
+  auto outbox = Outbox::Open(db.get(), {.max_per_receiver = kNoLimit});
   if (!outbox.ok()) ::_exit(3);
   for (long i = first;; i += batch) {
     std::vector<notify::OutboxItem> items;
@@ -57,7 +59,7 @@ namespace {
 [[noreturn]] void CheckChild(const std::string& dir, long last_acked, int out, long batch) {
   std::unique_ptr<DB> db;
   if (!DB::Open(Options(), dir, &db).ok()) ::_exit(2);
-  auto outbox = Outbox::Open(db.get());
+  auto outbox = Outbox::Open(db.get(), {.max_per_receiver = kNoLimit});
   if (!outbox.ok()) ::_exit(3);
   auto all = (*outbox)->Peek("r", SIZE_MAX);
   if (!all.ok() || (*outbox)->Depth("r") != all->size()) ::_exit(4);
