@@ -57,7 +57,7 @@ struct Series {
   uint64_t seed = 0;
 };
 
-std::string RulesYaml(int services, int groups) {
+std::string RulesYaml(int services, int groups) {  // rules for services [0, services)
   const int per_group = services / groups;
   std::string y = "groups:\n";
   for (int g = 0; g < groups; ++g) {
@@ -105,16 +105,20 @@ std::string RulesYaml(int services, int groups) {
 
 int main(int argc, char** argv) {
   cxxopts::Options cli("rulebench_gen", "data and rules for bench/rules_vs_prometheus.sh");
-  cli.add_options()("services", "services (10 alerting rules each)", cxxopts::value<int>()->default_value("1000"))(
-      "instances", "instances per service (2 series each)", cxxopts::value<int>()->default_value("50"))(
-      "groups", "rule groups (services are split evenly)", cxxopts::value<int>()->default_value("100"))(
-      "interval", "seconds between samples", cxxopts::value<int>()->default_value("15"))(
-      "start-ms", "first sample, ms since the epoch", cxxopts::value<int64_t>())(
-      "end-ms", "last sample at or before, ms since the epoch", cxxopts::value<int64_t>())(
-      "samples-per-series-per-request", "samples of each series in one request",
-      cxxopts::value<int>()->default_value("20"))("series-per-request", "series in one request",
-                                                  cxxopts::value<int>()->default_value("5000"))(
-      "out", "output folder (created)", cxxopts::value<std::string>())("h,help", "show this help");
+  // clang-format off
+  cli.add_options()
+      ("services", "services (10 alerting rules each)", cxxopts::value<int>()->default_value("1000"))
+      ("instances", "instances per service (2 series each)", cxxopts::value<int>()->default_value("50"))
+      ("groups", "rule groups (services are split evenly)", cxxopts::value<int>()->default_value("100"))
+      ("rule-services", "services that get rules (default: all)", cxxopts::value<int>()->default_value("0"))
+      ("interval", "seconds between samples", cxxopts::value<int>()->default_value("15"))
+      ("start-ms", "first sample, ms since the epoch", cxxopts::value<int64_t>())
+      ("end-ms", "last sample at or before, ms since the epoch", cxxopts::value<int64_t>())
+      ("samples-per-series-per-request", "samples of each series in one request", cxxopts::value<int>()->default_value("20"))
+      ("series-per-request", "series in one request", cxxopts::value<int>()->default_value("5000"))
+      ("out", "output folder (created)", cxxopts::value<std::string>())
+      ("h,help", "show this help");
+  // clang-format on
   cxxopts::ParseResult args;
   try {
     args = cli.parse(argc, argv);
@@ -129,14 +133,15 @@ int main(int argc, char** argv) {
   const int services = args["services"].as<int>();
   const int instances = args["instances"].as<int>();
   const int groups = args["groups"].as<int>();
+  const int rule_services = args["rule-services"].as<int>() > 0 ? args["rule-services"].as<int>() : services;
   const int interval_s = args["interval"].as<int>();
   const int64_t start_ms = args["start-ms"].as<int64_t>();
   const int64_t end_ms = args["end-ms"].as<int64_t>();
   const int per_request = args["samples-per-series-per-request"].as<int>();
   const int series_per_request = args["series-per-request"].as<int>();
-  if (services <= 0 || instances <= 0 || groups <= 0 || services % groups != 0 || interval_s <= 0 ||
-      end_ms < start_ms || per_request <= 0 || series_per_request <= 0) {
-    fmt::print(stderr, "bad arguments: counts must be positive, --groups must divide --services, end >= start\n");
+  if (services <= 0 || instances <= 0 || groups <= 0 || rule_services > services || rule_services % groups != 0 ||
+      interval_s <= 0 || end_ms < start_ms || per_request <= 0 || series_per_request <= 0) {
+    fmt::print(stderr, "bad arguments: counts must be positive, --groups must divide --rule-services, end >= start\n");
     return 2;
   }
   const std::filesystem::path out_dir = args["out"].as<std::string>();
@@ -232,7 +237,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  const std::string rules = RulesYaml(services, groups);
+  const std::string rules = RulesYaml(rule_services, groups);
   std::ofstream rf(out_dir / "rules.yml", std::ios::trunc);
   rf << rules;
   if (!rf) {
@@ -240,6 +245,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   fmt::print("series={} samples={} requests={} protobuf_mb={:.1f} snappy_mb={:.1f} groups={} rules={}\n", series.size(),
-             total_samples, files, raw_bytes / 1e6, snappy_bytes / 1e6, groups, services * 10);
+             total_samples, files, raw_bytes / 1e6, snappy_bytes / 1e6, groups, rule_services * 10);
   return 0;
 }
