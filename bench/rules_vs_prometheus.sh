@@ -18,14 +18,17 @@
 #                    same value as prometheus_rule_group_last_duration_seconds, cross-checked
 #                    from /metrics at the end); the work of a round if groups ran one at a time
 #   eval max         max over groups in a round: the round's wall time if every group ran at once
-#   round wall       gnomond: from the round's scheduled time (its lastEvaluation) to the moment
-#                    the poller (every 0.25 s) sees the last group done; Prometheus staggers its
-#                    groups over the interval, so its figure is the busy time: the union of its
-#                    groups' [start, start + duration] intervals in the round
+#   busy wall        the union of the groups' [lastEvaluation, + evaluationTime] intervals in a
+#                    round: how long some group was evaluating (groups staggered over the interval
+#                    and run concurrently, as Prometheus and gnomond since f510dcd do)
+#   seen wall        from the round's earliest lastEvaluation to the poll (every 0.25 s) that saw
+#                    its last group done: the round's wall time when every group is due at once
+#                    and they run one after another (gnomond before f510dcd)
 #   CPU s / round    (utime + stime) delta over the window / rounds completed in it
 #   RSS              VmRSS at the end of the window, VmHWM (peak, includes loading)
-# RULEBENCH_GEN_ARGS passes flags to the generator (e.g. "--services 100 --groups 10" for a
-# quick check). Medians over the rounds of every window of that server are printed, then the ratios.
+# RULEBENCH_GEN_ARGS passes flags to the generator (e.g. "--services 20 --groups 2
+# --series-per-request 500" for a quick check: every time slice must span several requests, or the
+# 2 connections may send one series' slices out of order and Prometheus refuses them). Medians over the rounds of every window of that server are printed, then the ratios.
 set -uo pipefail
 build=$(cd "${1:?build dir}" && pwd)
 window=${2:-60} cycles=${3:-2}
@@ -140,16 +143,16 @@ rounds = []
 for k in range(n):
     r = [evals[g][k] for g in seen]
     starts = [e[0] for e in r]
-    if name == "gnomond":
-        wall = max(e[2] for e in r) - min(starts)
-    else:  # union of the groups' busy intervals
-        iv = sorted((e[0], e[0] + e[1]) for e in r)
-        wall, cur_s, cur_e = 0.0, iv[0][0], iv[0][1]
-        for s, e in iv[1:]:
-            if s > cur_e: wall += cur_e - cur_s; cur_s, cur_e = s, e
-            else: cur_e = max(cur_e, e)
-        wall += cur_e - cur_s
-    rounds.append({"sum": sum(e[1] for e in r), "max": max(e[1] for e in r), "wall": wall})
+    # busy: the union of the groups' [start, start + duration] intervals
+    iv = sorted((e[0], e[0] + e[1]) for e in r)
+    busy, cur_s, cur_e = 0.0, iv[0][0], iv[0][1]
+    for s, e in iv[1:]:
+        if s > cur_e: busy += cur_e - cur_s; cur_s, cur_e = s, e
+        else: cur_e = max(cur_e, e)
+    busy += cur_e - cur_s
+    # seen: from the earliest start to the poll that saw the last group done
+    seen_wall = max(e[2] for e in r) - min(starts)
+    rounds.append({"sum": sum(e[1] for e in r), "max": max(e[1] for e in r), "busy": busy, "seen": seen_wall})
 done = sum(len(v) for v in evals.values()) / groups if groups else 0
 print(json.dumps({"name": name, "groups": groups, "rounds": rounds, "group_evals_per_group": done, "window": window}))
 EOF
@@ -167,7 +170,8 @@ open(path, "w").write("\n".join(lines) + "\n")
 r = w["rounds"]
 print(f"  window {w['name']}: {len(r)} whole rounds, {w['group_evals_per_group']:.2f} evaluations per group, "
       f"cpu {w['cpu_s']:.2f} s, rss {rss} kB, hwm {hwm} kB; sums "
-      + " ".join(f"{x['sum']:.3f}" for x in r) + "; walls " + " ".join(f"{x['wall']:.2f}" for x in r))
+      + " ".join(f"{x['sum']:.3f}" for x in r) + "; busy " + " ".join(f"{x['busy']:.2f}" for x in r)
+      + "; seen " + " ".join(f"{x['seen']:.2f}" for x in r))
 EOF
   kill -CONT "$4"
 }
@@ -205,15 +209,15 @@ for name in ("gnomond", "prometheus"):
     w = [x for x in ws if x["name"] == name]
     r = [y for x in w for y in x["rounds"]]
     rows[name] = dict(
-        sum=med([y["sum"] for y in r]), max=med([y["max"] for y in r]), wall=med([y["wall"] for y in r]),
+        sum=med([y["sum"] for y in r]), max=med([y["max"] for y in r]), busy=med([y["busy"] for y in r]), seen=med([y["seen"] for y in r]),
         cpu=med([x["cpu_s"] / x["group_evals_per_group"] for x in w if x["group_evals_per_group"]]),
         rounds_per_min=med([x["group_evals_per_group"] * 60 / x["window"] for x in w]),
         rss=max(x["rss_kb"] for x in w) / 1024, hwm=max(x["hwm_kb"] for x in w) / 1024, n=len(r))
 print()
-print("| server | rounds | eval sum s/round | eval max s/round | round wall s | CPU s/round | rounds/min | VmRSS MB | VmHWM MB |")
-print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+print("| server | rounds | eval sum s/round | eval max s/round | busy wall s | seen wall s | CPU s/round | rounds/min | VmRSS MB | VmHWM MB |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for name, x in rows.items():
-    print(f"| {name} | {x['n']} | {x['sum']:.3f} | {x['max']:.3f} | {x['wall']:.2f} | {x['cpu']:.2f} | {x['rounds_per_min']:.1f} | {x['rss']:.0f} | {x['hwm']:.0f} |")
+    print(f"| {name} | {x['n']} | {x['sum']:.3f} | {x['max']:.3f} | {x['busy']:.2f} | {x['seen']:.2f} | {x['cpu']:.2f} | {x['rounds_per_min']:.1f} | {x['rss']:.0f} | {x['hwm']:.0f} |")
 g, p = rows["gnomond"], rows["prometheus"]
-print(f"| ratio gnomond/prometheus | | {g['sum']/p['sum']:.2f} | {g['max']/p['max']:.2f} | {g['wall']/p['wall']:.2f} | {g['cpu']/p['cpu']:.2f} | | {g['rss']/p['rss']:.2f} | {g['hwm']/p['hwm']:.2f} |")
+print(f"| ratio gnomond/prometheus | | {g['sum']/p['sum']:.2f} | {g['max']/p['max']:.2f} | {g['busy']/p['busy']:.2f} | | {g['cpu']/p['cpu']:.2f} | | {g['rss']/p['rss']:.2f} | {g['hwm']/p['hwm']:.2f} |")
 EOF
