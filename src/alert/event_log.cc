@@ -90,9 +90,42 @@ std::string AlertEventLog::ToJson(const AlertEvent& e) {
 }
 
 Status AlertEventLog::Append(const std::vector<AlertEvent>& events) {
-  if (events.empty()) return Status::OK();
   std::string text;
   for (const AlertEvent& e : events) text += ToJson(e) + "\n";
+  return AppendText(text);
+}
+
+std::string AlertEventLog::ToJson(const NotificationEvent& e) {
+  std::string out = "{\"time\":";
+  AppendJsonString(FormatRfc3339(e.time_ms), &out);
+  out += ",\"time_ms\":" + std::to_string(e.time_ms) + ",\"alertname\":";
+  std::vector<std::pair<std::string, std::string>> labels;
+  std::string name;
+  for (const Label& l : e.labels) {
+    labels.emplace_back(l.name, l.value);
+    if (l.name == "alertname") name = l.value;
+  }
+  AppendJsonString(name, &out);
+  out += ",\"receiver\":";
+  AppendJsonString(e.receiver, &out);
+  out += ",\"outcome\":";
+  AppendJsonString(e.outcome, &out);
+  out += e.resolved ? ",\"notice\":\"resolved\",\"labels\":" : ",\"notice\":\"firing\",\"labels\":";
+  AppendObject(&out, labels);
+  out += ",\"detail\":";
+  AppendJsonString(e.detail, &out);
+  out += '}';
+  return out;
+}
+
+Status AlertEventLog::Append(const std::vector<NotificationEvent>& events) {
+  std::string text;
+  for (const NotificationEvent& e : events) text += ToJson(e) + "\n";
+  return AppendText(text);
+}
+
+Status AlertEventLog::AppendText(const std::string& text) {
+  if (text.empty()) return Status::OK();
   std::lock_guard lock(mu_);
   const char* p = text.data();
   size_t left = text.size();

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -95,13 +96,28 @@ void PrintRows(const nlohmann::json& items, const std::string& format, Table tab
   std::printf("%s", format == "csv" ? RenderCsv(table).c_str() : RenderTable(table).c_str());
 }
 
+// An event of the log is a state change ("from", "to") or a notification's outcome ("receiver",
+// "outcome", "notice"): "pending -> firing", or "firing notice sent to pager" (arrow: "->" or "→").
+std::string Change(const nlohmann::json& e, const std::string& arrow,
+                   const std::function<std::string(const std::string&)>& paint) {
+  if (e.contains("receiver")) {
+    std::string s =
+        paint(e.value("notice", "")) + " notice " + e.value("outcome", "") + " to " + e.value("receiver", "");
+    if (const std::string d = e.value("detail", ""); !d.empty() && e.value("outcome", "") != "sent")
+      s += " (" + d + ")";
+    return s;
+  }
+  return paint(e.value("from", "")) + " " + arrow + " " + paint(e.value("to", ""));
+}
+
 // Alert events (from /events or /history) as table rows.
 Table EventsTable(const nlohmann::json& events) {
   Table table;
   table.header = {"time", "alertname", "change", "value", "labels"};
   for (const auto& e : events) {
-    table.rows.push_back({e.value("time", ""), e.value("alertname", ""), e.value("from", "") + " -> " + e.value("to", ""),
-                          e.value("value", ""), Pairs(e.value("labels", nlohmann::json::object()), true)});
+    table.rows.push_back({e.value("time", ""), e.value("alertname", ""),
+                          Change(e, "->", [](const std::string& s) { return s; }), e.value("value", ""),
+                          Pairs(e.value("labels", nlohmann::json::object()), true)});
   }
   return table;
 }
@@ -119,8 +135,9 @@ std::string Ago(int64_t t_ms, int64_t now_ms) {
 // gnomon alerts history: the filtered event log as a timeline.
 int RunAlertsHistory(int argc, char** argv) {
   cxxopts::Options options("gnomon alerts history",
-                           "The history of alert state changes (GET /api/v1/alerts/history) as a timeline, oldest "
-                           "first: one line per change with its absolute and relative time.");
+                           "The history of alert state changes and notifications (GET /api/v1/alerts/history) as a "
+                           "timeline, oldest first: one line per change or notification outcome with its absolute and "
+                           "relative time.");
   options.custom_help("[OPTIONS]");
   options.add_options()
       ("alertname", "only this alert (repeatable)", cxxopts::value<std::vector<std::string>>(), "NAME")
@@ -171,11 +188,11 @@ int RunAlertsHistory(int argc, char** argv) {
       if (!color || code == nullptr) return state;
       return std::string("\x1b[") + code + "m" + state + "\x1b[0m";
     };
-    if (events->empty()) std::printf("no alert state changes\n");
+    if (events->empty()) std::printf("no alert state changes or notifications\n");
     for (const auto& e : *events) {
       const int64_t t = e.value("time_ms", int64_t{0});
-      std::string line = e.value("time", "") + "  " + PadRight(Ago(t, now), 10) + "  " + e.value("alertname", "") + "  " +
-                         paint(e.value("from", "")) + " \u2192 " + paint(e.value("to", ""));
+      std::string line = e.value("time", "") + "  " + PadRight(Ago(t, now), 10) + "  " + e.value("alertname", "") +
+                         "  " + Change(e, "\u2192", paint);
       if (const std::string v = e.value("value", ""); !v.empty()) line += "  value=" + v;
       if (const std::string l = Pairs(e.value("labels", nlohmann::json::object()), true); !l.empty()) line += "  {" + l + "}";
       std::printf("%s\n", line.c_str());

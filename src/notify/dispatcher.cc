@@ -27,7 +27,12 @@ int64_t WallMs() {
 }
 
 DeliveryOutcome::Item ItemOf(const QueuedNotification& q) {
-  return {q.seq, q.notification.alert_key, q.notification.kind, q.notification.created_ms};
+  DeliveryOutcome::Item item;
+  item.seq = q.seq;
+  item.alert_key = q.notification.alert_key;
+  item.kind = q.notification.kind;
+  item.created_ms = q.notification.created_ms;
+  return item;
 }
 
 }  // namespace
@@ -170,9 +175,10 @@ int64_t Dispatcher::SendBatch(Sender* s) {
       Report({o.name, DeliveryOutcome::Outcome::kMovedAside, WallMs(), 0, n.status().ToString(), {ItemOf(q)}});
       continue;
     }
+    outcome.notifications.push_back(ItemOf(q));
+    outcome.notifications.back().labels = n->labels;
     notices.push_back(std::move(n.value()));
     seqs.push_back(q.seq);
-    outcome.notifications.push_back(ItemOf(q));
   }
   batch->clear();  // the payloads are not needed any more; keep one copy of the batch at a time
   if (notices.empty()) return 0;

@@ -30,8 +30,8 @@
 // SetOutcomeHook before Start is called on the receiver's sender thread after every attempted
 // batch, once the outbox reflects the outcome, with a DeliveryOutcome: the receiver, sent /
 // failed (will retry) / moved aside, the wall-clock time, the HTTP status or error text, and each
-// notification of the batch (alert key, firing or resolved, creation time). Nothing is reported
-// while the breaker keeps a receiver's requests back (no attempt, no outcome).
+// notification of the batch (alert key, firing or resolved, creation time, the alert's labels).
+// Nothing is reported while the breaker keeps a receiver's requests back (no attempt, no outcome).
 #pragma once
 
 #include <atomic>
@@ -92,6 +92,7 @@ struct DeliveryOutcome {
     std::string alert_key;
     Notification::Kind kind = Notification::Kind::kFiring;
     int64_t created_ms = 0;
+    Labels labels;  // the alert's labels as sent (empty when the payload was unreadable)
   };
   std::string receiver;
   Outcome outcome = Outcome::kSent;

@@ -2,8 +2,8 @@
 # Alert notifications end to end: a rule fires in gnomond while its webhook receiver (the shared
 # kit's webhook_sink.py) is down; the notification waits in the durable outbox; gnomond is killed
 # with SIGKILL and restarted; once the receiver is up the firing notice arrives, and so does the
-# resolved one, in Alertmanager's webhook format. A real Alertmanager gets the same alert through
-# the API v2 receiver.
+# resolved one, in Alertmanager's webhook format, and the alert history shows each delivery's
+# outcome. A real Alertmanager gets the same alert through the API v2 receiver, and sees it resolve.
 source "$(dirname "$0")/lib.sh"
 SINK=$SRC/../shared/alerts/webhook_sink.py
 [ -f "$SINK" ] || { echo "the alerting kit is missing: expected $SINK"; exit 1; }
@@ -70,6 +70,20 @@ until_true 20 hook_has '\"status\":\"resolved\"' && r=yes || r=no
 check "the resolved notice arrives" yes "$r"
 until_true 10 bash -c "! grep -q '\"queued\":[1-9]' <<<\"\$(curl -s $GNOMOND_URL/api/v1/alerts/receivers)\"" && r=yes || r=no
 check "the outbox empties" yes "$r"
+# The history answers "was anyone told, and when?": each outcome is an event of the alert.
+hist=$(http GET '/api/v1/alerts/history?alertname=TooHot')
+check_contains "history: the failure while the receiver was down" '"receiver":"webhook-1","outcome":"failed","notice":"firing","labels":{"alertname":"TooHot","room":"lab","severity":"page"},"detail":"HTTP 503' "$hist"
+check_contains "history: the firing notice delivered" '"receiver":"webhook-1","outcome":"sent","notice":"firing"' "$hist"
+check_contains "history: the resolved notice delivered" '"receiver":"webhook-1","outcome":"sent","notice":"resolved"' "$hist"
+# A failure is recorded once per notification and process (the firing notice before the kill, then
+# it and the notifier's resend after the restart), not at each of the retries.
+failed_events=$(grep -o '"outcome":"failed","notice":"firing"' <<<"$hist" | wc -l)
+check "history: a failure per notification, not per retry" yes "$([ "$failed_events" -ge 1 ] && [ "$failed_events" -le 3 ] && echo yes || echo "no ($failed_events)")"
+check_contains "history by label selector keeps notifications" '"outcome":"sent"' \
+  "$(http GET /api/v1/alerts/history --get --data-urlencode 'match[]={severity="page"}')"
+out=$("$BUILD/gnomon" --server "$GNOMOND_URL" alerts history --alertname TooHot --color never 2>&1)
+check_contains "gnomon alerts history: delivery" "TooHot  firing notice sent to webhook-1" "$out"
+check_contains "gnomon alerts history: failure with the answer" "TooHot  firing notice failed to webhook-1 (HTTP 503" "$out"
 m=$(http GET /metrics)
 check "metrics: notifications sent" yes "$(grep -qE '^gnomon_notify_sent_total\{receiver="webhook-1"\} [1-9]' <<<"$m" && echo yes || echo no)"
 stop_gnomond
@@ -92,6 +106,12 @@ if [ -x /usr/bin/prometheus-alertmanager ]; then
   check_contains "Alertmanager: annotation" '"annotations":{"summary":"lab is at 95 degrees"}' "$am"
   check_contains "Alertmanager: active" '"state":"active"' "$am"
   check_contains "Alertmanager: generator URL" '"generatorURL":"/graph?g0.expr=temp%20%3E%2050\u0026g0.tab=1"' "$am"
+  # Cooler: the resolved notice ends the alert in Alertmanager (its API lists only unresolved ones).
+  push 10
+  until_true 20 bash -c "! grep -qF '\"alertname\":\"TooHot\"' <<<\"\$(curl -s http://127.0.0.1:$AM_PORT/api/v2/alerts)\"" && r=yes || r=no
+  check "the alert resolves in Alertmanager" yes "$r"
+  check_contains "history: resolved notice sent to Alertmanager" '"receiver":"alertmanager-1","outcome":"sent","notice":"resolved"' \
+    "$(http GET '/api/v1/alerts/history?alertname=TooHot')"
   stop_gnomond
 else
   echo "SKIP: no /usr/bin/prometheus-alertmanager (scripts/install-deps.sh installs it)"

@@ -102,6 +102,8 @@ Result<std::unique_ptr<http::Component>> RulesApi::Create(const http::ComponentC
     if (!notifier.ok()) return notifier.status();
     api->notifier_ = std::move(notifier.value());
     api->dispatcher_ = std::make_unique<notify::Dispatcher>(api->outbox_.get(), std::move(receivers), cfg.external_url);
+    RulesApi* self = api.get();
+    api->dispatcher_->SetOutcomeHook([self](const notify::DeliveryOutcome& o) { self->RecordDelivery(o); });
     size_t queued = 0;
     for (const auto& r : cfg.receivers) queued += api->outbox_->Depth(r.name);
     log::Info(fmt::format("{} notification receivers; {} notifications queued from before", cfg.receivers.size(), queued));
@@ -173,6 +175,41 @@ void RulesApi::Notify(const alert::RuleGroupEvaluator& group, int64_t t_ms, int6
   notifier_->Expire(t_ms);
 }
 
+void RulesApi::RecordDelivery(const notify::DeliveryOutcome& o) {
+  alert::AlertEventLog* event_log = manager_ ? manager_->mutable_event_log() : nullptr;
+  if (event_log == nullptr) return;
+  using Outcome = notify::DeliveryOutcome::Outcome;
+  std::vector<alert::NotificationEvent> events;
+  {
+    std::lock_guard lock(delivery_mu_);
+    if (o.time_ms - delivered_expired_ms_ > 600'000) {  // forget alerts not delivered for 2 hours
+      std::erase_if(delivered_, [&](const auto& kv) { return o.time_ms - kv.second.time_ms > 7'200'000; });
+      delivered_expired_ms_ = o.time_ms;
+    }
+    uint64_t& failed_up_to = failure_recorded_[o.receiver];
+    for (const notify::DeliveryOutcome::Item& item : o.notifications) {
+      if (o.outcome == Outcome::kFailed) {
+        if (item.seq <= failed_up_to) continue;
+        failed_up_to = item.seq;
+      } else if (o.outcome == Outcome::kSent) {
+        auto [it, fresh] = delivered_.try_emplace({o.receiver, item.alert_key}, Delivered{item.kind, o.time_ms});
+        const bool resend = !fresh && it->second.kind == item.kind;
+        it->second = {item.kind, o.time_ms};
+        if (resend) continue;
+      }
+      alert::NotificationEvent e;
+      e.time_ms = o.time_ms;
+      e.receiver = o.receiver;
+      e.outcome = o.outcome == Outcome::kSent ? "sent" : o.outcome == Outcome::kFailed ? "failed" : "dropped";
+      e.resolved = item.kind == notify::Notification::Kind::kResolved;
+      e.labels = item.labels;
+      e.detail = o.outcome == Outcome::kSent ? "HTTP " + std::to_string(o.http_status) : o.error;
+      events.push_back(std::move(e));
+    }
+  }
+  if (Status s = event_log->Append(events); !s.ok()) log::Warn("alert event log: " + s.ToString());
+}
+
 RulesApi::~RulesApi() { Stop(); }
 
 Status RulesApi::Start() {
@@ -205,6 +242,7 @@ void RulesApi::Receivers(const http::Request&, http::Response& resp) {
       r["sent"] = st.sent;
       r["failedRequests"] = st.failed_requests;
       r["dropped"] = st.dropped;
+      r["droppedOverLimit"] = st.dropped_over_limit;
       r["lastError"] = st.last_error;
       list.push_back(std::move(r));
     }
@@ -236,6 +274,9 @@ void RulesApi::CollectMetrics(std::string* out) const {
          [](const notify::ReceiverStats& st) { return static_cast<double>(st.failed_requests); });
   family("gnomon_notify_dropped_total", "counter", "Notifications moved aside: refused by the receiver for good.",
          [](const notify::ReceiverStats& st) { return static_cast<double>(st.dropped); });
+  family("gnomon_notify_dropped_over_limit_total", "counter",
+         "Notifications dropped from a full outbox (oldest resolved notices first).",
+         [](const notify::ReceiverStats& st) { return static_cast<double>(st.dropped_over_limit); });
   family("gnomon_notify_circuit_state", "gauge", "The receiver's circuit breaker: 0 closed, 1 half-open, 2 open.",
          [](const notify::ReceiverStats& st) {
            return st.state == notify::CircuitBreaker::State::kClosed ? 0.0

@@ -26,7 +26,11 @@
 // /metrics as gnomon_rules_last_reload_successful).
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
 
 #include "alert/alerting_config.h"
 #include "alert/rule_manager.h"
@@ -71,6 +75,19 @@ class RulesApi final : public http::Component {
   alert::AlertingConfig config_;
   // After a group's evaluation: its due notifications into the outbox, their senders woken.
   void Notify(const alert::RuleGroupEvaluator& group, int64_t t_ms, int64_t interval_ms);
+  // A delivery outcome into the event log (on a sender's thread): a notice's first delivery to a
+  // receiver (its re-sends are not repeated there), a failure once per notification (not at each
+  // retry), and every notification moved aside ("dropped").
+  void RecordDelivery(const notify::DeliveryOutcome& outcome);
+
+  struct Delivered {
+    notify::Notification::Kind kind;
+    int64_t time_ms;
+  };
+  std::mutex delivery_mu_;
+  std::map<std::string, uint64_t> failure_recorded_;                    // receiver -> highest seq recorded failed
+  std::map<std::pair<std::string, std::string>, Delivered> delivered_;  // (receiver, fingerprint)
+  int64_t delivered_expired_ms_ = 0;
 };
 
 }  // namespace gnomon::api
