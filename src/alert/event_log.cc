@@ -64,23 +64,44 @@ Result<std::unique_ptr<AlertEventLog>> AlertEventLog::Open(const std::string& pa
 
 AlertEventLog::~AlertEventLog() { ::close(fd_); }
 
-std::string AlertEventLog::ToJson(const AlertEvent& e) {
+namespace {
+
+// `{"time":...,"time_ms":...,"alertname":...`: how every event line starts.
+std::string EventHead(int64_t time_ms, const Labels& labels) {
   std::string out = "{\"time\":";
-  AppendJsonString(FormatRfc3339(e.time_ms), &out);
-  out += ",\"time_ms\":" + std::to_string(e.time_ms) + ",\"alertname\":";
+  AppendJsonString(FormatRfc3339(time_ms), &out);
+  out += ",\"time_ms\":" + std::to_string(time_ms) + ",\"alertname\":";
   std::string name;
-  for (const Label& l : e.labels) {
+  for (const Label& l : labels) {
     if (l.name == "alertname") name = l.value;
   }
   AppendJsonString(name, &out);
+  return out;
+}
+
+void AppendLabels(std::string* out, const Labels& labels) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const Label& l : labels) pairs.emplace_back(l.name, l.value);
+  AppendObject(out, pairs);
+}
+
+template <typename Event>
+std::string Lines(const std::vector<Event>& events) {
+  std::string text;
+  for (const Event& e : events) text += AlertEventLog::ToJson(e) + "\n";
+  return text;
+}
+
+}  // namespace
+
+std::string AlertEventLog::ToJson(const AlertEvent& e) {
+  std::string out = EventHead(e.time_ms, e.labels);
   out += ",\"from\":\"";
   out += AlertStateName(e.from);
   out += "\",\"to\":\"";
   out += AlertStateName(e.to);
   out += "\",\"labels\":";
-  std::vector<std::pair<std::string, std::string>> labels;
-  for (const Label& l : e.labels) labels.emplace_back(l.name, l.value);
-  AppendObject(&out, labels);
+  AppendLabels(&out, e.labels);
   out += ",\"annotations\":";
   AppendObject(&out, e.annotations);
   out += ",\"value\":";
@@ -89,40 +110,23 @@ std::string AlertEventLog::ToJson(const AlertEvent& e) {
   return out;
 }
 
-Status AlertEventLog::Append(const std::vector<AlertEvent>& events) {
-  std::string text;
-  for (const AlertEvent& e : events) text += ToJson(e) + "\n";
-  return AppendText(text);
-}
-
 std::string AlertEventLog::ToJson(const NotificationEvent& e) {
-  std::string out = "{\"time\":";
-  AppendJsonString(FormatRfc3339(e.time_ms), &out);
-  out += ",\"time_ms\":" + std::to_string(e.time_ms) + ",\"alertname\":";
-  std::vector<std::pair<std::string, std::string>> labels;
-  std::string name;
-  for (const Label& l : e.labels) {
-    labels.emplace_back(l.name, l.value);
-    if (l.name == "alertname") name = l.value;
-  }
-  AppendJsonString(name, &out);
+  std::string out = EventHead(e.time_ms, e.labels);
   out += ",\"receiver\":";
   AppendJsonString(e.receiver, &out);
   out += ",\"outcome\":";
   AppendJsonString(e.outcome, &out);
   out += e.resolved ? ",\"notice\":\"resolved\",\"labels\":" : ",\"notice\":\"firing\",\"labels\":";
-  AppendObject(&out, labels);
+  AppendLabels(&out, e.labels);
   out += ",\"detail\":";
   AppendJsonString(e.detail, &out);
   out += '}';
   return out;
 }
 
-Status AlertEventLog::Append(const std::vector<NotificationEvent>& events) {
-  std::string text;
-  for (const NotificationEvent& e : events) text += ToJson(e) + "\n";
-  return AppendText(text);
-}
+Status AlertEventLog::Append(const std::vector<AlertEvent>& events) { return AppendText(Lines(events)); }
+
+Status AlertEventLog::Append(const std::vector<NotificationEvent>& events) { return AppendText(Lines(events)); }
 
 Status AlertEventLog::AppendText(const std::string& text) {
   if (text.empty()) return Status::OK();
