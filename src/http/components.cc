@@ -3,6 +3,7 @@
 #include "alert/alerting_config.h"
 #include "http/api/export_api.h"
 #include "http/api/ingest_api.h"
+#include "http/api/logs_api.h"
 #include "http/api/query_api.h"
 #include "http/api/rules_api.h"
 #include "http/api/status_api.h"
@@ -17,6 +18,8 @@ constexpr ComponentEntry kComponents[] = {
     {"query", &api::QueryApi::Create},    // the Prometheus query API
     {"export", &api::ExportApi::Create},  // /api/v1/export, streamed
     {"alerting", &api::RulesApi::Create, &config::SectionSpec::Of<alert::AlertingConfig>},  // rules, /api/v1/alerts
+    {"logs", &api::LogsApi::Create,
+     &config::SectionSpec::Of<logs::LogsConfig>},  // the log store, its ingest and queries
 };
 
 }  // namespace

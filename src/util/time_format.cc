@@ -108,4 +108,20 @@ Result<int64_t> ParseRfc3339(std::string_view text, const Rfc3339Options& option
   return Status::InvalidArgument("\"" + std::string(text) + "\" is not an RFC 3339 time like 2023-11-14T22:13:20Z");
 }
 
+std::string FormatRfc3339Nano(int64_t ns) {
+  int64_t secs = ns / 1'000'000'000;
+  int64_t frac = ns % 1'000'000'000;
+  if (frac < 0) {
+    frac += 1'000'000'000;
+    --secs;
+  }
+  std::string out = FormatRfc3339(secs * 1000);
+  if (frac == 0) return out;
+  std::string digits = std::to_string(frac);
+  digits.insert(0, 9 - digits.size(), '0');
+  while (digits.back() == '0') digits.pop_back();
+  out.insert(out.size() - 1, "." + digits);
+  return out;
+}
+
 }  // namespace gnomon

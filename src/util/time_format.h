@@ -13,6 +13,10 @@ namespace gnomon {
 // RFC 3339 in UTC: "2023-11-14T22:13:20Z", with ".123" when the milliseconds are not zero.
 std::string FormatRfc3339(int64_t ms);
 
+// Go's time.RFC3339Nano in UTC for Unix nanoseconds, as Loki prints log times:
+// "2023-11-14T22:13:20.123456789Z", the fraction without trailing zeros (none when zero).
+std::string FormatRfc3339Nano(int64_t ns);
+
 // What ParseRfc3339 accepts beyond RFC 3339's date-time. The defaults accept what Prometheus'
 // HTTP API does (Go's time.Parse with time.RFC3339Nano).
 struct Rfc3339Options {

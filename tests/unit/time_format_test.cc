@@ -97,5 +97,13 @@ TEST_CASE("ParseRfc3339: the command line's extras, and FormatRfc3339 reads back
   }
 }
 
+TEST_CASE("FormatRfc3339Nano: Go's RFC3339Nano, the fraction without trailing zeros") {
+  CHECK(FormatRfc3339Nano(0) == "1970-01-01T00:00:00Z");
+  CHECK(FormatRfc3339Nano(1'700'000'000'123'456'789) == "2023-11-14T22:13:20.123456789Z");
+  CHECK(FormatRfc3339Nano(1'700'000'000'120'000'000) == "2023-11-14T22:13:20.12Z");
+  CHECK(FormatRfc3339Nano(1'700'000'000'000'000'001) == "2023-11-14T22:13:20.000000001Z");
+  CHECK(FormatRfc3339Nano(-1) == "1969-12-31T23:59:59.999999999Z");
+}
+
 }  // namespace
 }  // namespace gnomon

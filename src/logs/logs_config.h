@@ -1,0 +1,43 @@
+// [logs]: the log store's config section (config/section.h) — retention, how correlation IDs are
+// found (correlation_id.h), and the limits on what one push request and one query may carry.
+//
+//   [logs]
+//   retention = "0"                     # 0 keeps every line (lines of any age are accepted)
+//   correlation_fields = ["correlation_id", "trace_id", "request_id", "traceparent"]
+//   correlation_pattern = '...'         # RE2, first group = the ID, for plain-text lines
+//   max_line_bytes = "256KiB"
+//   max_labels_per_stream = 15
+//   max_streams_per_push = 10000
+//   max_lines_per_push = 1000000
+//   max_entries_limit_per_query = 5000  # as Loki's limit of the same name
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/section.h"
+#include "logs/correlation_id.h"
+
+namespace gnomon::logs {
+
+struct LogsConfig {
+  static constexpr std::string_view kName = "logs";
+  static std::span<const config::Field<LogsConfig>> Fields();
+
+  int64_t retention_ms = 0;
+  std::vector<std::string> correlation_fields = CorrelationIdOptions{}.fields;
+  std::string correlation_pattern = CorrelationIdOptions{}.pattern;
+  uint64_t max_line_bytes = 256 << 10;
+  uint64_t max_labels_per_stream = 15;
+  uint64_t max_streams_per_push = 10'000;
+  uint64_t max_lines_per_push = 1'000'000;
+  uint64_t max_entries_limit_per_query = 5'000;
+
+  CorrelationIdOptions correlation() const { return {correlation_fields, correlation_pattern}; }
+  bool operator==(const LogsConfig&) const = default;
+};
+
+}  // namespace gnomon::logs
