@@ -69,8 +69,8 @@ struct LogLimits {
 
 struct LogPushResult {
   LogBatch batch;
-  size_t accepted = 0;  // entries in `batch`
-  size_t rejected = 0;  // entries or lines left out, those of rejected streams included
+  size_t accepted = 0;                   // entries in `batch`
+  size_t rejected = 0;                   // entries or lines left out, those of rejected streams included
   std::vector<LogRejection> rejections;  // the first LogLimits::max_rejections, in request order
 };
 
