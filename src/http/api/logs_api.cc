@@ -1,10 +1,20 @@
 #include "http/api/logs_api.h"
 
+#include <fmt/format.h>
+
+#include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 
+#include <nlohmann/json.hpp>
+
 #include "http/api/query_json.h"
+#include "http/api/status_error.h"
+#include "logs/push/loki_push.h"
+#include "logs/push/ndjson_push.h"
+#include "util/clock.h"
 #include "util/go_json.h"
 #include "util/time_format.h"
 
@@ -33,16 +43,126 @@ Result<int64_t> ParseLogTimeNs(std::string_view text) {
   return *ms * 1'000'000;
 }
 
+namespace {
+
+logs::LogLimits LimitsOf(const logs::LogsConfig& c) {
+  logs::LogLimits l;
+  l.max_line_bytes = c.max_line_bytes;
+  l.max_labels_per_stream = c.max_labels_per_stream;
+  l.max_streams = c.max_streams_per_push;
+  l.max_lines = c.max_lines_per_push;
+  return l;
+}
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool ContentTypeIs(const http::Request& req, std::string_view type) {
+  std::string_view ct = req.Header("content-type");
+  ct = ct.substr(0, ct.find(';'));
+  while (!ct.empty() && ct.back() == ' ') ct.remove_suffix(1);
+  if (ct.size() != type.size()) return false;
+  for (size_t i = 0; i < ct.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(ct[i])) != type[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+LogsApi::LogsApi(std::unique_ptr<logs::LogStore> store, logs::LogsConfig config, size_t max_inflight_bytes,
+                 size_t max_decompressed_bytes)
+    : store_(std::move(store)),
+      config_(std::move(config)),
+      limits_(LimitsOf(config_)),
+      max_decompressed_bytes_(max_decompressed_bytes),
+      admission_(max_inflight_bytes) {}
+
 Result<std::unique_ptr<http::Component>> LogsApi::Create(const http::ComponentContext& context) {
   const logs::LogsConfig& cfg = context.config.Get<logs::LogsConfig>();
-  auto store = logs::LogStore::Open(context.db, {cfg.correlation(), cfg.retention_ms});
+  logs::LogStoreOptions options;
+  options.correlation = cfg.correlation();
+  options.retention_ms = cfg.retention_ms;
+  auto store = logs::LogStore::Open(context.db, options);
   if (!store.ok()) return Status::IOError("cannot open the log store: " + store.status().ToString());
-  return std::unique_ptr<http::Component>(std::make_unique<LogsApi>(std::move(store.value()), cfg));
+  return std::unique_ptr<http::Component>(std::make_unique<LogsApi>(std::move(store.value()), cfg,
+                                                                    context.config.server.max_inflight_ingest_bytes,
+                                                                    context.config.server.max_body_bytes));
 }
 
 void LogsApi::RegisterRoutes(http::Router* router) {
   router->Handle({"GET"}, "/api/v1/logs/correlation/{id}", http::Access::kRead,
                  [this](const http::Request& q, http::Response& r) { Correlation(q, r); });
+  router->Handle({"POST"}, "/loki/api/v1/push", http::Access::kWrite,
+                 [this](const http::Request& q, http::Response& r) { LokiPush(q, r); });
+  router->Handle({"POST"}, "/api/v1/logs", http::Access::kWrite,
+                 [this](const http::Request& q, http::Response& r) { NdjsonPush(q, r); });
+}
+
+void LogsApi::LokiPush(const http::Request& req, http::Response& resp) {
+  if (!admission_.TryAcquire(req.body.size())) {
+    resp.headers.emplace_back("Retry-After", "1");
+    return http::SetJsonError(resp, 503, "unavailable", "too many log pushes in flight; retry later");
+  }
+  auto decoded = ContentTypeIs(req, "application/json")
+                     ? logs::DecodeLokiPushJson(req.body, limits_)
+                     : logs::DecodeLokiPushProtobuf(req.body, max_decompressed_bytes_, limits_);
+  Store(std::move(decoded), "stream", resp);
+  admission_.Release(req.body.size());
+}
+
+void LogsApi::NdjsonPush(const http::Request& req, http::Response& resp) {
+  if (!admission_.TryAcquire(req.body.size())) {
+    resp.headers.emplace_back("Retry-After", "1");
+    return http::SetJsonError(resp, 503, "unavailable", "too many log pushes in flight; retry later");
+  }
+  Result<logs::LogPushResult> decoded = Status::InvalidArgument("unreachable");
+  if (ContentTypeIs(req, "text/plain")) {
+    std::string service, level;
+    for (const auto& [name, value] : req.Params()) {
+      if (name == "service") service = value;
+      if (name == "level") level = value;
+    }
+    if (service.empty()) {
+      admission_.Release(req.body.size());
+      return http::SetJsonError(resp, 400, "bad_data", "text/plain log lines need ?service=NAME");
+    }
+    decoded = logs::DecodePlainTextLogs(req.body, service, level, NowNs(), limits_);
+  } else {
+    decoded = logs::DecodeNdjsonLogs(req.body, NowNs(), limits_);
+  }
+  Store(std::move(decoded), "line", resp);
+  admission_.Release(req.body.size());
+}
+
+void LogsApi::Store(Result<logs::LogPushResult> decoded, std::string_view unit, http::Response& resp) {
+  if (!decoded.ok()) {
+    const bool too_big = decoded.status().code() == Status::Code::kResourceExhausted;
+    return http::SetJsonError(resp, too_big ? 413 : 400, "bad_data", decoded.status().message());
+  }
+  const logs::LogPushResult& r = *decoded;
+  auto stored = store_->Append(r.batch);
+  if (!stored.ok()) return SetStatusError(resp, stored.status(), StatusContext::kWrite);
+  if (r.rejected == 0) {
+    resp.status = 204;
+    return;
+  }
+  nlohmann::json body;
+  body["status"] = "error";
+  body["errorType"] = "bad_data";
+  body["error"] = fmt::format("partial write: {} of {} lines rejected; the other lines were stored; first: {}",
+                              r.rejected, r.rejected + r.accepted,
+                              r.rejections.empty() ? std::string() : logs::FormatRejection(r.rejections.front(), unit));
+  body["rejected_lines"] = r.rejected;
+  body["accepted_lines"] = r.accepted;
+  nlohmann::json list = nlohmann::json::array();
+  for (const logs::LogRejection& e : r.rejections) list.push_back(logs::FormatRejection(e, unit));
+  body["errors"] = std::move(list);
+  resp.status = 400;
+  resp.content_type = "application/json";
+  resp.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 void LogsApi::Correlation(const http::Request& req, http::Response& resp) {

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The log store end to end: NDJSON from the shared kit's generator pushed in batches, every sampled
+# request's lines found by its correlation ID (exact counts from gen_logs.py --ids-out, time order,
+# across services); plain text and Loki JSON pushes; bad lines rejected by number while the rest
+# is stored; request limits (413); kill -9 during pushes loses no acknowledged batch.
+source "$(dirname "$0")/lib.sh"
+GEN=$SRC/../shared/logs/gen_logs.py
+[ -f "$GEN" ] || { echo "the log kit is missing: expected $GEN"; exit 1; }
+
+printf '[logs]\nmax_lines_per_push = 5000\n' > "$WORK/gnomond.toml"
+start_gnomond "$WORK/data" --config "$WORK/gnomond.toml"
+
+python3 "$GEN" --format jsonl --lines 20000 --seed 7 --out "$WORK/logs.jsonl" --ids-out "$WORK/ids.tsv"
+split -l 2000 "$WORK/logs.jsonl" "$WORK/batch."
+codes=""
+for f in "$WORK"/batch.*; do
+  codes+=$(curl -s -o /dev/null -w "%{http_code} " -H 'Content-Type: application/x-ndjson' --data-binary "@$f" "$GNOMOND_URL/api/v1/logs")
+done
+check "every NDJSON batch stored (204)" "" "$(tr ' ' '\n' <<<"$codes" | grep -v '^204$' | grep -v '^$' || true)"
+
+# Every sampled ID: exactly its lines, in time order, across its services.
+out=$(python3 - "$GNOMOND_URL" "$WORK/ids.tsv" <<'PY'
+import json, sys, urllib.request
+url, ids = sys.argv[1], sys.argv[2]
+wrong, checked, services = [], 0, set()
+for row in open(ids):
+    cid, n = row.split("\t")
+    lines = json.load(urllib.request.urlopen(f"{url}/api/v1/logs/correlation/{cid}", timeout=10))["data"]["lines"]
+    ts = [l["ts"] for l in lines]
+    offsets = [l["offset_ms"] for l in lines]
+    if len(lines) != int(n) or ts != sorted(ts) or offsets != sorted(offsets) or (lines and offsets[0] != 0):
+        wrong.append(f"{cid}: {len(lines)} of {n}")
+    services.update(l["service"] for l in lines)
+    checked += 1
+print(f"checked={checked} wrong={len(wrong)} services={len(services)} {' '.join(wrong[:3])}")
+PY
+)
+check_contains "sampled IDs give exactly their lines in time order" "wrong=0 " "$out"
+check "IDs checked" yes "$([ "$(grep -o 'checked=[0-9]*' <<<"$out" | cut -d= -f2)" -ge 100 ] && echo yes || echo "no: $out")"
+check "a request's story spans many services" yes "$([ "$(grep -o 'services=[0-9]*' <<<"$out" | cut -d= -f2)" -ge 10 ] && echo yes || echo "no: $out")"
+one=$(head -1 "$WORK/ids.tsv" | cut -f1)
+r=$(http GET "/api/v1/logs/correlation/$one")
+check_contains "answer shape" '200 {"status":"success","data":{"id":"'"$one"'","lines":[{"ts":"2023-' "$r"
+check_contains "line kept as sent, with its labels" ',"labels":{"level":"' "$r"
+check_contains "unknown ID: no lines" '200 {"status":"success","data":{"id":"nope","lines":[]}}' "$(http GET /api/v1/logs/correlation/nope)"
+check_contains "bad start" '400 {"status":"error","errorType":"bad_data","error":"invalid parameter \"start\"' "$(http GET '/api/v1/logs/correlation/x?start=soon')"
+check_contains "limit over the maximum" '400 {"status":"error"' "$(http GET '/api/v1/logs/correlation/x?limit=5001')"
+check "limit" 1 "$(http GET "/api/v1/logs/correlation/$one?limit=1" | grep -o '"ts":' | wc -l)"
+
+# Plain text with ?service, and Loki's JSON push with structured metadata.
+r=$(http POST '/api/v1/logs?service=billing&level=warn' -H 'Content-Type: text/plain' --data-binary $'invoice late cid=txt-1\nsecond line cid=txt-1\n')
+check "text push" 204 "${r%% *}"
+now_ns=$(date +%s%N)
+r=$(http POST /loki/api/v1/push -H 'Content-Type: application/json' --data-binary \
+  '{"streams":[{"stream":{"service":"edge"},"values":[["'"$now_ns"'","proxied",{"trace_id":"loki-1"}],["'"$((now_ns + 1))"'","done cid=txt-1"]]}]}')
+check "Loki JSON push" 204 "${r%% *}"
+r=$(http GET /api/v1/logs/correlation/txt-1)
+check "text and Loki lines found by ID" 3 "$(grep -o '"ts":' <<<"$r" | wc -l)"
+check_contains "text line as sent" '"service":"billing","level":"warn","labels":{"level":"warn","service":"billing"},"line":"invoice late cid=txt-1"' "$r"
+check_contains "structured metadata carries the ID" '"line":"proxied"' "$(http GET /api/v1/logs/correlation/loki-1)"
+
+# Bad input: the bad line is named, the good ones stored; past the request limit, 413.
+r=$(http POST /api/v1/logs -H 'Content-Type: application/x-ndjson' --data-binary $'{"service":"a","msg":"ok cid=bad-1"}\n{"service":"a",\n{"service":"a","ts":"yesterday"}\n')
+check "bad lines: 400" 400 "${r%% *}"
+check_contains "bad line named" '"errors":["line 2: invalid JSON' "$r"
+check_contains "bad ts named" 'line 3: ' "$r"
+check "the valid line was stored" 1 "$(http GET /api/v1/logs/correlation/bad-1 | grep -o '"ts":' | wc -l)"
+check "text without service" 400 "$(http POST /api/v1/logs -H 'Content-Type: text/plain' --data-binary 'x' | cut -d' ' -f1)"
+r=$(seq 5001 | sed 's/.*/{"service":"a","msg":"&"}/' | curl -s -w ' %{http_code}' -H 'Content-Type: application/x-ndjson' --data-binary @- "$GNOMOND_URL/api/v1/logs")
+check "past max_lines_per_push: 413" 413 "${r##* }"
+check "writes need a POST" 405 "$(http GET /api/v1/logs | cut -d' ' -f1)"
+
+# kill -9 while batches are pushed: every acknowledged batch is there after the restart.
+( for i in $(seq 1 400); do
+    code=$(printf '{"service":"k","msg":"batch %s a","correlation_id":"kill-%s"}\n{"service":"k","msg":"batch %s b","correlation_id":"kill-%s"}\n' "$i" "$i" "$i" "$i" |
+      curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/x-ndjson' --data-binary @- "$GNOMOND_URL/api/v1/logs")
+    [ "$code" = 204 ] && echo "$i" >> "$WORK/acked" || break
+  done ) &
+pusher=$!
+for _ in $(seq 100); do [ -s "$WORK/acked" ] && [ "$(wc -l < "$WORK/acked")" -ge 20 ] && break; sleep 0.05; done
+kill -9 "$GNOMOND_PID"
+wait "$GNOMOND_PID" 2>/dev/null || true
+wait "$pusher" 2>/dev/null || true
+GNOMOND_PID=
+start_gnomond "$WORK/data" --config "$WORK/gnomond.toml"
+acked=$(wc -l < "$WORK/acked")
+missing=0
+while read -r i; do
+  n=$(curl -s "$GNOMOND_URL/api/v1/logs/correlation/kill-$i" | grep -o '"ts":' | wc -l)
+  [ "$n" -eq 2 ] || missing=$((missing + 1))
+done < "$WORK/acked"
+check "acknowledged batches before kill -9: some" yes "$([ "$acked" -ge 20 ] && echo yes || echo "no ($acked)")"
+check "every acknowledged batch whole after kill -9 ($acked)" 0 "$missing"
+r=$(http GET "/api/v1/logs/correlation/$one")
+check_contains "earlier lines survive the restart" '"data":{"id":"'"$one"'","lines":[{' "$r"
+stop_gnomond
+
+finish
