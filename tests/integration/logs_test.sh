@@ -59,6 +59,32 @@ check "text and Loki lines found by ID" 3 "$(grep -o '"ts":' <<<"$r" | wc -l)"
 check_contains "text line as sent" '"service":"billing","level":"warn","labels":{"level":"warn","service":"billing"},"line":"invoice late cid=txt-1"' "$r"
 check_contains "structured metadata carries the ID" '"line":"proxied"' "$(http GET /api/v1/logs/correlation/loki-1)"
 
+# The CLI: push a file in batches, then one request's timeline with its first error and slowest gap.
+cat > "$WORK/saga.jsonl" <<'EOF2'
+{"ts":"2026-12-01T10:00:00.000Z","service":"gateway","level":"info","correlation_id":"saga-1","msg":"POST /checkout"}
+{"ts":"2026-12-01T10:00:00.040Z","service":"orders","level":"info","correlation_id":"saga-1","msg":"order created"}
+{"ts":"2026-12-01T10:00:01.540Z","service":"payments","level":"error","correlation_id":"saga-1","msg":"card declined"}
+{"ts":"2026-12-01T10:00:01.600Z","service":"orders","level":"warn","correlation_id":"saga-1","msg":"compensating: cancel order"}
+{"ts":"2026-12-01T10:00:01.650Z","service":"inventory","level":"info","correlation_id":"saga-1","msg":"stock released"}
+EOF2
+out=$("$BUILD/gnomon" --server "$GNOMOND_URL" logs push --batch 2 "$WORK/saga.jsonl" 2>&1) && rc=0 || rc=$?
+check "gnomon logs push exit" 0 "$rc"
+check_contains "gnomon logs push count" "pushed 5 lines" "$out"
+out=$("$BUILD/gnomon" --server "$GNOMOND_URL" logs trace saga-1 --color never 2>&1) && rc=0 || rc=$?
+check "gnomon logs trace exit" 0 "$rc"
+check_contains "trace header" "request saga-1: 5 lines from 2026-12-01T10:00:00Z" "$out"
+check_contains "trace: first error and slowest gap marked" "+1s540ms  payments   error  card declined  <- first error  <- slowest gap: 1s500ms" "$out"
+check_contains "trace: compensation after the failure" "orders     warn   compensating: cancel order" "$out"
+check "trace: one line per log line (+ header)" 6 "$(wc -l <<<"$out")"
+out=$("$BUILD/gnomon" --server "$GNOMOND_URL" logs trace nothing-here 2>&1)
+check_contains "trace of an unknown ID" "no lines with correlation ID nothing-here" "$out"
+printf '{"service":"a","msg":"ok"}\n{"service":\n' > "$WORK/bad.jsonl"
+out=$("$BUILD/gnomon" --server "$GNOMOND_URL" logs push "$WORK/bad.jsonl" 2>&1) && rc=0 || rc=$?
+check "gnomon logs push of a bad file fails" 1 "$rc"
+check_contains "gnomon logs push names the line" "HTTP 400" "$out"
+out=$("$BUILD/gnomon" --server "$GNOMOND_URL" logs bogus 2>&1) && rc=0 || rc=$?
+check "gnomon logs bad subcommand" 2 "$rc"
+
 # Bad input: the bad line is named, the good ones stored; past the request limit, 413.
 r=$(http POST /api/v1/logs -H 'Content-Type: application/x-ndjson' --data-binary $'{"service":"a","msg":"ok cid=bad-1"}\n{"service":"a",\n{"service":"a","ts":"yesterday"}\n')
 check "bad lines: 400" 400 "${r%% *}"
