@@ -112,12 +112,16 @@ class Parser {
     return Status::OK();
   }
 
-  // Compiles `re` (anchored for label matchers) to check it; the error names the regex.
+  // Compiles `re` (and its anchored form, for label matchers) to check it; the error names the
+  // regex as written.
   Status CheckRegex(const Token& at, const std::string& re, bool anchored) const {
     RE2::Options opts;
     opts.set_log_errors(false);
-    RE2 compiled(anchored ? "^(?:" + re + ")$" : re, opts);
-    if (!compiled.ok()) return ErrorAt(at, "invalid regex " + GoQuote(re) + ": " + compiled.error());
+    for (bool anchor : {false, anchored}) {
+      RE2 compiled(anchor ? "^(?:" + re + ")$" : re, opts);
+      if (!compiled.ok()) return ErrorAt(at, "invalid regex " + GoQuote(re) + ": " + compiled.error());
+      if (!anchored) break;
+    }
     return Status::OK();
   }
 

@@ -1,0 +1,111 @@
+// LogQL evaluation: a parsed query (ast.h) run over stored lines, as Loki's engine runs it.
+//
+// A log query's pipeline runs per line, in order: line filters (line_filter.h); `| json` (the
+// top-level fields, nested objects flattened with `_`, arrays skipped; `| json a="x.y[0]"` takes
+// only the named paths); `| logfmt`; label filters (string matchers, numbers and Go durations
+// compared with and/or); `| line_format` (Go text/template, labels as `.name`); `| drop` /
+// `| keep`. A line's labels are its stream's plus the extracted ones; extracted names are
+// sanitised as Loki's (every character outside [A-Za-z0-9_] becomes `_`, a leading digit gets a
+// `_` prefix) and get an `_extracted` suffix when they clash with a stream label. A line a parser
+// cannot read gets `__error__="JSONParserErr"` / `"LogfmtParserErr"`, a number or duration label
+// filter that cannot read its label `__error__="LabelFilterErr"` (the line is kept, as in Loki).
+//
+// Log queries return lines in [start, end) by direction, at most `limit`, grouped into streams
+// by their final label set. Metric queries (count_over_time, rate, bytes_over_time, bytes_rate,
+// absent_over_time, then sum/avg/min/max/count/stddev/stdvar/topk/bottomk with by/without) are
+// evaluated at start, start+step, ... <= end, each over the window (t - range, t]; a window
+// without lines has no point. Every query is bounded by EvalLimits: past the line budget or the
+// series limit it fails with kResourceExhausted and says which.
+//
+// Lines come from a LineSource (the log store's ForEach, or fixed lines in tests). Thread-safe:
+// nothing here keeps state between calls.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gnomon/matcher.h"
+#include "gnomon/series.h"
+#include "gnomon/status.h"
+#include "logs/log_store.h"
+#include "logs/logql/ast.h"
+
+namespace gnomon::logs::logql {
+
+struct EvalLimits {
+  size_t max_lines_scanned = 10'000'000;  // lines read from the store per query
+  size_t max_series = 20'000;             // distinct label sets of a metric query's range aggregation
+  size_t max_steps = 11'000;              // points per series, as Loki's resolution limit
+};
+
+// Visits the lines of the streams matching `matchers` in [start_ns, end_ns) by direction until
+// `visit` returns false (the signature of LogStore::ForEach).
+using LineSource = std::function<Status(const Matchers& matchers, int64_t start_ns, int64_t end_ns, bool backward,
+                                        const std::function<bool(const StoredLine&)>& visit)>;
+// A LineSource reading `store`, which must outlive it.
+LineSource StoreSource(const LogStore& store);
+
+// A compiled pipeline. Immutable after Compile; one Pipeline may be shared by threads.
+class Pipeline {
+ public:
+  // kInvalidArgument if a line_format template does not parse (Go's message).
+  static Result<Pipeline> Compile(const std::vector<Stage>& stages);
+
+  // Runs every stage on `*line` whose stream labels are `*labels` (sorted). False: the line is
+  // filtered out. True: `*line` is the final line and `*labels` its final labels, sorted.
+  bool Process(std::string* line, Labels* labels) const;
+
+  Pipeline(Pipeline&&) noexcept;
+  Pipeline& operator=(Pipeline&&) noexcept;
+  ~Pipeline();
+
+  struct Impl;
+
+ private:
+  explicit Pipeline(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+struct EvalStats {
+  size_t lines_scanned = 0;
+  size_t bytes_scanned = 0;
+};
+
+struct StreamResult {
+  Labels labels;
+  std::vector<std::pair<int64_t, std::string>> entries;  // (unix ns, line) by direction
+};
+struct LogQueryResult {
+  std::vector<StreamResult> streams;  // sorted by labels
+  EvalStats stats;
+};
+
+// Runs log query `query` (query.IsLogQuery()) over [start_ns, end_ns): at most `limit` lines,
+// newest first if `backward`.
+Result<LogQueryResult> EvalLogQuery(const LineSource& source, const Expr& query, int64_t start_ns, int64_t end_ns,
+                                    size_t limit, bool backward, const EvalLimits& limits = {});
+
+struct MetricSeries {
+  Labels labels;
+  std::vector<std::pair<int64_t, double>> points;  // (unix ns, value) in time order
+};
+struct MetricResult {
+  std::vector<MetricSeries> series;  // sorted by labels
+  EvalStats stats;
+};
+
+// Runs metric query `query` at start_ns, start_ns + step_ns, ... <= end_ns (an instant query:
+// start_ns == end_ns). kInvalidArgument for a log query or step_ns <= 0; kResourceExhausted past
+// `limits`.
+Result<MetricResult> EvalMetricQuery(const LineSource& source, const Expr& query, int64_t start_ns, int64_t end_ns,
+                                     int64_t step_ns, const EvalLimits& limits = {});
+
+// Loki's sanitizeLabelKey: characters outside [A-Za-z0-9_] become '_'; with `is_prefix`, a
+// leading digit gets a '_' in front.
+std::string SanitizeLabelName(std::string_view name, bool is_prefix);
+
+}  // namespace gnomon::logs::logql
