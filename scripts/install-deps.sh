@@ -16,6 +16,7 @@ packages=(
   # peers the tests and benchmarks drive
   victoria-metrics prometheus bc time
   prometheus-alertmanager  # the notification tests deliver to a real Alertmanager
+  syslog-ng-core syslog-ng-mod-http  # a real log collector posts to gnomond in the logs tests
   python3-yaml  # the rules test writes mutants of the shared rule tests
 )
 
