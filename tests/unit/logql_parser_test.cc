@@ -182,8 +182,26 @@ TEST_CASE("line filter chain") {
   CHECK_FALSE(lf->Matches("GET /x error code=404"));          // |~ fails
   CHECK_FALSE(lf->Matches("GET /HEALTH error code=500"));     // !~ (case-insensitive regex) hits
   CHECK(LineFilter().Matches("anything"));
-  CHECK_FALSE(LineFilter::Compile({LineFilterStage{LineMatchType::kRegex, "(x"}}).ok());
-  auto empty = LineFilter::Compile({LineFilterStage{LineMatchType::kContains, ""}});
+  CHECK_FALSE(LineFilter::Compile({LineFilterStage{LineMatchType::kRegex, "(x", {}}}).ok());
+  CHECK_FALSE(LineFilter::Compile({LineFilterStage{LineMatchType::kRegex, "x", {"(y"}}}).ok());
+  // `or`: any alternative for |= and |~, none of them for != and !~.
+  auto o = ParseQuery(R"({a="b"} |= "GET" or "PUT" !~ "/health" or "/ready")");
+  REQUIRE(o.ok());
+  auto ol = LineFilter::Compile(StoredLineFilters(SelectorOf(**o).pipeline));
+  REQUIRE(ol.ok());
+  CHECK(ol->Matches("PUT /x"));
+  CHECK(ol->Matches("GET /x"));
+  CHECK_FALSE(ol->Matches("POST /x"));
+  CHECK_FALSE(ol->Matches("GET /ready"));
+  CHECK_FALSE(ol->Matches("GET /health"));
+  auto ne = ParseQuery(R"({a="b"} != "x" or "y")");
+  REQUIRE(ne.ok());
+  auto nl = LineFilter::Compile(StoredLineFilters(SelectorOf(**ne).pipeline));
+  REQUIRE(nl.ok());
+  CHECK(nl->Matches("z"));
+  CHECK_FALSE(nl->Matches("y"));
+  CHECK_FALSE(nl->Matches("x"));
+  auto empty = LineFilter::Compile({LineFilterStage{LineMatchType::kContains, "", {}}});
   REQUIRE(empty.ok());
   CHECK(empty->Matches(""));
 }

@@ -100,7 +100,11 @@ std::string LabelFilter::String() const {
 std::string StageString(const Stage& s) {
   return std::visit(
       Overloaded{
-          [](const LineFilterStage& f) { return std::string(LineMatchTypeName(f.type)) + " " + GoQuote(f.match); },
+          [](const LineFilterStage& f) {
+            std::string out = std::string(LineMatchTypeName(f.type)) + " " + GoQuote(f.match);
+            for (const std::string& m : f.or_matches) out += " or " + GoQuote(m);
+            return out;
+          },
           [](const ParserStage& p) {
             if (p.kind == ParserStage::Kind::kLogfmt) return std::string("| logfmt");
             if (p.params.empty()) return std::string("| json");

@@ -33,9 +33,13 @@ namespace gnomon::logs::logql {
 enum class LineMatchType : uint8_t { kContains, kNotContains, kRegex, kNotRegex };
 const char* LineMatchTypeName(LineMatchType t);  // "|=", "!=", "|~", "!~"
 
+// `|= "a" or "b"` holds if either string is in the line, `|~ "a" or "b"` if either regex matches;
+// for the negative types `or` lists more strings that must all be absent (`!= "a" or "b"` is
+// `!= "a" != "b"`), as in Loki.
 struct LineFilterStage {
   LineMatchType type = LineMatchType::kContains;
-  std::string match;  // the unquoted string or regex
+  std::string match;                    // the unquoted string or regex
+  std::vector<std::string> or_matches;  // further alternatives after `or`, usually empty
 };
 
 // `| json`, `| logfmt`, or `| json name="expression", ...` (extract only these fields; the

@@ -84,7 +84,8 @@ std::string JsonValueText(const nlohmann::json& v) {
 
 void FlattenJson(const nlohmann::json& obj, const std::string& prefix, Labels* ls, size_t num_stream) {
   for (auto it = obj.begin(); it != obj.end(); ++it) {
-    std::string name = prefix.empty() ? SanitizeLabelName(it.key(), true) : prefix + "_" + SanitizeLabelName(it.key(), false);
+    std::string name =
+        prefix.empty() ? SanitizeLabelName(it.key(), true) : prefix + "_" + SanitizeLabelName(it.key(), false);
     const nlohmann::json& v = it.value();
     if (v.is_object()) {
       FlattenJson(v, name, ls, num_stream);
@@ -301,9 +302,11 @@ std::string RewriteTemplateFields(std::string_view t) {
       if (c == '}' && i + 1 < t.size() && t[i + 1] == '}') break;
       if (c == '"' || c == '`' || c == '\'') {
         quote = c;
-      } else if (c == '.' && i + 1 < t.size() && (std::isalpha(static_cast<unsigned char>(t[i + 1])) || t[i + 1] == '_')) {
+      } else if (c == '.' && i + 1 < t.size() &&
+                 (std::isalpha(static_cast<unsigned char>(t[i + 1])) || t[i + 1] == '_')) {
         const char prev = out.empty() ? ' ' : out.back();
-        if (!(std::isalnum(static_cast<unsigned char>(prev)) || prev == '_' || prev == ')' || prev == '$' || prev == ']')) {
+        if (!(std::isalnum(static_cast<unsigned char>(prev)) || prev == '_' || prev == ')' || prev == '$' ||
+              prev == ']')) {
           out += ".Labels";
         }
       }
@@ -525,8 +528,8 @@ using Vector = std::vector<std::pair<Labels, double>>;  // one step's samples
 
 struct RangeSeries {
   Labels labels;
-  std::vector<int64_t> ts;       // ascending
-  std::vector<uint64_t> bytes;   // prefix sums: bytes[i] = bytes of lines [0, i)
+  std::vector<int64_t> ts;      // ascending
+  std::vector<uint64_t> bytes;  // prefix sums: bytes[i] = bytes of lines [0, i)
 };
 
 Labels Grouped(const Labels& ls, const VectorAggregation& agg) {
@@ -577,9 +580,8 @@ Vector Aggregate(const VectorAggregation& agg, Vector in) {
       case VectorOp::kTopk:
       case VectorOp::kBottomk: {
         const bool top = agg.op == VectorOp::kTopk;
-        std::stable_sort(g.members.begin(), g.members.end(), [&](const auto& a, const auto& b) {
-          return top ? a.second > b.second : a.second < b.second;
-        });
+        std::stable_sort(g.members.begin(), g.members.end(),
+                         [&](const auto& a, const auto& b) { return top ? a.second > b.second : a.second < b.second; });
         const size_t k = std::min(g.members.size(), static_cast<size_t>(agg.k));
         for (size_t i = 0; i < k; ++i) out.push_back(std::move(g.members[i]));
         break;

@@ -11,13 +11,18 @@ Result<LineFilter> LineFilter::Compile(const std::vector<LineFilterStage>& filte
   for (const LineFilterStage& f : filters) {
     Step s;
     s.type = f.type;
-    s.text = f.match;
-    if (f.type == LineMatchType::kRegex || f.type == LineMatchType::kNotRegex) {
+    bool regex = f.type == LineMatchType::kRegex || f.type == LineMatchType::kNotRegex;
+    for (size_t i = 0; i <= f.or_matches.size(); ++i) {
+      const std::string& m = i == 0 ? f.match : f.or_matches[i - 1];
+      if (!regex) {
+        s.texts.push_back(m);
+        continue;
+      }
       RE2::Options opts;
       opts.set_log_errors(false);
-      auto re = std::make_shared<const RE2>(f.match, opts);
-      if (!re->ok()) return Status::InvalidArgument("invalid regex " + GoQuote(f.match) + ": " + re->error());
-      s.re = std::move(re);
+      auto re = std::make_shared<const RE2>(m, opts);
+      if (!re->ok()) return Status::InvalidArgument("invalid regex " + GoQuote(m) + ": " + re->error());
+      s.res.push_back(std::move(re));
     }
     out.steps_.push_back(std::move(s));
   }
@@ -26,12 +31,14 @@ Result<LineFilter> LineFilter::Compile(const std::vector<LineFilterStage>& filte
 
 bool LineFilter::Matches(std::string_view line) const {
   for (const Step& s : steps_) {
-    bool hit;
-    switch (s.type) {
-      case LineMatchType::kContains:
-      case LineMatchType::kNotContains: hit = line.find(s.text) != std::string_view::npos; break;
-      default: hit = RE2::PartialMatch(line, *s.re); break;
+    bool hit = false;  // does any alternative occur in the line?
+    for (const std::string& t : s.texts) {
+      if (line.find(t) != std::string_view::npos) {
+        hit = true;
+        break;
+      }
     }
+    for (size_t i = 0; !hit && i < s.res.size(); ++i) hit = RE2::PartialMatch(line, *s.res[i]);
     bool want = s.type == LineMatchType::kContains || s.type == LineMatchType::kRegex;
     if (hit != want) return false;
   }

@@ -36,8 +36,8 @@ class LineFilter {
  private:
   struct Step {
     LineMatchType type = LineMatchType::kContains;
-    std::string text;
-    std::shared_ptr<const re2::RE2> re;  // for kRegex, kNotRegex
+    std::vector<std::string> texts;                    // kContains, kNotContains: the alternatives
+    std::vector<std::shared_ptr<const re2::RE2>> res;  // kRegex, kNotRegex: the alternatives
   };
   std::vector<Step> steps_;
 };

@@ -235,8 +235,14 @@ class Parser {
         if (Peek().type != TokenType::kString) return Unexpected(Peek(), "STRING");
         const Token& s = Next();
         f.match = s.value;
-        if (f.type == LineMatchType::kRegex || f.type == LineMatchType::kNotRegex) {
-          GNOMON_RETURN_IF_ERROR(CheckRegex(s, f.match, false));
+        bool regex = f.type == LineMatchType::kRegex || f.type == LineMatchType::kNotRegex;
+        if (regex) GNOMON_RETURN_IF_ERROR(CheckRegex(s, f.match, false));
+        while (PeekIdent("or")) {
+          Next();
+          if (Peek().type != TokenType::kString) return Unexpected(Peek(), "STRING");
+          const Token& alt = Next();
+          if (regex) GNOMON_RETURN_IF_ERROR(CheckRegex(alt, alt.value, false));
+          f.or_matches.push_back(alt.value);
         }
         out->push_back(std::move(f));
         continue;

@@ -4,7 +4,7 @@
 //   query       := logQuery | metricQuery | "(" query ")"
 //   logQuery    := selector { stage }
 //   selector    := "{" matcher { "," matcher } "}"          matcher := name ("="|"!="|"=~"|"!~") STRING
-//   stage       := ("|=" | "!=" | "|~" | "!~") STRING      line filter
+//   stage       := ("|=" | "!=" | "|~" | "!~") STRING { "or" STRING }       line filter
 //               |  "|" "json" [ name "=" STRING { "," name "=" STRING } ]  |  "|" "logfmt"
 //               |  "|" "line_format" STRING  |  "|" ("drop"|"keep") item { "," item }
 //               |  "|" labelFilter
