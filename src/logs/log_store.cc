@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <set>
 #include <unordered_map>
 
 #include "index/labels_util.h"
@@ -302,10 +303,45 @@ size_t LogStore::num_streams() const {
   return streams_.size();
 }
 
+std::vector<std::string> LogStore::LabelNames() const {
+  std::set<std::string> names;
+  std::lock_guard lock(mu_);
+  for (const auto& [labels, stream] : streams_) {
+    for (const Label& l : labels) names.insert(l.name);
+  }
+  return {names.begin(), names.end()};
+}
+
+std::vector<std::string> LogStore::LabelValues(std::string_view name) const {
+  std::set<std::string> values;
+  std::lock_guard lock(mu_);
+  for (const auto& [labels, stream] : streams_) {
+    for (const Label& l : labels) {
+      if (l.name == name) values.insert(l.value);
+    }
+  }
+  return {values.begin(), values.end()};
+}
+
 Result<std::vector<StoredLine>> LogStore::Select(const Matchers& matchers, const SelectOptions& o) const {
-  const int64_t start = std::max(o.start_ns, RetentionCutoffNs());
   std::vector<StoredLine> out;
-  if (start >= o.end_ns || o.limit == 0) return out;
+  if (o.limit == 0) return out;
+  Status s = ForEach(matchers, o.start_ns, o.end_ns, o.backward, [&](const StoredLine& l) {
+    if (o.keep && !o.keep(l.line)) return true;
+    out.push_back(l);
+    return out.size() < o.limit;
+  });
+  GNOMON_RETURN_IF_ERROR(s);
+  return out;
+}
+
+Status LogStore::ForEach(const Matchers& matchers, int64_t start_ns, int64_t end_ns, bool backward,
+                         const std::function<bool(const StoredLine&)>& visit) const {
+  const int64_t start = std::max(start_ns, RetentionCutoffNs());
+  if (start >= end_ns) return Status::OK();
+  SelectOptions o;
+  o.end_ns = end_ns;
+  o.backward = backward;
   // The blocks of the matching streams in the hours of the range, by hour.
   struct BlockRef {
     int64_t hour;
@@ -344,7 +380,6 @@ Result<std::vector<StoredLine>> LogStore::Select(const Matchers& matchers, const
       GNOMON_RETURN_IF_ERROR(DecodeBlock(value, &decoded));
       for (const BlockLine& b : decoded) {
         if (b.ts_ns < start || b.ts_ns >= o.end_ns) continue;
-        if (o.keep && !o.keep(b.line)) continue;
         hour_lines.push_back({b.ts_ns, &refs[to].stream->labels, std::string(b.line), std::string(b.id)});
       }
       ++to;
@@ -352,13 +387,12 @@ Result<std::vector<StoredLine>> LogStore::Select(const Matchers& matchers, const
     std::stable_sort(hour_lines.begin(), hour_lines.end(), [&](const StoredLine& a, const StoredLine& b) {
       return o.backward ? a.ts_ns > b.ts_ns : a.ts_ns < b.ts_ns;
     });
-    for (StoredLine& l : hour_lines) {
-      if (out.size() >= o.limit) return out;
-      out.push_back(std::move(l));
+    for (const StoredLine& l : hour_lines) {
+      if (!visit(l)) return Status::OK();
     }
     from = to;
   }
-  return out;
+  return Status::OK();
 }
 
 }  // namespace gnomon::logs

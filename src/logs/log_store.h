@@ -72,8 +72,20 @@ class LogStore {
   // The lines of the streams matching every matcher, in time order by direction, at most `limit`.
   Result<std::vector<StoredLine>> Select(const Matchers& matchers, const SelectOptions& options) const;
 
+  // Calls `visit` with every line of the streams matching every matcher whose time is in
+  // [start_ns, end_ns), in time order (newest first if `backward`; arrival order among equal
+  // times), until `visit` returns false. The line is
+  // valid only during the call. Holds no lock while visiting. Errors: the keyspace's.
+  Status ForEach(const Matchers& matchers, int64_t start_ns, int64_t end_ns, bool backward,
+                 const std::function<bool(const StoredLine&)>& visit) const;
+
   // The streams matching every matcher (all of them for none), sorted.
   std::vector<Labels> Streams(const Matchers& matchers) const;
+
+  // The label names of every stream, sorted and unique; the values of label `name` over every
+  // stream, sorted and unique (no time range: a stream is known from its first line on).
+  std::vector<std::string> LabelNames() const;
+  std::vector<std::string> LabelValues(std::string_view name) const;
 
   size_t num_streams() const;
 

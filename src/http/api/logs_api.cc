@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "http/api/loki_query_api.h"
 #include "http/api/query_json.h"
 #include "http/api/status_error.h"
 #include "logs/push/loki_push.h"
@@ -99,6 +100,7 @@ void LogsApi::RegisterRoutes(http::Router* router) {
                  [this](const http::Request& q, http::Response& r) { LokiPush(q, r); });
   router->Handle({"POST"}, "/api/v1/logs", http::Access::kWrite,
                  [this](const http::Request& q, http::Response& r) { NdjsonPush(q, r); });
+  RegisterLokiQueryRoutes(router, store_.get(), config_);
 }
 
 void LogsApi::LokiPush(const http::Request& req, http::Response& resp) {

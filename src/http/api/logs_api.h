@@ -18,6 +18,10 @@
 //        "service":S,"level":L,"labels":{...},"line":"<the line as sent>"},...]}}
 //       offset_ms is the time since the request's first line; an unknown ID has no lines.
 //
+//   GET/POST /loki/api/v1/query_range, /loki/api/v1/query; GET /loki/api/v1/labels,
+//   /loki/api/v1/label/{name}/values, /loki/api/v1/series   read; Loki's query API with LogQL
+//       (http/api/loki_query_api.h, logs/logql/eval.h)
+//
 // Built from [logs] (logs/logs_config.h); the store lives in the engine's keyspace "logs".
 #pragma once
 
