@@ -279,6 +279,27 @@ TEST_CASE("eval: the line budget and the series limit fail with kResourceExhaust
   CHECK_FALSE(EvalLogQuery(source, **metric, 0, 1, 1, true).ok());
 }
 
+TEST_CASE("eval: times and ranges at the ends of int64 do not overflow") {
+  std::vector<FixedLine> lines = {{INT64_MIN + 1, {{"app", "a"}}, "first"}, {INT64_MAX - 8, {{"app", "a"}}, "last"}};
+  const LineSource source = FixedSource(&lines);
+  auto q = ParseQuery(R"(count_over_time({app="a"}[10000d]))");
+  REQUIRE(q.ok());
+  auto hi = EvalMetricQuery(source, **q, INT64_MAX - 10, INT64_MAX, 4);
+  REQUIRE(hi.ok());
+  REQUIRE(hi->series.size() == 1);
+  CHECK(hi->series[0].points.size() == 2);  // the steps at or after the last line
+  auto lo = EvalMetricQuery(source, **q, INT64_MIN, INT64_MIN + 10, 5);
+  REQUIRE(lo.ok());
+  REQUIRE(lo->series.size() == 1);
+  CHECK(lo->series[0].points.size() == 2);  // not the step before the first line
+  CHECK(EvalMetricQuery(source, **q, INT64_MIN, INT64_MAX, INT64_MAX).ok());
+  auto log = ParseQuery(R"({app="a"})");
+  REQUIRE(log.ok());
+  auto all = EvalLogQuery(source, **log, INT64_MIN, INT64_MAX, 10, false);
+  REQUIRE(all.ok());
+  CHECK(all->streams.at(0).entries.size() == 2);
+}
+
 TEST_CASE("eval over a LogStore: ForEach by direction, with early stop and [start, end)") {
   const std::string dir =
       (std::filesystem::temp_directory_path() / ("logql_eval_" + std::to_string(::getpid()))).string();

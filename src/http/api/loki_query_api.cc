@@ -6,6 +6,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <set>
 
@@ -24,6 +25,15 @@ namespace {
 constexpr int64_t kSecondNs = 1'000'000'000;
 constexpr int64_t kHourNs = 3600 * kSecondNs;
 constexpr size_t kDefaultLimit = 100;
+
+int64_t SatSub(int64_t a, int64_t b) {
+  int64_t r = 0;
+  return __builtin_sub_overflow(a, b, &r) ? INT64_MIN : r;
+}
+int64_t SatAdd(int64_t a, int64_t b) {
+  int64_t r = 0;
+  return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
+}
 
 int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -67,7 +77,7 @@ bool ReadParams(const http::Params& params, size_t max_limit, QueryParams* q, ht
     (name[0] == 's' ? start : name[0] == 'e' ? end : time) = *t;
   }
   q->end = end.value_or(now);
-  q->start = start.value_or(q->end - kHourNs);
+  q->start = start.value_or(SatSub(q->end, kHourNs));
   q->time = time.value_or(now);
   if (q->end < q->start) {
     TextError(resp, 400, "end timestamp must not be before or equal to start time");
@@ -99,7 +109,7 @@ bool ReadParams(const http::Params& params, size_t max_limit, QueryParams* q, ht
   if (const std::string* v = Find(params, "step"); v && !v->empty()) {
     char* stop = nullptr;
     const double secs = std::strtod(v->c_str(), &stop);
-    if (*stop == '\0' && std::isfinite(secs)) {
+    if (*stop == '\0' && std::isfinite(secs) && std::fabs(secs) < 9e9) {
       q->step = static_cast<int64_t>(std::llround(secs * 1e9));
     } else {
       auto ms = ParseDurationMs(*v);
@@ -107,7 +117,7 @@ bool ReadParams(const http::Params& params, size_t max_limit, QueryParams* q, ht
         TextError(resp, 400, fmt::format("invalid parameter \"step\": cannot parse \"{}\" as a duration", *v));
         return false;
       }
-      q->step = *ms * 1'000'000;
+      q->step = *ms > INT64_MAX / 1'000'000 ? INT64_MAX : *ms * 1'000'000;
     }
     if (q->step <= 0) {
       TextError(resp, 400,
@@ -231,8 +241,8 @@ class LokiQueryApi {
     resp.content_type = "application/json";
     if ((*expr)->IsLogQuery()) {
       // An instant log query reads (time - 1h, time].
-      const int64_t start = range ? q.start : q.time - kHourNs + 1;
-      const int64_t end = range ? q.end : q.time + 1;
+      const int64_t start = range ? q.start : SatAdd(SatSub(q.time, kHourNs), 1);
+      const int64_t end = range ? q.end : SatAdd(q.time, 1);
       auto r = logs::logql::EvalLogQuery(source, **expr, start, end, q.limit, q.backward, limits_);
       if (!r.ok()) return EvalError(resp, r.status());
       resp.body = StreamsJson(*r, began);
@@ -242,7 +252,8 @@ class LokiQueryApi {
     if (range) {
       start = q.start;
       end = q.end;
-      step = q.step ? q.step : std::max<int64_t>((end - start) / kSecondNs / 250, 1) * kSecondNs;
+      const double span_s = (static_cast<double>(end) - static_cast<double>(start)) / 1e9;
+      step = q.step ? q.step : static_cast<int64_t>(std::max(std::floor(span_s / 250), 1.0)) * kSecondNs;
     }
     auto r = logs::logql::EvalMetricQuery(source, **expr, start, end, step, limits_);
     if (!r.ok()) return EvalError(resp, r.status());

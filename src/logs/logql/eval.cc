@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <map>
 #include <optional>
@@ -21,6 +22,19 @@ namespace gnomon::logs::logql {
 namespace {
 
 constexpr std::string_view kErrorLabel = "__error__";
+
+// Saturating time arithmetic: query times and ranges may be anything an int64 holds.
+int64_t SatAdd(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (__builtin_add_overflow(a, b, &r)) return b > 0 ? INT64_MAX : INT64_MIN;
+  return r;
+}
+int64_t SatSub(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (__builtin_sub_overflow(a, b, &r)) return b > 0 ? INT64_MIN : INT64_MAX;
+  return r;
+}
+int64_t RangeNs(int64_t range_ms) { return range_ms > INT64_MAX / 1'000'000 ? INT64_MAX : range_ms * 1'000'000; }
 
 // ---- labels of one line --------------------------------------------------------------------
 
@@ -597,12 +611,13 @@ Vector EvalAt(const Expr& e, const std::vector<RangeSeries>& series, const Match
     return Aggregate(*agg, EvalAt(*agg->expr, series, matchers, t));
   }
   const auto& ra = std::get<RangeAggregation>(e.node);
-  const int64_t range_ns = ra.range.range_ms * 1'000'000;
+  const int64_t range_ns = RangeNs(ra.range.range_ms);
   const double range_s = static_cast<double>(ra.range.range_ms) / 1000.0;
   Vector out;
   // Window (t - range, t]: lines with ts > t - range and ts <= t.
   for (const RangeSeries& s : series) {
-    const size_t lo = static_cast<size_t>(std::upper_bound(s.ts.begin(), s.ts.end(), t - range_ns) - s.ts.begin());
+    const size_t lo =
+        static_cast<size_t>(std::upper_bound(s.ts.begin(), s.ts.end(), SatSub(t, range_ns)) - s.ts.begin());
     const size_t hi = static_cast<size_t>(std::upper_bound(s.ts.begin(), s.ts.end(), t) - s.ts.begin());
     if (hi <= lo) continue;
     const double count = static_cast<double>(hi - lo);
@@ -642,7 +657,7 @@ Result<MetricResult> EvalMetricQuery(const LineSource& source, const Expr& query
         limits.max_steps));
   }
   const LogSelector& sel = SelectorOf(query);
-  const int64_t range_ns = RangeOf(query) * 1'000'000;
+  const int64_t range_ns = RangeNs(RangeOf(query));
   auto pipeline = Pipeline::Compile(sel.pipeline);
   if (!pipeline.ok()) return pipeline.status();
   MetricResult result;
@@ -652,8 +667,8 @@ Result<MetricResult> EvalMetricQuery(const LineSource& source, const Expr& query
   std::string line;
   Labels labels;
   // Every window (t - range, t] for t in [start, end] lies in [start - range + 1, end + 1).
-  const int64_t from = start_ns - range_ns + 1;
-  const int64_t to = end_ns == INT64_MAX ? end_ns : end_ns + 1;
+  const int64_t from = SatAdd(SatSub(start_ns, range_ns), 1);
+  const int64_t to = SatAdd(end_ns, 1);
   Status s = source(sel.matchers, from, to, false, [&](const StoredLine& l) {
     if (++result.stats.lines_scanned > limits.max_lines_scanned) {
       over_budget = true;
@@ -689,7 +704,8 @@ Result<MetricResult> EvalMetricQuery(const LineSource& source, const Expr& query
       if (fresh) result.series.push_back({ls, {}});
       result.series[it->second].points.emplace_back(t, v);
     }
-    if (t > end_ns - step_ns) break;
+    // The next step is past the end (end_ns >= t, so the difference fits in a uint64_t).
+    if (static_cast<uint64_t>(end_ns) - static_cast<uint64_t>(t) < static_cast<uint64_t>(step_ns)) break;
   }
   std::sort(result.series.begin(), result.series.end(),
             [](const MetricSeries& a, const MetricSeries& b) { return LabelsLess(a.labels, b.labels); });
