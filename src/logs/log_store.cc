@@ -42,6 +42,18 @@ std::string BlockKey(uint64_t sid, int64_t hour_ns, uint64_t seq) {
   return k;
 }
 
+// The keys of stream `sid`'s blocks of the hours that overlap [start, end): [*from, *to).
+void BlockRange(uint64_t sid, int64_t start, int64_t end, std::string* from, std::string* to) {
+  *from = *to = BlockPrefix(sid);
+  if (start > INT64_MIN + kHourNs) PutTimestampKey(from, HourOf(start));  // else: from the first block
+  const int64_t last_hour = HourOf(end - 1);
+  if (last_hour > INT64_MAX - kHourNs) {
+    to->append(17, '\xff');  // past the stream's last block
+  } else {
+    PutTimestampKey(to, last_hour + kHourNs);
+  }
+}
+
 std::string IdPrefix(std::string_view id) {
   std::string k = "c/";
   k.append(id);
@@ -303,24 +315,45 @@ size_t LogStore::num_streams() const {
   return streams_.size();
 }
 
-std::vector<std::string> LogStore::LabelNames() const {
-  std::set<std::string> names;
-  std::lock_guard lock(mu_);
-  for (const auto& [labels, stream] : streams_) {
-    for (const Label& l : labels) names.insert(l.name);
+Result<std::vector<Labels>> LogStore::Streams(const Matchers& matchers, int64_t start_ns, int64_t end_ns) const {
+  std::vector<Labels> out;
+  const int64_t start = std::max(start_ns, RetentionCutoffNs());
+  if (start >= end_ns) return out;
+  std::string from, to;
+  for (const Stream* st : Matching(matchers)) {
+    BlockRange(st->id, start, end_ns, &from, &to);
+    const size_t key_size = BlockPrefix(st->id).size() + 16;
+    bool found = false;
+    Status s = ks_->Scan(from, to, [&](std::string_view key, std::string_view) {
+      found = key.size() == key_size;
+      return !found;
+    });
+    GNOMON_RETURN_IF_ERROR(s);
+    if (found) out.push_back(st->labels);
   }
-  return {names.begin(), names.end()};
+  return out;
 }
 
-std::vector<std::string> LogStore::LabelValues(std::string_view name) const {
+Result<std::vector<std::string>> LogStore::LabelNames(int64_t start_ns, int64_t end_ns) const {
+  auto streams = Streams({}, start_ns, end_ns);
+  if (!streams.ok()) return streams.status();
+  std::set<std::string> names;
+  for (const Labels& ls : *streams) {
+    for (const Label& l : ls) names.insert(l.name);
+  }
+  return std::vector<std::string>(names.begin(), names.end());
+}
+
+Result<std::vector<std::string>> LogStore::LabelValues(std::string_view name, int64_t start_ns, int64_t end_ns) const {
+  auto streams = Streams({Matcher::NotEqual(std::string(name), "")}, start_ns, end_ns);
+  if (!streams.ok()) return streams.status();
   std::set<std::string> values;
-  std::lock_guard lock(mu_);
-  for (const auto& [labels, stream] : streams_) {
-    for (const Label& l : labels) {
+  for (const Labels& ls : *streams) {
+    for (const Label& l : ls) {
       if (l.name == name) values.insert(l.value);
     }
   }
-  return {values.begin(), values.end()};
+  return std::vector<std::string>(values.begin(), values.end());
 }
 
 Result<std::vector<StoredLine>> LogStore::Select(const Matchers& matchers, const SelectOptions& o) const {
@@ -351,14 +384,8 @@ Status LogStore::ForEach(const Matchers& matchers, int64_t start_ns, int64_t end
   std::vector<BlockRef> refs;
   for (const Stream* st : Matching(matchers)) {
     const std::string prefix = BlockPrefix(st->id);
-    std::string from = prefix, to = prefix;
-    if (start > INT64_MIN + kHourNs) PutTimestampKey(&from, HourOf(start));  // else: from the first block
-    const int64_t last_hour = HourOf(o.end_ns - 1);
-    if (last_hour > INT64_MAX - kHourNs) {
-      to.append(17, '\xff');  // past the stream's last block
-    } else {
-      PutTimestampKey(&to, last_hour + kHourNs);
-    }
+    std::string from, to;
+    BlockRange(st->id, start, o.end_ns, &from, &to);
     Status s = ks_->Scan(from, to, [&](std::string_view key, std::string_view) {
       if (key.size() == prefix.size() + 16) {
         refs.push_back({DecodeTimestampKey(key.data() + prefix.size()), std::string(key), st});

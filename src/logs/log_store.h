@@ -82,10 +82,16 @@ class LogStore {
   // The streams matching every matcher (all of them for none), sorted.
   std::vector<Labels> Streams(const Matchers& matchers) const;
 
-  // The label names of every stream, sorted and unique; the values of label `name` over every
-  // stream, sorted and unique (no time range: a stream is known from its first line on).
-  std::vector<std::string> LabelNames() const;
-  std::vector<std::string> LabelValues(std::string_view name) const;
+  // The streams matching every matcher that have lines in the hours overlapping [start_ns,
+  // end_ns) (hour granularity, as blocks are kept: a stream may have no line in the range itself),
+  // sorted. Errors: the keyspace's.
+  Result<std::vector<Labels>> Streams(const Matchers& matchers, int64_t start_ns, int64_t end_ns) const;
+
+  // The label names, sorted and unique, and the values of label `name`, sorted and unique, of the
+  // streams Streams({}, start_ns, end_ns) gives.
+  Result<std::vector<std::string>> LabelNames(int64_t start_ns = INT64_MIN, int64_t end_ns = INT64_MAX) const;
+  Result<std::vector<std::string>> LabelValues(std::string_view name, int64_t start_ns = INT64_MIN,
+                                               int64_t end_ns = INT64_MAX) const;
 
   size_t num_streams() const;
 

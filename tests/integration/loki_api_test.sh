@@ -66,12 +66,14 @@ check_contains "Grafana's health check" '"resultType":"vector","result":[{"metri
 
 # ---- labels, values, series ----
 check "labels" '200 {"status":"success","data":["app","env"]}' "$(http GET "/loki/api/v1/labels?start=$S&end=$E")"
-check "label values" '200 {"status":"success","data":["api","web"]}' "$(http GET /loki/api/v1/label/app/values)"
-check "unknown label: no values" '200 {"status":"success","data":[]}' "$(http GET /loki/api/v1/label/nope/values)"
+check "labels: default window, the last 6h (nothing)" '200 {"status":"success","data":[]}' "$(http GET /loki/api/v1/labels)"
+check "label values" '200 {"status":"success","data":["api","web"]}' "$(http GET "/loki/api/v1/label/app/values?start=$S&end=$E")"
+check "label values out of range" '200 {"status":"success","data":[]}' "$(http GET "/loki/api/v1/label/app/values?start=$((E + 7200))")"
+check "unknown label: no values" '200 {"status":"success","data":[]}' "$(http GET "/loki/api/v1/label/nope/values?start=$S&end=$E")"
 check "series" '200 {"status":"success","data":[{"app":"api","env":"dev"},{"app":"api","env":"prod"}]}' \
-  "$(http GET /loki/api/v1/series -G --data-urlencode 'match[]={app="api"}')"
-check "series of two selectors" 2 "$(http GET /loki/api/v1/series -G --data-urlencode 'match[]={app="web"}' --data-urlencode 'match[]={env="dev"}' --data-urlencode 'match[]={app="web"}' | grep -o '"app"' | wc -l | tr -d ' ')"
-check "every series" 3 "$(http GET /loki/api/v1/series | grep -o '"app"' | wc -l | tr -d ' ')"
+  "$(http GET /loki/api/v1/series -G --data-urlencode 'match[]={app="api"}' -d start=$S -d end=$E)"
+check "series of two selectors" 2 "$(http GET /loki/api/v1/series -G --data-urlencode 'match[]={app="web"}' --data-urlencode 'match[]={env="dev"}' --data-urlencode 'match[]={app="web"}' -d start=$S -d end=$E | grep -o '"app"' | wc -l | tr -d ' ')"
+check "every series" 3 "$(http GET "/loki/api/v1/series?start=$S&end=$E" | grep -o '"app"' | wc -l | tr -d ' ')"
 
 # ---- errors: Loki's plain-text 400 ----
 r=$(q /loki/api/v1/query_range '{app="api"')
@@ -85,6 +87,7 @@ check_contains "end before start" '400 end timestamp must not be before' "$(q /l
 check_contains "bad direction" '400 invalid direction' "$(q /loki/api/v1/query_range '{app="api"}' -d direction=up)"
 check_contains "bad step" '400 invalid parameter "step"' "$(q /loki/api/v1/query_range 'rate({app="api"}[1m])' -d step=often)"
 check_contains "too many steps" '400 exceeded maximum resolution of 11000 points' "$(q /loki/api/v1/query_range 'rate({app="api"}[1m])' -d start=$S -d end=$((S + 100000)) -d step=1)"
+check_contains "labels: bad end" '400 invalid parameter "end"' "$(http GET '/loki/api/v1/labels?end=x')"
 check_contains "series: a metric query" '400 match[] takes a stream selector' "$(http GET /loki/api/v1/series -G --data-urlencode 'match[]=rate({app="a"}[1m])')"
 check "error content type" "text/plain; charset=utf-8" "$(curl -s -o /dev/null -w '%{content_type}' "$GNOMOND_URL/loki/api/v1/query_range?query=x")"
 

@@ -333,9 +333,20 @@ TEST_CASE("eval over a LogStore: ForEach by direction, with early stop and [star
     REQUIRE(r.ok());
     REQUIRE(r->series.size() == 1);
     CHECK(r->series[0].points == std::vector<std::pair<int64_t, double>>{{base + 3600 * kS, 6}});
-    CHECK((*store)->LabelNames() == std::vector<std::string>{"app"});
-    CHECK((*store)->LabelValues("app") == std::vector<std::string>{"a"});
-    CHECK((*store)->LabelValues("nope").empty());
+    CHECK(*(*store)->LabelNames() == std::vector<std::string>{"app"});
+    CHECK(*(*store)->LabelValues("app") == std::vector<std::string>{"a"});
+    CHECK((*store)->LabelValues("nope")->empty());
+    // By time: hour granularity; the lines span base .. base + 5400s.
+    s.labels = {{"app", "b"}, {"extra", "x"}};
+    s.entries = {{base + 10 * 3600 * kS, "later", {}}};
+    batch.streams = {s};
+    REQUIRE((*store)->Append(batch).ok());
+    CHECK(*(*store)->LabelNames(base, base + 1) == std::vector<std::string>{"app"});
+    CHECK(*(*store)->LabelNames() == std::vector<std::string>{"app", "extra"});
+    CHECK(*(*store)->LabelValues("app", base + 9 * 3600 * kS, base + 11 * 3600 * kS) == std::vector<std::string>{"b"});
+    CHECK((*store)->LabelValues("app", base - 7200 * kS, base - 3600 * kS)->empty());
+    CHECK((*store)->Streams({}, base + 11 * 3600 * kS, INT64_MAX)->empty());
+    CHECK((*store)->Streams({Matcher::Equal("app", "a")}, INT64_MIN, INT64_MAX)->size() == 1);
   }
   std::filesystem::remove_all(dir);
 }

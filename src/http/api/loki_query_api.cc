@@ -62,6 +62,31 @@ struct QueryParams {
   bool backward = true;
 };
 
+// start/end of the labels, values and series endpoints: default end = now, start = end - 6h.
+bool ReadRange(const http::Params& params, int64_t* start, int64_t* end, http::Response& resp) {
+  std::optional<int64_t> got[2];
+  const char* names[2] = {"start", "end"};
+  for (int i = 0; i < 2; ++i) {
+    const std::string* v = Find(params, names[i]);
+    if (!v || v->empty()) continue;
+    auto t = ParseLogTimeNs(*v);
+    if (!t.ok()) {
+      TextError(resp, 400, fmt::format("invalid parameter \"{}\": {}", names[i], t.status().message()));
+      return false;
+    }
+    got[i] = *t;
+  }
+  *end = got[1].value_or(NowNs());
+  *start = got[0].value_or(SatSub(*end, 6 * kHourNs));
+  if (*end < *start) {
+    TextError(resp, 400, "end timestamp must not be before or equal to start time");
+    return false;
+  }
+  // The range is inclusive of end, as Loki's.
+  *end = SatAdd(*end, 1);
+  return true;
+}
+
 bool ReadParams(const http::Params& params, size_t max_limit, QueryParams* q, http::Response& resp) {
   const int64_t now = NowNs();
   if (const std::string* v = Find(params, "query")) q->query = *v;
@@ -260,14 +285,22 @@ class LokiQueryApi {
     resp.body = MetricJson(*r, !range, began);
   }
 
-  void Labels(http::Response& resp) const {
+  void Labels(const http::Request& req, http::Response& resp) const {
+    int64_t start = 0, end = 0;
+    if (!ReadRange(req.Params(), &start, &end, resp)) return;
+    auto names = store_->LabelNames(start, end);
+    if (!names.ok()) return TextError(resp, 500, names.status().ToString());
     resp.content_type = "application/json";
-    resp.body = StringListJson(store_->LabelNames());
+    resp.body = StringListJson(*names);
   }
 
   void LabelValues(const http::Request& req, http::Response& resp) const {
+    int64_t start = 0, end = 0;
+    if (!ReadRange(req.Params(), &start, &end, resp)) return;
+    auto values = store_->LabelValues(req.PathParam("name"), start, end);
+    if (!values.ok()) return TextError(resp, 500, values.status().ToString());
     resp.content_type = "application/json";
-    resp.body = StringListJson(store_->LabelValues(req.PathParam("name")));
+    resp.body = StringListJson(*values);
   }
 
   void Series(const http::Request& req, http::Response& resp) const {
@@ -280,9 +313,13 @@ class LokiQueryApi {
       selectors.push_back(logs::logql::StreamMatchers(**expr));
     }
     if (selectors.empty()) selectors.emplace_back();
+    int64_t start = 0, end = 0;
+    if (!ReadRange(req.Params(), &start, &end, resp)) return;
     std::set<gnomon::Labels> all;
     for (const Matchers& m : selectors) {
-      for (gnomon::Labels& ls : store_->Streams(m)) all.insert(std::move(ls));
+      auto streams = store_->Streams(m, start, end);
+      if (!streams.ok()) return TextError(resp, 500, streams.status().ToString());
+      for (gnomon::Labels& ls : *streams) all.insert(std::move(ls));
     }
     resp.content_type = "application/json";
     resp.body = LabelSetsJson({all.begin(), all.end()});
@@ -304,7 +341,7 @@ void RegisterLokiQueryRoutes(http::Router* router, const logs::LogStore* store, 
                  [api](const http::Request& q, http::Response& r) { api->Query(q, r, false); });
   for (const char* path : {"/loki/api/v1/labels", "/loki/api/v1/label"}) {
     router->Handle({"GET", "POST"}, path, http::Access::kRead,
-                   [api](const http::Request&, http::Response& r) { api->Labels(r); });
+                   [api](const http::Request& q, http::Response& r) { api->Labels(q, r); });
   }
   router->Handle({"GET", "POST"}, "/loki/api/v1/label/{name}/values", http::Access::kRead,
                  [api](const http::Request& q, http::Response& r) { api->LabelValues(q, r); });
