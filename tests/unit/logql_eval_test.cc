@@ -246,6 +246,8 @@ TEST_CASE("pipeline: label names sanitised as Loki's, logfmt quoting and errors"
   CHECK(run(R"({app="a"} | logfmt)", "=x") == R"({__error__="LogfmtParserErr", app="a"} =x)");
   CHECK(run(R"({app="a"} | json)", R"({"a":{"b":{"c":1.5}},"n":null,"x-y":false})") ==
         R"({a_b_c="1.5", app="a", n="", x_y="false"} {"a":{"b":{"c":1.5}},"n":null,"x-y":false})");
+  CHECK(run(R"({app="a"} | drop app | json | logfmt)", R"({"app":"x"})") ==
+        R"({__error__="LogfmtParserErr", app_extracted="x"} {"app":"x"})");
   CHECK(run(R"({app="a"} | json)", "[1,2]") == R"({__error__="JSONParserErr", app="a"} [1,2])");
   CHECK(run(R"({app="a"} | json | x > 1)", R"({"x":"abc"})") ==
         R"({__error__="LabelFilterErr", app="a", x="abc"} {"x":"abc"})");
@@ -268,11 +270,23 @@ TEST_CASE("eval: the line budget and the series limit fail with kResourceExhaust
   limits.max_lines_scanned = 1000;
   CHECK(EvalLogQuery(source, **log, 0, 1000 * kS, 10, true, limits).ok());
   limits.max_series = 10;
-  auto metric = ParseQuery(R"(sum(count_over_time({app="a"}[1h])))");
+  auto metric = ParseQuery(R"(max(count_over_time({app="a"}[1h])))");
   REQUIRE(metric.ok());
   auto m = EvalMetricQuery(source, **metric, 100 * kS, 100 * kS, kS, limits);
   REQUIRE_FALSE(m.ok());
   CHECK(m.status().code() == Status::Code::kResourceExhausted);
+  CHECK(m.status().message().find("more than 10 series") != std::string::npos);
+  // A sum over an additive range aggregation counts per group: 100 label sets, one series.
+  for (const char* q : {R"(sum(count_over_time({app="a"}[1h])))", R"(topk(1, sum by (app) (rate({app="a"}[1h]))))",
+                        R"(sum without (i) (bytes_over_time({app="a"}[1h])))"}) {
+    CAPTURE(q);
+    auto e = ParseQuery(q);
+    REQUIRE(e.ok());
+    auto summed = EvalMetricQuery(source, **e, 99 * kS, 99 * kS, kS, limits);
+    REQUIRE(summed.ok());
+    REQUIRE(summed->series.size() == 1);
+    CHECK(summed->series[0].points.size() == 1);
+  }
   CHECK_FALSE(EvalMetricQuery(source, **metric, 100 * kS, 90 * kS, kS).ok());
   CHECK_FALSE(EvalMetricQuery(source, **metric, 100 * kS, 100 * kS, 0).ok());
   CHECK_FALSE(EvalMetricQuery(source, **log, 100 * kS, 100 * kS, kS).ok());

@@ -77,10 +77,10 @@ bool LabelsLess(const Labels& a, const Labels& b) {
 }
 
 // Adds an extracted label: stream-label clashes get "_extracted".
-void AddExtracted(Labels* ls, size_t num_stream, std::string name, std::string value) {
+void AddExtracted(Labels* ls, const Labels& stream, std::string name, std::string value) {
   if (name.empty()) return;
-  for (size_t i = 0; i < num_stream && i < ls->size(); ++i) {
-    if ((*ls)[i].name == name) {
+  for (const Label& l : stream) {
+    if (l.name == name) {
       name += "_extracted";
       break;
     }
@@ -96,15 +96,15 @@ std::string JsonValueText(const nlohmann::json& v) {
   return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-void FlattenJson(const nlohmann::json& obj, const std::string& prefix, Labels* ls, size_t num_stream) {
+void FlattenJson(const nlohmann::json& obj, const std::string& prefix, Labels* ls, const Labels& stream) {
   for (auto it = obj.begin(); it != obj.end(); ++it) {
     std::string name =
         prefix.empty() ? SanitizeLabelName(it.key(), true) : prefix + "_" + SanitizeLabelName(it.key(), false);
     const nlohmann::json& v = it.value();
     if (v.is_object()) {
-      FlattenJson(v, name, ls, num_stream);
+      FlattenJson(v, name, ls, stream);
     } else if (!v.is_array()) {
-      AddExtracted(ls, num_stream, std::move(name), JsonValueText(v));
+      AddExtracted(ls, stream, std::move(name), JsonValueText(v));
     }
   }
 }
@@ -375,6 +375,7 @@ std::string SanitizeLabelName(std::string_view name, bool is_prefix) {
 
 struct Pipeline::Impl {
   std::vector<CompiledStage> stages;
+  bool has_parser = false;
 };
 
 Pipeline::Pipeline(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -394,6 +395,7 @@ Result<Pipeline> Pipeline::Compile(const std::vector<Stage>& stages) {
     } else if (const auto* p = std::get_if<ParserStage>(&s)) {
       c.kind = p->kind == ParserStage::Kind::kJson ? CompiledStage::Kind::kJson : CompiledStage::Kind::kLogfmt;
       c.json_params = p->params;
+      impl->has_parser = true;
     } else if (const auto* f = std::get_if<LabelFilterStage>(&s)) {
       c.kind = CompiledStage::Kind::kLabelFilter;
       auto compiled = CompileFilter(*f->filter);
@@ -424,7 +426,9 @@ Result<Pipeline> Pipeline::Compile(const std::vector<Stage>& stages) {
 }
 
 bool Pipeline::Process(std::string* line, Labels* labels) const {
-  const size_t num_stream = labels->size();
+  // The stream's own labels, for the `_extracted` rule (later stages may drop or add labels).
+  Labels stream;
+  if (impl_->has_parser) stream = *labels;
   std::vector<std::pair<std::string, std::string>> kv;
   for (const CompiledStage& c : impl_->stages) {
     switch (c.kind) {
@@ -438,11 +442,11 @@ bool Pipeline::Process(std::string* line, Labels* labels) const {
           break;
         }
         if (c.json_params.empty()) {
-          FlattenJson(doc, "", labels, num_stream);
+          FlattenJson(doc, "", labels, stream);
         } else {
           for (const ParserStage::Param& p : c.json_params) {
             const nlohmann::json* v = JsonPath(doc, p.expression);
-            AddExtracted(labels, num_stream, p.label, v ? JsonValueText(*v) : std::string());
+            AddExtracted(labels, stream, p.label, v ? JsonValueText(*v) : std::string());
           }
         }
         break;
@@ -453,7 +457,7 @@ bool Pipeline::Process(std::string* line, Labels* labels) const {
           Set(labels, kErrorLabel, "LogfmtParserErr");
           break;
         }
-        for (auto& [k, v] : kv) AddExtracted(labels, num_stream, SanitizeLabelName(k, true), std::move(v));
+        for (auto& [k, v] : kv) AddExtracted(labels, stream, SanitizeLabelName(k, true), std::move(v));
         break;
       case CompiledStage::Kind::kLabelFilter:
         if (!RunFilter(*c.label_filter, labels)) return false;
@@ -660,6 +664,17 @@ Result<MetricResult> EvalMetricQuery(const LineSource& source, const Expr& query
   const int64_t range_ns = RangeNs(RangeOf(query));
   auto pipeline = Pipeline::Compile(sel.pipeline);
   if (!pipeline.ok()) return pipeline.status();
+  // A sum directly over count_over_time/rate/bytes_*: those are additive, so lines are counted
+  // per group of the sum right away (`sum by (level) (count_over_time({...} | json [5m]))` keeps
+  // one series per level, however many label sets the lines have).
+  const VectorAggregation* pushdown = nullptr;
+  for (const Expr* e = &query; const auto* agg = std::get_if<VectorAggregation>(&e->node); e = agg->expr.get()) {
+    pushdown = agg;
+  }
+  if (pushdown && (pushdown->op != VectorOp::kSum ||
+                   std::get<RangeAggregation>(pushdown->expr->node).op == RangeOp::kAbsentOverTime)) {
+    pushdown = nullptr;
+  }
   MetricResult result;
   std::vector<RangeSeries> series;
   std::map<std::string, size_t> index;
@@ -678,6 +693,7 @@ Result<MetricResult> EvalMetricQuery(const LineSource& source, const Expr& query
     line = l.line;
     labels = *l.stream;
     if (!pipeline->Process(&line, &labels)) return true;
+    if (pushdown) labels = Grouped(labels, *pushdown);
     auto [it, fresh] = index.try_emplace(LabelsKey(labels), series.size());
     if (fresh) {
       if (series.size() >= limits.max_series) {
