@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <climits>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -27,8 +28,11 @@ Result<int64_t> ParseLogTimeNs(std::string_view text) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (ec == std::errc() && end == text.data() + text.size()) {
     const size_t digits = text.size() - (text[0] == '-' ? 1 : 0);
-    if (digits <= 10) return n * 1'000'000'000;
-    return n;
+    if (digits > 10) return n;
+    if (n > INT64_MAX / 1'000'000'000 || n < INT64_MIN / 1'000'000'000) {
+      return Status::InvalidArgument("time \"" + std::string(text) + "\" is out of range");
+    }
+    return n * 1'000'000'000;
   }
   if (text.find_first_not_of("0123456789.-") == std::string_view::npos) {
     char* stop = nullptr;
