@@ -17,6 +17,7 @@ packages=(
   victoria-metrics prometheus bc time
   prometheus-alertmanager  # the notification tests deliver to a real Alertmanager
   syslog-ng-core syslog-ng-mod-http  # a real log collector posts to gnomond in the logs tests
+  clickhouse-server  # the log store's benchmark peer (bench/logs_vs_clickhouse.sh)
   python3-yaml  # the rules test writes mutants of the shared rule tests
 )
 
