@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ingest/json_error.h"
 #include "util/decimal_format.h"
 #include "util/strings.h"
 
@@ -20,45 +21,6 @@ namespace gnomon::ingest {
 namespace {
 
 using nlohmann::json;
-
-// A SAX handler that accepts every event and keeps the parser's error message. Used only on lines
-// the DOM parse rejected, to say why without letting an exception loose.
-struct ErrorCapture {
-  std::string message;
-  bool null() { return true; }
-  bool boolean(bool) { return true; }
-  bool number_integer(json::number_integer_t) { return true; }
-  bool number_unsigned(json::number_unsigned_t) { return true; }
-  bool number_float(json::number_float_t, const std::string&) { return true; }
-  bool string(std::string&) { return true; }
-  bool binary(json::binary_t&) { return true; }
-  bool start_object(std::size_t) { return true; }
-  bool key(std::string&) { return true; }
-  bool end_object() { return true; }
-  bool start_array(std::size_t) { return true; }
-  bool end_array() { return true; }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) {
-    message = ex.what();
-    return false;
-  }
-};
-
-// nlohmann's message without the "[json.exception.parse_error.101] " prefix and with the line
-// number (always 1: we parse one line at a time) left out.
-std::string JsonErrorMessage(std::string_view line) {
-  ErrorCapture capture;
-  json::sax_parse(line, &capture);
-  std::string msg = std::move(capture.message);
-  if (msg.empty()) return "invalid JSON";
-  if (msg.starts_with("[json.exception.")) {
-    size_t end = msg.find("] ");
-    if (end != std::string::npos) msg.erase(0, end + 2);
-  }
-  constexpr std::string_view kLine1 = "at line 1, column ";
-  size_t at = msg.find(kLine1);
-  if (at != std::string::npos) msg.replace(at, kLine1.size(), "at column ");
-  return "invalid JSON: " + msg;
-}
 
 // The value strings VictoriaMetrics accepts (and the "+Inf" spelling Prometheus uses).
 std::optional<double> SpecialValue(const std::string& s) {
@@ -204,7 +166,7 @@ JsonImportResult ParseJsonLines(std::string_view body, WriteBatch* batch, size_t
     std::optional<std::string> error;
     json doc = json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (doc.is_discarded()) {
-      error = JsonErrorMessage(line);
+      error = JsonErrorMessage(line, /*one_line=*/true);
     } else {
       error = DecodeLine(doc, &labels, &samples);
     }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "ingest/snappy_body.h"
 #include "remote.pb.h"
 
 namespace gnomon::ingest {
@@ -48,17 +49,9 @@ char* Buffer(std::unique_ptr<char[]>* kept, size_t* capacity, size_t n, std::uni
 }  // namespace
 
 Result<RemoteWriteResult> DecodeRemoteWrite(std::string_view body, size_t max_decompressed_bytes, WriteBatch* batch) {
-  size_t raw_size = 0;
-  if (!snappy::GetUncompressedLength(body.data(), body.size(), &raw_size)) {
-    return Status::InvalidArgument("snappy: corrupt input");
-  }
-  if (raw_size > max_decompressed_bytes) {
-    return Status::InvalidArgument("snappy: decompressed size " + std::to_string(raw_size) + " exceeds limit " +
-                                   std::to_string(max_decompressed_bytes));
-  }
-  if (raw_size > static_cast<size_t>(std::numeric_limits<int>::max())) {
-    return Status::InvalidArgument("protobuf: cannot parse WriteRequest (larger than 2 GiB)");
-  }
+  auto checked = SnappyBodySize(body, max_decompressed_bytes, "WriteRequest");
+  if (!checked.ok()) return checked.status();
+  const size_t raw_size = *checked;
   thread_local Scratch scratch;
   // No IsValidCompressedBuffer pass: it would walk the stream twice, and RawUncompress already
   // rejects malformed input without writing past raw_size.

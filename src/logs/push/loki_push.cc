@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "index/labels_util.h"
+#include "ingest/json_error.h"
+#include "ingest/snappy_body.h"
 #include "logs/push/push_common.h"
 #include "push.pb.h"
 #include "query/selector.h"
@@ -85,7 +87,7 @@ std::optional<std::string> DecodeJsonLabels(const json& stream, Labels* labels) 
 
 Result<LogPushResult> DecodeLokiPushJson(std::string_view body, const LogLimits& limits) {
   json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return Status::InvalidArgument(push_internal::JsonErrorMessage(body));
+  if (doc.is_discarded()) return Status::InvalidArgument(ingest::JsonErrorMessage(body));
   if (!doc.is_object()) return Status::InvalidArgument("push request is not a JSON object");
   auto streams = doc.find("streams");
   if (streams == doc.end()) return Status::InvalidArgument("push request has no \"streams\"");
@@ -161,17 +163,8 @@ Result<Labels> ParseLokiLabels(std::string_view text) {
 
 Result<LogPushResult> DecodeLokiPushProtobuf(std::string_view body, size_t max_decompressed_bytes,
                                              const LogLimits& limits) {
-  size_t raw_size = 0;
-  if (!snappy::GetUncompressedLength(body.data(), body.size(), &raw_size)) {
-    return Status::InvalidArgument("snappy: corrupt input");
-  }
-  if (raw_size > max_decompressed_bytes) {
-    return Status::InvalidArgument("snappy: decompressed size " + std::to_string(raw_size) + " exceeds limit " +
-                                   std::to_string(max_decompressed_bytes));
-  }
-  if (raw_size > static_cast<size_t>(std::numeric_limits<int>::max())) {
-    return Status::InvalidArgument("protobuf: cannot parse PushRequest (larger than 2 GiB)");
-  }
+  auto checked = ingest::SnappyBodySize(body, max_decompressed_bytes, "PushRequest");
+  if (!checked.ok()) return checked.status();
   std::string raw;
   if (!snappy::Uncompress(body.data(), body.size(), &raw)) return Status::InvalidArgument("snappy: corrupt input");
 

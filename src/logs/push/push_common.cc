@@ -119,44 +119,6 @@ std::optional<std::string> CheckLineLength(size_t bytes, const LogLimits& limits
   return "line is " + std::to_string(bytes) + " bytes, limit is " + std::to_string(limits.max_line_bytes);
 }
 
-namespace {
-
-// Collects nlohmann's parse error message; accepts every other event.
-struct ErrorCapture {
-  using json = nlohmann::json;
-  std::string message;
-  bool null() { return true; }
-  bool boolean(bool) { return true; }
-  bool number_integer(json::number_integer_t) { return true; }
-  bool number_unsigned(json::number_unsigned_t) { return true; }
-  bool number_float(json::number_float_t, const std::string&) { return true; }
-  bool string(std::string&) { return true; }
-  bool binary(json::binary_t&) { return true; }
-  bool start_object(std::size_t) { return true; }
-  bool key(std::string&) { return true; }
-  bool end_object() { return true; }
-  bool start_array(std::size_t) { return true; }
-  bool end_array() { return true; }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) {
-    message = ex.what();
-    return false;
-  }
-};
-
-}  // namespace
-
-std::string JsonErrorMessage(std::string_view text) {
-  ErrorCapture capture;
-  nlohmann::json::sax_parse(text, &capture);
-  std::string msg = std::move(capture.message);
-  if (msg.empty()) return "invalid JSON";
-  if (msg.starts_with("[json.exception.")) {
-    const size_t end = msg.find("] ");
-    if (end != std::string::npos) msg.erase(0, end + 2);
-  }
-  return "invalid JSON: " + msg;
-}
-
 std::optional<size_t> BatchBuilder::Stream(Labels labels) {
   std::string key = index::EncodeLabels(labels);
   auto it = index_.find(key);

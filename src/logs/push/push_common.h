@@ -33,10 +33,6 @@ std::optional<int64_t> ParseRfc3339Nanos(std::string_view text);
 // The reason for a line past max_line_bytes, or nullopt.
 std::optional<std::string> CheckLineLength(size_t bytes, const LogLimits& limits);
 
-// nlohmann-json's message for `text` (which failed to parse), without its exception-id prefix:
-// "invalid JSON: parse error at line 1, column 1: syntax error while parsing value - ...".
-std::string JsonErrorMessage(std::string_view text);
-
 class BatchBuilder {
  public:
   BatchBuilder(LogPushResult* result, const LogLimits& limits) : result_(result), limits_(limits) {}
