@@ -4,8 +4,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <cxxopts.hpp>
@@ -54,5 +56,18 @@ void CheckChoice(const std::string& flag, const std::string& value, const std::v
 
 // --start/--end values as unix milliseconds; throws UsageError when malformed.
 int64_t TimeFlag(const cxxopts::ParseResult& args, const std::string& name, int64_t now_ms);
+
+// --since/--until (when given) as the API's start/end parameters in unix seconds; throws
+// UsageError naming the flag when one is malformed.
+void AddSinceUntilParams(const cxxopts::ParseResult& args, int64_t now_ms, QueryParams* params);
+
+// A command with subcommands (`gnomon alerts history`): finds the first argument after the
+// global options (--server, --token, --timeout, which gnomon puts first) and, if `subcommands`
+// names it, runs that one without it; otherwise returns -1 (the caller runs its own default).
+struct Subcommand {
+  std::string_view name;
+  int (*run)(int argc, char** argv);
+};
+int RunSubcommand(int argc, char** argv, std::initializer_list<Subcommand> subcommands);
 
 }  // namespace gnomon::cli

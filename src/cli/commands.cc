@@ -51,6 +51,36 @@ std::vector<std::string> AllValues(const cxxopts::ParseResult& args, const std::
   return out;
 }
 
+void AddSinceUntilParams(const cxxopts::ParseResult& args, int64_t now_ms, QueryParams* params) {
+  for (const char* flag : {"since", "until"}) {
+    const std::string text = args[flag].as<std::string>();
+    if (text.empty()) continue;
+    auto t = ParseTime(text, now_ms);
+    if (!t.ok()) throw UsageError{std::string("--") + flag + ": " + t.status().message()};
+    params->emplace_back(std::string(flag) == "since" ? "start" : "end", FormatUnixSeconds(*t));
+  }
+}
+
+int RunSubcommand(int argc, char** argv, std::initializer_list<Subcommand> subcommands) {
+  for (int i = 1; i < argc;) {
+    const std::string_view a = argv[i];
+    for (const Subcommand& sub : subcommands) {
+      if (a != sub.name) continue;
+      std::vector<char*> rest(argv, argv + argc);
+      rest.erase(rest.begin() + i);
+      return sub.run(static_cast<int>(rest.size()), rest.data());
+    }
+    if (a == "--server" || a == "--token" || a == "--timeout") {
+      i += 2;
+    } else if (a.starts_with("--server=") || a.starts_with("--token=") || a.starts_with("--timeout=")) {
+      ++i;
+    } else {
+      break;
+    }
+  }
+  return -1;
+}
+
 int RunCommand(cxxopts::Options& options, int argc, char** argv,
                const std::function<int(const cxxopts::ParseResult&)>& body) {
   const std::string program = options.program();

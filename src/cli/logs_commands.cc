@@ -75,13 +75,7 @@ int RunLogsTrace(int argc, char** argv) {
     CheckChoice("color", color_mode, {"auto", "always", "never"});
     const int64_t now = NowMs();
     QueryParams params;
-    for (const char* flag : {"since", "until"}) {
-      const std::string text = args[flag].as<std::string>();
-      if (text.empty()) continue;
-      auto t = ParseTime(text, now);
-      if (!t.ok()) throw UsageError{std::string("--") + flag + ": " + t.status().message()};
-      params.emplace_back(std::string(flag) == "since" ? "start" : "end", FormatUnixSeconds(*t));
-    }
+    AddSinceUntilParams(args, now, &params);
     auto client = MakeClient(args);
     auto body = JsonAnswer(client->Get("/api/v1/logs/correlation/" + UrlEncode(id), params));
     if (!body.ok()) return Fail("logs trace: " + body.status().message());
@@ -270,24 +264,9 @@ int RunLogsQuery(int argc, char** argv) {
 }  // namespace
 
 int RunLogs(int argc, char** argv) {
-  // The subcommand is the first argument after the global options gnomon puts first.
-  for (int i = 1; i < argc;) {
-    const std::string_view a = argv[i];
-    if (a == "trace" || a == "push" || a == "query") {
-      std::vector<char*> rest(argv, argv + argc);
-      rest.erase(rest.begin() + i);
-      const int n = static_cast<int>(rest.size());
-      if (a == "trace") return RunLogsTrace(n, rest.data());
-      if (a == "push") return RunLogsPush(n, rest.data());
-      return RunLogsQuery(n, rest.data());
-    }
-    if (a == "--server" || a == "--token" || a == "--timeout") {
-      i += 2;
-    } else if (a.starts_with("--server=") || a.starts_with("--token=") || a.starts_with("--timeout=")) {
-      ++i;
-    } else {
-      break;
-    }
+  if (int rc = RunSubcommand(argc, argv, {{"trace", RunLogsTrace}, {"push", RunLogsPush}, {"query", RunLogsQuery}});
+      rc >= 0) {
+    return rc;
   }
   std::fprintf(stderr,
                "usage: gnomon logs trace ID | push FILE | query LOGQL  (gnomon logs SUBCOMMAND --help for each)\n");

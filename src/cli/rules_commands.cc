@@ -159,13 +159,7 @@ int RunAlertsHistory(int argc, char** argv) {
     CheckChoice("color", color_mode, {"auto", "always", "never"});
     const int64_t now = NowMs();
     QueryParams params;
-    for (const char* flag : {"since", "until"}) {
-      const std::string text = args[flag].as<std::string>();
-      if (text.empty()) continue;
-      auto t = ParseTime(text, now);
-      if (!t.ok()) throw UsageError{std::string("--") + flag + ": " + t.status().message()};
-      params.emplace_back(std::string(flag) == "since" ? "start" : "end", FormatUnixSeconds(*t));
-    }
+    AddSinceUntilParams(args, now, &params);
     if (args.count("alertname")) {
       for (const std::string& n : args["alertname"].as<std::vector<std::string>>()) params.emplace_back("alertname", n);
     }
@@ -239,21 +233,8 @@ int RunAlertsReceivers(int argc, char** argv) {
 }  // namespace
 
 int RunAlerts(int argc, char** argv) {
-  // "history" or "receivers" is the first argument after the global options gnomon puts first.
-  for (int i = 1; i < argc;) {
-    const std::string_view a = argv[i];
-    if (a == "history" || a == "receivers") {
-      std::vector<char*> rest(argv, argv + argc);
-      rest.erase(rest.begin() + i);
-      return (a == "history" ? RunAlertsHistory : RunAlertsReceivers)(static_cast<int>(rest.size()), rest.data());
-    }
-    if (a == "--server" || a == "--token" || a == "--timeout") {
-      i += 2;
-    } else if (a.starts_with("--server=") || a.starts_with("--token=") || a.starts_with("--timeout=")) {
-      ++i;
-    } else {
-      break;
-    }
+  if (int rc = RunSubcommand(argc, argv, {{"history", RunAlertsHistory}, {"receivers", RunAlertsReceivers}}); rc >= 0) {
+    return rc;
   }
   cxxopts::Options options("gnomon alerts", "List gnomond's pending and firing alerts (GET /api/v1/alerts): "
                                             "name, state, since when, value, labels and annotations. With --events, "
