@@ -37,7 +37,7 @@ struct RuleManager::Runner {
   std::mutex mu;         // guards stopping and next_due_ms
   std::condition_variable cv;
   bool stopping = false;
-  int64_t next_due_ms = 0;  // 0: at once
+  int64_t next_due_ms = 0;  // 0: not started yet (its first slot, FirstSlot)
   std::atomic<uint64_t> missed{0};
   std::thread thread;
 };
