@@ -1,14 +1,6 @@
 // LogQL evaluation: a parsed query (ast.h) run over stored lines, as Loki's engine runs it.
 //
-// A log query's pipeline runs per line, in order: line filters (line_filter.h); `| json` (the
-// top-level fields, nested objects flattened with `_`, arrays skipped; `| json a="x.y[0]"` takes
-// only the named paths); `| logfmt`; label filters (string matchers, numbers and Go durations
-// compared with and/or); `| line_format` (Go text/template, labels as `.name`); `| drop` /
-// `| keep`. A line's labels are its stream's plus the extracted ones; extracted names are
-// sanitised as Loki's (every character outside [A-Za-z0-9_] becomes `_`, a leading digit gets a
-// `_` prefix) and get an `_extracted` suffix when they clash with a stream label. A line a parser
-// cannot read gets `__error__="JSONParserErr"` / `"LogfmtParserErr"`, a number or duration label
-// filter that cannot read its label `__error__="LabelFilterErr"` (the line is kept, as in Loki).
+// A log query's pipeline runs per line (pipeline.h).
 //
 // Log queries return lines in [start, end) by direction, at most `limit`, grouped into streams
 // by their final label set. Metric queries (count_over_time, rate, bytes_over_time, bytes_rate,
@@ -33,6 +25,7 @@
 #include "gnomon/status.h"
 #include "logs/log_store.h"
 #include "logs/logql/ast.h"
+#include "logs/logql/pipeline.h"
 
 namespace gnomon::logs::logql {
 
@@ -48,27 +41,6 @@ using LineSource = std::function<Status(const Matchers& matchers, int64_t start_
                                         const std::function<bool(const StoredLine&)>& visit)>;
 // A LineSource reading `store`, which must outlive it.
 LineSource StoreSource(const LogStore& store);
-
-// A compiled pipeline. Immutable after Compile; one Pipeline may be shared by threads.
-class Pipeline {
- public:
-  // kInvalidArgument if a line_format template does not parse (Go's message).
-  static Result<Pipeline> Compile(const std::vector<Stage>& stages);
-
-  // Runs every stage on `*line` whose stream labels are `*labels` (sorted). False: the line is
-  // filtered out. True: `*line` is the final line and `*labels` its final labels, sorted.
-  bool Process(std::string* line, Labels* labels) const;
-
-  Pipeline(Pipeline&&) noexcept;
-  Pipeline& operator=(Pipeline&&) noexcept;
-  ~Pipeline();
-
-  struct Impl;
-
- private:
-  explicit Pipeline(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
-};
 
 struct EvalStats {
   size_t lines_scanned = 0;
@@ -103,9 +75,5 @@ struct MetricResult {
 // `limits`.
 Result<MetricResult> EvalMetricQuery(const LineSource& source, const Expr& query, int64_t start_ns, int64_t end_ns,
                                      int64_t step_ns, const EvalLimits& limits = {});
-
-// Loki's sanitizeLabelKey: characters outside [A-Za-z0-9_] become '_'; with `is_prefix`, a
-// leading digit gets a '_' in front.
-std::string SanitizeLabelName(std::string_view name, bool is_prefix);
 
 }  // namespace gnomon::logs::logql
