@@ -7,15 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
-#include <optional>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
-
-#include "gotemplate/template.h"
-#include "index/matcher_eval.h"
-#include "logs/logql/go_duration.h"
-#include "logs/logql/line_filter.h"
 
 #include "logs/logql/line_labels.h"
 
