@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -16,6 +17,7 @@
 #include "cli/time_parse.h"
 #include "util/clock.h"
 #include "util/duration.h"
+#include "util/time_format.h"
 
 namespace gnomon::cli {
 
@@ -253,8 +255,9 @@ int RunLogsQuery(int argc, char** argv) {
       if (format == "raw") {
         std::printf("%s\n", r.line.c_str());
       } else {
-        const int64_t ms = std::stoll(r.ns) / 1'000'000;
-        std::printf("%s {%s} %s\n", FormatUnixSeconds(ms).c_str(), r.labels.c_str(), r.line.c_str());
+        int64_t ns = 0;
+        std::from_chars(r.ns.data(), r.ns.data() + r.ns.size(), ns);
+        std::printf("%s {%s} %s\n", FormatRfc3339Nano(ns).c_str(), r.labels.c_str(), r.line.c_str());
       }
     }
     return kExitOk;

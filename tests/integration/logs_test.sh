@@ -68,6 +68,14 @@ printf '{"service":"a","msg":"ok"}\n{"service":\n' > "$WORK/bad.jsonl"
 out=$("$BUILD/gnomon" --server "$GNOMOND_URL" logs push "$WORK/bad.jsonl" 2>&1) && rc=0 || rc=$?
 check "gnomon logs push of a bad file fails" 1 "$rc"
 check_contains "gnomon logs push names the line" "HTTP 400" "$out"
+out=$("$BUILD/gnomon" --server "$GNOMOND_URL" logs query '{service="payments"} |= "declined"' --since 100000h 2>&1) && rc=0 || rc=$?
+check "gnomon logs query exit" 0 "$rc"
+check_contains "gnomon logs query: time, labels, line" '2026-12-01T10:00:01.54Z {level=error, service=payments} {"ts":"2026-12-01T10:00:01.540Z"' "$out"
+out=$("$BUILD/gnomon" --server "$GNOMOND_URL" logs query '{service="orders"} | json | msg=~"comp.*"' --since 100000h --format raw 2>&1)
+check_contains "gnomon logs query --format raw with a parser and label filter" '"msg":"compensating: cancel order"}' "$out"
+out=$("$BUILD/gnomon" --server "$GNOMOND_URL" logs query '{service=' 2>&1) && rc=0 || rc=$?
+check "gnomon logs query with a parse error" 1 "$rc"
+check_contains "gnomon logs query shows the parse error" "HTTP 400: parse error at line 1" "$out"
 out=$("$BUILD/gnomon" --server "$GNOMOND_URL" logs bogus 2>&1) && rc=0 || rc=$?
 check "gnomon logs bad subcommand" 2 "$rc"
 
