@@ -30,6 +30,7 @@ check_contains "line kept as sent, with its labels" ',"labels":{"level":"' "$r"
 check_contains "unknown ID: no lines" '200 {"status":"success","data":{"id":"nope","lines":[]}}' "$(http GET /api/v1/logs/correlation/nope)"
 check_contains "bad start" '400 {"status":"error","errorType":"bad_data","error":"invalid parameter \"start\"' "$(http GET '/api/v1/logs/correlation/x?start=soon')"
 check_contains "start out of range" '400 {"status":"error","errorType":"bad_data","error":"invalid parameter \"start\": time \"9999999999\" is out of range"}' "$(http GET '/api/v1/logs/correlation/x?start=9999999999')"
+check_contains "an RFC 3339 time past int64 nanoseconds" 'is out of range' "$(http GET '/api/v1/logs/correlation/x?end=9999-01-01T00:00:00Z')"
 check_contains "limit over the maximum" '400 {"status":"error"' "$(http GET '/api/v1/logs/correlation/x?limit=5001')"
 check "limit" 1 "$(http GET "/api/v1/logs/correlation/$one?limit=1" | grep -o '"ts":' | wc -l)"
 

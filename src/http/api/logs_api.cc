@@ -45,6 +45,9 @@ Result<int64_t> ParseLogTimeNs(std::string_view text) {
   if (!ms.ok())
     return Status::InvalidArgument("cannot parse \"" + std::string(text) +
                                    "\" as a time: use unix seconds, unix nanoseconds or RFC 3339");
+  if (*ms > INT64_MAX / 1'000'000 || *ms < INT64_MIN / 1'000'000) {
+    return Status::InvalidArgument("time \"" + std::string(text) + "\" is out of range");
+  }
   return *ms * 1'000'000;
 }
 
