@@ -62,11 +62,6 @@ logs::LogLimits LimitsOf(const logs::LogsConfig& c) {
   return l;
 }
 
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 bool ContentTypeIs(const http::Request& req, std::string_view type) {
   std::string_view ct = req.Header("content-type");
   ct = ct.substr(0, ct.find(';'));

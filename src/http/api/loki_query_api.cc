@@ -15,6 +15,7 @@
 #include "logs/logql/eval.h"
 #include "logs/logql/line_filter.h"
 #include "logs/logql/parser.h"
+#include "util/clock.h"
 #include "util/duration.h"
 #include "util/go_json.h"
 
@@ -25,20 +26,6 @@ namespace {
 constexpr int64_t kSecondNs = 1'000'000'000;
 constexpr int64_t kHourNs = 3600 * kSecondNs;
 constexpr size_t kDefaultLimit = 100;
-
-int64_t SatSub(int64_t a, int64_t b) {
-  int64_t r = 0;
-  return __builtin_sub_overflow(a, b, &r) ? INT64_MIN : r;
-}
-int64_t SatAdd(int64_t a, int64_t b) {
-  int64_t r = 0;
-  return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
-}
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 void TextError(http::Response& resp, int status, std::string_view message) {
   resp.status = status;

@@ -10,22 +10,12 @@
 #include <string_view>
 
 #include "logs/logql/line_labels.h"
+#include "util/clock.h"
 
 namespace gnomon::logs::logql {
 
 namespace {
 
-// Saturating time arithmetic: query times and ranges may be anything an int64 holds.
-int64_t SatAdd(int64_t a, int64_t b) {
-  int64_t r = 0;
-  if (__builtin_add_overflow(a, b, &r)) return b > 0 ? INT64_MAX : INT64_MIN;
-  return r;
-}
-int64_t SatSub(int64_t a, int64_t b) {
-  int64_t r = 0;
-  if (__builtin_sub_overflow(a, b, &r)) return b > 0 ? INT64_MIN : INT64_MAX;
-  return r;
-}
 int64_t RangeNs(int64_t range_ms) { return range_ms > INT64_MAX / 1'000'000 ? INT64_MAX : range_ms * 1'000'000; }
 
 std::string LabelsKey(const Labels& ls) {
