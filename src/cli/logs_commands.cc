@@ -60,12 +60,15 @@ int RunLogsTrace(int argc, char** argv) {
                            "order, as a timeline (time since the first line, service, level, message), with the "
                            "first error and the slowest gap between two lines marked.");
   options.custom_help("[OPTIONS] ID");
-  options.add_options()("since", "lines at or after this time (e.g. -1h, RFC 3339, unix seconds)",
-                        cxxopts::value<std::string>()->default_value(""), "TIME")(
-      "until", "lines at or before this time", cxxopts::value<std::string>()->default_value(""), "TIME")(
-      "format", "timeline or json", cxxopts::value<std::string>()->default_value("timeline"), "FORMAT")(
-      "color", "colour levels and marks: auto, always or never", cxxopts::value<std::string>()->default_value("auto"),
-      "WHEN");
+  // clang-format off
+  options.add_options()
+      ("since", "lines at or after this time (e.g. -1h, RFC 3339, unix seconds)",
+       cxxopts::value<std::string>()->default_value(""), "TIME")
+      ("until", "lines at or before this time", cxxopts::value<std::string>()->default_value(""), "TIME")
+      ("format", "timeline or json", cxxopts::value<std::string>()->default_value("timeline"), "FORMAT")
+      ("color", "colour levels and marks: auto, always or never",
+       cxxopts::value<std::string>()->default_value("auto"), "WHEN");
+  // clang-format on
   AddServerOptions(&options);
   AddHelpOption(&options);
   return RunCommand(options, argc, argv, [&](const cxxopts::ParseResult& args) {
@@ -134,11 +137,14 @@ int RunLogsPush(int argc, char** argv) {
                            "Send log lines from FILE (or - for stdin) to gnomond in batches: NDJSON (one JSON "
                            "object per line with ts, service, level, ...), or plain text lines with --service.");
   options.custom_help("[OPTIONS] FILE");
-  options.add_options()("service", "plain text: every line belongs to this service",
-                        cxxopts::value<std::string>()->default_value(""), "NAME")(
-      "level", "plain text: and has this level", cxxopts::value<std::string>()->default_value(""), "LEVEL")(
-      "batch", "lines per request", cxxopts::value<long>()->default_value("5000"), "N")("quiet",
-                                                                                        "no progress on stderr");
+  // clang-format off
+  options.add_options()
+      ("service", "plain text: every line belongs to this service",
+       cxxopts::value<std::string>()->default_value(""), "NAME")
+      ("level", "plain text: and has this level", cxxopts::value<std::string>()->default_value(""), "LEVEL")
+      ("batch", "lines per request", cxxopts::value<long>()->default_value("5000"), "N")
+      ("quiet", "no progress on stderr");
+  // clang-format on
   AddServerOptions(&options);
   AddHelpOption(&options);
   return RunCommand(options, argc, argv, [&](const cxxopts::ParseResult& args) {
@@ -202,10 +208,12 @@ int RunLogsQuery(int argc, char** argv) {
                            "Run a LogQL log query (GET /loki/api/v1/query_range), newest lines first: text (time, "
                            "labels, line), json (the server's answer) or raw (the lines only).");
   options.custom_help("[OPTIONS] LOGQL");
-  options.add_options()("since", "how far back, e.g. 1h", cxxopts::value<std::string>()->default_value("1h"),
-                        "DURATION")("limit", "at most this many lines", cxxopts::value<long>()->default_value("100"),
-                                    "N")("format", "text, json or raw",
-                                         cxxopts::value<std::string>()->default_value("text"), "FORMAT");
+  // clang-format off
+  options.add_options()
+      ("since", "how far back, e.g. 1h", cxxopts::value<std::string>()->default_value("1h"), "DURATION")
+      ("limit", "at most this many lines", cxxopts::value<long>()->default_value("100"), "N")
+      ("format", "text, json or raw", cxxopts::value<std::string>()->default_value("text"), "FORMAT");
+  // clang-format on
   AddServerOptions(&options);
   AddHelpOption(&options);
   return RunCommand(options, argc, argv, [&](const cxxopts::ParseResult& args) {

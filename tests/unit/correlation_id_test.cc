@@ -22,6 +22,14 @@ TEST_CASE("correlation IDs from JSON fields, in the configured order") {
   CHECK(e->Extract(R"({"correlation_id":{"nested":1},"request_id":"r-3"})") == "r-3");
   CHECK(e->Extract(R"({"msg":"no id here"})") == "");
   CHECK(e->Extract(R"({"correlation_id":")" + std::string(200, 'x') + R"("})") == "");  // too long
+  CHECK(e->Extract(R"({"correlation_id":"first","correlation_id":"last"})") == "last");  // as a parsed document
+  CHECK(e->Extract(R"({"correlation_id":null,"request_id":-7})") == "-7");
+  // No usable field value (a float, a boolean, an array): the text pattern reads the line instead.
+  CHECK(e->Extract(R"({"request_id":[1],"traceparent":false})") == "");
+  CHECK(e->Extract(R"({"correlation_id":1.5})") == "1.5");
+  CHECK(e->Extract(R"({"a":{"b":1},"x":[{"correlation_id":"deep"}],"trace_id":"top"})") == "top");
+  CHECK(e->Extract(R"([{"trace_id":"in-array"}])") == "in-array");  // not an object: the text pattern
+  CHECK(e->Extract(R"({"trace_id":"t-9", "msg": )") == "t-9");  // not JSON: the text pattern finds it
 }
 
 TEST_CASE("a W3C traceparent yields its trace-id") {
