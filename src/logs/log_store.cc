@@ -304,12 +304,6 @@ std::vector<const LogStore::Stream*> LogStore::Matching(const Matchers& matchers
   return out;
 }
 
-std::vector<Labels> LogStore::Streams(const Matchers& matchers) const {
-  std::vector<Labels> out;
-  for (const Stream* s : Matching(matchers)) out.push_back(s->labels);
-  return out;
-}
-
 size_t LogStore::num_streams() const {
   std::lock_guard lock(mu_);
   return streams_.size();
@@ -356,25 +350,10 @@ Result<std::vector<std::string>> LogStore::LabelValues(std::string_view name, in
   return std::vector<std::string>(values.begin(), values.end());
 }
 
-Result<std::vector<StoredLine>> LogStore::Select(const Matchers& matchers, const SelectOptions& o) const {
-  std::vector<StoredLine> out;
-  if (o.limit == 0) return out;
-  Status s = ForEach(matchers, o.start_ns, o.end_ns, o.backward, [&](const StoredLine& l) {
-    if (o.keep && !o.keep(l.line)) return true;
-    out.push_back(l);
-    return out.size() < o.limit;
-  });
-  GNOMON_RETURN_IF_ERROR(s);
-  return out;
-}
-
 Status LogStore::ForEach(const Matchers& matchers, int64_t start_ns, int64_t end_ns, bool backward,
                          const std::function<bool(const StoredLine&)>& visit) const {
   const int64_t start = std::max(start_ns, RetentionCutoffNs());
   if (start >= end_ns) return Status::OK();
-  SelectOptions o;
-  o.end_ns = end_ns;
-  o.backward = backward;
   // The blocks of the matching streams in the hours of the range, by hour.
   struct BlockRef {
     int64_t hour;
@@ -385,7 +364,7 @@ Status LogStore::ForEach(const Matchers& matchers, int64_t start_ns, int64_t end
   for (const Stream* st : Matching(matchers)) {
     const std::string prefix = BlockPrefix(st->id);
     std::string from, to;
-    BlockRange(st->id, start, o.end_ns, &from, &to);
+    BlockRange(st->id, start, end_ns, &from, &to);
     Status s = ks_->Scan(from, to, [&](std::string_view key, std::string_view) {
       if (key.size() == prefix.size() + 16) {
         refs.push_back({DecodeTimestampKey(key.data() + prefix.size()), std::string(key), st});
@@ -394,9 +373,8 @@ Status LogStore::ForEach(const Matchers& matchers, int64_t start_ns, int64_t end
     });
     GNOMON_RETURN_IF_ERROR(s);
   }
-  std::stable_sort(refs.begin(), refs.end(), [&](const BlockRef& a, const BlockRef& b) {
-    return o.backward ? a.hour > b.hour : a.hour < b.hour;
-  });
+  std::stable_sort(refs.begin(), refs.end(),
+                   [&](const BlockRef& a, const BlockRef& b) { return backward ? a.hour > b.hour : a.hour < b.hour; });
   std::string value;
   std::vector<BlockLine> decoded;
   for (size_t from = 0; from < refs.size();) {
@@ -406,13 +384,13 @@ Status LogStore::ForEach(const Matchers& matchers, int64_t start_ns, int64_t end
       GNOMON_RETURN_IF_ERROR(ks_->Get(refs[to].key, &value));
       GNOMON_RETURN_IF_ERROR(DecodeBlock(value, &decoded));
       for (const BlockLine& b : decoded) {
-        if (b.ts_ns < start || b.ts_ns >= o.end_ns) continue;
+        if (b.ts_ns < start || b.ts_ns >= end_ns) continue;
         hour_lines.push_back({b.ts_ns, &refs[to].stream->labels, std::string(b.line), std::string(b.id)});
       }
       ++to;
     }
     std::stable_sort(hour_lines.begin(), hour_lines.end(), [&](const StoredLine& a, const StoredLine& b) {
-      return o.backward ? a.ts_ns > b.ts_ns : a.ts_ns < b.ts_ns;
+      return backward ? a.ts_ns > b.ts_ns : a.ts_ns < b.ts_ns;
     });
     for (const StoredLine& l : hour_lines) {
       if (!visit(l)) return Status::OK();

@@ -62,25 +62,12 @@ class LogStore {
   Result<std::vector<StoredLine>> ByCorrelationId(std::string_view id, int64_t start_ns, int64_t end_ns,
                                                   size_t limit) const;
 
-  struct SelectOptions {
-    int64_t start_ns = INT64_MIN;  // inclusive
-    int64_t end_ns = INT64_MAX;    // exclusive, as Loki's query_range
-    size_t limit = 5000;
-    bool backward = true;                        // newest first (Loki's default direction)
-    std::function<bool(std::string_view)> keep;  // a line filter; empty: every line
-  };
-  // The lines of the streams matching every matcher, in time order by direction, at most `limit`.
-  Result<std::vector<StoredLine>> Select(const Matchers& matchers, const SelectOptions& options) const;
-
   // Calls `visit` with every line of the streams matching every matcher whose time is in
   // [start_ns, end_ns), in time order (newest first if `backward`; arrival order among equal
   // times), until `visit` returns false. The line is
   // valid only during the call. Holds no lock while visiting. Errors: the keyspace's.
   Status ForEach(const Matchers& matchers, int64_t start_ns, int64_t end_ns, bool backward,
                  const std::function<bool(const StoredLine&)>& visit) const;
-
-  // The streams matching every matcher (all of them for none), sorted.
-  std::vector<Labels> Streams(const Matchers& matchers) const;
 
   // The streams matching every matcher that have lines in the hours overlapping [start_ns,
   // end_ns) (hour granularity, as blocks are kept: a stream may have no line in the range itself),

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <functional>
 
 #include "logs/log_store.h"
 #include "test_util.h"
@@ -27,6 +28,20 @@ LogStream Stream(const std::string& service, std::vector<std::pair<int64_t, std:
   s.labels = {{"level", "info"}, {"service", service}};
   for (auto& [t, line] : lines) s.entries.push_back({t, std::move(line), {}});
   return s;
+}
+
+// The lines ForEach visits (at most `limit`, those `keep` accepts), as text.
+std::vector<std::string> Visit(const LogStore& store, const Matchers& matchers, bool backward, size_t limit = 100,
+                               int64_t start = INT64_MIN, int64_t end = INT64_MAX,
+                               const std::function<bool(std::string_view)>& keep = nullptr) {
+  std::vector<std::string> out;
+  Status s = store.ForEach(matchers, start, end, backward, [&](const StoredLine& l) {
+    if (keep && !keep(l.line)) return true;
+    out.push_back(l.line);
+    return out.size() < limit;
+  });
+  REQUIRE(s.ok());
+  return out;
 }
 
 std::vector<std::string> Texts(const std::vector<StoredLine>& lines) {
@@ -98,34 +113,24 @@ TEST_CASE("log store: selection by stream, time and line filter, both directions
   LogStore& store = *opened.value();
   CHECK(store.num_streams() == 2);
 
-  LogStore::SelectOptions o;
-  o.limit = 3;
-  auto newest = store.Select({Matcher::Equal("service", "api")}, o);
-  REQUIRE(newest.ok());
-  CHECK(Texts(*newest) == std::vector<std::string>{"api line 9", "api line 8", "api line 7"});
-  o.backward = false;
-  CHECK(Texts(*store.Select({Matcher::Equal("service", "api")}, o)) ==
+  const Matchers api = {Matcher::Equal("service", "api")};
+  CHECK(Visit(store, api, /*backward=*/true, 3) == std::vector<std::string>{"api line 9", "api line 8", "api line 7"});
+  CHECK(Visit(store, api, /*backward=*/false, 3) ==
         std::vector<std::string>{"api line old", "api line 0", "api line 1"});
-  o.limit = 100;
-  o.start_ns = kT0;
-  o.end_ns = kT0 + 1200 * kSec;  // end exclusive
-  CHECK(Texts(*store.Select({Matcher::Equal("service", "api")}, o)) ==
-        std::vector<std::string>{"api line 0", "api line 1"});
-  o.keep = [](std::string_view line) { return line.find(" 2") != std::string_view::npos; };
-  o.start_ns = INT64_MIN;
-  o.end_ns = INT64_MAX;
-  CHECK(Texts(*store.Select({Matcher::Regex("service", "api|db")}, o)) ==
+  // The range: end exclusive.
+  CHECK(Visit(store, api, false, 100, kT0, kT0 + 1200 * kSec) == std::vector<std::string>{"api line 0", "api line 1"});
+  auto keep = [](std::string_view line) { return line.find(" 2") != std::string_view::npos; };
+  CHECK(Visit(store, {Matcher::Regex("service", "api|db")}, false, 100, INT64_MIN, INT64_MAX, keep) ==
         std::vector<std::string>{"db line 2", "api line 2"});
-  CHECK(store.Streams({Matcher::Equal("service", "db")}).size() == 1);
-  CHECK(store.Streams({}).size() == 2);
+  CHECK(store.Streams({Matcher::Equal("service", "db")}, INT64_MIN, INT64_MAX)->size() == 1);
+  CHECK(store.Streams({}, INT64_MIN, INT64_MAX)->size() == 2);
 
   // New streams after a reopen get new ids: nothing is overwritten.
   LogBatch more;
   more.streams.push_back(Stream("cache", {{kT0, "cache line"}}));
   REQUIRE(store.Append(more).ok());
-  o.keep = nullptr;
-  CHECK(Texts(*store.Select({Matcher::Equal("service", "db")}, o)).size() == 3);
-  CHECK(Texts(*store.Select({Matcher::Equal("service", "cache")}, o)) == std::vector<std::string>{"cache line"});
+  CHECK(Visit(store, {Matcher::Equal("service", "db")}, true).size() == 3);
+  CHECK(Visit(store, {Matcher::Equal("service", "cache")}, true) == std::vector<std::string>{"cache line"});
 }
 
 TEST_CASE("log store: retention hides older lines") {
@@ -141,7 +146,7 @@ TEST_CASE("log store: retention hides older lines") {
   b.streams.push_back(Stream("api", {{now - 7200 * kSec, "old cid=x"}, {now - 60 * kSec, "new cid=x"}}));
   REQUIRE((*opened)->Append(b).ok());
   CHECK(Texts(*(*opened)->ByCorrelationId("x", INT64_MIN, INT64_MAX, 10)) == std::vector<std::string>{"new cid=x"});
-  CHECK(Texts(*(*opened)->Select({Matcher::Equal("service", "api")}, {})) == std::vector<std::string>{"new cid=x"});
+  CHECK(Visit(**opened, {Matcher::Equal("service", "api")}, true) == std::vector<std::string>{"new cid=x"});
 }
 
 }  // namespace
