@@ -6,6 +6,7 @@
 # the kit's queries — 300 ID lookups (each checked against --ids-out), one service's errors in a
 # 5-minute window, a rare substring over all lines, errors per service per minute (gnomond through its
 # correlation API and LogQL on Loki's query API; ClickHouse through ../shared/logs/chquery.py).
+# PEERS=0 runs gnomond alone (for iterating; ratios need the peer in the same run).
 set -euo pipefail
 BUILD=$(cd "${1:?build dir}" && pwd)
 LINES=${2:-1000000}
@@ -83,8 +84,10 @@ for name, params in queries.items():
 PY
 kill "$gpid"; wait "$gpid" 2>/dev/null || true
 
-# ---- ClickHouse (the kit's script leaves it running and prints pid=N)
-if command -v clickhouse-server >/dev/null; then
+# ---- ClickHouse (the kit's script leaves it running and prints pid=N); PEERS=0 skips it
+if [ "${PEERS:-1}" = 0 ]; then
+  echo "clickhouse skipped (PEERS=0)"
+elif command -v clickhouse-server >/dev/null; then
   ch=$(CH_PORT=${CH_PORT:-19500} bash "$KIT/clickhouse.sh" "$WORK/chunks" | tail -1)
   echo "$ch"
   chpid=${ch##*pid=}

@@ -49,6 +49,9 @@ class Component {
   // Re-reads what can change without a restart (rule files, say), on SIGHUP or POST /-/reload.
   // On an error the component keeps running as before and says why. Thread-safe.
   virtual Status Reload() { return Status::OK(); }
+  // Puts what the component buffers into its final stored form (the log store seals its head),
+  // on POST /internal/flush. Thread-safe.
+  virtual Status Flush() { return Status::OK(); }
 };
 
 // A component's factory: builds it from the context, or fails with a message for the operator

@@ -30,6 +30,19 @@ Status Reloader::ReloadAll() {
   return first;
 }
 
+Status Reloader::FlushAll() {
+  std::span<const std::unique_ptr<Component>> components;
+  {
+    std::lock_guard lock(mu_);
+    components = components_;
+  }
+  for (const auto& c : components) {
+    Status s = c->Flush();
+    if (!s.ok()) return Status::IOError(fmt::format("{}: {}", c->name(), s.ToString()));
+  }
+  return Status::OK();
+}
+
 Reloader::Outcome Reloader::last() const {
   std::lock_guard lock(mu_);
   return last_;

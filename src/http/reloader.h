@@ -1,7 +1,8 @@
 // Reloader: what SIGHUP and POST /-/reload do — asks every component to re-read what can change
 // without a restart (Component::Reload, in order) and keeps the outcome, which
 // /api/v1/status/runtimeinfo reports as Prometheus does (reloadConfigSuccess, lastConfigTime).
-// Thread-safe; one reload at a time.
+// It also asks every component to flush (Component::Flush), which POST /internal/flush does
+// after the engine's flush. Thread-safe; one reload at a time.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +29,9 @@ class Reloader {
     int64_t last_success_ms = 0;  // when the config was last loaded whole
   };
   Outcome last() const;
+
+  // Flushes every component; the first failure is returned with the component's name.
+  Status FlushAll();
 
  private:
   std::mutex reload_mu_;   // one reload at a time

@@ -1,95 +1,26 @@
 #include "logs/log_store.h"
 
 #include <algorithm>
-#include <numeric>
 #include <set>
-#include <unordered_map>
+#include <unordered_set>
 
 #include "index/labels_util.h"
 #include "index/matcher_eval.h"
+#include "logs/log_store_parts.h"
+#include "logs/segment.h"
 #include "util/clock.h"
 #include "util/coding.h"
+#include "util/log.h"
 
 namespace gnomon::logs {
 
-namespace {
-
-constexpr int64_t kHourNs = int64_t{3600} * 1'000'000'000;
-constexpr std::string_view kMetaKey = "m/next";
-
-int64_t HourOf(int64_t ts_ns) {
-  int64_t h = ts_ns / kHourNs;
-  if (ts_ns % kHourNs < 0) --h;  // floor for times before 1970
-  return h * kHourNs;
+LogStore::LogStore(std::unique_ptr<storage::Keyspace> ks, LogStoreOptions options,
+                   std::unique_ptr<CorrelationIdExtractor> ids)
+    : ks_(std::move(ks)), options_(std::move(options)), ids_(std::move(ids)), head_(std::make_shared<Head>()) {
+  head_->created_ms = NowMs();
 }
 
-std::string StreamKey(uint64_t sid) {
-  std::string k = "s/";
-  PutFixed64BE(&k, sid);
-  return k;
-}
-
-std::string BlockPrefix(uint64_t sid) {
-  std::string k = "b/";
-  PutFixed64BE(&k, sid);
-  return k;
-}
-
-std::string BlockKey(uint64_t sid, int64_t hour_ns, uint64_t seq) {
-  std::string k = BlockPrefix(sid);
-  PutTimestampKey(&k, hour_ns);
-  PutFixed64BE(&k, seq);
-  return k;
-}
-
-// The keys of stream `sid`'s blocks of the hours that overlap [start, end): [*from, *to).
-void BlockRange(uint64_t sid, int64_t start, int64_t end, std::string* from, std::string* to) {
-  *from = *to = BlockPrefix(sid);
-  if (start > INT64_MIN + kHourNs) PutTimestampKey(from, HourOf(start));  // else: from the first block
-  const int64_t last_hour = HourOf(end - 1);
-  if (last_hour > INT64_MAX - kHourNs) {
-    to->append(17, '\xff');  // past the stream's last block
-  } else {
-    PutTimestampKey(to, last_hour + kHourNs);
-  }
-}
-
-std::string IdPrefix(std::string_view id) {
-  std::string k = "c/";
-  k.append(id);
-  k.push_back('\0');
-  return k;
-}
-
-// A block: varint count, then per line zig-zag varint time delta (from the previous line; the
-// first from 0), varint length + line bytes, varint length + correlation ID bytes.
-struct BlockLine {
-  int64_t ts_ns;
-  std::string_view line;
-  std::string_view id;
-};
-
-Status DecodeBlock(std::string_view in, std::vector<BlockLine>* out) {
-  out->clear();
-  uint64_t n = 0;
-  if (!GetVarint64(&in, &n) || n > in.size()) return Status::Corruption("log block: bad count");
-  int64_t ts = 0;
-  for (uint64_t i = 0; i < n; ++i) {
-    uint64_t zz = 0, len = 0, id_len = 0;
-    if (!GetVarint64(&in, &zz) || !GetVarint64(&in, &len) || len > in.size()) {
-      return Status::Corruption("log block: bad line");
-    }
-    ts += ZigZagDecode(zz);
-    const std::string_view line = in.substr(0, len);
-    in.remove_prefix(len);
-    if (!GetVarint64(&in, &id_len) || id_len > in.size()) return Status::Corruption("log block: bad id");
-    out->push_back({ts, line, in.substr(0, id_len)});
-    in.remove_prefix(id_len);
-  }
-  return Status::OK();
-}
-
-}  // namespace
+LogStore::~LogStore() = default;
 
 Result<std::unique_ptr<LogStore>> LogStore::Open(DB* db, LogStoreOptions options, std::string_view keyspace) {
   auto ids = CorrelationIdExtractor::Create(options.correlation);
@@ -105,20 +36,20 @@ Status LogStore::Load() {
   std::string meta;
   Status s = ks_->Get(kMetaKey, &meta);
   if (s.ok()) {
-    if (meta.size() != 16) return Status::Corruption("log store: bad " + std::string(kMetaKey));
-    next_stream_id_ = DecodeFixed64BE(meta.data());
-    next_block_seq_ = DecodeFixed64BE(meta.data() + 8);
+    if (meta.size() != 8) return Status::Corruption("log store: bad " + std::string(kMetaKey));
+    next_segment_seq_ = DecodeFixed64BE(meta.data());
   } else if (s.code() != Status::Code::kNotFound) {
     return s;
   }
   Status decode;
-  s = ks_->ScanPrefix("s/", [&](std::string_view key, std::string_view value) {
+  s = ks_->ScanPrefix(kStreamPrefix, [&](std::string_view key, std::string_view value) {
     if (key.size() != 10) {
       decode = Status::Corruption("log store: bad stream key");
       return false;
     }
     auto stream = std::make_unique<Stream>();
     stream->id = DecodeFixed64BE(key.data() + 2);
+    stream->durable = true;
     decode = index::DecodeLabels(value, &stream->labels);
     if (!decode.ok()) return false;
     by_id_[stream->id] = stream.get();
@@ -127,155 +58,246 @@ Status LogStore::Load() {
     return true;
   });
   GNOMON_RETURN_IF_ERROR(s);
-  return decode;
+  GNOMON_RETURN_IF_ERROR(decode);
+  s = ks_->ScanPrefix(segment::kMetaPrefix, [&](std::string_view key, std::string_view value) {
+    if (key.size() != 10) {
+      decode = Status::Corruption("log store: bad segment key");
+      return false;
+    }
+    auto seg = std::make_shared<Segment>();
+    decode = segment::DecodeMeta(DecodeFixed64BE(key.data() + 2), value, &seg->meta);
+    if (!decode.ok()) return false;
+    next_segment_seq_ = std::max(next_segment_seq_, seg->meta.seq + 1);
+    segments_.push_back(std::move(seg));
+    return true;
+  });
+  GNOMON_RETURN_IF_ERROR(s);
+  GNOMON_RETURN_IF_ERROR(decode);
+  s = ks_->ScanPrefix(kRecordPrefix, [&](std::string_view key, std::string_view value) {
+    if (key.size() != 10) {
+      decode = Status::Corruption("log store: bad log record key");
+      return false;
+    }
+    const uint64_t seq = DecodeFixed64BE(key.data() + 2);
+    next_wal_seq_ = std::max(next_wal_seq_, seq + 1);
+    decode = ReplayRecord(seq, value);
+    return decode.ok();
+  });
+  GNOMON_RETURN_IF_ERROR(s);
+  GNOMON_RETURN_IF_ERROR(decode);
+  bool seal = false;
+  {
+    std::lock_guard lock(mu_);
+    seal = RotateHeadLocked(false);
+  }
+  return seal ? SealPending() : Status::OK();
+}
+
+// A log record: varint row count, then per row varint stream id, zig-zag varint time delta (from
+// the previous row; the first from 0), varint length + line, varint length + correlation ID.
+Status LogStore::ReplayRecord(uint64_t wal_seq, std::string_view in) {
+  const Status bad = Status::Corruption("log store: bad log record " + std::to_string(wal_seq));
+  uint64_t n = 0;
+  if (!GetVarint64(&in, &n) || n > in.size()) return bad;
+  int64_t ts = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t sid = 0, zz = 0, len = 0;
+    if (!GetVarint64(&in, &sid) || !GetVarint64(&in, &zz) || !GetVarint64(&in, &len) || len > in.size()) return bad;
+    ts += ZigZagDecode(zz);
+    const std::string_view line = in.substr(0, len);
+    in.remove_prefix(len);
+    if (!GetVarint64(&in, &len) || len > in.size()) return bad;
+    const std::string_view id = in.substr(0, len);
+    in.remove_prefix(len);
+    if (by_id_.count(sid) == 0) return Status::Corruption("log store: a log record names an unknown stream");
+    head_->Add(ts, sid, line, id);
+  }
+  head_->records.push_back(wal_seq);
+  return Status::OK();
 }
 
 Result<AppendStats> LogStore::Append(const LogBatch& batch) {
-  std::lock_guard writing(write_mu_);
   AppendStats stats;
+  // The IDs first, without any lock: this is most of an Append's work.
+  std::vector<std::string> ids;
+  for (const LogStream& s : batch.streams) {
+    for (const LogEntry& e : s.entries) {
+      ids.push_back(ids_->Extract(e.line, e.metadata));
+      stats.with_id += !ids.back().empty();
+      ++stats.lines;
+    }
+  }
+  if (stats.lines == 0) return stats;
+
   storage::KeyspaceBatch out;
-  std::vector<std::unique_ptr<Stream>> created;
-  uint64_t next_stream = 0, next_seq = 0;
+  std::vector<Stream*> stream_of(batch.streams.size(), nullptr);
+  uint64_t wal_seq = 0;
   {
     std::lock_guard lock(mu_);
-    next_stream = next_stream_id_;
-    next_seq = next_block_seq_;
+    for (size_t i = 0; i < batch.streams.size(); ++i) {
+      const LogStream& s = batch.streams[i];
+      if (s.entries.empty()) continue;
+      auto it = streams_.find(s.labels);
+      if (it == streams_.end()) {
+        auto stream = std::make_unique<Stream>();
+        stream->id = next_stream_id_++;
+        stream->labels = s.labels;
+        by_id_[stream->id] = stream.get();
+        it = streams_.emplace(s.labels, std::move(stream)).first;
+        ++stats.new_streams;
+      }
+      stream_of[i] = it->second.get();
+      if (!it->second->durable) out.Put(StreamKey(it->second->id), index::EncodeLabels(s.labels));
+    }
+    wal_seq = next_wal_seq_++;
   }
-  std::vector<size_t> order;
-  std::string block, key;
-  for (const LogStream& s : batch.streams) {
-    if (s.entries.empty()) continue;
-    uint64_t sid = 0;
-    {
-      std::lock_guard lock(mu_);
-      if (auto it = streams_.find(s.labels); it != streams_.end()) sid = it->second->id;
-    }
-    if (sid == 0) {
-      for (const auto& c : created) {
-        if (c->labels == s.labels) sid = c->id;
-      }
-    }
-    if (sid == 0) {
-      auto stream = std::make_unique<Stream>();
-      stream->id = sid = next_stream++;
-      stream->labels = s.labels;
-      out.Put(StreamKey(sid), index::EncodeLabels(s.labels));
-      created.push_back(std::move(stream));
-    }
-    // Lines by hour, each hour's in time order (arrival order among equal times).
-    order.resize(s.entries.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](size_t a, size_t b) { return s.entries[a].ts_ns < s.entries[b].ts_ns; });
-    for (size_t from = 0; from < order.size();) {
-      const int64_t hour = HourOf(s.entries[order[from]].ts_ns);
-      size_t to = from;
-      while (to < order.size() && HourOf(s.entries[order[to]].ts_ns) == hour) ++to;
-      const uint64_t seq = next_seq++;
-      block.clear();
-      PutVarint64(&block, to - from);
-      int64_t prev = 0;
-      for (size_t i = from; i < to; ++i) {
-        const LogEntry& e = s.entries[order[i]];
-        std::string id = ids_->Extract(e.line, e.metadata);
-        if (id.find('\0') != std::string::npos) id.clear();
-        PutZigZagVarint64(&block, e.ts_ns - prev);
-        prev = e.ts_ns;
-        PutVarint64(&block, e.line.size());
-        block.append(e.line);
-        PutVarint64(&block, id.size());
-        block.append(id);
-        if (!id.empty()) {
-          key = IdPrefix(id);
-          PutTimestampKey(&key, e.ts_ns);
-          PutFixed64BE(&key, seq);
-          PutFixed64BE(&key, i - from);
-          std::string ref;
-          PutFixed64BE(&ref, sid);
-          PutTimestampKey(&ref, hour);
-          out.Put(key, ref);
-          ++stats.with_id;
-        }
-        ++stats.lines;
-      }
-      out.Put(BlockKey(sid, hour, seq), block);
-      from = to;
+
+  std::string record;
+  PutVarint64(&record, stats.lines);
+  int64_t prev = 0;
+  size_t k = 0;
+  for (size_t i = 0; i < batch.streams.size(); ++i) {
+    for (const LogEntry& e : batch.streams[i].entries) {
+      PutVarint64(&record, stream_of[i]->id);
+      PutZigZagVarint64(&record, e.ts_ns - prev);
+      prev = e.ts_ns;
+      PutVarint64(&record, e.line.size());
+      record.append(e.line);
+      PutVarint64(&record, ids[k].size());
+      record.append(ids[k++]);
     }
   }
-  if (out.empty()) return stats;
-  std::string meta;
-  PutFixed64BE(&meta, next_stream);
-  PutFixed64BE(&meta, next_seq);
-  out.Put(kMetaKey, meta);
+  out.Put(RecordKey(wal_seq), record);
   GNOMON_RETURN_IF_ERROR(ks_->Write(out));
-  std::lock_guard lock(mu_);
-  next_stream_id_ = next_stream;
-  next_block_seq_ = next_seq;
-  stats.new_streams = created.size();
-  for (auto& c : created) {
-    by_id_[c->id] = c.get();
-    streams_[c->labels] = std::move(c);
+
+  bool seal = false;
+  {
+    std::lock_guard lock(mu_);
+    k = 0;
+    for (size_t i = 0; i < batch.streams.size(); ++i) {
+      if (stream_of[i] != nullptr) stream_of[i]->durable = true;
+      for (const LogEntry& e : batch.streams[i].entries) head_->Add(e.ts_ns, stream_of[i]->id, e.line, ids[k++]);
+    }
+    head_->records.push_back(wal_seq);
+    seal = RotateHeadLocked(false);
+  }
+  if (seal) {
+    // The batch is durable whatever happens here; a failed seal is retried by the next one.
+    Status s = SealPending();
+    if (!s.ok()) log::Warn("logs: cannot seal the head into a segment: " + s.ToString());
   }
   return stats;
+}
+
+bool LogStore::RotateHeadLocked(bool force) {
+  if (head_->rows.empty()) return false;
+  const bool due = force || head_->rows.size() >= options_.segment_max_rows ||
+                   head_->bytes.size() >= options_.segment_max_bytes ||
+                   NowMs() - head_->created_ms >= options_.head_max_age_ms;
+  if (!due) return false;
+  sealing_.push_back(std::move(head_));
+  head_ = std::make_shared<Head>();
+  head_->created_ms = NowMs();
+  return true;
+}
+
+Status LogStore::Flush() {
+  {
+    std::lock_guard lock(mu_);
+    RotateHeadLocked(true);
+  }
+  return SealPending();
+}
+
+Status LogStore::SealPending() {
+  std::lock_guard sealing(seal_mu_);
+  for (;;) {
+    std::shared_ptr<const Head> head;
+    {
+      std::lock_guard lock(mu_);
+      if (sealing_.empty()) break;
+      head = sealing_.front();
+    }
+    std::vector<segment::StreamRows> streams;
+    std::unordered_map<uint64_t, uint32_t> stream_index;
+    // Rows in time order (arrival order among equal times): reads in time order then go through
+    // the blocks one after the other, and one request's lines sit together.
+    std::vector<segment::Row> rows;
+    rows.reserve(head->rows.size());
+    for (const Head::Row& r : head->rows) {
+      auto [it, fresh] = stream_index.try_emplace(r.sid, static_cast<uint32_t>(streams.size()));
+      if (fresh) streams.push_back({r.sid, 0});
+      rows.push_back({r.ts_ns, it->second, head->line(r), head->id(r)});
+    }
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const segment::Row& a, const segment::Row& b) { return a.ts_ns < b.ts_ns; });
+    const uint64_t seq = next_segment_seq_;
+    storage::KeyspaceBatch out;
+    auto seg = std::make_shared<Segment>();
+    std::vector<std::string> ids;
+    segment::Build(seq, streams, rows, options_.compression_level, &out, &seg->meta, &ids);
+    for (const std::string& id : ids) {
+      std::string key = IdKeyPrefix(id);
+      PutFixed64BE(&key, seq);
+      out.Put(key, "");
+    }
+    for (uint64_t record : head->records) out.Delete(RecordKey(record));
+    std::string next;
+    PutFixed64BE(&next, seq + 1);
+    out.Put(kMetaKey, next);
+    GNOMON_RETURN_IF_ERROR(ks_->Write(out));
+    next_segment_seq_ = seq + 1;
+    std::lock_guard lock(mu_);
+    segments_.push_back(std::move(seg));
+    sealing_.erase(sealing_.begin());
+  }
+  return DropExpired();
+}
+
+// Deletes the segments whose every line is past retention: their keys and their ID index keys.
+// Called with seal_mu_ held.
+Status LogStore::DropExpired() {
+  const int64_t cutoff = RetentionCutoffNs();
+  if (cutoff == INT64_MIN) return Status::OK();
+  std::vector<std::shared_ptr<const Segment>> expired;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& seg : segments_) {
+      if (seg->meta.max_ts < cutoff) expired.push_back(seg);
+    }
+  }
+  for (const auto& seg : expired) {
+    const segment::Meta& m = seg->meta;
+    storage::KeyspaceBatch out;
+    std::string value;
+    Status s = ks_->Get(segment::IdsKey(m.seq), &value);
+    if (s.ok()) {
+      segment::IdDictionary dict;
+      GNOMON_RETURN_IF_ERROR(dict.Decode(value));
+      for (size_t i = 0; i < dict.size(); ++i) {
+        std::string key = IdKeyPrefix(dict.at(i));
+        PutFixed64BE(&key, m.seq);
+        out.Delete(key);
+      }
+    } else if (s.code() != Status::Code::kNotFound) {
+      return s;
+    }
+    out.Delete(segment::IdsKey(m.seq));
+    for (uint32_t b = 0; b < m.blocks.size(); ++b) {
+      out.Delete(segment::ColumnsKey(m.seq, b));
+      out.Delete(segment::LinesKey(m.seq, b));
+    }
+    out.Delete(segment::MetaKey(m.seq));
+    GNOMON_RETURN_IF_ERROR(ks_->Write(out));
+    std::lock_guard lock(mu_);
+    std::erase_if(segments_, [&](const auto& x) { return x->meta.seq == m.seq; });
+  }
+  return Status::OK();
 }
 
 int64_t LogStore::RetentionCutoffNs() const {
   if (options_.retention_ms <= 0) return INT64_MIN;
   return (NowMs() - options_.retention_ms) * 1'000'000;
-}
-
-Result<std::vector<StoredLine>> LogStore::ByCorrelationId(std::string_view id, int64_t start_ns, int64_t end_ns,
-                                                          size_t limit) const {
-  std::vector<StoredLine> lines;
-  if (id.empty() || id.size() > CorrelationIdExtractor::kMaxIdBytes || id.find('\0') != std::string_view::npos) {
-    return lines;
-  }
-  start_ns = std::max(start_ns, RetentionCutoffNs());
-  if (start_ns > end_ns) return lines;
-  struct Ref {
-    std::string block_key;
-    uint64_t sid;
-    uint64_t pos;
-  };
-  std::vector<Ref> refs;
-  const std::string prefix = IdPrefix(id);
-  std::string from = prefix, to = prefix;
-  PutTimestampKey(&from, start_ns);
-  if (end_ns == INT64_MAX) {
-    to.back() = '\1';  // past every key of this ID
-  } else {
-    PutTimestampKey(&to, end_ns + 1);
-  }
-  Status s = ks_->Scan(from, to, [&](std::string_view key, std::string_view value) {
-    if (key.size() != prefix.size() + 24 || value.size() != 16) return true;  // not ours: skip
-    const uint64_t seq = DecodeFixed64BE(key.data() + prefix.size() + 8);
-    const uint64_t pos = DecodeFixed64BE(key.data() + prefix.size() + 16);
-    const uint64_t sid = DecodeFixed64BE(value.data());
-    refs.push_back({BlockKey(sid, DecodeTimestampKey(value.data() + 8), seq), sid, pos});
-    return refs.size() < limit;
-  });
-  GNOMON_RETURN_IF_ERROR(s);
-  std::unordered_map<std::string, std::string> blocks;  // the blocks read so far, by key
-  std::vector<BlockLine> decoded;
-  for (const Ref& r : refs) {
-    auto [it, fresh] = blocks.try_emplace(r.block_key);
-    if (fresh) GNOMON_RETURN_IF_ERROR(ks_->Get(r.block_key, &it->second));
-    GNOMON_RETURN_IF_ERROR(DecodeBlock(it->second, &decoded));
-    if (r.pos >= decoded.size()) return Status::Corruption("log store: an index entry points past its block");
-    const BlockLine& b = decoded[r.pos];
-    StoredLine line;
-    line.ts_ns = b.ts_ns;
-    line.line = b.line;
-    line.correlation_id = b.id;
-    {
-      std::lock_guard lock(mu_);
-      auto st = by_id_.find(r.sid);
-      if (st == by_id_.end()) return Status::Corruption("log store: an index entry names an unknown stream");
-      line.stream = &st->second->labels;
-    }
-    lines.push_back(std::move(line));
-  }
-  return lines;
 }
 
 std::vector<const LogStore::Stream*> LogStore::Matching(const Matchers& matchers) const {
@@ -309,95 +331,9 @@ size_t LogStore::num_streams() const {
   return streams_.size();
 }
 
-Result<std::vector<Labels>> LogStore::Streams(const Matchers& matchers, int64_t start_ns, int64_t end_ns) const {
-  std::vector<Labels> out;
-  const int64_t start = std::max(start_ns, RetentionCutoffNs());
-  if (start >= end_ns) return out;
-  std::string from, to;
-  for (const Stream* st : Matching(matchers)) {
-    BlockRange(st->id, start, end_ns, &from, &to);
-    const size_t key_size = BlockPrefix(st->id).size() + 16;
-    bool found = false;
-    Status s = ks_->Scan(from, to, [&](std::string_view key, std::string_view) {
-      found = key.size() == key_size;
-      return !found;
-    });
-    GNOMON_RETURN_IF_ERROR(s);
-    if (found) out.push_back(st->labels);
-  }
-  return out;
-}
-
-Result<std::vector<std::string>> LogStore::LabelNames(int64_t start_ns, int64_t end_ns) const {
-  auto streams = Streams({}, start_ns, end_ns);
-  if (!streams.ok()) return streams.status();
-  std::set<std::string> names;
-  for (const Labels& ls : *streams) {
-    for (const Label& l : ls) names.insert(l.name);
-  }
-  return std::vector<std::string>(names.begin(), names.end());
-}
-
-Result<std::vector<std::string>> LogStore::LabelValues(std::string_view name, int64_t start_ns, int64_t end_ns) const {
-  auto streams = Streams({Matcher::NotEqual(std::string(name), "")}, start_ns, end_ns);
-  if (!streams.ok()) return streams.status();
-  std::set<std::string> values;
-  for (const Labels& ls : *streams) {
-    for (const Label& l : ls) {
-      if (l.name == name) values.insert(l.value);
-    }
-  }
-  return std::vector<std::string>(values.begin(), values.end());
-}
-
-Status LogStore::ForEach(const Matchers& matchers, int64_t start_ns, int64_t end_ns, bool backward,
-                         const std::function<bool(const StoredLine&)>& visit) const {
-  const int64_t start = std::max(start_ns, RetentionCutoffNs());
-  if (start >= end_ns) return Status::OK();
-  // The blocks of the matching streams in the hours of the range, by hour.
-  struct BlockRef {
-    int64_t hour;
-    std::string key;
-    const Stream* stream;
-  };
-  std::vector<BlockRef> refs;
-  for (const Stream* st : Matching(matchers)) {
-    const std::string prefix = BlockPrefix(st->id);
-    std::string from, to;
-    BlockRange(st->id, start, end_ns, &from, &to);
-    Status s = ks_->Scan(from, to, [&](std::string_view key, std::string_view) {
-      if (key.size() == prefix.size() + 16) {
-        refs.push_back({DecodeTimestampKey(key.data() + prefix.size()), std::string(key), st});
-      }
-      return true;
-    });
-    GNOMON_RETURN_IF_ERROR(s);
-  }
-  std::stable_sort(refs.begin(), refs.end(),
-                   [&](const BlockRef& a, const BlockRef& b) { return backward ? a.hour > b.hour : a.hour < b.hour; });
-  std::string value;
-  std::vector<BlockLine> decoded;
-  for (size_t from = 0; from < refs.size();) {
-    size_t to = from;
-    std::vector<StoredLine> hour_lines;
-    while (to < refs.size() && refs[to].hour == refs[from].hour) {
-      GNOMON_RETURN_IF_ERROR(ks_->Get(refs[to].key, &value));
-      GNOMON_RETURN_IF_ERROR(DecodeBlock(value, &decoded));
-      for (const BlockLine& b : decoded) {
-        if (b.ts_ns < start || b.ts_ns >= end_ns) continue;
-        hour_lines.push_back({b.ts_ns, &refs[to].stream->labels, std::string(b.line), std::string(b.id)});
-      }
-      ++to;
-    }
-    std::stable_sort(hour_lines.begin(), hour_lines.end(), [&](const StoredLine& a, const StoredLine& b) {
-      return backward ? a.ts_ns > b.ts_ns : a.ts_ns < b.ts_ns;
-    });
-    for (const StoredLine& l : hour_lines) {
-      if (!visit(l)) return Status::OK();
-    }
-    from = to;
-  }
-  return Status::OK();
+size_t LogStore::num_segments() const {
+  std::lock_guard lock(mu_);
+  return segments_.size();
 }
 
 }  // namespace gnomon::logs

@@ -1,16 +1,22 @@
-// LogStore: log lines per stream (a label set) in time-ordered blocks, with a correlation-ID index,
-// kept in the engine's data directory as the keyspace "logs" (storage/keyspace.h), so lines have
-// the samples' durability: Append returns OK only once the whole batch is durable (synced with
+// LogStore: log lines per stream (a label set) with a correlation-ID index, kept in the engine's
+// data directory as the keyspace "logs" (storage/keyspace.h), so lines have the samples'
+// durability: Append returns OK only once the whole batch is durable (synced with
 // SyncMode::kAlways), and a crash keeps every acknowledged batch whole or loses it whole.
 //
-// Each Append writes, in one atomic keyspace write, per stream and hour of the batch one block of
-// its lines sorted by time (arrival order among equal times), the new streams, and for every line
-// with a correlation ID (correlation_id.h) an index entry ID -> (time, block, position). A request's
-// story is one prefix scan of the index plus the blocks it names; a time/stream search reads the
-// matching streams' blocks of the hours in range. Layout: docs/format/logs.md.
+// Write path, as an LSM's: Append writes the batch as one log record (its lines with their
+// stream and extracted correlation ID, correlation_id.h) and adds it to the in-memory head. A head
+// that reaches `segment_max_rows` / `segment_max_bytes` or `head_max_age_ms` is sealed: its lines
+// become one immutable compressed segment (segment.h) and the ID index gets one key per (ID,
+// segment), in the same atomic write that deletes the head's log records. Open replays the records
+// of the head that was not sealed.
+//
+// Reads: a request's story is a prefix scan of the ID index, then per segment its ID dictionary,
+// columns and the block or two holding that request's lines, plus the heads; a time/stream search
+// reads the columns of the segments that overlap the range and hold a matching stream, and then
+// only the blocks of the rows it selected. Layout: docs/format/logs.md.
 //
 // Limits are the caller's (ingest); the store accepts any timestamp (backfill) and, with
-// `retention_ms`, no longer returns older lines. Thread-safe.
+// `retention_ms`, no longer returns older lines and deletes segments wholly past it. Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +40,11 @@ namespace gnomon::logs {
 struct LogStoreOptions {
   CorrelationIdOptions correlation;
   int64_t retention_ms = 0;  // 0: keep everything
+  // When the head becomes a segment: whichever comes first.
+  size_t segment_max_rows = 65536;
+  size_t segment_max_bytes = 16 << 20;  // line bytes
+  int64_t head_max_age_ms = 300'000;    // checked on Append and by Flush
+  int compression_level = 3;            // zstd, for segments
 };
 
 // One stored line.
@@ -41,7 +52,7 @@ struct StoredLine {
   int64_t ts_ns = 0;
   const Labels* stream = nullptr;  // owned by the store; valid while it lives
   std::string line;
-  std::string correlation_id;  // "" when the line has none
+  std::string correlation_id;  // set by ByCorrelationId; ForEach leaves it empty
 };
 
 struct AppendStats {
@@ -52,6 +63,7 @@ struct AppendStats {
 
 class LogStore {
  public:
+  ~LogStore();
   static Result<std::unique_ptr<LogStore>> Open(DB* db, LogStoreOptions options, std::string_view keyspace = "logs");
 
   // Stores every entry of `batch` durably, or none (an error: nothing was stored).
@@ -69,9 +81,9 @@ class LogStore {
   Status ForEach(const Matchers& matchers, int64_t start_ns, int64_t end_ns, bool backward,
                  const std::function<bool(const StoredLine&)>& visit) const;
 
-  // The streams matching every matcher that have lines in the hours overlapping [start_ns,
-  // end_ns) (hour granularity, as blocks are kept: a stream may have no line in the range itself),
-  // sorted. Errors: the keyspace's.
+  // The streams matching every matcher that have lines in the segments overlapping [start_ns,
+  // end_ns) or in the heads within it (segment granularity: a stream may have no line in the range
+  // itself), sorted. Errors: the keyspace's.
   Result<std::vector<Labels>> Streams(const Matchers& matchers, int64_t start_ns, int64_t end_ns) const;
 
   // The label names, sorted and unique, and the values of label `name`, sorted and unique, of the
@@ -81,27 +93,45 @@ class LogStore {
                                                int64_t end_ns = INT64_MAX) const;
 
   size_t num_streams() const;
+  size_t num_segments() const;
+
+  // Seals the head into a segment now (POST /internal/flush).
+  Status Flush();
 
  private:
-  struct Stream {
-    uint64_t id = 0;
-    Labels labels;
-  };
-  LogStore(std::unique_ptr<storage::Keyspace> ks, LogStoreOptions options, std::unique_ptr<CorrelationIdExtractor> ids)
-      : ks_(std::move(ks)), options_(std::move(options)), ids_(std::move(ids)) {}
+  struct Stream;
+  struct Head;
+  struct Segment;
+  struct Snapshot;
+  LogStore(std::unique_ptr<storage::Keyspace> ks, LogStoreOptions options, std::unique_ptr<CorrelationIdExtractor> ids);
   Status Load();
+  Status ReplayRecord(uint64_t wal_seq, std::string_view record);
   std::vector<const Stream*> Matching(const Matchers& matchers) const;
   int64_t RetentionCutoffNs() const;
+  // Moves the active head to the sealing list when it is due (`force`: when it has any line).
+  bool RotateHeadLocked(bool force);
+  // Seals every head on the sealing list, oldest first; then drops segments past retention.
+  Status SealPending();
+  Status DropExpired();
+  // The segments overlapping [start, end_inclusive] (with one of `sids`, sorted, unless null), the
+  // sealing heads, and a copy of the active head's rows in that range of those streams (and of
+  // correlation ID `id` unless empty).
+  Snapshot TakeSnapshot(const std::vector<uint64_t>* sids, int64_t start, int64_t end_inclusive,
+                        std::string_view id) const;
 
   std::unique_ptr<storage::Keyspace> ks_;
   const LogStoreOptions options_;
   std::unique_ptr<CorrelationIdExtractor> ids_;
-  std::mutex write_mu_;    // one Append at a time: block sequence numbers and new streams
+  std::mutex seal_mu_;  // one seal at a time; guards next_segment_seq_
+  uint64_t next_segment_seq_ = 1;
   mutable std::mutex mu_;  // guards what follows
   std::map<Labels, std::unique_ptr<Stream>> streams_;
   std::map<uint64_t, const Stream*> by_id_;
   uint64_t next_stream_id_ = 1;
-  uint64_t next_block_seq_ = 1;
+  uint64_t next_wal_seq_ = 1;
+  std::shared_ptr<Head> head_;                            // the active head
+  std::vector<std::shared_ptr<const Head>> sealing_;      // full heads not yet segments, oldest first
+  std::vector<std::shared_ptr<const Segment>> segments_;  // by seq
 };
 
 }  // namespace gnomon::logs

@@ -124,4 +124,35 @@ std::string FormatRfc3339Nano(int64_t ns) {
   return out;
 }
 
+size_t FormatRfc3339Fixed9(int64_t ns, char out[30]) {
+  const int64_t secs = FloorDiv(ns, 1'000'000'000);
+  int64_t frac = ns - secs * 1'000'000'000;
+  const int64_t days = FloorDiv(secs, 86400);
+  int64_t sod = secs - days * 86400;
+  const CivilDate date = CivilFromDays(days);
+  if (date.year < 0 || date.year > 9999) return 0;
+  auto put = [&](size_t at, int64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+      out[at + i] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    }
+  };
+  put(0, date.year, 4);
+  out[4] = '-';
+  put(5, date.month, 2);
+  out[7] = '-';
+  put(8, date.day, 2);
+  out[10] = 'T';
+  put(11, sod / 3600, 2);
+  out[13] = ':';
+  sod %= 3600;
+  put(14, sod / 60, 2);
+  out[16] = ':';
+  put(17, sod % 60, 2);
+  out[19] = '.';
+  put(20, frac, 9);
+  out[29] = 'Z';
+  return 30;
+}
+
 }  // namespace gnomon

@@ -17,6 +17,11 @@ std::string FormatRfc3339(int64_t ms);
 // "2023-11-14T22:13:20.123456789Z", the fraction without trailing zeros (none when zero).
 std::string FormatRfc3339Nano(int64_t ns);
 
+// RFC 3339 with exactly nine fraction digits, "2023-11-14T22:13:20.123000000Z" (30 bytes), into
+// `out`; returns 30, or 0 when the year is outside 0000..9999. The form log lines often carry
+// their own time in (the log store recognises it to store the time once).
+size_t FormatRfc3339Fixed9(int64_t ns, char out[30]);
+
 // What ParseRfc3339 accepts beyond RFC 3339's date-time. The defaults accept what Prometheus'
 // HTTP API does (Go's time.Parse with time.RFC3339Nano).
 struct Rfc3339Options {

@@ -1,6 +1,7 @@
 // The log store (logs/log_store.h): lines by correlation ID in time order across streams and
 // batches, time/stream selection with a line filter and both directions, backfill into old hours,
-// reopening (streams, sequence numbers and lines survive), and retention.
+// reopening (streams, sequence numbers and lines survive), and retention. Each case runs with the
+// lines in the head, in small segments beside the head, and all in segments.
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -8,6 +9,7 @@
 
 #include "logs/log_store.h"
 #include "test_util.h"
+#include "util/time_format.h"
 
 namespace gnomon::logs {
 namespace {
@@ -44,6 +46,24 @@ std::vector<std::string> Visit(const LogStore& store, const Matchers& matchers, 
   return out;
 }
 
+// The three ways lines can be kept: all in the head (log records), sealed every two rows (most in
+// small segments, the rest in the head), or sealed by Flush before reading.
+struct Layout {
+  const char* name;
+  size_t segment_max_rows;
+  bool flush;
+};
+constexpr Layout kLayouts[] = {{"head", 1'000'000, false}, {"small segments", 2, false}, {"flushed", 1'000'000, true}};
+
+LogStoreOptions WithLayout(const Layout& layout, LogStoreOptions o = {}) {
+  o.segment_max_rows = layout.segment_max_rows;
+  return o;
+}
+
+void Settle(LogStore& store, const Layout& layout) {
+  if (layout.flush) REQUIRE(store.Flush().ok());
+}
+
 std::vector<std::string> Texts(const std::vector<StoredLine>& lines) {
   std::vector<std::string> v;
   for (const StoredLine& l : lines) v.push_back(l.line);
@@ -51,102 +71,222 @@ std::vector<std::string> Texts(const std::vector<StoredLine>& lines) {
 }
 
 TEST_CASE("log store: a correlation ID finds its lines across services and batches, in time order") {
-  testing::TempDir dir;
-  auto db = OpenDb(dir.path());
-  auto opened = LogStore::Open(db.get(), {});
-  REQUIRE(opened.ok());
-  LogStore& store = *opened.value();
+  for (const Layout& layout : kLayouts) {
+    CAPTURE(layout.name);
+    testing::TempDir dir;
+    auto db = OpenDb(dir.path());
+    auto opened = LogStore::Open(db.get(), WithLayout(layout));
+    REQUIRE(opened.ok());
+    LogStore& store = *opened.value();
 
-  LogBatch b1;
-  b1.streams.push_back(Stream("api", {{kT0 + 3 * kSec, R"({"msg":"reply","correlation_id":"req-1"})"},
-                                      {kT0 + 1 * kSec, R"({"msg":"accept","correlation_id":"req-1"})"},
-                                      {kT0 + 2 * kSec, R"({"msg":"other","correlation_id":"req-2"})"},
-                                      {kT0 + 2 * kSec, "no id at all"}}));
-  b1.streams.push_back(Stream("payments", {{kT0 + 2 * kSec, "charge failed cid=req-1 code=402"}}));
-  auto stats = store.Append(b1);
-  REQUIRE(stats.ok());
-  CHECK(stats->lines == 5);
-  CHECK(stats->with_id == 4);
-  CHECK(stats->new_streams == 2);
-  // A later batch: the compensating step, an hour later, and the same stream again.
-  LogBatch b2;
-  b2.streams.push_back(Stream("payments", {{kT0 + 3600 * kSec, R"({"msg":"refund","trace_id":"req-1"})"}}));
-  REQUIRE(store.Append(b2).ok());
-  CHECK(store.num_streams() == 2);
+    LogBatch b1;
+    b1.streams.push_back(Stream("api", {{kT0 + 3 * kSec, R"({"msg":"reply","correlation_id":"req-1"})"},
+                                        {kT0 + 1 * kSec, R"({"msg":"accept","correlation_id":"req-1"})"},
+                                        {kT0 + 2 * kSec, R"({"msg":"other","correlation_id":"req-2"})"},
+                                        {kT0 + 2 * kSec, "no id at all"}}));
+    b1.streams.push_back(Stream("payments", {{kT0 + 2 * kSec, "charge failed cid=req-1 code=402"}}));
+    auto stats = store.Append(b1);
+    REQUIRE(stats.ok());
+    CHECK(stats->lines == 5);
+    CHECK(stats->with_id == 4);
+    CHECK(stats->new_streams == 2);
+    // A later batch: the compensating step, an hour later, and the same stream again.
+    LogBatch b2;
+    b2.streams.push_back(Stream("payments", {{kT0 + 3600 * kSec, R"({"msg":"refund","trace_id":"req-1"})"}}));
+    REQUIRE(store.Append(b2).ok());
+    CHECK(store.num_streams() == 2);
+    Settle(store, layout);
 
-  auto lines = store.ByCorrelationId("req-1", INT64_MIN, INT64_MAX, 100);
-  REQUIRE(lines.ok());
-  CHECK(Texts(*lines) == std::vector<std::string>{
-                             R"({"msg":"accept","correlation_id":"req-1"})", "charge failed cid=req-1 code=402",
-                             R"({"msg":"reply","correlation_id":"req-1"})", R"({"msg":"refund","trace_id":"req-1"})"});
-  CHECK((*lines)[1].stream->at(1).value == "payments");
-  CHECK((*lines)[0].ts_ns == kT0 + kSec);
-  CHECK((*lines)[0].correlation_id == "req-1");
-  // A time window and a limit.
-  CHECK(Texts(*store.ByCorrelationId("req-1", kT0 + 2 * kSec, kT0 + 3 * kSec, 100)).size() == 2);
-  CHECK(Texts(*store.ByCorrelationId("req-1", INT64_MIN, INT64_MAX, 1)).size() == 1);
-  CHECK(store.ByCorrelationId("nope", INT64_MIN, INT64_MAX, 100)->empty());
-  CHECK(store.ByCorrelationId("", INT64_MIN, INT64_MAX, 100)->empty());
+    auto lines = store.ByCorrelationId("req-1", INT64_MIN, INT64_MAX, 100);
+    REQUIRE(lines.ok());
+    CHECK(Texts(*lines) == std::vector<std::string>{R"({"msg":"accept","correlation_id":"req-1"})",
+                                                    "charge failed cid=req-1 code=402",
+                                                    R"({"msg":"reply","correlation_id":"req-1"})",
+                                                    R"({"msg":"refund","trace_id":"req-1"})"});
+    CHECK((*lines)[1].stream->at(1).value == "payments");
+    CHECK((*lines)[0].ts_ns == kT0 + kSec);
+    CHECK((*lines)[0].correlation_id == "req-1");
+    // A time window and a limit.
+    CHECK(Texts(*store.ByCorrelationId("req-1", kT0 + 2 * kSec, kT0 + 3 * kSec, 100)).size() == 2);
+    CHECK(Texts(*store.ByCorrelationId("req-1", INT64_MIN, INT64_MAX, 1)).size() == 1);
+    CHECK(store.ByCorrelationId("nope", INT64_MIN, INT64_MAX, 100)->empty());
+    CHECK(store.ByCorrelationId("", INT64_MIN, INT64_MAX, 100)->empty());
+  }
 }
 
 TEST_CASE("log store: selection by stream, time and line filter, both directions; reopen keeps it all") {
-  testing::TempDir dir;
-  {
+  for (const Layout& layout : kLayouts) {
+    CAPTURE(layout.name);
+    testing::TempDir dir;
+    {
+      auto db = OpenDb(dir.path());
+      auto store = LogStore::Open(db.get(), WithLayout(layout));
+      REQUIRE(store.ok());
+      LogBatch b;
+      std::vector<std::pair<int64_t, std::string>> api, db_lines;
+      for (int i = 0; i < 10; ++i) api.push_back({kT0 + i * 600 * kSec, "api line " + std::to_string(i)});
+      for (int i = 0; i < 3; ++i) db_lines.push_back({kT0 + i * kSec, "db line " + std::to_string(i)});
+      b.streams.push_back(Stream("api", api));
+      b.streams.push_back(Stream("db", db_lines));
+      REQUIRE((*store)->Append(b).ok());
+      // Backfill into an old hour, after newer lines.
+      LogBatch old;
+      old.streams.push_back(Stream("api", {{kT0 - 7200 * kSec, "api line old"}}));
+      REQUIRE((*store)->Append(old).ok());
+      Settle(**store, layout);
+    }
     auto db = OpenDb(dir.path());
-    auto store = LogStore::Open(db.get(), {});
-    REQUIRE(store.ok());
-    LogBatch b;
-    std::vector<std::pair<int64_t, std::string>> api, db_lines;
-    for (int i = 0; i < 10; ++i) api.push_back({kT0 + i * 600 * kSec, "api line " + std::to_string(i)});
-    for (int i = 0; i < 3; ++i) db_lines.push_back({kT0 + i * kSec, "db line " + std::to_string(i)});
-    b.streams.push_back(Stream("api", api));
-    b.streams.push_back(Stream("db", db_lines));
-    REQUIRE((*store)->Append(b).ok());
-    // Backfill into an old hour, after newer lines.
-    LogBatch old;
-    old.streams.push_back(Stream("api", {{kT0 - 7200 * kSec, "api line old"}}));
-    REQUIRE((*store)->Append(old).ok());
+    auto opened = LogStore::Open(db.get(), WithLayout(layout));
+    REQUIRE(opened.ok());
+    LogStore& store = *opened.value();
+    CHECK(store.num_streams() == 2);
+
+    const Matchers api = {Matcher::Equal("service", "api")};
+    CHECK(Visit(store, api, /*backward=*/true, 3) ==
+          std::vector<std::string>{"api line 9", "api line 8", "api line 7"});
+    CHECK(Visit(store, api, /*backward=*/false, 3) ==
+          std::vector<std::string>{"api line old", "api line 0", "api line 1"});
+    // The range: end exclusive.
+    CHECK(Visit(store, api, false, 100, kT0, kT0 + 1200 * kSec) ==
+          std::vector<std::string>{"api line 0", "api line 1"});
+    auto keep = [](std::string_view line) { return line.find(" 2") != std::string_view::npos; };
+    CHECK(Visit(store, {Matcher::Regex("service", "api|db")}, false, 100, INT64_MIN, INT64_MAX, keep) ==
+          std::vector<std::string>{"db line 2", "api line 2"});
+    CHECK(store.Streams({Matcher::Equal("service", "db")}, INT64_MIN, INT64_MAX)->size() == 1);
+    CHECK(store.Streams({}, INT64_MIN, INT64_MAX)->size() == 2);
+
+    // New streams after a reopen get new ids: nothing is overwritten.
+    LogBatch more;
+    more.streams.push_back(Stream("cache", {{kT0, "cache line"}}));
+    REQUIRE(store.Append(more).ok());
+    CHECK(Visit(store, {Matcher::Equal("service", "db")}, true).size() == 3);
+    CHECK(Visit(store, {Matcher::Equal("service", "cache")}, true) == std::vector<std::string>{"cache line"});
+    if (layout.segment_max_rows == 2) CHECK(store.num_segments() >= 2);
+    if (layout.flush) CHECK(store.num_segments() == 1);
   }
-  auto db = OpenDb(dir.path());
-  auto opened = LogStore::Open(db.get(), {});
-  REQUIRE(opened.ok());
-  LogStore& store = *opened.value();
-  CHECK(store.num_streams() == 2);
-
-  const Matchers api = {Matcher::Equal("service", "api")};
-  CHECK(Visit(store, api, /*backward=*/true, 3) == std::vector<std::string>{"api line 9", "api line 8", "api line 7"});
-  CHECK(Visit(store, api, /*backward=*/false, 3) ==
-        std::vector<std::string>{"api line old", "api line 0", "api line 1"});
-  // The range: end exclusive.
-  CHECK(Visit(store, api, false, 100, kT0, kT0 + 1200 * kSec) == std::vector<std::string>{"api line 0", "api line 1"});
-  auto keep = [](std::string_view line) { return line.find(" 2") != std::string_view::npos; };
-  CHECK(Visit(store, {Matcher::Regex("service", "api|db")}, false, 100, INT64_MIN, INT64_MAX, keep) ==
-        std::vector<std::string>{"db line 2", "api line 2"});
-  CHECK(store.Streams({Matcher::Equal("service", "db")}, INT64_MIN, INT64_MAX)->size() == 1);
-  CHECK(store.Streams({}, INT64_MIN, INT64_MAX)->size() == 2);
-
-  // New streams after a reopen get new ids: nothing is overwritten.
-  LogBatch more;
-  more.streams.push_back(Stream("cache", {{kT0, "cache line"}}));
-  REQUIRE(store.Append(more).ok());
-  CHECK(Visit(store, {Matcher::Equal("service", "db")}, true).size() == 3);
-  CHECK(Visit(store, {Matcher::Equal("service", "cache")}, true) == std::vector<std::string>{"cache line"});
 }
 
 TEST_CASE("log store: retention hides older lines") {
+  for (const Layout& layout : kLayouts) {
+    CAPTURE(layout.name);
+    testing::TempDir dir;
+    auto db = OpenDb(dir.path());
+    LogStoreOptions options;
+    options.retention_ms = 3600 * 1000;
+    auto opened = LogStore::Open(db.get(), WithLayout(layout, options));
+    REQUIRE(opened.ok());
+    const int64_t now =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    LogBatch b;
+    b.streams.push_back(Stream("api", {{now - 7200 * kSec, "old cid=x"}, {now - 60 * kSec, "new cid=x"}}));
+    REQUIRE((*opened)->Append(b).ok());
+    Settle(**opened, layout);
+    CHECK(Texts(*(*opened)->ByCorrelationId("x", INT64_MIN, INT64_MAX, 10)) == std::vector<std::string>{"new cid=x"});
+    CHECK(Visit(**opened, {Matcher::Equal("service", "api")}, true) == std::vector<std::string>{"new cid=x"});
+  }
+}
+
+TEST_CASE("log store: a segment wholly past retention is deleted, its index keys too") {
   testing::TempDir dir;
   auto db = OpenDb(dir.path());
   LogStoreOptions options;
   options.retention_ms = 3600 * 1000;
   auto opened = LogStore::Open(db.get(), options);
   REQUIRE(opened.ok());
+  LogStore& store = **opened;
   const int64_t now =
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  LogBatch b;
-  b.streams.push_back(Stream("api", {{now - 7200 * kSec, "old cid=x"}, {now - 60 * kSec, "new cid=x"}}));
-  REQUIRE((*opened)->Append(b).ok());
-  CHECK(Texts(*(*opened)->ByCorrelationId("x", INT64_MIN, INT64_MAX, 10)) == std::vector<std::string>{"new cid=x"});
-  CHECK(Visit(**opened, {Matcher::Equal("service", "api")}, true) == std::vector<std::string>{"new cid=x"});
+  LogBatch old;
+  old.streams.push_back(Stream("api", {{now - 7200 * kSec, "old cid=x"}, {now - 7100 * kSec, "old too cid=y"}}));
+  REQUIRE(store.Append(old).ok());
+  REQUIRE(store.Flush().ok());
+  LogBatch fresh;
+  fresh.streams.push_back(Stream("api", {{now - 60 * kSec, "new cid=x"}}));
+  REQUIRE(store.Append(fresh).ok());
+  REQUIRE(store.Flush().ok());  // seals the new segment, then drops the old one
+  CHECK(store.num_segments() == 1);
+  auto ks = storage::OpenKeyspace(db.get(), "logs");
+  REQUIRE(ks.ok());
+  size_t index_keys = 0;
+  REQUIRE((*ks)->ScanPrefix("c/", [&](std::string_view, std::string_view) { return ++index_keys, true; }).ok());
+  CHECK(index_keys == 1);  // x in the new segment; the old segment's x and y are gone
+  CHECK(Texts(*store.ByCorrelationId("x", INT64_MIN, INT64_MAX, 10)) == std::vector<std::string>{"new cid=x"});
+}
+
+TEST_CASE("log store: segments give back every line byte for byte, across blocks, with their own times") {
+  testing::TempDir dir;
+  std::vector<std::string> sent;
+  std::vector<int64_t> times;
+  {
+    auto db = OpenDb(dir.path());
+    LogStoreOptions options;
+    options.segment_max_rows = 3000;  // one segment of 7,000 rows (~1.2 MB of lines: several blocks) and a head
+    auto opened = LogStore::Open(db.get(), options);
+    REQUIRE(opened.ok());
+    LogBatch b;
+    std::vector<std::pair<int64_t, std::string>> lines;
+    for (int64_t i = 0; i < 7000; ++i) {
+      const int64_t ts = kT0 + i * 1'234'567 + (i % 7 == 0 ? 0 : i);
+      char text[31];
+      REQUIRE(FormatRfc3339Fixed9(ts, text) == 30);
+      std::string line;
+      switch (i % 4) {
+        case 0:  // its own time in the nine-digit form: stored once
+          line = R"({"ts":")" + std::string(text, 30) + R"(","msg":"step )" + std::to_string(i) + R"(","trace_id":"t)" +
+                 std::to_string(i / 10) + "\"}";
+          break;
+        case 1:  // another time
+          line = "2001-01-01T00:00:00.000000000Z step " + std::to_string(i) + " cid=t" + std::to_string(i / 10);
+          break;
+        case 2:  // its time twice: the first occurrence is left out
+          line = std::string(text, 30) + " and " + std::string(text, 30);
+          break;
+        default: line = std::string(200 + i % 50, 'x') + std::to_string(i);
+      }
+      lines.push_back({ts, line});
+      sent.push_back(line);
+      times.push_back(ts);
+    }
+    b.streams.push_back(Stream("api", lines));
+    REQUIRE((*opened)->Append(b).ok());
+    LogBatch tail;
+    tail.streams.push_back(Stream("api", {{kT0 + 9'000'000'000'000, "the last line"}}));
+    REQUIRE((*opened)->Append(tail).ok());
+    sent.push_back("the last line");
+    times.push_back(kT0 + 9'000'000'000'000);
+    CHECK((*opened)->num_segments() == 1);  // 7,000 rows in one append: one segment; the tail in the head
+  }
+  auto db = OpenDb(dir.path());
+  auto opened = LogStore::Open(db.get(), {});
+  REQUIRE(opened.ok());
+  std::vector<std::string> got;
+  std::vector<int64_t> got_times;
+  REQUIRE((*opened)
+              ->ForEach({Matcher::Equal("service", "api")}, INT64_MIN, INT64_MAX, false,
+                        [&](const StoredLine& l) {
+                          got.push_back(l.line);
+                          got_times.push_back(l.ts_ns);
+                          return true;
+                        })
+              .ok());
+  CHECK(got == sent);
+  CHECK(got_times == times);
+  auto t42 = (*opened)->ByCorrelationId("t42", INT64_MIN, INT64_MAX, 100);
+  REQUIRE(t42.ok());
+  REQUIRE(t42->size() == 6);  // rows 420..429: 420, 421, 424, 425, 428, 429
+  CHECK((*t42)[0].line == sent[420]);
+  CHECK((*t42)[5].line == sent[429]);
+  // Backward, the newest first.
+  std::vector<std::string> last3;
+  REQUIRE((*opened)
+              ->ForEach({}, INT64_MIN, INT64_MAX, true,
+                        [&](const StoredLine& l) {
+                          last3.push_back(l.line);
+                          return last3.size() < 3;
+                        })
+              .ok());
+  CHECK(last3 == std::vector<std::string>{sent[7000], sent[6999], sent[6998]});
 }
 
 }  // namespace

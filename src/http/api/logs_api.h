@@ -43,6 +43,7 @@ class LogsApi final : public http::Component {
 
   std::string_view name() const override { return "logs"; }
   void RegisterRoutes(http::Router* router) override;
+  Status Flush() override { return store_->Flush(); }
 
   logs::LogStore* store() { return store_.get(); }
 

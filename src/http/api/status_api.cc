@@ -41,6 +41,7 @@ void StatusApi::RegisterRoutes(http::Router* router) {
   });
   router->Handle({"POST", "GET"}, "/internal/flush", Access::kAdmin, [this](const Request&, Response& r) {
     Status s = db_->Flush();
+    if (s.ok() && reloader_ != nullptr) s = reloader_->FlushAll();
     if (!s.ok()) return http::SetJsonError(r, 500, "internal", s.ToString());
     r.status = 204;
   });

@@ -5,7 +5,8 @@
 //                                the reason) while it cannot (disk full, I/O errors)
 //   GET  /ping                   public; InfluxDB clients probe it before writing (204)
 //   GET  /metrics                read; the Prometheus text exposition (self_metrics.h)
-//   POST /internal/flush         admin; seal the head into chunks (VictoriaMetrics' force_flush)
+//   POST /internal/flush         admin; seal the head into chunks (VictoriaMetrics' force_flush), and
+//                                every component's buffers (the log store's head into a segment)
 //   POST /internal/compact       admin; merge chunks, apply retention (force_merge)
 //   POST /-/reload               admin; reload every component (rule files), as SIGHUP does:
 //                                200, or 500 "failed to reload config: REASON" (nothing changed)

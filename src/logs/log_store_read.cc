@@ -1,0 +1,352 @@
+// LogStore's read path (log_store.h): lookups by correlation ID, time/stream selections in time
+// order merged across segments and heads, and the streams and labels present in a range.
+#include <algorithm>
+#include <queue>
+#include <set>
+#include <unordered_set>
+
+#include "logs/log_store.h"
+#include "logs/log_store_parts.h"
+#include "logs/segment.h"
+#include "util/coding.h"
+
+namespace gnomon::logs {
+
+namespace {
+
+// A segment being read: the columns and lines of the blocks it last read (two, so reads that go
+// back and forth across a block boundary do not decompress again).
+class SegmentReader {
+ public:
+  SegmentReader(const storage::Keyspace* ks, const segment::Meta* meta) : ks_(ks), meta_(meta) {}
+  const segment::Meta& meta() const { return *meta_; }
+
+  // The columns of block `b`. NotFound when the segment was dropped (retention) since the
+  // snapshot was taken.
+  Result<const segment::BlockColumns*> Columns(uint32_t b) {
+    auto slot = Load(b);
+    if (!slot.ok()) return slot.status();
+    return &(*slot)->columns;
+  }
+
+  Result<std::string_view> Line(uint32_t row) {
+    auto slot = Load(meta_->BlockOf(row));
+    if (!slot.ok()) return slot.status();
+    Slot& s = **slot;
+    if (!s.lines_loaded) {
+      std::string value;
+      GNOMON_RETURN_IF_ERROR(ks_->Get(segment::LinesKey(meta_->seq, s.block), &value));
+      GNOMON_RETURN_IF_ERROR(s.lines.Decode(value, meta_->blocks[s.block].first_row, s.columns.ts));
+      s.lines_loaded = true;
+    }
+    return s.lines.line(row);
+  }
+
+ private:
+  struct Slot {
+    uint32_t block = UINT32_MAX;
+    segment::BlockColumns columns;
+    bool lines_loaded = false;
+    segment::Block lines;
+  };
+
+  Result<Slot*> Load(uint32_t b) {
+    for (Slot& s : slots_) {
+      if (s.block == b) return &s;
+    }
+    Slot& s = slots_[next_];
+    next_ = 1 - next_;
+    s.block = UINT32_MAX;
+    s.lines_loaded = false;
+    std::string value;
+    GNOMON_RETURN_IF_ERROR(ks_->Get(segment::ColumnsKey(meta_->seq, b), &value));
+    GNOMON_RETURN_IF_ERROR(segment::DecodeColumns(value, *meta_, b, &s.columns));
+    s.block = b;
+    return &s;
+  }
+
+  const storage::Keyspace* ks_;
+  const segment::Meta* meta_;
+  Slot slots_[2];
+  int next_ = 0;
+};
+
+// Read order: time (newest first when backward), then arrival: the source's rank (segments by
+// seq, then the heads), then the row within it.
+struct Pick {
+  int64_t ts;
+  uint64_t rank;
+  uint32_t row;
+};
+
+bool Before(const Pick& a, const Pick& b, bool backward) {
+  if (a.ts != b.ts) return backward ? a.ts > b.ts : a.ts < b.ts;
+  if (a.rank != b.rank) return a.rank < b.rank;
+  return a.row < b.row;
+}
+
+constexpr uint64_t kHeadRank = uint64_t{1} << 62;  // heads come after every segment
+
+bool Contains(const std::vector<uint64_t>& sorted, uint64_t v) {
+  return std::binary_search(sorted.begin(), sorted.end(), v);
+}
+
+}  // namespace
+
+LogStore::Snapshot LogStore::TakeSnapshot(const std::vector<uint64_t>* sids, int64_t start, int64_t end_inclusive,
+                                          std::string_view id) const {
+  Snapshot snap;
+  auto active = std::make_shared<Head>();
+  std::lock_guard lock(mu_);
+  for (const auto& seg : segments_) {
+    if (Overlaps(seg->meta, start, end_inclusive) && (sids == nullptr || seg->HasStream(*sids))) {
+      snap.segments.push_back(seg);
+    }
+  }
+  snap.heads = sealing_;
+  for (const Head::Row& r : head_->rows) {
+    if (r.ts_ns < start || r.ts_ns > end_inclusive) continue;
+    if (sids != nullptr && !Contains(*sids, r.sid)) continue;
+    if (!id.empty() && head_->id(r) != id) continue;
+    active->Add(r.ts_ns, r.sid, head_->line(r), head_->id(r));
+  }
+  snap.heads.push_back(std::move(active));
+  return snap;
+}
+
+Result<std::vector<StoredLine>> LogStore::ByCorrelationId(std::string_view id, int64_t start_ns, int64_t end_ns,
+                                                          size_t limit) const {
+  std::vector<StoredLine> lines;
+  if (id.empty() || id.size() > CorrelationIdExtractor::kMaxIdBytes) return lines;
+  start_ns = std::max(start_ns, RetentionCutoffNs());
+  if (start_ns > end_ns || limit == 0) return lines;
+
+  // The segments the index names for this ID's hash.
+  std::vector<uint64_t> seqs;
+  const std::string prefix = IdKeyPrefix(id);
+  GNOMON_RETURN_IF_ERROR(ks_->ScanPrefix(prefix, [&](std::string_view key, std::string_view) {
+    if (key.size() == prefix.size() + 8) seqs.push_back(DecodeFixed64BE(key.data() + prefix.size()));
+    return true;
+  }));
+  std::sort(seqs.begin(), seqs.end());
+  const Snapshot snap = TakeSnapshot(nullptr, start_ns, end_ns, id);
+
+  struct Found {
+    Pick pick;
+    uint64_t sid;
+    std::string line;
+  };
+  std::vector<Found> found;
+  std::string value;
+  std::vector<uint32_t> rows;
+  for (const auto& seg : snap.segments) {
+    const segment::Meta& m = seg->meta;
+    if (!Contains(seqs, m.seq)) continue;
+    Status s = ks_->Get(segment::IdsKey(m.seq), &value);
+    if (s.code() == Status::Code::kNotFound) continue;  // dropped by retention meanwhile
+    GNOMON_RETURN_IF_ERROR(s);
+    segment::IdDictionary dict;
+    GNOMON_RETURN_IF_ERROR(dict.Decode(value));
+    if (!dict.Find(id, &rows)) continue;  // another ID with the same hash
+    SegmentReader reader(ks_.get(), &m);
+    for (uint32_t row : rows) {
+      if (row >= m.rows) return Status::Corruption("log store: an ID dictionary names a row past its segment");
+      const uint32_t b = m.BlockOf(row);
+      auto columns = reader.Columns(b);
+      if (columns.status().code() == Status::Code::kNotFound) break;  // dropped by retention meanwhile
+      if (!columns.ok()) return columns.status();
+      const int64_t ts = (*columns)->ts[row - m.blocks[b].first_row];
+      if (ts < start_ns || ts > end_ns) continue;
+      const uint64_t sid = m.streams[(*columns)->stream[row - m.blocks[b].first_row]].sid;
+      auto line = reader.Line(row);
+      if (!line.ok()) return line.status();
+      found.push_back({{ts, m.seq, row}, sid, std::string(*line)});
+    }
+  }
+  for (size_t h = 0; h < snap.heads.size(); ++h) {
+    const Head& head = *snap.heads[h];
+    for (uint32_t row = 0; row < head.rows.size(); ++row) {
+      const Head::Row& r = head.rows[row];
+      if (r.ts_ns < start_ns || r.ts_ns > end_ns || head.id(r) != id) continue;
+      found.push_back({{r.ts_ns, kHeadRank + h, row}, r.sid, std::string(head.line(r))});
+    }
+  }
+  std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return Before(a.pick, b.pick, false); });
+  if (found.size() > limit) found.resize(limit);
+  std::lock_guard lock(mu_);
+  for (Found& f : found) {
+    auto st = by_id_.find(f.sid);
+    if (st == by_id_.end()) return Status::Corruption("log store: a segment names an unknown stream");
+    lines.push_back({f.pick.ts, &st->second->labels, std::move(f.line), std::string(id)});
+  }
+  return lines;
+}
+
+Status LogStore::ForEach(const Matchers& matchers, int64_t start_ns, int64_t end_ns, bool backward,
+                         const std::function<bool(const StoredLine&)>& visit) const {
+  const int64_t start = std::max(start_ns, RetentionCutoffNs());
+  if (start >= end_ns) return Status::OK();
+  const std::vector<const Stream*> streams = Matching(matchers);
+  if (streams.empty()) return Status::OK();
+  std::vector<uint64_t> sids;
+  std::unordered_map<uint64_t, const Labels*> labels_of;
+  for (const Stream* st : streams) {
+    sids.push_back(st->id);
+    labels_of[st->id] = &st->labels;
+  }
+  std::sort(sids.begin(), sids.end());
+  const Snapshot snap = TakeSnapshot(&sids, start, end_ns - 1, "");
+
+  // One source per segment (opened when the merge reaches its first possible time) and head.
+  struct Source {
+    int64_t bound;  // no row of the source comes before it: min time forward, max time backward
+    uint64_t rank;
+    const Head* head = nullptr;
+    std::unique_ptr<SegmentReader> reader;
+    std::vector<Pick> picks;  // the selected rows, in read order
+    size_t pos = 0;
+  };
+  std::vector<Source> sources;
+  for (const auto& seg : snap.segments) {
+    Source s;
+    s.bound = backward ? seg->meta.max_ts : seg->meta.min_ts;
+    s.rank = seg->meta.seq;
+    s.reader = std::make_unique<SegmentReader>(ks_.get(), &seg->meta);
+    sources.push_back(std::move(s));
+  }
+  for (size_t h = 0; h < snap.heads.size(); ++h) {
+    Source s;
+    s.rank = kHeadRank + h;
+    s.head = snap.heads[h].get();
+    for (uint32_t row = 0; row < s.head->rows.size(); ++row) {
+      const Head::Row& r = s.head->rows[row];
+      if (r.ts_ns >= start && r.ts_ns < end_ns && Contains(sids, r.sid)) s.picks.push_back({r.ts_ns, s.rank, row});
+    }
+    if (s.picks.empty()) continue;
+    std::sort(s.picks.begin(), s.picks.end(), [&](const Pick& a, const Pick& b) { return Before(a, b, backward); });
+    s.bound = s.picks.front().ts;
+    sources.push_back(std::move(s));
+  }
+  std::sort(sources.begin(), sources.end(), [&](const Source& a, const Source& b) {
+    return Before({a.bound, a.rank, 0}, {b.bound, b.rank, 0}, backward);
+  });
+  // Selects a segment's rows; false when it has none (or is gone).
+  auto open = [&](Source& s) -> Result<bool> {
+    if (s.reader == nullptr) return !s.picks.empty();
+    const segment::Meta& m = s.reader->meta();
+    std::vector<bool> wanted(m.streams.size());
+    for (size_t i = 0; i < wanted.size(); ++i) wanted[i] = Contains(sids, m.streams[i].sid);
+    for (uint32_t b = 0; b < m.blocks.size(); ++b) {
+      if (m.blocks[b].max_ts < start || m.blocks[b].min_ts >= end_ns) continue;
+      auto columns = s.reader->Columns(b);
+      if (columns.status().code() == Status::Code::kNotFound) return false;  // dropped by retention meanwhile
+      if (!columns.ok()) return columns.status();
+      const segment::BlockColumns& c = **columns;
+      for (uint32_t i = 0; i < c.ts.size(); ++i) {
+        if (c.ts[i] >= start && c.ts[i] < end_ns && wanted[c.stream[i]]) {
+          s.picks.push_back({c.ts[i], s.rank, m.blocks[b].first_row + i});
+        }
+      }
+    }
+    std::sort(s.picks.begin(), s.picks.end(), [&](const Pick& a, const Pick& b) { return Before(a, b, backward); });
+    return !s.picks.empty();
+  };
+  auto after = [&](size_t a, size_t b) {  // the heap's order: false when a reads first
+    return Before(sources[b].picks[sources[b].pos], sources[a].picks[sources[a].pos], backward);
+  };
+  std::priority_queue<size_t, std::vector<size_t>, decltype(after)> heap(after);
+  size_t next = 0;
+  StoredLine out;
+  for (;;) {
+    // Open every source that may hold the next line.
+    while (next < sources.size() && (heap.empty() || !Before(sources[heap.top()].picks[sources[heap.top()].pos],
+                                                             {sources[next].bound, sources[next].rank, 0}, backward))) {
+      auto has = open(sources[next]);
+      if (!has.ok()) return has.status();
+      if (*has) heap.push(next);
+      ++next;
+    }
+    if (heap.empty()) break;
+    const size_t i = heap.top();
+    heap.pop();
+    Source& s = sources[i];
+    const Pick& p = s.picks[s.pos];
+    uint64_t sid = 0;
+    if (s.head != nullptr) {
+      const Head::Row& r = s.head->rows[p.row];
+      sid = r.sid;
+      out.line.assign(s.head->line(r));
+    } else {
+      const segment::Meta& m = s.reader->meta();
+      const uint32_t b = m.BlockOf(p.row);
+      auto columns = s.reader->Columns(b);
+      if (!columns.ok()) return columns.status();
+      sid = m.streams[(*columns)->stream[p.row - m.blocks[b].first_row]].sid;
+      auto line = s.reader->Line(p.row);
+      if (!line.ok()) return line.status();
+      out.line.assign(*line);
+    }
+    out.ts_ns = p.ts;
+    out.stream = labels_of[sid];
+    if (!visit(out)) return Status::OK();
+    if (++s.pos < s.picks.size()) {
+      heap.push(i);
+    } else {
+      s.picks = {};
+      s.reader.reset();
+    }
+  }
+  return Status::OK();
+}
+
+// A stream is present when a segment overlapping the range has lines of it, or a head has a line of
+// it in the range: segment granularity, as Loki answers series from its chunks' time ranges.
+Result<std::vector<Labels>> LogStore::Streams(const Matchers& matchers, int64_t start_ns, int64_t end_ns) const {
+  std::vector<Labels> out;
+  const int64_t start = std::max(start_ns, RetentionCutoffNs());
+  if (start >= end_ns) return out;
+  const std::vector<const Stream*> streams = Matching(matchers);
+  std::vector<uint64_t> sids;
+  for (const Stream* st : streams) sids.push_back(st->id);
+  std::sort(sids.begin(), sids.end());
+  const Snapshot snap = TakeSnapshot(&sids, start, end_ns - 1, "");
+  std::unordered_set<uint64_t> present;
+  for (const auto& seg : snap.segments) {
+    for (const segment::StreamRows& s : seg->meta.streams) {
+      if (s.rows > 0) present.insert(s.sid);
+    }
+  }
+  for (const auto& head : snap.heads) {
+    for (const Head::Row& r : head->rows) {
+      if (r.ts_ns >= start && r.ts_ns < end_ns) present.insert(r.sid);
+    }
+  }
+  for (const Stream* st : streams) {
+    if (present.count(st->id) > 0) out.push_back(st->labels);
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> LogStore::LabelNames(int64_t start_ns, int64_t end_ns) const {
+  auto streams = Streams({}, start_ns, end_ns);
+  if (!streams.ok()) return streams.status();
+  std::set<std::string> names;
+  for (const Labels& ls : *streams) {
+    for (const Label& l : ls) names.insert(l.name);
+  }
+  return std::vector<std::string>(names.begin(), names.end());
+}
+
+Result<std::vector<std::string>> LogStore::LabelValues(std::string_view name, int64_t start_ns, int64_t end_ns) const {
+  auto streams = Streams({Matcher::NotEqual(std::string(name), "")}, start_ns, end_ns);
+  if (!streams.ok()) return streams.status();
+  std::set<std::string> values;
+  for (const Labels& ls : *streams) {
+    for (const Label& l : ls) {
+      if (l.name == name) values.insert(l.value);
+    }
+  }
+  return std::vector<std::string>(values.begin(), values.end());
+}
+
+}  // namespace gnomon::logs

@@ -1,0 +1,310 @@
+#include "logs/segment.h"
+
+#include <zstd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <unordered_map>
+
+#include "util/coding.h"
+#include "util/time_format.h"
+
+namespace gnomon::logs::segment {
+
+namespace {
+
+constexpr uint8_t kVersion = 1;
+constexpr size_t kBlockBytes = 256 * 1024;  // uncompressed line bytes per block, about
+constexpr size_t kTsTextBytes = 30;         // "2023-11-14T22:13:20.123456789Z"
+
+std::string SeqKey(std::string_view prefix, uint64_t seq) {
+  std::string k(prefix);
+  PutFixed64BE(&k, seq);
+  return k;
+}
+
+std::string Compress(const std::string& raw, int level) {
+  std::string out(ZSTD_compressBound(raw.size()), '\0');
+  const size_t n = ZSTD_compress(out.data(), out.size(), raw.data(), raw.size(), level);
+  out.resize(ZSTD_isError(n) ? 0 : n);  // cannot fail with a bound-sized buffer
+  return out;
+}
+
+Status Decompress(std::string_view in, std::string* out, std::string_view what) {
+  const unsigned long long size = ZSTD_getFrameContentSize(in.data(), in.size());
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > (1ull << 32)) {
+    return Status::Corruption("log segment: bad " + std::string(what));
+  }
+  out->resize(size);
+  const size_t n = ZSTD_decompress(out->data(), out->size(), in.data(), in.size());
+  if (ZSTD_isError(n) || n != size) return Status::Corruption("log segment: bad " + std::string(what));
+  return Status::OK();
+}
+
+}  // namespace
+
+std::string MetaKey(uint64_t seq) { return SeqKey(kMetaPrefix, seq); }
+std::string IdsKey(uint64_t seq) { return SeqKey("g/", seq) + "i"; }
+std::string ColumnsKey(uint64_t seq, uint32_t block) {
+  std::string k = SeqKey("g/", seq) + "c";
+  PutFixed64BE(&k, block);
+  return k;
+}
+std::string LinesKey(uint64_t seq, uint32_t block) {
+  std::string k = SeqKey("g/", seq) + "l";
+  PutFixed64BE(&k, block);
+  return k;
+}
+
+uint32_t Meta::BlockOf(uint32_t row) const {
+  auto it = std::upper_bound(blocks.begin(), blocks.end(), row,
+                             [](uint32_t r, const BlockMeta& b) { return r < b.first_row; });
+  return static_cast<uint32_t>(it - blocks.begin()) - 1;
+}
+
+void Build(uint64_t seq, const std::vector<StreamRows>& streams, const std::vector<Row>& rows, int level,
+           storage::KeyspaceBatch* out, Meta* meta, std::vector<std::string>* ids) {
+  meta->seq = seq;
+  meta->rows = rows.size();
+  meta->streams = streams;
+  for (StreamRows& s : meta->streams) s.rows = 0;
+  meta->blocks.clear();
+  meta->min_ts = INT64_MAX;
+  meta->max_ts = INT64_MIN;
+
+  // The ID dictionary: sorted IDs, each with its rows.
+  std::unordered_map<std::string_view, std::vector<uint32_t>> rows_of;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (!rows[i].id.empty()) rows_of[rows[i].id].push_back(static_cast<uint32_t>(i));
+  }
+  std::vector<std::string_view> sorted;
+  sorted.reserve(rows_of.size());
+  for (const auto& [id, unused] : rows_of) sorted.push_back(id);
+  std::sort(sorted.begin(), sorted.end());
+  std::string dict;
+  PutVarint64(&dict, sorted.size());
+  ids->clear();
+  for (std::string_view id : sorted) {
+    PutVarint64(&dict, id.size());
+    dict.append(id);
+    const std::vector<uint32_t>& r = rows_of[id];
+    std::string list;
+    PutVarint64(&list, r.size());
+    uint32_t prev = 0;
+    for (uint32_t row : r) {
+      PutVarint64(&list, row - prev);
+      prev = row;
+    }
+    PutVarint64(&dict, list.size());
+    dict += list;
+    ids->emplace_back(id);
+  }
+  out->Put(IdsKey(seq), Compress(dict, level));
+
+  std::string lines, columns, ts_col, stream_col;
+  char ts_text[kTsTextBytes];
+  BlockMeta current;
+  auto flush_block = [&](uint32_t end_row) {
+    const uint32_t b = static_cast<uint32_t>(meta->blocks.size());
+    columns.clear();
+    PutVarint64(&columns, end_row - current.first_row);
+    PutVarint64(&columns, ts_col.size());
+    columns += ts_col;
+    columns += stream_col;
+    out->Put(ColumnsKey(seq, b), Compress(columns, level));
+    out->Put(LinesKey(seq, b), Compress(lines, level));
+    meta->blocks.push_back(current);
+    lines.clear();
+    ts_col.clear();
+    stream_col.clear();
+  };
+  int64_t prev_ts = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Row& r = rows[i];
+    if (lines.empty()) {
+      current = {static_cast<uint32_t>(i), r.ts_ns, r.ts_ns};
+      prev_ts = 0;
+    }
+    current.min_ts = std::min(current.min_ts, r.ts_ns);
+    current.max_ts = std::max(current.max_ts, r.ts_ns);
+    meta->min_ts = std::min(meta->min_ts, r.ts_ns);
+    meta->max_ts = std::max(meta->max_ts, r.ts_ns);
+    meta->streams[r.stream].rows++;
+    PutZigZagVarint64(&ts_col, r.ts_ns - prev_ts);
+    prev_ts = r.ts_ns;
+    PutVarint64(&stream_col, r.stream);
+    // The line, without its own time when it carries it in the nine-digit form.
+    size_t at = std::string_view::npos;
+    if (r.line.size() >= kTsTextBytes && FormatRfc3339Fixed9(r.ts_ns, ts_text) == kTsTextBytes) {
+      at = r.line.find(std::string_view(ts_text, kTsTextBytes));
+    }
+    if (at == std::string_view::npos) {
+      PutVarint64(&lines, 0);
+      PutVarint64(&lines, r.line.size());
+      lines.append(r.line);
+    } else {
+      PutVarint64(&lines, at + 1);
+      PutVarint64(&lines, r.line.size() - kTsTextBytes);
+      lines.append(r.line.substr(0, at));
+      lines.append(r.line.substr(at + kTsTextBytes));
+    }
+    if (lines.size() >= kBlockBytes) flush_block(static_cast<uint32_t>(i + 1));
+  }
+  if (!lines.empty()) flush_block(static_cast<uint32_t>(rows.size()));
+  out->Put(MetaKey(seq), EncodeMeta(*meta));
+}
+
+std::string EncodeMeta(const Meta& meta) {
+  std::string v(1, static_cast<char>(kVersion));
+  PutVarint64(&v, meta.rows);
+  PutZigZagVarint64(&v, meta.min_ts);
+  PutZigZagVarint64(&v, meta.max_ts);
+  PutVarint64(&v, meta.streams.size());
+  for (const StreamRows& s : meta.streams) {
+    PutVarint64(&v, s.sid);
+    PutVarint64(&v, s.rows);
+  }
+  PutVarint64(&v, meta.blocks.size());
+  for (const BlockMeta& b : meta.blocks) {
+    PutVarint64(&v, b.first_row);
+    PutZigZagVarint64(&v, b.min_ts - meta.min_ts);
+    PutZigZagVarint64(&v, b.max_ts - b.min_ts);
+  }
+  return v;
+}
+
+Status DecodeMeta(uint64_t seq, std::string_view in, Meta* meta) {
+  const Status bad = Status::Corruption("log segment " + std::to_string(seq) + ": bad meta");
+  if (in.empty() || static_cast<uint8_t>(in[0]) != kVersion) return bad;
+  in.remove_prefix(1);
+  uint64_t rows = 0, min_zz = 0, max_zz = 0, n = 0;
+  if (!GetVarint64(&in, &rows) || !GetVarint64(&in, &min_zz) || !GetVarint64(&in, &max_zz) || !GetVarint64(&in, &n) ||
+      n > in.size() || rows > UINT32_MAX || rows == 0) {
+    return bad;
+  }
+  meta->seq = seq;
+  meta->rows = rows;
+  meta->min_ts = ZigZagDecode(min_zz);
+  meta->max_ts = ZigZagDecode(max_zz);
+  meta->streams.resize(n);
+  for (StreamRows& s : meta->streams) {
+    if (!GetVarint64(&in, &s.sid) || !GetVarint64(&in, &s.rows)) return bad;
+  }
+  if (!GetVarint64(&in, &n) || n > in.size() || n == 0) return bad;
+  meta->blocks.resize(n);
+  uint64_t prev = 0;
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t first = 0, min_zz = 0, span_zz = 0;
+    if (!GetVarint64(&in, &first) || !GetVarint64(&in, &min_zz) || !GetVarint64(&in, &span_zz)) return bad;
+    if (first >= rows || (i == 0 ? first != 0 : first <= prev)) return bad;
+    prev = first;
+    BlockMeta& b = meta->blocks[i];
+    b.first_row = static_cast<uint32_t>(first);
+    b.min_ts = meta->min_ts + ZigZagDecode(min_zz);
+    b.max_ts = b.min_ts + ZigZagDecode(span_zz);
+  }
+  return in.empty() ? Status::OK() : bad;
+}
+
+Status DecodeColumns(std::string_view value, const Meta& meta, uint32_t block, BlockColumns* columns) {
+  std::string raw;
+  GNOMON_RETURN_IF_ERROR(Decompress(value, &raw, "columns"));
+  const Status bad = Status::Corruption("log segment " + std::to_string(meta.seq) + ": bad columns");
+  std::string_view in = raw;
+  uint64_t n = 0, ts_bytes = 0;
+  if (!GetVarint64(&in, &n) || !GetVarint64(&in, &ts_bytes) || ts_bytes > in.size() ||
+      n != meta.block_end(block) - meta.blocks[block].first_row) {
+    return bad;
+  }
+  columns->ts.resize(n);
+  columns->stream.resize(n);
+  const char* p = in.data();
+  const char* end = p + ts_bytes;
+  int64_t ts = 0;
+  for (size_t i = 0; i < n; ++i) {
+    int64_t d = 0;
+    if ((p = GetZigZagVarint64(p, end, &d)) == nullptr) return bad;
+    ts += d;
+    columns->ts[i] = ts;
+  }
+  end = in.data() + in.size();
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t v = 0;
+    if ((p = GetVarint64(p, end, &v)) == nullptr || v >= meta.streams.size()) return bad;
+    columns->stream[i] = static_cast<uint32_t>(v);
+  }
+  return Status::OK();
+}
+
+Status IdDictionary::Decode(std::string_view value) {
+  GNOMON_RETURN_IF_ERROR(Decompress(value, &raw_, "ID dictionary"));
+  const Status bad = Status::Corruption("log segment: bad ID dictionary");
+  std::string_view in = raw_;
+  uint64_t n = 0;
+  if (!GetVarint64(&in, &n) || n > in.size()) return bad;
+  ids_.resize(n);
+  for (Entry& e : ids_) {
+    uint64_t len = 0;
+    if (!GetVarint64(&in, &len) || len > in.size()) return bad;
+    e.id = in.substr(0, len);
+    in.remove_prefix(len);
+    if (!GetVarint64(&in, &len) || len > in.size()) return bad;
+    e.rows = in.substr(0, len);
+    in.remove_prefix(len);
+  }
+  return Status::OK();
+}
+
+bool IdDictionary::Find(std::string_view id, std::vector<uint32_t>* rows) const {
+  rows->clear();
+  auto it = std::lower_bound(ids_.begin(), ids_.end(), id, [](const Entry& e, std::string_view v) { return e.id < v; });
+  if (it == ids_.end() || it->id != id) return false;
+  std::string_view in = it->rows;
+  uint64_t n = 0, row = 0;
+  if (!GetVarint64(&in, &n) || n > in.size()) return false;
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t d = 0;
+    if (!GetVarint64(&in, &d)) return false;
+    row += d;
+    if (row > UINT32_MAX) return false;
+    rows->push_back(static_cast<uint32_t>(row));
+  }
+  return true;
+}
+
+Status Block::Decode(std::string_view value, uint32_t first_row, const std::vector<int64_t>& ts) {
+  const size_t rows = ts.size();
+  std::string raw;
+  GNOMON_RETURN_IF_ERROR(Decompress(value, &raw, "block"));
+  const Status bad = Status::Corruption("log segment: bad block");
+  first_row_ = first_row;
+  text_.clear();
+  text_.reserve(raw.size() + rows * kTsTextBytes);
+  std::vector<std::pair<size_t, size_t>> spans;  // offset, length in text_
+  spans.reserve(rows);
+  std::string_view in = raw;
+  char ts_text[kTsTextBytes];
+  for (size_t i = 0; i < rows; ++i) {
+    uint64_t at = 0, len = 0;
+    if (!GetVarint64(&in, &at) || !GetVarint64(&in, &len) || len > in.size()) return bad;
+    const std::string_view stored = in.substr(0, len);
+    in.remove_prefix(len);
+    const size_t offset = text_.size();
+    if (at == 0) {
+      text_.append(stored);
+    } else {
+      if (at - 1 > len || FormatRfc3339Fixed9(ts[i], ts_text) != kTsTextBytes) return bad;
+      text_.append(stored.substr(0, at - 1));
+      text_.append(ts_text, kTsTextBytes);
+      text_.append(stored.substr(at - 1));
+    }
+    spans.emplace_back(offset, text_.size() - offset);
+  }
+  if (!in.empty()) return bad;
+  lines_.clear();
+  lines_.reserve(rows);
+  for (const auto& [offset, len] : spans) lines_.push_back(std::string_view(text_).substr(offset, len));
+  return Status::OK();
+}
+
+}  // namespace gnomon::logs::segment

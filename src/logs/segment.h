@@ -1,0 +1,116 @@
+// Segment: the log store's immutable, compressed unit of lines (layout: docs/format/logs.md).
+//
+// A segment holds the lines of one sealed head (log_store.h) in time order (arrival order among
+// equal times), which keeps one request's lines together, so they compress as one text: the lines
+// in zstd blocks of ~256 KiB, a line's own RFC 3339 time left out of its text when it is the
+// line's timestamp in the nine-digit form (it is put back on reading: lines come back byte for
+// byte). Beside each block, its compressed columns (each row's time and stream), so a time/stream
+// selection reads the columns of the blocks in its range and the lines of only the blocks holding
+// rows it wants; and one sorted dictionary of the segment's correlation IDs with each ID's rows, so
+// an ID lookup reads the dictionary and the block or two of that request.
+//
+// This unit only encodes and decodes; log_store.cc decides when to build a segment and what to
+// read. Every decoder checks its input and answers Corruption instead of reading out of bounds.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gnomon/status.h"
+#include "storage/keyspace.h"
+
+namespace gnomon::logs::segment {
+
+// One line to store: its time, its stream (an index into the segment's stream table), its text and
+// its correlation ID ("" when none).
+struct Row {
+  int64_t ts_ns = 0;
+  uint32_t stream = 0;
+  std::string_view line;
+  std::string_view id;
+};
+
+struct StreamRows {
+  uint64_t sid = 0;   // the store's stream id
+  uint64_t rows = 0;  // how many of the segment's rows are this stream's
+};
+
+struct BlockMeta {
+  uint32_t first_row = 0;  // the block holds rows [first_row, the next block's first_row)
+  int64_t min_ts = 0, max_ts = 0;
+};
+
+// What the store keeps in memory per segment (key `n/` seq): enough to decide which segments and
+// blocks a query reads.
+struct Meta {
+  uint64_t seq = 0;
+  uint64_t rows = 0;
+  int64_t min_ts = 0, max_ts = 0;
+  std::vector<StreamRows> streams;  // the stream table, indexed by Row::stream
+  std::vector<BlockMeta> blocks;
+
+  uint32_t block_end(uint32_t b) const {
+    return b + 1 < blocks.size() ? blocks[b + 1].first_row : static_cast<uint32_t>(rows);
+  }
+  uint32_t BlockOf(uint32_t row) const;
+};
+
+// The columns of one block's rows.
+struct BlockColumns {
+  std::vector<int64_t> ts;
+  std::vector<uint32_t> stream;  // index into Meta::streams
+};
+
+// Keys. Segment numbers are big-endian so a segment's keys are one contiguous range.
+inline constexpr std::string_view kMetaPrefix = "n/";
+std::string MetaKey(uint64_t seq);                     // n/ seq
+std::string IdsKey(uint64_t seq);                      // g/ seq i
+std::string ColumnsKey(uint64_t seq, uint32_t block);  // g/ seq c block
+std::string LinesKey(uint64_t seq, uint32_t block);    // g/ seq l block
+
+// Encodes `rows` (sorted by time; streams: the stream table) as segment `seq` into `out`,
+// compressed at zstd `level`; fills *meta and the segment's distinct IDs, sorted (for the ID index).
+void Build(uint64_t seq, const std::vector<StreamRows>& streams, const std::vector<Row>& rows, int level,
+           storage::KeyspaceBatch* out, Meta* meta, std::vector<std::string>* ids);
+
+std::string EncodeMeta(const Meta& meta);
+Status DecodeMeta(uint64_t seq, std::string_view value, Meta* meta);
+Status DecodeColumns(std::string_view value, const Meta& meta, uint32_t block, BlockColumns* columns);
+
+// The sorted ID dictionary of a segment, with each ID's rows.
+class IdDictionary {
+ public:
+  Status Decode(std::string_view value);
+  // The rows of `id` in increasing order; false when the segment does not have it.
+  bool Find(std::string_view id, std::vector<uint32_t>* rows) const;
+  size_t size() const { return ids_.size(); }
+  std::string_view at(size_t i) const { return ids_[i].id; }
+
+ private:
+  struct Entry {
+    std::string_view id;
+    std::string_view rows;  // varint count, then varint row deltas
+  };
+  std::string raw_;
+  std::vector<Entry> ids_;
+};
+
+// A decompressed block of lines: rows [first_row, first_row + size()).
+class Block {
+ public:
+  // `ts` holds the times of the block's rows (its columns): a line whose time was left out gets it
+  // back.
+  Status Decode(std::string_view value, uint32_t first_row, const std::vector<int64_t>& ts);
+  uint32_t first_row() const { return first_row_; }
+  size_t size() const { return lines_.size(); }
+  std::string_view line(uint32_t row) const { return lines_[row - first_row_]; }
+
+ private:
+  uint32_t first_row_ = 0;
+  std::string text_;
+  std::vector<std::string_view> lines_;
+};
+
+}  // namespace gnomon::logs::segment
