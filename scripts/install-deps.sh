@@ -10,6 +10,7 @@ packages=(
   librocksdb-dev libzstd-dev zlib1g-dev libre2-dev libfmt-dev libcxxopts-dev libtomlplusplus-dev
   libasio-dev libhttp-parser-dev libprotobuf-dev protobuf-compiler libsnappy-dev nlohmann-json3-dev
   libyaml-cpp-dev  # alert rule files
+  libsimdjson-dev  # log lines' JSON at ingest
   # tests and benchmarks
   doctest-dev libbenchmark-dev
   libcurl4-openssl-dev tmux  # the gnomon command line and its terminal tests

@@ -1,6 +1,7 @@
 #include "logs/correlation_id.h"
 
 #include <re2/re2.h>
+#include <simdjson.h>
 
 #include <cctype>
 #include <nlohmann/json.hpp>
@@ -19,6 +20,14 @@ bool IsHex(std::string_view s) {
 }
 
 }  // namespace
+
+// The ID a JSON field's text value gives: a traceparent's trace-id, else the value if usable.
+std::string CorrelationIdExtractor::IdOfField(std::string_view field, std::string value) {
+  if (field == "traceparent") {
+    if (std::string_view trace = TraceparentTraceId(value); !trace.empty()) return std::string(trace);
+  }
+  return UsableId(value) ? value : std::string();
+}
 
 Result<std::unique_ptr<CorrelationIdExtractor>> CorrelationIdExtractor::Create(CorrelationIdOptions options) {
   std::unique_ptr<CorrelationIdExtractor> e(new CorrelationIdExtractor(std::move(options)));
@@ -47,6 +56,39 @@ std::string_view CorrelationIdExtractor::TraceparentTraceId(std::string_view v) 
 }
 
 std::string CorrelationIdExtractor::FromJson(std::string_view line) const {
+  // simdjson reads nearly every line; what it does not (integers past 64 bits, nesting past its
+  // depth limit, invalid JSON) goes to nlohmann-json, whose answer is the reference.
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::object object;
+  if (parser.parse(line.data(), line.size()).get_object().get(object) != simdjson::SUCCESS) {
+    return FromJsonNlohmann(line);
+  }
+  // Each configured field's last value, as a DOM that keeps the last of duplicate keys.
+  std::vector<simdjson::dom::element> values(options_.fields.size());
+  std::vector<bool> found(options_.fields.size());
+  for (simdjson::dom::key_value_pair field : object) {
+    for (size_t i = 0; i < options_.fields.size(); ++i) {
+      if (field.key == options_.fields[i]) {
+        values[i] = field.value;
+        found[i] = true;
+      }
+    }
+  }
+  for (size_t i = 0; i < options_.fields.size(); ++i) {
+    if (!found[i]) continue;
+    std::string value;
+    switch (values[i].type()) {
+      case simdjson::dom::element_type::STRING: value = std::string(values[i].get_string().value_unsafe()); break;
+      case simdjson::dom::element_type::INT64: value = std::to_string(values[i].get_int64().value_unsafe()); break;
+      case simdjson::dom::element_type::UINT64: value = std::to_string(values[i].get_uint64().value_unsafe()); break;
+      default: continue;
+    }
+    if (std::string id = IdOfField(options_.fields[i], std::move(value)); !id.empty()) return id;
+  }
+  return "";
+}
+
+std::string CorrelationIdExtractor::FromJsonNlohmann(std::string_view line) const {
   const nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return "";
   for (const std::string& field : options_.fields) {
@@ -60,10 +102,7 @@ std::string CorrelationIdExtractor::FromJson(std::string_view line) const {
     } else {
       continue;
     }
-    if (field == "traceparent") {
-      if (std::string_view trace = TraceparentTraceId(value); !trace.empty()) return std::string(trace);
-    }
-    if (UsableId(value)) return value;
+    if (std::string id = IdOfField(field, std::move(value)); !id.empty()) return id;
   }
   return "";
 }
@@ -73,10 +112,7 @@ std::string CorrelationIdExtractor::Extract(std::string_view line,
   for (const std::string& field : options_.fields) {
     for (const auto& [name, value] : metadata) {
       if (name != field) continue;
-      if (field == "traceparent") {
-        if (std::string_view trace = TraceparentTraceId(value); !trace.empty()) return std::string(trace);
-      }
-      if (UsableId(value)) return value;
+      if (std::string id = IdOfField(field, value); !id.empty()) return id;
     }
   }
   size_t first = 0;

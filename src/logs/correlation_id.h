@@ -45,7 +45,9 @@ class CorrelationIdExtractor {
 
  private:
   explicit CorrelationIdExtractor(CorrelationIdOptions options);
-  std::string FromJson(std::string_view line) const;
+  std::string FromJson(std::string_view line) const;          // simdjson
+  std::string FromJsonNlohmann(std::string_view line) const;  // what simdjson does not read
+  static std::string IdOfField(std::string_view field, std::string value);
 
   CorrelationIdOptions options_;
   std::unique_ptr<re2::RE2> pattern_;

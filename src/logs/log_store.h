@@ -61,6 +61,31 @@ struct AppendStats {
   size_t new_streams = 0;
 };
 
+// What a scan examined: the lines of the selected streams and range it looked at (before the
+// filters), and the bytes of those whose text it read.
+struct ScanStats {
+  size_t lines = 0;
+  size_t bytes = 0;
+};
+
+// Hints for LogStore::Scan: what the store may leave out before calling the visitor. Every line
+// they leave out is one the caller would drop anyway, so a caller that re-checks is still right.
+struct ScanOptions {
+  bool backward = false;  // newest first
+  // Substrings every wanted line contains (a LogQL query's `|=` filters): a block lacking one is
+  // skipped whole. A hint: lines of the other blocks are not checked against it one by one.
+  std::vector<std::string> required;
+  // A line for which this is false is not visited (null: every line is).
+  std::function<bool(std::string_view line)> line_filter;
+  // False: the visitor does not read StoredLine::line (it is left empty), so no lines are read
+  // but those the filters need.
+  bool lines = true;
+  // The scan's budget: past this many lines of the selected streams and range examined (before the
+  // filters), Scan stops with kResourceExhausted.
+  size_t max_lines = SIZE_MAX;
+  ScanStats* stats = nullptr;  // filled in when not null
+};
+
 class LogStore {
  public:
   ~LogStore();
@@ -80,6 +105,9 @@ class LogStore {
   // valid only during the call. Holds no lock while visiting. Errors: the keyspace's.
   Status ForEach(const Matchers& matchers, int64_t start_ns, int64_t end_ns, bool backward,
                  const std::function<bool(const StoredLine&)>& visit) const;
+  // ForEach with hints (above).
+  Status Scan(const Matchers& matchers, int64_t start_ns, int64_t end_ns, const ScanOptions& options,
+              const std::function<bool(const StoredLine&)>& visit) const;
 
   // The streams matching every matcher that have lines in the segments overlapping [start_ns,
   // end_ns) or in the heads within it (segment granularity: a stream may have no line in the range

@@ -29,8 +29,9 @@ class SegmentReader {
     return &(*slot)->columns;
   }
 
-  Result<std::string_view> Line(uint32_t row) {
-    auto slot = Load(meta_->BlockOf(row));
+  // The lines of block `b`.
+  Result<const segment::Block*> Lines(uint32_t b) {
+    auto slot = Load(b);
     if (!slot.ok()) return slot.status();
     Slot& s = **slot;
     if (!s.lines_loaded) {
@@ -39,7 +40,13 @@ class SegmentReader {
       GNOMON_RETURN_IF_ERROR(s.lines.Decode(value, meta_->blocks[s.block].first_row, s.columns.ts));
       s.lines_loaded = true;
     }
-    return s.lines.line(row);
+    return &s.lines;
+  }
+
+  Result<std::string_view> Line(uint32_t row) {
+    auto block = Lines(meta_->BlockOf(row));
+    if (!block.ok()) return block.status();
+    return (*block)->line(row);
   }
 
  private:
@@ -86,6 +93,11 @@ bool Before(const Pick& a, const Pick& b, bool backward) {
 }
 
 constexpr uint64_t kHeadRank = uint64_t{1} << 62;  // heads come after every segment
+
+Status OverBudget(const ScanOptions& options) {
+  return Status::ResourceExhausted("the scan would examine more than " + std::to_string(options.max_lines) +
+                                   " log lines");
+}
 
 bool Contains(const std::vector<uint64_t>& sorted, uint64_t v) {
   return std::binary_search(sorted.begin(), sorted.end(), v);
@@ -184,6 +196,24 @@ Result<std::vector<StoredLine>> LogStore::ByCorrelationId(std::string_view id, i
 
 Status LogStore::ForEach(const Matchers& matchers, int64_t start_ns, int64_t end_ns, bool backward,
                          const std::function<bool(const StoredLine&)>& visit) const {
+  ScanOptions options;
+  options.backward = backward;
+  return Scan(matchers, start_ns, end_ns, options, visit);
+}
+
+Status LogStore::Scan(const Matchers& matchers, int64_t start_ns, int64_t end_ns, const ScanOptions& options,
+                      const std::function<bool(const StoredLine&)>& visit) const {
+  const bool backward = options.backward;
+  const bool filtering = !options.required.empty() || options.line_filter != nullptr;
+  auto has_required = [&](std::string_view text) {
+    for (const std::string& r : options.required) {
+      if (text.find(r) == std::string_view::npos) return false;
+    }
+    return true;
+  };
+  auto wanted_line = [&](std::string_view line) { return options.line_filter == nullptr || options.line_filter(line); };
+  ScanStats local;
+  ScanStats& stats = options.stats != nullptr ? *options.stats : local;
   const int64_t start = std::max(start_ns, RetentionCutoffNs());
   if (start >= end_ns) return Status::OK();
   const std::vector<const Stream*> streams = Matching(matchers);
@@ -220,7 +250,11 @@ Status LogStore::ForEach(const Matchers& matchers, int64_t start_ns, int64_t end
     s.head = snap.heads[h].get();
     for (uint32_t row = 0; row < s.head->rows.size(); ++row) {
       const Head::Row& r = s.head->rows[row];
-      if (r.ts_ns >= start && r.ts_ns < end_ns && Contains(sids, r.sid)) s.picks.push_back({r.ts_ns, s.rank, row});
+      if (r.ts_ns < start || r.ts_ns >= end_ns || !Contains(sids, r.sid)) continue;
+      if (++stats.lines > options.max_lines) return OverBudget(options);
+      if (filtering) stats.bytes += r.line_size;
+      if (filtering && (!has_required(s.head->line(r)) || !wanted_line(s.head->line(r)))) continue;
+      s.picks.push_back({r.ts_ns, s.rank, row});
     }
     if (s.picks.empty()) continue;
     std::sort(s.picks.begin(), s.picks.end(), [&](const Pick& a, const Pick& b) { return Before(a, b, backward); });
@@ -242,11 +276,29 @@ Status LogStore::ForEach(const Matchers& matchers, int64_t start_ns, int64_t end
       if (columns.status().code() == Status::Code::kNotFound) return false;  // dropped by retention meanwhile
       if (!columns.ok()) return columns.status();
       const segment::BlockColumns& c = **columns;
+      const uint32_t first = m.blocks[b].first_row;
+      const size_t before = s.picks.size();
       for (uint32_t i = 0; i < c.ts.size(); ++i) {
-        if (c.ts[i] >= start && c.ts[i] < end_ns && wanted[c.stream[i]]) {
-          s.picks.push_back({c.ts[i], s.rank, m.blocks[b].first_row + i});
-        }
+        if (c.ts[i] >= start && c.ts[i] < end_ns && wanted[c.stream[i]])
+          s.picks.push_back({c.ts[i], s.rank, first + i});
       }
+      stats.lines += s.picks.size() - before;
+      if (stats.lines > options.max_lines) return OverBudget(options);
+      if (!filtering || s.picks.size() == before) continue;
+      // The filters, block by block: the lines are read now, once, and only rows that pass stay.
+      auto lines = s.reader->Lines(b);
+      if (!lines.ok()) return lines.status();
+      for (size_t k = before; k < s.picks.size(); ++k) stats.bytes += (*lines)->line(s.picks[k].row).size();
+      if (!has_required((*lines)->text())) {
+        s.picks.resize(before);
+        continue;
+      }
+      if (options.line_filter == nullptr) continue;
+      size_t kept = before;
+      for (size_t k = before; k < s.picks.size(); ++k) {
+        if (options.line_filter((*lines)->line(s.picks[k].row))) s.picks[kept++] = s.picks[k];
+      }
+      s.picks.resize(kept);
     }
     std::sort(s.picks.begin(), s.picks.end(), [&](const Pick& a, const Pick& b) { return Before(a, b, backward); });
     return !s.picks.empty();
@@ -275,16 +327,20 @@ Status LogStore::ForEach(const Matchers& matchers, int64_t start_ns, int64_t end
     if (s.head != nullptr) {
       const Head::Row& r = s.head->rows[p.row];
       sid = r.sid;
-      out.line.assign(s.head->line(r));
+      if (options.lines) out.line.assign(s.head->line(r));
+      if (options.lines && !filtering) stats.bytes += out.line.size();
     } else {
       const segment::Meta& m = s.reader->meta();
       const uint32_t b = m.BlockOf(p.row);
       auto columns = s.reader->Columns(b);
       if (!columns.ok()) return columns.status();
       sid = m.streams[(*columns)->stream[p.row - m.blocks[b].first_row]].sid;
-      auto line = s.reader->Line(p.row);
-      if (!line.ok()) return line.status();
-      out.line.assign(*line);
+      if (options.lines) {
+        auto line = s.reader->Line(p.row);
+        if (!line.ok()) return line.status();
+        out.line.assign(*line);
+        if (!filtering) stats.bytes += out.line.size();
+      }
     }
     out.ts_ns = p.ts;
     out.stream = labels_of[sid];

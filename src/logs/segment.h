@@ -106,6 +106,8 @@ class Block {
   uint32_t first_row() const { return first_row_; }
   size_t size() const { return lines_.size(); }
   std::string_view line(uint32_t row) const { return lines_[row - first_row_]; }
+  // Every line, back to back.
+  std::string_view text() const { return text_; }
 
  private:
   uint32_t first_row_ = 0;

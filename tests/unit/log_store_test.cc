@@ -291,3 +291,57 @@ TEST_CASE("log store: segments give back every line byte for byte, across blocks
 
 }  // namespace
 }  // namespace gnomon::logs
+
+namespace gnomon::logs {
+namespace {
+
+TEST_CASE("log store: scan hints leave out what the filters drop, read no text when asked, keep a budget") {
+  for (const Layout& layout : kLayouts) {
+    CAPTURE(layout.name);
+    testing::TempDir dir;
+    auto db = OpenDb(dir.path());
+    auto opened = LogStore::Open(db.get(), WithLayout(layout));
+    REQUIRE(opened.ok());
+    LogStore& store = **opened;
+    LogBatch b;
+    std::vector<std::pair<int64_t, std::string>> lines;
+    for (int i = 0; i < 50; ++i)
+      lines.push_back({kT0 + i * kSec, "order " + std::to_string(i) + " SKU-" + std::to_string(i % 7)});
+    b.streams.push_back(Stream("api", lines));
+    REQUIRE(store.Append(b).ok());
+    Settle(store, layout);
+    auto scan = [&](const ScanOptions& o, std::vector<std::string>* out) {
+      return store.Scan({Matcher::Equal("service", "api")}, INT64_MIN, INT64_MAX, o, [&](const StoredLine& l) {
+        out->push_back(l.line);
+        return true;
+      });
+    };
+    ScanOptions o;
+    o.required = {"SKU-3"};
+    o.line_filter = [](std::string_view l) { return l.find("SKU-3") != std::string_view::npos; };
+    std::vector<std::string> got;
+    REQUIRE(scan(o, &got).ok());
+    CHECK(got == std::vector<std::string>{"order 3 SKU-3", "order 10 SKU-3", "order 17 SKU-3", "order 24 SKU-3",
+                                          "order 31 SKU-3", "order 38 SKU-3", "order 45 SKU-3"});
+    o.required = {"SKU-404"};  // in no line: nothing visited
+    got.clear();
+    REQUIRE(scan(o, &got).ok());
+    CHECK(got.empty());
+    ScanOptions no_text;
+    no_text.lines = false;
+    got.clear();
+    REQUIRE(scan(no_text, &got).ok());
+    REQUIRE(got.size() == 50);
+    CHECK(got[0].empty());
+    ScanOptions budget;
+    budget.max_lines = 49;
+    got.clear();
+    CHECK(scan(budget, &got).code() == Status::Code::kResourceExhausted);
+    budget.max_lines = 50;
+    got.clear();
+    CHECK(scan(budget, &got).ok());
+  }
+}
+
+}  // namespace
+}  // namespace gnomon::logs

@@ -37,10 +37,13 @@ struct FixedLine {
 };
 
 // A LineSource over fixed lines: the store's contract (matchers, [start, end), direction with
-// arrival order among equal times, stop when the visitor says so).
+// arrival order among equal times, stop when the visitor says so), taking the hints as the store
+// does (the line filter applied, no text when lines are not wanted), so an evaluator that relied on
+// what it asked the source to leave out would fail here.
 LineSource FixedSource(const std::vector<FixedLine>* lines) {
-  return [lines](const Matchers& matchers, int64_t start, int64_t end, bool backward,
+  return [lines](const Matchers& matchers, int64_t start, int64_t end, const ScanOptions& options,
                  const std::function<bool(const StoredLine&)>& visit) -> Status {
+    const bool backward = options.backward;
     std::vector<index::CompiledMatcher> compiled;
     for (const Matcher& m : matchers) {
       auto c = index::CompiledMatcher::Compile(m);
@@ -48,6 +51,7 @@ LineSource FixedSource(const std::vector<FixedLine>* lines) {
       compiled.push_back(std::move(c.value()));
     }
     std::vector<const FixedLine*> picked;
+    size_t examined = 0;
     for (const FixedLine& l : *lines) {
       if (l.ts_ns < start || l.ts_ns >= end) continue;
       bool all = true;
@@ -58,13 +62,18 @@ LineSource FixedSource(const std::vector<FixedLine>* lines) {
         }
         all = all && m.Matches(v);
       }
-      if (all) picked.push_back(&l);
+      if (all && ++examined > options.max_lines) return Status::ResourceExhausted("over budget");
+      if (all && options.stats != nullptr) {
+        options.stats->lines++;
+        options.stats->bytes += l.line.size();
+      }
+      if (all && (options.line_filter == nullptr || options.line_filter(l.line))) picked.push_back(&l);
     }
     std::stable_sort(picked.begin(), picked.end(), [&](const FixedLine* a, const FixedLine* b) {
       return backward ? a->ts_ns > b->ts_ns : a->ts_ns < b->ts_ns;
     });
     for (const FixedLine* l : picked) {
-      StoredLine s{l->ts_ns, &l->stream, l->line, ""};
+      StoredLine s{l->ts_ns, &l->stream, options.lines ? l->line : "", ""};
       if (!visit(s)) break;
     }
     return Status::OK();

@@ -8,7 +8,9 @@
 #include <limits>
 #include <map>
 #include <string_view>
+#include <unordered_map>
 
+#include "logs/logql/line_filter.h"
 #include "logs/logql/line_labels.h"
 #include "util/clock.h"
 
@@ -38,11 +40,27 @@ bool LabelsLess(const Labels& a, const Labels& b) {
 }  // namespace
 
 LineSource StoreSource(const LogStore& store) {
-  return [&store](const Matchers& m, int64_t start, int64_t end, bool backward,
+  return [&store](const Matchers& m, int64_t start, int64_t end, const ScanOptions& options,
                   const std::function<bool(const StoredLine&)>& visit) {
-    return store.ForEach(m, start, end, backward, visit);
+    return store.Scan(m, start, end, options, visit);
   };
 }
+
+namespace {
+
+// The scan hints of a selector: its filters on the stored line (`filter`, compiled from them,
+// must outlive the scan), and the plain `|=` texts among them, which every wanted line contains.
+ScanOptions HintsFor(const LogSelector& sel, bool backward, const LineFilter* filter) {
+  ScanOptions o;
+  o.backward = backward;
+  for (const LineFilterStage& f : StoredLineFilters(sel.pipeline)) {
+    if (f.type == LineMatchType::kContains && f.or_matches.empty() && !f.match.empty()) o.required.push_back(f.match);
+  }
+  if (!filter->empty()) o.line_filter = [filter](std::string_view line) { return filter->Matches(line); };
+  return o;
+}
+
+}  // namespace
 
 namespace {
 
@@ -63,16 +81,16 @@ Result<LogQueryResult> EvalLogQuery(const LineSource& source, const Expr& query,
   LogQueryResult result;
   std::map<std::string, size_t> index;  // labels key -> position in result.streams
   size_t taken = 0;
-  bool over_budget = false;
   if (limit == 0) return result;
   std::string line;
   Labels labels;
-  Status s = source(sel->matchers, start_ns, end_ns, backward, [&](const StoredLine& l) {
-    if (++result.stats.lines_scanned > limits.max_lines_scanned) {
-      over_budget = true;
-      return false;
-    }
-    result.stats.bytes_scanned += l.line.size();
+  auto filter = LineFilter::Compile(StoredLineFilters(sel->pipeline));
+  if (!filter.ok()) return filter.status();
+  ScanOptions hints = HintsFor(*sel, backward, &filter.value());
+  hints.max_lines = limits.max_lines_scanned;
+  ScanStats scanned;
+  hints.stats = &scanned;
+  Status s = source(sel->matchers, start_ns, end_ns, hints, [&](const StoredLine& l) {
     line = l.line;
     labels = *l.stream;
     if (!pipeline->Process(&line, &labels)) return true;
@@ -81,8 +99,9 @@ Result<LogQueryResult> EvalLogQuery(const LineSource& source, const Expr& query,
     result.streams[it->second].entries.emplace_back(l.ts_ns, std::move(line));
     return ++taken < limit;
   });
+  if (s.code() == Status::Code::kResourceExhausted) return BudgetError(limits);  // the source's budget
   GNOMON_RETURN_IF_ERROR(s);
-  if (over_budget) return BudgetError(limits);
+  result.stats = {scanned.lines, scanned.bytes};
   std::sort(result.streams.begin(), result.streams.end(),
             [](const StreamResult& a, const StreamResult& b) { return LabelsLess(a.labels, b.labels); });
   return result;
@@ -226,18 +245,49 @@ Result<MetricResult> EvalMetricQuery(const LineSource& source, const Expr& query
   MetricResult result;
   std::vector<RangeSeries> series;
   std::map<std::string, size_t> index;
-  bool over_budget = false, too_many = false;
+  bool too_many = false;
   std::string line;
   Labels labels;
   // Every window (t - range, t] for t in [start, end] lies in [start - range + 1, end + 1).
   const int64_t from = SatAdd(SatSub(start_ns, range_ns), 1);
   const int64_t to = SatAdd(end_ns, 1);
-  Status s = source(sel.matchers, from, to, false, [&](const StoredLine& l) {
-    if (++result.stats.lines_scanned > limits.max_lines_scanned) {
-      over_budget = true;
-      return false;
+  auto filter = LineFilter::Compile(StoredLineFilters(sel.pipeline));
+  if (!filter.ok()) return filter.status();
+  ScanOptions hints = HintsFor(sel, /*backward=*/false, &filter.value());
+  hints.max_lines = limits.max_lines_scanned;
+  ScanStats scanned;
+  hints.stats = &scanned;
+  // count_over_time, rate and absent_over_time over a pipeline of stored-line filters alone need
+  // no line text: the source filters, and a line's series is its stream's.
+  const Expr* inner = &query;
+  while (const auto* agg = std::get_if<VectorAggregation>(&inner->node)) inner = agg->expr.get();
+  const RangeOp op = std::get<RangeAggregation>(inner->node).op;
+  const bool stream_only = StoredLineFilters(sel.pipeline).size() == sel.pipeline.size();
+  hints.lines = !stream_only || op == RangeOp::kBytesOverTime || op == RangeOp::kBytesRate;
+  std::unordered_map<const Labels*, size_t> series_of_stream;  // when !hints.lines
+  Status s = source(sel.matchers, from, to, hints, [&](const StoredLine& l) {
+    size_t at = 0;
+    if (!hints.lines) {
+      auto known = series_of_stream.find(l.stream);
+      if (known != series_of_stream.end()) {
+        at = known->second;
+      } else {
+        labels = pushdown ? Grouped(*l.stream, *pushdown) : *l.stream;
+        auto [it, fresh] = index.try_emplace(LabelsKey(labels), series.size());
+        if (fresh) {
+          if (series.size() >= limits.max_series) {
+            too_many = true;
+            return false;
+          }
+          series.push_back({labels, {}, {0}});
+        }
+        at = series_of_stream[l.stream] = it->second;
+      }
+      RangeSeries& rs = series[at];
+      rs.ts.push_back(l.ts_ns);
+      rs.bytes.push_back(rs.bytes.back());
+      return true;
     }
-    result.stats.bytes_scanned += l.line.size();
     line = l.line;
     labels = *l.stream;
     if (!pipeline->Process(&line, &labels)) return true;
@@ -255,8 +305,9 @@ Result<MetricResult> EvalMetricQuery(const LineSource& source, const Expr& query
     rs.bytes.push_back(rs.bytes.back() + line.size());
     return true;
   });
+  if (s.code() == Status::Code::kResourceExhausted) return BudgetError(limits);  // the source's budget
   GNOMON_RETURN_IF_ERROR(s);
-  if (over_budget) return BudgetError(limits);
+  result.stats = {scanned.lines, scanned.bytes};
   if (too_many) {
     return Status::ResourceExhausted(fmt::format(
         "the query has more than {} series; aggregate them (sum by ...) or narrow the query", limits.max_series));

@@ -35,10 +35,14 @@ struct EvalLimits {
   size_t max_steps = 11'000;              // points per series, as Loki's resolution limit
 };
 
-// Visits the lines of the streams matching `matchers` in [start_ns, end_ns) by direction until
-// `visit` returns false (the signature of LogStore::ForEach).
-using LineSource = std::function<Status(const Matchers& matchers, int64_t start_ns, int64_t end_ns, bool backward,
-                                        const std::function<bool(const StoredLine&)>& visit)>;
+// Visits the lines of the streams matching `matchers` in [start_ns, end_ns) by direction
+// (options.backward) until `visit` returns false (the signature of LogStore::Scan). The other
+// options are hints a source may ignore: the evaluator still runs the whole pipeline on each line
+// it gets, except that with options.lines false it reads no line text (it then relies on the
+// source for the filters it passed).
+using LineSource =
+    std::function<Status(const Matchers& matchers, int64_t start_ns, int64_t end_ns, const ScanOptions& options,
+                         const std::function<bool(const StoredLine&)>& visit)>;
 // A LineSource reading `store`, which must outlive it.
 LineSource StoreSource(const LogStore& store);
 
