@@ -23,9 +23,24 @@ std::string SeqKey(std::string_view prefix, uint64_t seq) {
   return k;
 }
 
+// zstd contexts are worth keeping: making one zeroes its tables (most of a small frame's cost).
+struct ZstdContexts {
+  ZSTD_CCtx* c = ZSTD_createCCtx();
+  ZSTD_DCtx* d = ZSTD_createDCtx();
+  ~ZstdContexts() {
+    ZSTD_freeCCtx(c);
+    ZSTD_freeDCtx(d);
+  }
+};
+
+ZstdContexts& Contexts() {
+  thread_local ZstdContexts contexts;
+  return contexts;
+}
+
 std::string Compress(const std::string& raw, int level) {
   std::string out(ZSTD_compressBound(raw.size()), '\0');
-  const size_t n = ZSTD_compress(out.data(), out.size(), raw.data(), raw.size(), level);
+  const size_t n = ZSTD_compressCCtx(Contexts().c, out.data(), out.size(), raw.data(), raw.size(), level);
   out.resize(ZSTD_isError(n) ? 0 : n);  // cannot fail with a bound-sized buffer
   return out;
 }
@@ -36,9 +51,54 @@ Status Decompress(std::string_view in, std::string* out, std::string_view what) 
     return Status::Corruption("log segment: bad " + std::string(what));
   }
   out->resize(size);
-  const size_t n = ZSTD_decompress(out->data(), out->size(), in.data(), in.size());
+  const size_t n = ZSTD_decompressDCtx(Contexts().d, out->data(), out->size(), in.data(), in.size());
   if (ZSTD_isError(n) || n != size) return Status::Corruption("log segment: bad " + std::string(what));
   return Status::OK();
+}
+
+// Columns: varint row count, a flags byte, the time column, the stream column. Time: with
+// kTimePlanes, each row's time minus the previous one's (the first minus the block's min time) as
+// four byte planes (every low byte, then every second byte, ...), which compress better than
+// varints and decode without branches; rows are sorted, so that holds whenever no gap reaches
+// 2^32 ns (4.29 s); else zig-zag varint deltas, the first from 0. Stream: with kStreamBytes (a
+// table of at most 256 streams) one byte per row, else varints.
+constexpr uint8_t kTimePlanes = 1, kStreamBytes = 2;
+
+std::string EncodeColumns(const std::vector<int64_t>& ts, const std::vector<uint32_t>& stream, size_t table_size,
+                          int64_t block_min) {
+  const size_t n = ts.size();
+  uint8_t flags = table_size <= 256 ? kStreamBytes : 0;
+  bool planes = true;
+  for (size_t i = 0; i < n && planes; ++i) {
+    const int64_t prev = i == 0 ? block_min : ts[i - 1];
+    planes = ts[i] >= prev && static_cast<uint64_t>(ts[i]) - static_cast<uint64_t>(prev) <= UINT32_MAX;
+  }
+  if (planes) flags |= kTimePlanes;
+  std::string out;
+  PutVarint64(&out, n);
+  out.push_back(static_cast<char>(flags));
+  if (planes) {
+    const size_t at = out.size();
+    out.resize(at + 4 * n);
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t d = static_cast<uint64_t>(ts[i]) - static_cast<uint64_t>(i == 0 ? block_min : ts[i - 1]);
+      for (int k = 0; k < 4; ++k) out[at + k * n + i] = static_cast<char>(d >> (8 * k));
+    }
+  } else {
+    int64_t prev = 0;
+    for (int64_t t : ts) {
+      PutZigZagVarint64(&out, t - prev);
+      prev = t;
+    }
+  }
+  for (uint32_t s : stream) {
+    if (flags & kStreamBytes) {
+      out.push_back(static_cast<char>(s));
+    } else {
+      PutVarint64(&out, s);
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -101,38 +161,33 @@ void Build(uint64_t seq, const std::vector<StreamRows>& streams, const std::vect
   }
   out->Put(IdsKey(seq), Compress(dict, level));
 
-  std::string lines, columns, ts_col, stream_col;
+  std::string lines;
+  std::vector<int64_t> block_ts;
+  std::vector<uint32_t> block_stream;
   char ts_text[kTsTextBytes];
   BlockMeta current;
-  auto flush_block = [&](uint32_t end_row) {
+  auto flush_block = [&]() {
     const uint32_t b = static_cast<uint32_t>(meta->blocks.size());
-    columns.clear();
-    PutVarint64(&columns, end_row - current.first_row);
-    PutVarint64(&columns, ts_col.size());
-    columns += ts_col;
-    columns += stream_col;
-    out->Put(ColumnsKey(seq, b), Compress(columns, level));
+    out->Put(ColumnsKey(seq, b),
+             Compress(EncodeColumns(block_ts, block_stream, streams.size(), current.min_ts), level));
     out->Put(LinesKey(seq, b), Compress(lines, level));
     meta->blocks.push_back(current);
     lines.clear();
-    ts_col.clear();
-    stream_col.clear();
+    block_ts.clear();
+    block_stream.clear();
   };
-  int64_t prev_ts = 0;
   for (size_t i = 0; i < rows.size(); ++i) {
     const Row& r = rows[i];
     if (lines.empty()) {
       current = {static_cast<uint32_t>(i), r.ts_ns, r.ts_ns};
-      prev_ts = 0;
     }
     current.min_ts = std::min(current.min_ts, r.ts_ns);
     current.max_ts = std::max(current.max_ts, r.ts_ns);
     meta->min_ts = std::min(meta->min_ts, r.ts_ns);
     meta->max_ts = std::max(meta->max_ts, r.ts_ns);
     meta->streams[r.stream].rows++;
-    PutZigZagVarint64(&ts_col, r.ts_ns - prev_ts);
-    prev_ts = r.ts_ns;
-    PutVarint64(&stream_col, r.stream);
+    block_ts.push_back(r.ts_ns);
+    block_stream.push_back(r.stream);
     // The line, without its own time when it carries it in the nine-digit form.
     size_t at = std::string_view::npos;
     if (r.line.size() >= kTsTextBytes && FormatRfc3339Fixed9(r.ts_ns, ts_text) == kTsTextBytes) {
@@ -148,9 +203,9 @@ void Build(uint64_t seq, const std::vector<StreamRows>& streams, const std::vect
       lines.append(r.line.substr(0, at));
       lines.append(r.line.substr(at + kTsTextBytes));
     }
-    if (lines.size() >= kBlockBytes) flush_block(static_cast<uint32_t>(i + 1));
+    if (lines.size() >= kBlockBytes) flush_block();
   }
-  if (!lines.empty()) flush_block(static_cast<uint32_t>(rows.size()));
+  if (!lines.empty()) flush_block();
   out->Put(MetaKey(seq), EncodeMeta(*meta));
 }
 
@@ -211,29 +266,47 @@ Status DecodeColumns(std::string_view value, const Meta& meta, uint32_t block, B
   GNOMON_RETURN_IF_ERROR(Decompress(value, &raw, "columns"));
   const Status bad = Status::Corruption("log segment " + std::to_string(meta.seq) + ": bad columns");
   std::string_view in = raw;
-  uint64_t n = 0, ts_bytes = 0;
-  if (!GetVarint64(&in, &n) || !GetVarint64(&in, &ts_bytes) || ts_bytes > in.size() ||
-      n != meta.block_end(block) - meta.blocks[block].first_row) {
-    return bad;
-  }
+  uint64_t n = 0;
+  if (!GetVarint64(&in, &n) || in.empty() || n != meta.block_end(block) - meta.blocks[block].first_row) return bad;
+  const uint8_t flags = static_cast<uint8_t>(in[0]);
+  in.remove_prefix(1);
   columns->ts.resize(n);
   columns->stream.resize(n);
-  const char* p = in.data();
-  const char* end = p + ts_bytes;
-  int64_t ts = 0;
-  for (size_t i = 0; i < n; ++i) {
-    int64_t d = 0;
-    if ((p = GetZigZagVarint64(p, end, &d)) == nullptr) return bad;
-    ts += d;
-    columns->ts[i] = ts;
+  if (flags & kTimePlanes) {
+    if (in.size() < 4 * n) return bad;
+    const auto* p = reinterpret_cast<const uint8_t*>(in.data());
+    int64_t ts = meta.blocks[block].min_ts;
+    for (size_t i = 0; i < n; ++i) {
+      ts += static_cast<int64_t>(p[i] | uint32_t{p[n + i]} << 8 | uint32_t{p[2 * n + i]} << 16 |
+                                 uint32_t{p[3 * n + i]} << 24);
+      columns->ts[i] = ts;
+    }
+    in.remove_prefix(4 * n);
+  } else {
+    int64_t ts = 0;
+    for (size_t i = 0; i < n; ++i) {
+      int64_t d = 0;
+      const char* next = GetZigZagVarint64(in.data(), in.data() + in.size(), &d);
+      if (next == nullptr) return bad;
+      in.remove_prefix(next - in.data());
+      ts += d;
+      columns->ts[i] = ts;
+    }
   }
-  end = in.data() + in.size();
+  if (flags & kStreamBytes) {
+    if (in.size() != n) return bad;
+    for (size_t i = 0; i < n; ++i) {
+      columns->stream[i] = static_cast<uint8_t>(in[i]);
+      if (columns->stream[i] >= meta.streams.size()) return bad;
+    }
+    return Status::OK();
+  }
   for (size_t i = 0; i < n; ++i) {
     uint64_t v = 0;
-    if ((p = GetVarint64(p, end, &v)) == nullptr || v >= meta.streams.size()) return bad;
+    if (!GetVarint64(&in, &v) || v >= meta.streams.size()) return bad;
     columns->stream[i] = static_cast<uint32_t>(v);
   }
-  return Status::OK();
+  return in.empty() ? Status::OK() : bad;
 }
 
 Status IdDictionary::Decode(std::string_view value) {
