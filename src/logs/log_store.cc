@@ -25,7 +25,12 @@ LogStore::~LogStore() = default;
 Result<std::unique_ptr<LogStore>> LogStore::Open(DB* db, LogStoreOptions options, std::string_view keyspace) {
   auto ids = CorrelationIdExtractor::Create(options.correlation);
   if (!ids.ok()) return ids.status();
-  auto ks = storage::OpenKeyspace(db, keyspace);
+  // Segments are compressed already, and a head's records are deleted when it is sealed: with a
+  // memtable larger than a head most of them die before a flush would write them out.
+  storage::KeyspaceOptions ks_options;
+  ks_options.memtable_bytes = 32 << 20;
+  ks_options.compress = false;
+  auto ks = storage::OpenKeyspace(db, keyspace, ks_options);
   if (!ks.ok()) return ks.status();
   std::unique_ptr<LogStore> store(new LogStore(std::move(ks.value()), std::move(options), std::move(ids.value())));
   GNOMON_RETURN_IF_ERROR(store->Load());

@@ -150,13 +150,10 @@ Status DBImpl::OpenRocksDB() {
     small_opts.compression = rocksdb::kZSTD;
     small_opts.write_buffer_size = 8 << 20;
   }
-  // Keyspaces: like the small families, and never the retention filter (only chunks have it);
-  // uncompressed, since what components keep in bulk they compress themselves (the log store's
-  // segments) or keep only briefly (its log records, deleted when their head is sealed: a memtable
-  // larger than a head lets most of them die before a flush writes them out).
+  // Keyspaces: like the small families, and never the retention filter (only chunks have it).
+  // A component may change the memtable and compression of its own (OpenKeyspace's options).
   keyspace_cf_options_ = small_opts;
-  keyspace_cf_options_.compression = rocksdb::kNoCompression;
-  keyspace_cf_options_.write_buffer_size = 32 << 20;
+  keyspace_cf_options_.write_buffer_size = 4 << 20;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, small_opts},

@@ -37,11 +37,15 @@ bool ValidKeyspaceName(std::string_view name) {
   return name != "default" && name != "series" && name != "chunks" && name != "meta";
 }
 
-Result<std::unique_ptr<Keyspace>> OpenKeyspace(DB* db, std::string_view name) {
+Result<std::unique_ptr<Keyspace>> OpenKeyspace(DB* db, std::string_view name, const KeyspaceOptions& options) {
   auto* impl = dynamic_cast<DBImpl*>(db);
   if (impl == nullptr) return Status::InvalidArgument("keyspace: not a database opened by gnomon::DB::Open");
   auto family = impl->KeyspaceFamily(name);
   if (!family.ok()) return family.status();
+  rocksdb::Status set =
+      impl->rocks()->SetOptions(*family, {{"write_buffer_size", std::to_string(options.memtable_bytes)},
+                                          {"compression", options.compress ? "kZSTD" : "kNoCompression"}});
+  if (!set.ok()) return Status::InvalidArgument("keyspace " + std::string(name) + ": " + set.ToString());
   return std::unique_ptr<Keyspace>(new Keyspace(impl, *family, std::string(name)));
 }
 

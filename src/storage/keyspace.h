@@ -42,6 +42,14 @@ namespace gnomon::storage {
 
 class DBImpl;
 
+// How a keyspace's column family is kept; applied at every OpenKeyspace (RocksDB changes both
+// settings on a live family).
+struct KeyspaceOptions {
+  size_t memtable_bytes = 4 << 20;
+  // False: values are stored as written, for components that compress what they keep in bulk.
+  bool compress = true;
+};
+
 struct KeyspaceWriteOptions {
   // Sync before returning OK even when the engine's SyncMode would not (kAlways always syncs).
   bool sync = false;
@@ -96,7 +104,7 @@ class Keyspace {
   uint64_t ApproximateSize() const;
 
  private:
-  friend Result<std::unique_ptr<Keyspace>> OpenKeyspace(DB* db, std::string_view name);
+  friend Result<std::unique_ptr<Keyspace>> OpenKeyspace(DB* db, std::string_view name, const KeyspaceOptions& options);
   Keyspace(DBImpl* db, rocksdb::ColumnFamilyHandle* family, std::string name)
       : db_(db), family_(family), name_(std::move(name)) {}
 
@@ -108,7 +116,7 @@ class Keyspace {
 // Opens keyspace `name` of `db` (a DB from DB::Open), creating it on first use. InvalidArgument
 // for a bad name or a DB that is not Gnomon's engine. Opening a name twice gives two handles on
 // the same data.
-Result<std::unique_ptr<Keyspace>> OpenKeyspace(DB* db, std::string_view name);
+Result<std::unique_ptr<Keyspace>> OpenKeyspace(DB* db, std::string_view name, const KeyspaceOptions& options = {});
 
 // True if `name` may name a keyspace (see above).
 bool ValidKeyspaceName(std::string_view name);
