@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <queue>
 #include <set>
+#include <thread>
 #include <unordered_set>
 
 #include "logs/log_store.h"
@@ -101,6 +102,50 @@ Status OverBudget(const ScanOptions& options) {
 
 bool Contains(const std::vector<uint64_t>& sorted, uint64_t v) {
   return std::binary_search(sorted.begin(), sorted.end(), v);
+}
+
+bool HasAll(std::string_view text, const std::vector<std::string>& required) {
+  for (const std::string& r : required) {
+    if (text.find(r) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
+// Runs the filters of `options` on the candidate rows of each block in `blocks`, keeping those
+// that pass; reads and searches the blocks on up to two threads (each its own reader), so a
+// search over many lines uses both cores. Adds the bytes of the candidate lines to *bytes.
+Status FilterBlocks(const storage::Keyspace* ks, const segment::Meta& meta, const ScanOptions& options,
+                    std::vector<std::pair<uint32_t, std::vector<Pick>>>* blocks, size_t* bytes) {
+  const size_t workers = blocks->size() >= 4 ? 2 : 1;
+  std::vector<Status> status(workers);
+  std::vector<size_t> read(workers);
+  auto work = [&](size_t w) {
+    SegmentReader reader(ks, &meta);
+    for (size_t i = w; i < blocks->size(); i += workers) {
+      auto& [b, picks] = (*blocks)[i];
+      auto lines = reader.Lines(b);
+      if (!lines.ok()) {
+        status[w] = lines.status();
+        return;
+      }
+      for (const Pick& p : picks) read[w] += (*lines)->line(p.row).size();
+      if (!HasAll((*lines)->text(), options.required)) {
+        picks.clear();
+        continue;
+      }
+      if (options.line_filter == nullptr) continue;
+      std::erase_if(picks, [&](const Pick& p) { return !options.line_filter((*lines)->line(p.row)); });
+    }
+  };
+  std::thread helper;
+  if (workers > 1) helper = std::thread(work, 1);
+  work(0);
+  if (helper.joinable()) helper.join();
+  for (size_t w = 0; w < workers; ++w) {
+    GNOMON_RETURN_IF_ERROR(status[w]);
+    *bytes += read[w];
+  }
+  return Status::OK();
 }
 
 }  // namespace
@@ -205,12 +250,7 @@ Status LogStore::Scan(const Matchers& matchers, int64_t start_ns, int64_t end_ns
                       const std::function<bool(const StoredLine&)>& visit) const {
   const bool backward = options.backward;
   const bool filtering = !options.required.empty() || options.line_filter != nullptr;
-  auto has_required = [&](std::string_view text) {
-    for (const std::string& r : options.required) {
-      if (text.find(r) == std::string_view::npos) return false;
-    }
-    return true;
-  };
+  auto has_required = [&](std::string_view text) { return HasAll(text, options.required); };
   auto wanted_line = [&](std::string_view line) { return options.line_filter == nullptr || options.line_filter(line); };
   ScanStats local;
   ScanStats& stats = options.stats != nullptr ? *options.stats : local;
@@ -265,6 +305,7 @@ Status LogStore::Scan(const Matchers& matchers, int64_t start_ns, int64_t end_ns
     return Before({a.bound, a.rank, 0}, {b.bound, b.rank, 0}, backward);
   });
   // Selects a segment's rows; false when it has none (or is gone).
+  std::vector<std::pair<uint32_t, std::vector<Pick>>> to_filter;  // a block and its candidate rows
   auto open = [&](Source& s) -> Result<bool> {
     if (s.reader == nullptr) return !s.picks.empty();
     const segment::Meta& m = s.reader->meta();
@@ -285,20 +326,13 @@ Status LogStore::Scan(const Matchers& matchers, int64_t start_ns, int64_t end_ns
       stats.lines += s.picks.size() - before;
       if (stats.lines > options.max_lines) return OverBudget(options);
       if (!filtering || s.picks.size() == before) continue;
-      // The filters, block by block: the lines are read now, once, and only rows that pass stay.
-      auto lines = s.reader->Lines(b);
-      if (!lines.ok()) return lines.status();
-      for (size_t k = before; k < s.picks.size(); ++k) stats.bytes += (*lines)->line(s.picks[k].row).size();
-      if (!has_required((*lines)->text())) {
-        s.picks.resize(before);
-        continue;
-      }
-      if (options.line_filter == nullptr) continue;
-      size_t kept = before;
-      for (size_t k = before; k < s.picks.size(); ++k) {
-        if (options.line_filter((*lines)->line(s.picks[k].row))) s.picks[kept++] = s.picks[k];
-      }
-      s.picks.resize(kept);
+      to_filter.push_back({b, std::vector<Pick>(s.picks.begin() + static_cast<ptrdiff_t>(before), s.picks.end())});
+      s.picks.resize(before);
+    }
+    if (!to_filter.empty()) {
+      GNOMON_RETURN_IF_ERROR(FilterBlocks(ks_.get(), m, options, &to_filter, &stats.bytes));
+      for (auto& [b, picks] : to_filter) s.picks.insert(s.picks.end(), picks.begin(), picks.end());
+      to_filter.clear();
     }
     std::sort(s.picks.begin(), s.picks.end(), [&](const Pick& a, const Pick& b) { return Before(a, b, backward); });
     return !s.picks.empty();

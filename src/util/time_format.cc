@@ -1,6 +1,7 @@
 #include "util/time_format.h"
 
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include "util/civil_time.h"
@@ -126,31 +127,42 @@ std::string FormatRfc3339Nano(int64_t ns) {
 
 size_t FormatRfc3339Fixed9(int64_t ns, char out[30]) {
   const int64_t secs = FloorDiv(ns, 1'000'000'000);
-  int64_t frac = ns - secs * 1'000'000'000;
-  const int64_t days = FloorDiv(secs, 86400);
-  int64_t sod = secs - days * 86400;
-  const CivilDate date = CivilFromDays(days);
-  if (date.year < 0 || date.year > 9999) return 0;
-  auto put = [&](size_t at, int64_t v, int width) {
-    for (int i = width - 1; i >= 0; --i) {
-      out[at + i] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    }
-  };
-  put(0, date.year, 4);
-  out[4] = '-';
-  put(5, date.month, 2);
-  out[7] = '-';
-  put(8, date.day, 2);
-  out[10] = 'T';
-  put(11, sod / 3600, 2);
-  out[13] = ':';
-  sod %= 3600;
-  put(14, sod / 60, 2);
-  out[16] = ':';
-  put(17, sod % 60, 2);
-  out[19] = '.';
-  put(20, frac, 9);
+  uint32_t frac = static_cast<uint32_t>(ns - secs * 1'000'000'000);
+  // Lines come in time order: most share their second with the previous call's, whose first 20
+  // bytes are kept.
+  thread_local int64_t cached_secs = INT64_MIN;
+  thread_local char cached[20];
+  if (secs != cached_secs) {
+    const int64_t days = FloorDiv(secs, 86400);
+    int64_t sod = secs - days * 86400;
+    const CivilDate date = CivilFromDays(days);
+    if (date.year < 0 || date.year > 9999) return 0;
+    auto put = [&](size_t at, int64_t v, int width) {
+      for (int i = width - 1; i >= 0; --i) {
+        cached[at + i] = static_cast<char>('0' + v % 10);
+        v /= 10;
+      }
+    };
+    put(0, date.year, 4);
+    cached[4] = '-';
+    put(5, date.month, 2);
+    cached[7] = '-';
+    put(8, date.day, 2);
+    cached[10] = 'T';
+    put(11, sod / 3600, 2);
+    cached[13] = ':';
+    sod %= 3600;
+    put(14, sod / 60, 2);
+    cached[16] = ':';
+    put(17, sod % 60, 2);
+    cached[19] = '.';
+    cached_secs = secs;
+  }
+  std::memcpy(out, cached, 20);
+  for (int i = 28; i >= 20; --i) {
+    out[i] = static_cast<char>('0' + frac % 10);
+    frac /= 10;
+  }
   out[29] = 'Z';
   return 30;
 }

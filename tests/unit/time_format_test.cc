@@ -105,5 +105,26 @@ TEST_CASE("FormatRfc3339Nano: Go's RFC3339Nano, the fraction without trailing ze
   CHECK(FormatRfc3339Nano(-1) == "1969-12-31T23:59:59.999999999Z");
 }
 
+TEST_CASE("FormatRfc3339Fixed9: nine fraction digits, any second in any order, years 0000-9999 only") {
+  auto fixed = [](int64_t ns) {
+    char out[30];
+    const size_t n = FormatRfc3339Fixed9(ns, out);
+    return std::string(out, n);
+  };
+  CHECK(fixed(0) == "1970-01-01T00:00:00.000000000Z");
+  CHECK(fixed(1'700'000'000'123'456'789) == "2023-11-14T22:13:20.123456789Z");
+  CHECK(fixed(1'700'000'000'000'000'010) == "2023-11-14T22:13:20.000000010Z");  // same second: the kept prefix
+  CHECK(fixed(1'700'000'001'000'000'000) == "2023-11-14T22:13:21.000000000Z");
+  CHECK(fixed(-1) == "1969-12-31T23:59:59.999999999Z");
+  CHECK(fixed(1'700'000'000'123'456'789) == "2023-11-14T22:13:20.123456789Z");
+  for (int64_t ns : {int64_t{0}, int64_t{-1}, int64_t{1'234'567'890'123'456'789}, INT64_MIN + 1, INT64_MAX}) {
+    // Every form agrees with the Go form once its trailing zeros are put back.
+    const std::string nano = FormatRfc3339Nano(ns);
+    const std::string f = fixed(ns);
+    REQUIRE(f.size() == 30);
+    CHECK(f.substr(0, 19) == nano.substr(0, 19));
+  }
+}
+
 }  // namespace
 }  // namespace gnomon
