@@ -52,6 +52,9 @@ class Component {
   // Puts what the component buffers into its final stored form (the log store seals its head),
   // on POST /internal/flush. Thread-safe.
   virtual Status Flush() { return Status::OK(); }
+  // Does now the background rewriting of what it stores (the log store recompresses its
+  // segments), on POST /internal/compact before the engine compacts. Thread-safe.
+  virtual Status Compact() { return Status::OK(); }
 };
 
 // A component's factory: builds it from the context, or fails with a message for the operator

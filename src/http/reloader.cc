@@ -31,13 +31,21 @@ Status Reloader::ReloadAll() {
 }
 
 Status Reloader::FlushAll() {
+  return EachComponent([](Component& c) { return c.Flush(); });
+}
+
+Status Reloader::CompactAll() {
+  return EachComponent([](Component& c) { return c.Compact(); });
+}
+
+Status Reloader::EachComponent(const std::function<Status(Component&)>& fn) {
   std::span<const std::unique_ptr<Component>> components;
   {
     std::lock_guard lock(mu_);
     components = components_;
   }
   for (const auto& c : components) {
-    Status s = c->Flush();
+    Status s = fn(*c);
     if (!s.ok()) return Status::IOError(fmt::format("{}: {}", c->name(), s.ToString()));
   }
   return Status::OK();

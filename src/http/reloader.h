@@ -1,11 +1,12 @@
 // Reloader: what SIGHUP and POST /-/reload do — asks every component to re-read what can change
 // without a restart (Component::Reload, in order) and keeps the outcome, which
 // /api/v1/status/runtimeinfo reports as Prometheus does (reloadConfigSuccess, lastConfigTime).
-// It also asks every component to flush (Component::Flush), which POST /internal/flush does
-// after the engine's flush. Thread-safe; one reload at a time.
+// It also asks every component to flush or compact (Component::Flush, ::Compact), which POST
+// /internal/flush and /internal/compact do beside the engine's. Thread-safe; one reload at a time.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -30,10 +31,13 @@ class Reloader {
   };
   Outcome last() const;
 
-  // Flushes every component; the first failure is returned with the component's name.
+  // Flushes (compacts) every component; the first failure is returned with the component's name.
   Status FlushAll();
+  Status CompactAll();
 
  private:
+  Status EachComponent(const std::function<Status(Component&)>& fn);
+
   std::mutex reload_mu_;   // one reload at a time
   mutable std::mutex mu_;  // guards what follows; never held while components reload
   std::span<const std::unique_ptr<Component>> components_;

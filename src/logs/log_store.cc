@@ -1,6 +1,10 @@
 #include "logs/log_store.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <set>
 #include <unordered_set>
 
@@ -20,7 +24,14 @@ LogStore::LogStore(std::unique_ptr<storage::Keyspace> ks, LogStoreOptions option
   head_->created_ms = NowMs();
 }
 
-LogStore::~LogStore() = default;
+LogStore::~LogStore() {
+  {
+    std::lock_guard lock(compaction_mu_);
+    stopping_ = true;
+  }
+  compaction_cv_.notify_all();
+  if (compaction_thread_.joinable()) compaction_thread_.join();
+}
 
 Result<std::unique_ptr<LogStore>> LogStore::Open(DB* db, LogStoreOptions options, std::string_view keyspace) {
   auto ids = CorrelationIdExtractor::Create(options.correlation);
@@ -34,6 +45,9 @@ Result<std::unique_ptr<LogStore>> LogStore::Open(DB* db, LogStoreOptions options
   if (!ks.ok()) return ks.status();
   std::unique_ptr<LogStore> store(new LogStore(std::move(ks.value()), std::move(options), std::move(ids.value())));
   GNOMON_RETURN_IF_ERROR(store->Load());
+  if (store->options_.compaction_level > 0) {
+    store->compaction_thread_ = std::thread([s = store.get()] { s->CompactionLoop(); });
+  }
   return store;
 }
 
@@ -70,6 +84,7 @@ Status LogStore::Load() {
       return false;
     }
     auto seg = std::make_shared<Segment>();
+    seg->sealed_ms = NowMs();
     decode = segment::DecodeMeta(DecodeFixed64BE(key.data() + 2), value, &seg->meta);
     if (!decode.ok()) return false;
     next_segment_seq_ = std::max(next_segment_seq_, seg->meta.seq + 1);
@@ -239,6 +254,7 @@ Status LogStore::SealPending() {
     const uint64_t seq = next_segment_seq_;
     storage::KeyspaceBatch out;
     auto seg = std::make_shared<Segment>();
+    seg->sealed_ms = NowMs();
     std::vector<std::string> ids;
     segment::Build(seq, streams, rows, options_.compression_level, &out, &seg->meta, &ids);
     for (const std::string& id : ids) {
@@ -298,6 +314,51 @@ Status LogStore::DropExpired() {
     std::erase_if(segments_, [&](const auto& x) { return x->meta.seq == m.seq; });
   }
   return Status::OK();
+}
+
+Status LogStore::Compact() { return CompactSegments(INT64_MAX); }
+
+Status LogStore::CompactSegments(int64_t sealed_before_ms) {
+  const int level = options_.compaction_level;
+  if (level <= 0) return Status::OK();
+  std::vector<std::shared_ptr<const Segment>> todo;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& seg : segments_) {
+      if (seg->meta.level != level && seg->sealed_ms <= sealed_before_ms) todo.push_back(seg);
+    }
+  }
+  for (const auto& seg : todo) {
+    {
+      std::lock_guard lock(compaction_mu_);
+      if (stopping_) return Status::OK();
+    }
+    std::lock_guard sealing(seal_mu_);  // per segment: a seal waits for one rewrite at most
+    storage::KeyspaceBatch out;
+    auto rewritten = std::make_shared<Segment>();
+    rewritten->sealed_ms = seg->sealed_ms;
+    Status s = segment::Recompress(*ks_, seg->meta, level, &out, &rewritten->meta);
+    if (s.code() == Status::Code::kNotFound) continue;  // dropped by retention meanwhile
+    GNOMON_RETURN_IF_ERROR(s);
+    GNOMON_RETURN_IF_ERROR(ks_->Write(out));
+    std::lock_guard lock(mu_);
+    for (auto& x : segments_) {
+      if (x->meta.seq == seg->meta.seq) x = rewritten;
+    }
+  }
+  return Status::OK();
+}
+
+void LogStore::CompactionLoop() {
+  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);  // behind ingest and queries
+  const auto period = std::chrono::milliseconds(std::clamp<int64_t>(options_.compaction_delay_ms / 4, 100, 60'000));
+  std::unique_lock lock(compaction_mu_);
+  while (!compaction_cv_.wait_for(lock, period, [this] { return stopping_; })) {
+    lock.unlock();
+    Status s = CompactSegments(NowMs() - options_.compaction_delay_ms);
+    if (!s.ok()) log::Warn("logs: cannot rewrite segments at compaction_level: " + s.ToString());
+    lock.lock();
+  }
 }
 
 int64_t LogStore::RetentionCutoffNs() const {

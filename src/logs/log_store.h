@@ -19,6 +19,7 @@
 // `retention_ms`, no longer returns older lines and deletes segments wholly past it. Thread-safe.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -26,6 +27,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "gnomon/db.h"
@@ -44,7 +46,12 @@ struct LogStoreOptions {
   size_t segment_max_rows = 65536;
   size_t segment_max_bytes = 16 << 20;  // line bytes
   int64_t head_max_age_ms = 300'000;    // checked on Append and by Flush
-  int compression_level = 3;            // zstd, for segments
+  int compression_level = 3;            // zstd, for segments as they are sealed
+  // A background thread rewrites segments sealed more than `compaction_delay_ms` ago at zstd
+  // `compaction_level` (Compact: all of them now): smaller on disk, at a CPU cost kept off the
+  // ingest path and at a lower priority. 0: never.
+  int compaction_level = 9;
+  int64_t compaction_delay_ms = 600'000;
 };
 
 // One stored line.
@@ -125,6 +132,8 @@ class LogStore {
 
   // Seals the head into a segment now (POST /internal/flush).
   Status Flush();
+  // Rewrites every segment not yet at `compaction_level` now (POST /internal/compact).
+  Status Compact();
 
  private:
   struct Stream;
@@ -141,6 +150,9 @@ class LogStore {
   // Seals every head on the sealing list, oldest first; then drops segments past retention.
   Status SealPending();
   Status DropExpired();
+  // Rewrites the segments sealed before `sealed_before_ms` that are not at compaction_level.
+  Status CompactSegments(int64_t sealed_before_ms);
+  void CompactionLoop();
   // The segments overlapping [start, end_inclusive] (with one of `sids`, sorted, unless null), the
   // sealing heads, and a copy of the active head's rows in that range of those streams (and of
   // correlation ID `id` unless empty).
@@ -160,6 +172,11 @@ class LogStore {
   std::shared_ptr<Head> head_;                            // the active head
   std::vector<std::shared_ptr<const Head>> sealing_;      // full heads not yet segments, oldest first
   std::vector<std::shared_ptr<const Segment>> segments_;  // by seq
+
+  std::mutex compaction_mu_;  // guards stopping_
+  std::condition_variable compaction_cv_;
+  bool stopping_ = false;
+  std::thread compaction_thread_;
 };
 
 }  // namespace gnomon::logs

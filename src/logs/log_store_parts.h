@@ -83,6 +83,7 @@ struct LogStore::Head {
 
 struct LogStore::Segment {
   segment::Meta meta;
+  int64_t sealed_ms = 0;  // when it was sealed (or, for one found at Open, opened)
   bool HasStream(const std::vector<uint64_t>& sorted_sids) const {
     for (const segment::StreamRows& s : meta.streams) {
       if (s.rows > 0 && std::binary_search(sorted_sids.begin(), sorted_sids.end(), s.sid)) return true;

@@ -126,6 +126,7 @@ void Build(uint64_t seq, const std::vector<StreamRows>& streams, const std::vect
            storage::KeyspaceBatch* out, Meta* meta, std::vector<std::string>* ids) {
   meta->seq = seq;
   meta->rows = rows.size();
+  meta->level = level;
   meta->streams = streams;
   for (StreamRows& s : meta->streams) s.rows = 0;
   meta->blocks.clear();
@@ -209,6 +210,26 @@ void Build(uint64_t seq, const std::vector<StreamRows>& streams, const std::vect
   out->Put(MetaKey(seq), EncodeMeta(*meta));
 }
 
+Status Recompress(const storage::Keyspace& ks, const Meta& meta, int level, storage::KeyspaceBatch* out,
+                  Meta* rewritten) {
+  std::string value, raw;
+  auto rewrite = [&](const std::string& key, std::string_view what) -> Status {
+    GNOMON_RETURN_IF_ERROR(ks.Get(key, &value));
+    GNOMON_RETURN_IF_ERROR(Decompress(value, &raw, what));
+    out->Put(key, Compress(raw, level));
+    return Status::OK();
+  };
+  GNOMON_RETURN_IF_ERROR(rewrite(IdsKey(meta.seq), "ID dictionary"));
+  for (uint32_t b = 0; b < meta.blocks.size(); ++b) {
+    GNOMON_RETURN_IF_ERROR(rewrite(ColumnsKey(meta.seq, b), "columns"));
+    GNOMON_RETURN_IF_ERROR(rewrite(LinesKey(meta.seq, b), "block"));
+  }
+  *rewritten = meta;
+  rewritten->level = level;
+  out->Put(MetaKey(meta.seq), EncodeMeta(*rewritten));
+  return Status::OK();
+}
+
 std::string EncodeMeta(const Meta& meta) {
   std::string v(1, static_cast<char>(kVersion));
   PutVarint64(&v, meta.rows);
@@ -225,6 +246,7 @@ std::string EncodeMeta(const Meta& meta) {
     PutZigZagVarint64(&v, b.min_ts - meta.min_ts);
     PutZigZagVarint64(&v, b.max_ts - b.min_ts);
   }
+  PutZigZagVarint64(&v, meta.level);
   return v;
 }
 
@@ -258,6 +280,9 @@ Status DecodeMeta(uint64_t seq, std::string_view in, Meta* meta) {
     b.min_ts = meta->min_ts + ZigZagDecode(min_zz);
     b.max_ts = b.min_ts + ZigZagDecode(span_zz);
   }
+  uint64_t level_zz = 0;
+  if (!GetVarint64(&in, &level_zz)) return bad;
+  meta->level = static_cast<int>(ZigZagDecode(level_zz));
   return in.empty() ? Status::OK() : bad;
 }
 

@@ -50,6 +50,7 @@ struct Meta {
   int64_t min_ts = 0, max_ts = 0;
   std::vector<StreamRows> streams;  // the stream table, indexed by Row::stream
   std::vector<BlockMeta> blocks;
+  int level = 0;  // the zstd level its data was last written with
 
   uint32_t block_end(uint32_t b) const {
     return b + 1 < blocks.size() ? blocks[b + 1].first_row : static_cast<uint32_t>(rows);
@@ -74,6 +75,11 @@ std::string LinesKey(uint64_t seq, uint32_t block);    // g/ seq l block
 // compressed at zstd `level`; fills *meta and the segment's distinct IDs, sorted (for the ID index).
 void Build(uint64_t seq, const std::vector<StreamRows>& streams, const std::vector<Row>& rows, int level,
            storage::KeyspaceBatch* out, Meta* meta, std::vector<std::string>* ids);
+
+// Rewrites segment `meta.seq`'s data (read from `ks`) into `out` compressed at zstd `level`, and
+// its meta as *rewritten: the same rows, keys and blocks, only smaller (or faster to write).
+Status Recompress(const storage::Keyspace& ks, const Meta& meta, int level, storage::KeyspaceBatch* out,
+                  Meta* rewritten);
 
 std::string EncodeMeta(const Meta& meta);
 Status DecodeMeta(uint64_t seq, std::string_view value, Meta* meta);

@@ -44,6 +44,7 @@ class LogsApi final : public http::Component {
   std::string_view name() const override { return "logs"; }
   void RegisterRoutes(http::Router* router) override;
   Status Flush() override { return store_->Flush(); }
+  Status Compact() override { return store_->Compact(); }
 
   logs::LogStore* store() { return store_.get(); }
 

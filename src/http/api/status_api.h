@@ -7,7 +7,8 @@
 //   GET  /metrics                read; the Prometheus text exposition (self_metrics.h)
 //   POST /internal/flush         admin; seal the head into chunks (VictoriaMetrics' force_flush), and
 //                                every component's buffers (the log store's head into a segment)
-//   POST /internal/compact       admin; merge chunks, apply retention (force_merge)
+//   POST /internal/compact       admin; merge chunks, apply retention (force_merge); first every
+//                                component's rewrites (the log store recompresses its segments)
 //   POST /-/reload               admin; reload every component (rule files), as SIGHUP does:
 //                                200, or 500 "failed to reload config: REASON" (nothing changed)
 //   GET  /api/v1/status/runtimeinfo  read; Prometheus' shape: startTime, CWD, reloadConfigSuccess,
