@@ -67,7 +67,8 @@ def ns(text):
 queries = {
     "service_errors_5min": {"query": '{service="payments", level="error"}', "start": ns(day + "18:00:00"),
                             "end": ns(day + "18:05:00"), "limit": "5000", "direction": "forward"},
-    "substring_rare": {"query": '{service=~".+"} |= "SKU-04242"', "start": "0", "end": str(2**62), "limit": "5000"},
+    "substring_rare": {"query": '{service=~".+"} |= "SKU-04242"', "start": ns(first[:16] + ":00"),
+                       "end": str(int(ns(last[:16] + ":00")) + 60 * 10**9), "limit": "5000"},
     "errors_per_service_minute": {"query": 'sum by (service) (count_over_time({service=~".+", level="error"}[1m]))',
                                   "start": ns(first[:16] + ":00"), "end": str(int(ns(last[:16] + ":00")) + 60 * 10**9),
                                   "step": "60"},

@@ -90,6 +90,8 @@ struct ScanOptions {
   // The scan's budget: past this many lines of the selected streams and range examined (before the
   // filters), Scan stops with kResourceExhausted.
   size_t max_lines = SIZE_MAX;
+  // And past this many bytes of line text read (ScanStats::bytes).
+  size_t max_bytes = SIZE_MAX;
   ScanStats* stats = nullptr;  // filled in when not null
 };
 

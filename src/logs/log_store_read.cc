@@ -97,7 +97,7 @@ constexpr uint64_t kHeadRank = uint64_t{1} << 62;  // heads come after every seg
 
 Status OverBudget(const ScanOptions& options) {
   return Status::ResourceExhausted("the scan would examine more than " + std::to_string(options.max_lines) +
-                                   " log lines");
+                                   " log lines or read more than " + std::to_string(options.max_bytes) + " bytes");
 }
 
 bool Contains(const std::vector<uint64_t>& sorted, uint64_t v) {
@@ -293,6 +293,7 @@ Status LogStore::Scan(const Matchers& matchers, int64_t start_ns, int64_t end_ns
       if (r.ts_ns < start || r.ts_ns >= end_ns || !Contains(sids, r.sid)) continue;
       if (++stats.lines > options.max_lines) return OverBudget(options);
       if (filtering) stats.bytes += r.line_size;
+      if (stats.bytes > options.max_bytes) return OverBudget(options);
       if (filtering && (!has_required(s.head->line(r)) || !wanted_line(s.head->line(r)))) continue;
       s.picks.push_back({r.ts_ns, s.rank, row});
     }
@@ -331,6 +332,7 @@ Status LogStore::Scan(const Matchers& matchers, int64_t start_ns, int64_t end_ns
     }
     if (!to_filter.empty()) {
       GNOMON_RETURN_IF_ERROR(FilterBlocks(ks_.get(), m, options, &to_filter, &stats.bytes));
+      if (stats.bytes > options.max_bytes) return OverBudget(options);
       for (auto& [b, picks] : to_filter) s.picks.insert(s.picks.end(), picks.begin(), picks.end());
       to_filter.clear();
     }
@@ -376,6 +378,7 @@ Status LogStore::Scan(const Matchers& matchers, int64_t start_ns, int64_t end_ns
         if (!filtering) stats.bytes += out.line.size();
       }
     }
+    if (stats.bytes > options.max_bytes) return OverBudget(options);
     out.ts_ns = p.ts;
     out.stream = labels_of[sid];
     if (!visit(out)) return Status::OK();

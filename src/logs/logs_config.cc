@@ -34,6 +34,12 @@ std::span<const config::Field<LogsConfig>> LogsConfig::Fields() {
        [](LogsConfig* c, const Value& in) {
          return config::SetCount(in, &c->max_entries_limit_per_query, 1, 10'000'000);
        }},
+      {"max_query_length",
+       [](LogsConfig* c, const Value& in) { return config::SetDuration(in, &c->max_query_length_ms, 1, kYears100); }},
+      {"max_query_bytes_read",
+       [](LogsConfig* c, const Value& in) {
+         return config::SetSize(in, &c->max_query_bytes_read, 1 << 20, uint64_t{1} << 50);
+       }},
   };
   return kFields;
 }

@@ -10,6 +10,8 @@
 //   max_streams_per_push = 10000
 //   max_lines_per_push = 1000000
 //   max_entries_limit_per_query = 5000  # as Loki's limit of the same name
+//   max_query_length = "721h"           # Loki's: the longest range a query may cover
+//   max_query_bytes_read = "4GiB"       # Loki's: line bytes one query may read
 #pragma once
 
 #include <cstdint>
@@ -35,6 +37,8 @@ struct LogsConfig {
   uint64_t max_streams_per_push = 10'000;
   uint64_t max_lines_per_push = 1'000'000;
   uint64_t max_entries_limit_per_query = 5'000;
+  int64_t max_query_length_ms = int64_t{721} * 3600 * 1000;
+  uint64_t max_query_bytes_read = uint64_t{4} << 30;
 
   CorrelationIdOptions correlation() const { return {correlation_fields, correlation_pattern}; }
   bool operator==(const LogsConfig&) const = default;

@@ -84,6 +84,8 @@ r=$(q /loki/api/v1/query_range '{app="api"}' -d limit=51)
 check "entries limit" '400 max entries limit per query exceeded, limit > max_entries_limit (51 > 50)' "$(tr -d '\n' <<<"$r")"
 check_contains "bad start" '400 invalid parameter "start"' "$(q /loki/api/v1/query_range '{app="api"}' -d start=soon)"
 check_contains "end before start" '400 end timestamp must not be before' "$(q /loki/api/v1/query_range '{app="api"}' -d start=$E -d end=$S)"
+check_contains "max query length" '400 the query time range exceeds the limit (query length: 32d, limit: 30d1h)' \
+  "$(q /loki/api/v1/query_range '{app="api"}' -d start=$((E - 768 * 3600)) -d end=$E)"
 check_contains "bad direction" '400 invalid direction' "$(q /loki/api/v1/query_range '{app="api"}' -d direction=up)"
 check_contains "bad step" '400 invalid parameter "step"' "$(q /loki/api/v1/query_range 'rate({app="api"}[1m])' -d step=often)"
 check_contains "too many steps" '400 exceeded maximum resolution of 11000 points' "$(q /loki/api/v1/query_range 'rate({app="api"}[1m])' -d start=$S -d end=$((S + 100000)) -d step=1)"

@@ -66,6 +66,7 @@ LineSource FixedSource(const std::vector<FixedLine>* lines) {
       if (all && options.stats != nullptr) {
         options.stats->lines++;
         options.stats->bytes += l.line.size();
+        if (options.stats->bytes > options.max_bytes) return Status::ResourceExhausted("over budget");
       }
       if (all && (options.line_filter == nullptr || options.line_filter(l.line))) picked.push_back(&l);
     }
@@ -277,6 +278,12 @@ TEST_CASE("eval: the line budget and the series limit fail with kResourceExhaust
   CHECK(r.status().code() == Status::Code::kResourceExhausted);
   CHECK(r.status().message().find("more than 50 log lines") != std::string::npos);
   limits.max_lines_scanned = 1000;
+  CHECK(EvalLogQuery(source, **log, 0, 1000 * kS, 10, true, limits).ok());
+  limits.max_bytes_read = 99;  // 100 lines of one byte
+  auto bytes = EvalLogQuery(source, **log, 0, 1000 * kS, 10, true, limits);
+  REQUIRE_FALSE(bytes.ok());
+  CHECK(bytes.status().message().find("more than 99 bytes of log lines") != std::string::npos);
+  limits.max_bytes_read = 100;
   CHECK(EvalLogQuery(source, **log, 0, 1000 * kS, 10, true, limits).ok());
   limits.max_series = 10;
   auto metric = ParseQuery(R"(max(count_over_time({app="a"}[1h])))");

@@ -234,7 +234,12 @@ bool IsHealthCheck(std::string_view q) {
 class LokiQueryApi {
  public:
   LokiQueryApi(const logs::LogStore* store, const logs::LogsConfig& config)
-      : store_(store), max_limit_(config.max_entries_limit_per_query) {}
+      : store_(store),
+        max_limit_(config.max_entries_limit_per_query),
+        max_length_ns_(config.max_query_length_ms * 1'000'000),  // at most 100 years: fits
+        max_length_text_(FormatDuration(config.max_query_length_ms)) {
+    limits_.max_bytes_read = config.max_query_bytes_read;
+  }
 
   void Query(const http::Request& req, http::Response& resp, bool range) const {
     const int64_t began = NowNs();
@@ -249,6 +254,15 @@ class LokiQueryApi {
     }
     auto expr = logs::logql::ParseQuery(q.query);
     if (!expr.ok()) return TextError(resp, 400, expr.status().message());
+    if (range &&
+        static_cast<uint64_t>(q.end) - static_cast<uint64_t>(q.start) > static_cast<uint64_t>(max_length_ns_)) {
+      // Loki's words ([logs] max_query_length, Loki's limit of the same name).
+      return TextError(resp, 400,
+                       fmt::format("the query time range exceeds the limit (query length: {}, limit: {})",
+                                   FormatDuration(static_cast<int64_t>(
+                                       (static_cast<uint64_t>(q.end) - static_cast<uint64_t>(q.start)) / 1'000'000)),
+                                   max_length_text_));
+    }
     const logs::logql::LineSource source = logs::logql::StoreSource(*store_);
     resp.content_type = "application/json";
     if ((*expr)->IsLogQuery()) {
@@ -315,7 +329,9 @@ class LokiQueryApi {
  private:
   const logs::LogStore* store_;
   const size_t max_limit_;
-  const logs::logql::EvalLimits limits_{};
+  const int64_t max_length_ns_;
+  const std::string max_length_text_;
+  logs::logql::EvalLimits limits_;
 };
 
 }  // namespace

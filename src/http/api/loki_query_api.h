@@ -17,12 +17,14 @@
 //   GET /loki/api/v1/label/{name}/values                {"status":"success","data":["value",...]}
 //   GET /loki/api/v1/series    match[] = stream selectors (any of them; none: every stream)
 //       {"status":"success","data":[{labels},...]}
-// Labels, values and series come from every stream the store knows (start/end are accepted and
-// not applied: streams are not indexed by time).
+// Labels, values and series come from the streams with lines in [start, end) (default the last 6
+// h), at the store's granularity: a stream with lines in a segment overlapping the range counts.
 //
 // Errors are Loki's: status 400 with the message as a text/plain body (a LogQL parse error, a bad
-// parameter, "max entries limit per query exceeded, ...", the line budget of logql::EvalLimits);
-// 500 for a storage error.
+// parameter, "max entries limit per query exceeded, ...", a query_range longer than [logs]
+// max_query_length: "the query time range exceeds the limit (query length: .., limit: ..)", the
+// line budget of logql::EvalLimits and the byte budget [logs] max_query_bytes_read); 500 for a
+// storage error.
 #pragma once
 
 #include "http/server/router.h"

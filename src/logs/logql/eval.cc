@@ -64,7 +64,14 @@ ScanOptions HintsFor(const LogSelector& sel, bool backward, const LineFilter* fi
 
 namespace {
 
-Status BudgetError(const EvalLimits& limits) {
+// The source stopped at a budget: which one, from what it had read.
+Status BudgetError(const EvalLimits& limits, const ScanStats& scanned) {
+  if (scanned.bytes > limits.max_bytes_read) {
+    return Status::ResourceExhausted(fmt::format(
+        "the query would read more than {} bytes of log lines ([logs] max_query_bytes_read); narrow its stream "
+        "selector, line filters or time range",
+        limits.max_bytes_read));
+  }
   return Status::ResourceExhausted(fmt::format(
       "the query would read more than {} log lines (the per-query budget); narrow its stream selector or time range",
       limits.max_lines_scanned));
@@ -88,6 +95,7 @@ Result<LogQueryResult> EvalLogQuery(const LineSource& source, const Expr& query,
   if (!filter.ok()) return filter.status();
   ScanOptions hints = HintsFor(*sel, backward, &filter.value());
   hints.max_lines = limits.max_lines_scanned;
+  hints.max_bytes = limits.max_bytes_read;
   ScanStats scanned;
   hints.stats = &scanned;
   Status s = source(sel->matchers, start_ns, end_ns, hints, [&](const StoredLine& l) {
@@ -99,7 +107,7 @@ Result<LogQueryResult> EvalLogQuery(const LineSource& source, const Expr& query,
     result.streams[it->second].entries.emplace_back(l.ts_ns, std::move(line));
     return ++taken < limit;
   });
-  if (s.code() == Status::Code::kResourceExhausted) return BudgetError(limits);  // the source's budget
+  if (s.code() == Status::Code::kResourceExhausted) return BudgetError(limits, scanned);  // the source's budget
   GNOMON_RETURN_IF_ERROR(s);
   result.stats = {scanned.lines, scanned.bytes};
   std::sort(result.streams.begin(), result.streams.end(),
@@ -255,6 +263,7 @@ Result<MetricResult> EvalMetricQuery(const LineSource& source, const Expr& query
   if (!filter.ok()) return filter.status();
   ScanOptions hints = HintsFor(sel, /*backward=*/false, &filter.value());
   hints.max_lines = limits.max_lines_scanned;
+  hints.max_bytes = limits.max_bytes_read;
   ScanStats scanned;
   hints.stats = &scanned;
   // count_over_time, rate and absent_over_time over a pipeline of stored-line filters alone need
@@ -305,7 +314,7 @@ Result<MetricResult> EvalMetricQuery(const LineSource& source, const Expr& query
     rs.bytes.push_back(rs.bytes.back() + line.size());
     return true;
   });
-  if (s.code() == Status::Code::kResourceExhausted) return BudgetError(limits);  // the source's budget
+  if (s.code() == Status::Code::kResourceExhausted) return BudgetError(limits, scanned);  // the source's budget
   GNOMON_RETURN_IF_ERROR(s);
   result.stats = {scanned.lines, scanned.bytes};
   if (too_many) {
