@@ -304,10 +304,8 @@ Status LogStore::DropExpired() {
       return s;
     }
     out.Delete(segment::IdsKey(m.seq));
-    for (uint32_t b = 0; b < m.blocks.size(); ++b) {
-      out.Delete(segment::ColumnsKey(m.seq, b));
-      out.Delete(segment::LinesKey(m.seq, b));
-    }
+    out.Delete(segment::ColumnsKey(m.seq));
+    for (uint32_t b = 0; b < m.blocks.size(); ++b) out.Delete(segment::LinesKey(m.seq, b));
     out.Delete(segment::MetaKey(m.seq));
     GNOMON_RETURN_IF_ERROR(ks_->Write(out));
     std::lock_guard lock(mu_);

@@ -15,32 +15,43 @@ namespace gnomon::logs {
 
 namespace {
 
-// A segment being read: the columns and lines of the blocks it last read (two, so reads that go
-// back and forth across a block boundary do not decompress again).
+// A segment being read: its columns, read once (and shared with the readers of other threads),
+// and the two blocks of lines it read last (reads that go back and forth across a block boundary
+// do not decompress again).
 class SegmentReader {
  public:
   SegmentReader(const storage::Keyspace* ks, const segment::Meta* meta) : ks_(ks), meta_(meta) {}
+  // A reader of the same segment on another thread, sharing `other`'s columns (loaded).
+  explicit SegmentReader(const SegmentReader& other) : ks_(other.ks_), meta_(other.meta_), columns_(other.columns_) {}
   const segment::Meta& meta() const { return *meta_; }
 
-  // The columns of block `b`. NotFound when the segment was dropped (retention) since the
-  // snapshot was taken.
-  Result<const segment::BlockColumns*> Columns(uint32_t b) {
-    auto slot = Load(b);
-    if (!slot.ok()) return slot.status();
-    return &(*slot)->columns;
+  // NotFound when the segment was dropped (retention) since the snapshot was taken.
+  Result<const segment::Columns*> Columns() {
+    if (columns_ == nullptr) {
+      std::string value;
+      GNOMON_RETURN_IF_ERROR(ks_->Get(segment::ColumnsKey(meta_->seq), &value));
+      auto columns = std::make_shared<segment::Columns>();
+      GNOMON_RETURN_IF_ERROR(segment::DecodeColumns(value, *meta_, columns.get()));
+      columns_ = std::move(columns);
+    }
+    return columns_.get();
   }
 
   // The lines of block `b`.
   Result<const segment::Block*> Lines(uint32_t b) {
-    auto slot = Load(b);
-    if (!slot.ok()) return slot.status();
-    Slot& s = **slot;
-    if (!s.lines_loaded) {
-      std::string value;
-      GNOMON_RETURN_IF_ERROR(ks_->Get(segment::LinesKey(meta_->seq, s.block), &value));
-      GNOMON_RETURN_IF_ERROR(s.lines.Decode(value, meta_->blocks[s.block].first_row, s.columns.ts));
-      s.lines_loaded = true;
+    for (Slot& s : slots_) {
+      if (s.block == b) return &s.lines;
     }
+    auto columns = Columns();
+    if (!columns.ok()) return columns.status();
+    Slot& s = slots_[next_];
+    next_ = 1 - next_;
+    s.block = UINT32_MAX;
+    std::string value;
+    GNOMON_RETURN_IF_ERROR(ks_->Get(segment::LinesKey(meta_->seq, b), &value));
+    const uint32_t first = meta_->blocks[b].first_row;
+    GNOMON_RETURN_IF_ERROR(s.lines.Decode(value, first, (*columns)->ts.data() + first, meta_->block_end(b) - first));
+    s.block = b;
     return &s.lines;
   }
 
@@ -53,28 +64,12 @@ class SegmentReader {
  private:
   struct Slot {
     uint32_t block = UINT32_MAX;
-    segment::BlockColumns columns;
-    bool lines_loaded = false;
     segment::Block lines;
   };
 
-  Result<Slot*> Load(uint32_t b) {
-    for (Slot& s : slots_) {
-      if (s.block == b) return &s;
-    }
-    Slot& s = slots_[next_];
-    next_ = 1 - next_;
-    s.block = UINT32_MAX;
-    s.lines_loaded = false;
-    std::string value;
-    GNOMON_RETURN_IF_ERROR(ks_->Get(segment::ColumnsKey(meta_->seq, b), &value));
-    GNOMON_RETURN_IF_ERROR(segment::DecodeColumns(value, *meta_, b, &s.columns));
-    s.block = b;
-    return &s;
-  }
-
   const storage::Keyspace* ks_;
   const segment::Meta* meta_;
+  std::shared_ptr<const segment::Columns> columns_;
   Slot slots_[2];
   int next_ = 0;
 };
@@ -111,30 +106,55 @@ bool HasAll(std::string_view text, const std::vector<std::string>& required) {
   return true;
 }
 
-// Runs the filters of `options` on the candidate rows of each block in `blocks`, keeping those
-// that pass; reads and searches the blocks on up to two threads (each its own reader), so a
-// search over many lines uses both cores. Adds the bytes of the candidate lines to *bytes.
-Status FilterBlocks(const storage::Keyspace* ks, const segment::Meta& meta, const ScanOptions& options,
-                    std::vector<std::pair<uint32_t, std::vector<Pick>>>* blocks, size_t* bytes) {
-  const size_t workers = blocks->size() >= 4 ? 2 : 1;
+// What SelectRows works from: a segment's blocks in range and what a row must be.
+struct Selection {
+  const segment::Meta* meta;
+  std::vector<uint32_t> blocks;  // in order
+  std::vector<uint8_t> wanted;   // by position in the stream table
+  int64_t start, end;            // [start, end)
+  uint64_t rank;
+};
+
+// The rows of `sel`'s blocks whose time is in range and stream wanted, and that pass the filters
+// of `options` (read block by block, each block's lines once), into (*picks)[i] for block i.
+// Filters on two threads (the second with its own reader sharing the columns) when there are
+// enough blocks for both cores to pay. Adds what it examined to *stats. NotFound when the segment
+// was dropped meanwhile.
+Status SelectRows(SegmentReader* reader, const Selection& sel, const ScanOptions& options,
+                  std::vector<std::vector<Pick>>* picks, ScanStats* stats) {
+  const bool filtering = !options.required.empty() || options.line_filter != nullptr;
+  picks->assign(sel.blocks.size(), {});
+  auto loaded = reader->Columns();
+  if (!loaded.ok()) return loaded.status();
+  const segment::Columns& c = **loaded;
+  const size_t workers = filtering && sel.blocks.size() >= 4 ? 2 : 1;
   std::vector<Status> status(workers);
-  std::vector<size_t> read(workers);
+  std::vector<ScanStats> seen(workers);
   auto work = [&](size_t w) {
-    SegmentReader reader(ks, &meta);
-    for (size_t i = w; i < blocks->size(); i += workers) {
-      auto& [b, picks] = (*blocks)[i];
-      auto lines = reader.Lines(b);
+    SegmentReader own(*reader);
+    SegmentReader& r = w == 0 ? *reader : own;
+    for (size_t i = w; i < sel.blocks.size(); i += workers) {
+      const uint32_t b = sel.blocks[i];
+      std::vector<Pick>& out = (*picks)[i];
+      for (uint32_t row = sel.meta->blocks[b].first_row; row < sel.meta->block_end(b); ++row) {
+        if (c.ts[row] >= sel.start && c.ts[row] < sel.end && sel.wanted[c.stream[row]]) {
+          out.push_back({c.ts[row], sel.rank, row});
+        }
+      }
+      seen[w].lines += out.size();
+      if (!filtering || out.empty()) continue;
+      auto lines = r.Lines(b);
       if (!lines.ok()) {
         status[w] = lines.status();
         return;
       }
-      for (const Pick& p : picks) read[w] += (*lines)->line(p.row).size();
+      for (const Pick& p : out) seen[w].bytes += (*lines)->line(p.row).size();
       if (!HasAll((*lines)->text(), options.required)) {
-        picks.clear();
+        out.clear();
         continue;
       }
       if (options.line_filter == nullptr) continue;
-      std::erase_if(picks, [&](const Pick& p) { return !options.line_filter((*lines)->line(p.row)); });
+      std::erase_if(out, [&](const Pick& p) { return !options.line_filter((*lines)->line(p.row)); });
     }
   };
   std::thread helper;
@@ -143,7 +163,8 @@ Status FilterBlocks(const storage::Keyspace* ks, const segment::Meta& meta, cons
   if (helper.joinable()) helper.join();
   for (size_t w = 0; w < workers; ++w) {
     GNOMON_RETURN_IF_ERROR(status[w]);
-    *bytes += read[w];
+    stats->lines += seen[w].lines;
+    stats->bytes += seen[w].bytes;
   }
   return Status::OK();
 }
@@ -206,18 +227,16 @@ Result<std::vector<StoredLine>> LogStore::ByCorrelationId(std::string_view id, i
     GNOMON_RETURN_IF_ERROR(dict.Decode(value));
     if (!dict.Find(id, &rows)) continue;  // another ID with the same hash
     SegmentReader reader(ks_.get(), &m);
+    auto columns = reader.Columns();
+    if (columns.status().code() == Status::Code::kNotFound) continue;  // dropped by retention meanwhile
+    if (!columns.ok()) return columns.status();
+    const segment::Columns& c = **columns;
     for (uint32_t row : rows) {
       if (row >= m.rows) return Status::Corruption("log store: an ID dictionary names a row past its segment");
-      const uint32_t b = m.BlockOf(row);
-      auto columns = reader.Columns(b);
-      if (columns.status().code() == Status::Code::kNotFound) break;  // dropped by retention meanwhile
-      if (!columns.ok()) return columns.status();
-      const int64_t ts = (*columns)->ts[row - m.blocks[b].first_row];
-      if (ts < start_ns || ts > end_ns) continue;
-      const uint64_t sid = m.streams[(*columns)->stream[row - m.blocks[b].first_row]].sid;
+      if (c.ts[row] < start_ns || c.ts[row] > end_ns) continue;
       auto line = reader.Line(row);
       if (!line.ok()) return line.status();
-      found.push_back({{ts, m.seq, row}, sid, std::string(*line)});
+      found.push_back({{c.ts[row], m.seq, row}, m.streams[c.stream[row]].sid, std::string(*line)});
     }
   }
   for (size_t h = 0; h < snap.heads.size(); ++h) {
@@ -306,36 +325,20 @@ Status LogStore::Scan(const Matchers& matchers, int64_t start_ns, int64_t end_ns
     return Before({a.bound, a.rank, 0}, {b.bound, b.rank, 0}, backward);
   });
   // Selects a segment's rows; false when it has none (or is gone).
-  std::vector<std::pair<uint32_t, std::vector<Pick>>> to_filter;  // a block and its candidate rows
+  std::vector<std::vector<Pick>> block_picks;
   auto open = [&](Source& s) -> Result<bool> {
     if (s.reader == nullptr) return !s.picks.empty();
     const segment::Meta& m = s.reader->meta();
-    std::vector<bool> wanted(m.streams.size());
-    for (size_t i = 0; i < wanted.size(); ++i) wanted[i] = Contains(sids, m.streams[i].sid);
+    Selection sel{&m, {}, std::vector<uint8_t>(m.streams.size()), start, end_ns, s.rank};
+    for (size_t i = 0; i < m.streams.size(); ++i) sel.wanted[i] = Contains(sids, m.streams[i].sid);
     for (uint32_t b = 0; b < m.blocks.size(); ++b) {
-      if (m.blocks[b].max_ts < start || m.blocks[b].min_ts >= end_ns) continue;
-      auto columns = s.reader->Columns(b);
-      if (columns.status().code() == Status::Code::kNotFound) return false;  // dropped by retention meanwhile
-      if (!columns.ok()) return columns.status();
-      const segment::BlockColumns& c = **columns;
-      const uint32_t first = m.blocks[b].first_row;
-      const size_t before = s.picks.size();
-      for (uint32_t i = 0; i < c.ts.size(); ++i) {
-        if (c.ts[i] >= start && c.ts[i] < end_ns && wanted[c.stream[i]])
-          s.picks.push_back({c.ts[i], s.rank, first + i});
-      }
-      stats.lines += s.picks.size() - before;
-      if (stats.lines > options.max_lines) return OverBudget(options);
-      if (!filtering || s.picks.size() == before) continue;
-      to_filter.push_back({b, std::vector<Pick>(s.picks.begin() + static_cast<ptrdiff_t>(before), s.picks.end())});
-      s.picks.resize(before);
+      if (m.blocks[b].max_ts >= start && m.blocks[b].min_ts < end_ns) sel.blocks.push_back(b);
     }
-    if (!to_filter.empty()) {
-      GNOMON_RETURN_IF_ERROR(FilterBlocks(ks_.get(), m, options, &to_filter, &stats.bytes));
-      if (stats.bytes > options.max_bytes) return OverBudget(options);
-      for (auto& [b, picks] : to_filter) s.picks.insert(s.picks.end(), picks.begin(), picks.end());
-      to_filter.clear();
-    }
+    Status selected = SelectRows(s.reader.get(), sel, options, &block_picks, &stats);
+    if (selected.code() == Status::Code::kNotFound) return false;  // dropped by retention meanwhile
+    GNOMON_RETURN_IF_ERROR(selected);
+    if (stats.lines > options.max_lines || stats.bytes > options.max_bytes) return OverBudget(options);
+    for (const std::vector<Pick>& p : block_picks) s.picks.insert(s.picks.end(), p.begin(), p.end());
     std::sort(s.picks.begin(), s.picks.end(), [&](const Pick& a, const Pick& b) { return Before(a, b, backward); });
     return !s.picks.empty();
   };
@@ -366,11 +369,9 @@ Status LogStore::Scan(const Matchers& matchers, int64_t start_ns, int64_t end_ns
       if (options.lines) out.line.assign(s.head->line(r));
       if (options.lines && !filtering) stats.bytes += out.line.size();
     } else {
-      const segment::Meta& m = s.reader->meta();
-      const uint32_t b = m.BlockOf(p.row);
-      auto columns = s.reader->Columns(b);
+      auto columns = s.reader->Columns();
       if (!columns.ok()) return columns.status();
-      sid = m.streams[(*columns)->stream[p.row - m.blocks[b].first_row]].sid;
+      sid = s.reader->meta().streams[(*columns)->stream[p.row]].sid;
       if (options.lines) {
         auto line = s.reader->Line(p.row);
         if (!line.ok()) return line.status();

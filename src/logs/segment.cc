@@ -56,43 +56,38 @@ Status Decompress(std::string_view in, std::string* out, std::string_view what) 
   return Status::OK();
 }
 
-// Columns: varint row count, a flags byte, the time column, the stream column. Time: with
-// kTimePlanes, each row's time minus the previous one's (the first minus the block's min time) as
-// four byte planes (every low byte, then every second byte, ...), which compress better than
-// varints and decode without branches; rows are sorted, so that holds whenever no gap reaches
-// 2^32 ns (4.29 s); else zig-zag varint deltas, the first from 0. Stream: with kStreamBytes (a
-// table of at most 256 streams) one byte per row, else varints.
-constexpr uint8_t kTimePlanes = 1, kStreamBytes = 2;
+// Columns: varint row count, then the time column: each row's time minus the previous row's (the
+// first minus the segment's min time; rows are sorted, so none is negative) as four byte planes —
+// every delta's low byte, then every second byte, and so on — which compress better than varints
+// and decode without branches; a delta of 2^32 - 1 or more is written as 0xffffffff and listed
+// after the planes: varint count, then per such row varint row and varint delta. Then the stream
+// column: with a table of at most 256 streams one byte per row, else a varint per row.
+constexpr uint32_t kBigGap = UINT32_MAX;
 
 std::string EncodeColumns(const std::vector<int64_t>& ts, const std::vector<uint32_t>& stream, size_t table_size,
-                          int64_t block_min) {
+                          int64_t min_ts) {
   const size_t n = ts.size();
-  uint8_t flags = table_size <= 256 ? kStreamBytes : 0;
-  bool planes = true;
-  for (size_t i = 0; i < n && planes; ++i) {
-    const int64_t prev = i == 0 ? block_min : ts[i - 1];
-    planes = ts[i] >= prev && static_cast<uint64_t>(ts[i]) - static_cast<uint64_t>(prev) <= UINT32_MAX;
-  }
-  if (planes) flags |= kTimePlanes;
   std::string out;
   PutVarint64(&out, n);
-  out.push_back(static_cast<char>(flags));
-  if (planes) {
-    const size_t at = out.size();
-    out.resize(at + 4 * n);
-    for (size_t i = 0; i < n; ++i) {
-      const uint64_t d = static_cast<uint64_t>(ts[i]) - static_cast<uint64_t>(i == 0 ? block_min : ts[i - 1]);
-      for (int k = 0; k < 4; ++k) out[at + k * n + i] = static_cast<char>(d >> (8 * k));
+  const size_t at = out.size();
+  out.resize(at + 4 * n);
+  std::vector<std::pair<size_t, uint64_t>> big;
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t d = static_cast<uint64_t>(ts[i]) - static_cast<uint64_t>(i == 0 ? min_ts : ts[i - 1]);
+    uint32_t v = static_cast<uint32_t>(d);
+    if (d >= kBigGap) {
+      v = kBigGap;
+      big.emplace_back(i, d);
     }
-  } else {
-    int64_t prev = 0;
-    for (int64_t t : ts) {
-      PutZigZagVarint64(&out, t - prev);
-      prev = t;
-    }
+    for (int k = 0; k < 4; ++k) out[at + k * n + i] = static_cast<char>(v >> (8 * k));
+  }
+  PutVarint64(&out, big.size());
+  for (const auto& [row, d] : big) {
+    PutVarint64(&out, row);
+    PutVarint64(&out, d);
   }
   for (uint32_t s : stream) {
-    if (flags & kStreamBytes) {
+    if (table_size <= 256) {
       out.push_back(static_cast<char>(s));
     } else {
       PutVarint64(&out, s);
@@ -105,11 +100,7 @@ std::string EncodeColumns(const std::vector<int64_t>& ts, const std::vector<uint
 
 std::string MetaKey(uint64_t seq) { return SeqKey(kMetaPrefix, seq); }
 std::string IdsKey(uint64_t seq) { return SeqKey("g/", seq) + "i"; }
-std::string ColumnsKey(uint64_t seq, uint32_t block) {
-  std::string k = SeqKey("g/", seq) + "c";
-  PutFixed64BE(&k, block);
-  return k;
-}
+std::string ColumnsKey(uint64_t seq) { return SeqKey("g/", seq) + "c"; }
 std::string LinesKey(uint64_t seq, uint32_t block) {
   std::string k = SeqKey("g/", seq) + "l";
   PutFixed64BE(&k, block);
@@ -163,19 +154,17 @@ void Build(uint64_t seq, const std::vector<StreamRows>& streams, const std::vect
   out->Put(IdsKey(seq), Compress(dict, level));
 
   std::string lines;
-  std::vector<int64_t> block_ts;
-  std::vector<uint32_t> block_stream;
+  std::vector<int64_t> all_ts;
+  std::vector<uint32_t> all_stream;
+  all_ts.reserve(rows.size());
+  all_stream.reserve(rows.size());
   char ts_text[kTsTextBytes];
   BlockMeta current;
   auto flush_block = [&]() {
     const uint32_t b = static_cast<uint32_t>(meta->blocks.size());
-    out->Put(ColumnsKey(seq, b),
-             Compress(EncodeColumns(block_ts, block_stream, streams.size(), current.min_ts), level));
     out->Put(LinesKey(seq, b), Compress(lines, level));
     meta->blocks.push_back(current);
     lines.clear();
-    block_ts.clear();
-    block_stream.clear();
   };
   for (size_t i = 0; i < rows.size(); ++i) {
     const Row& r = rows[i];
@@ -187,8 +176,8 @@ void Build(uint64_t seq, const std::vector<StreamRows>& streams, const std::vect
     meta->min_ts = std::min(meta->min_ts, r.ts_ns);
     meta->max_ts = std::max(meta->max_ts, r.ts_ns);
     meta->streams[r.stream].rows++;
-    block_ts.push_back(r.ts_ns);
-    block_stream.push_back(r.stream);
+    all_ts.push_back(r.ts_ns);
+    all_stream.push_back(r.stream);
     // The line, without its own time when it carries it in the nine-digit form.
     size_t at = std::string_view::npos;
     if (r.line.size() >= kTsTextBytes && FormatRfc3339Fixed9(r.ts_ns, ts_text) == kTsTextBytes) {
@@ -207,6 +196,7 @@ void Build(uint64_t seq, const std::vector<StreamRows>& streams, const std::vect
     if (lines.size() >= kBlockBytes) flush_block();
   }
   if (!lines.empty()) flush_block();
+  out->Put(ColumnsKey(seq), Compress(EncodeColumns(all_ts, all_stream, streams.size(), meta->min_ts), level));
   out->Put(MetaKey(seq), EncodeMeta(*meta));
 }
 
@@ -220,10 +210,8 @@ Status Recompress(const storage::Keyspace& ks, const Meta& meta, int level, stor
     return Status::OK();
   };
   GNOMON_RETURN_IF_ERROR(rewrite(IdsKey(meta.seq), "ID dictionary"));
-  for (uint32_t b = 0; b < meta.blocks.size(); ++b) {
-    GNOMON_RETURN_IF_ERROR(rewrite(ColumnsKey(meta.seq, b), "columns"));
-    GNOMON_RETURN_IF_ERROR(rewrite(LinesKey(meta.seq, b), "block"));
-  }
+  GNOMON_RETURN_IF_ERROR(rewrite(ColumnsKey(meta.seq), "columns"));
+  for (uint32_t b = 0; b < meta.blocks.size(); ++b) GNOMON_RETURN_IF_ERROR(rewrite(LinesKey(meta.seq, b), "block"));
   *rewritten = meta;
   rewritten->level = level;
   out->Put(MetaKey(meta.seq), EncodeMeta(*rewritten));
@@ -286,39 +274,30 @@ Status DecodeMeta(uint64_t seq, std::string_view in, Meta* meta) {
   return in.empty() ? Status::OK() : bad;
 }
 
-Status DecodeColumns(std::string_view value, const Meta& meta, uint32_t block, BlockColumns* columns) {
+Status DecodeColumns(std::string_view value, const Meta& meta, Columns* columns) {
   std::string raw;
   GNOMON_RETURN_IF_ERROR(Decompress(value, &raw, "columns"));
   const Status bad = Status::Corruption("log segment " + std::to_string(meta.seq) + ": bad columns");
   std::string_view in = raw;
   uint64_t n = 0;
-  if (!GetVarint64(&in, &n) || in.empty() || n != meta.block_end(block) - meta.blocks[block].first_row) return bad;
-  const uint8_t flags = static_cast<uint8_t>(in[0]);
-  in.remove_prefix(1);
+  if (!GetVarint64(&in, &n) || n != meta.rows || in.size() < 4 * n) return bad;
   columns->ts.resize(n);
   columns->stream.resize(n);
-  if (flags & kTimePlanes) {
-    if (in.size() < 4 * n) return bad;
-    const auto* p = reinterpret_cast<const uint8_t*>(in.data());
-    int64_t ts = meta.blocks[block].min_ts;
-    for (size_t i = 0; i < n; ++i) {
-      ts += static_cast<int64_t>(p[i] | uint32_t{p[n + i]} << 8 | uint32_t{p[2 * n + i]} << 16 |
-                                 uint32_t{p[3 * n + i]} << 24);
-      columns->ts[i] = ts;
-    }
-    in.remove_prefix(4 * n);
-  } else {
-    int64_t ts = 0;
-    for (size_t i = 0; i < n; ++i) {
-      int64_t d = 0;
-      const char* next = GetZigZagVarint64(in.data(), in.data() + in.size(), &d);
-      if (next == nullptr) return bad;
-      in.remove_prefix(next - in.data());
-      ts += d;
-      columns->ts[i] = ts;
-    }
+  const auto* p = reinterpret_cast<const uint8_t*>(in.data());
+  for (size_t i = 0; i < n; ++i) {
+    columns->ts[i] = p[i] | uint32_t{p[n + i]} << 8 | uint32_t{p[2 * n + i]} << 16 | uint32_t{p[3 * n + i]} << 24;
   }
-  if (flags & kStreamBytes) {
+  in.remove_prefix(4 * n);
+  uint64_t big = 0;
+  if (!GetVarint64(&in, &big) || big > n) return bad;
+  for (uint64_t k = 0; k < big; ++k) {
+    uint64_t row = 0, d = 0;
+    if (!GetVarint64(&in, &row) || !GetVarint64(&in, &d) || row >= n || columns->ts[row] != kBigGap) return bad;
+    columns->ts[row] = static_cast<int64_t>(d);
+  }
+  int64_t ts = meta.min_ts;
+  for (size_t i = 0; i < n; ++i) columns->ts[i] = ts = static_cast<int64_t>(static_cast<uint64_t>(ts) + columns->ts[i]);
+  if (meta.streams.size() <= 256) {
     if (in.size() != n) return bad;
     for (size_t i = 0; i < n; ++i) {
       columns->stream[i] = static_cast<uint8_t>(in[i]);
@@ -370,8 +349,7 @@ bool IdDictionary::Find(std::string_view id, std::vector<uint32_t>* rows) const 
   return true;
 }
 
-Status Block::Decode(std::string_view value, uint32_t first_row, const std::vector<int64_t>& ts) {
-  const size_t rows = ts.size();
+Status Block::Decode(std::string_view value, uint32_t first_row, const int64_t* ts, size_t rows) {
   std::string raw;
   GNOMON_RETURN_IF_ERROR(Decompress(value, &raw, "block"));
   const Status bad = Status::Corruption("log segment: bad block");

@@ -4,9 +4,9 @@
 // equal times), which keeps one request's lines together, so they compress as one text: the lines
 // in zstd blocks of ~256 KiB, a line's own RFC 3339 time left out of its text when it is the
 // line's timestamp in the nine-digit form (it is put back on reading: lines come back byte for
-// byte). Beside each block, its compressed columns (each row's time and stream), so a time/stream
-// selection reads the columns of the blocks in its range and the lines of only the blocks holding
-// rows it wants; and one sorted dictionary of the segment's correlation IDs with each ID's rows, so
+// byte). Beside the blocks, the segment's compressed columns (each row's time and stream), so a
+// time/stream selection reads one columns value and the lines of only the blocks holding rows it
+// wants; and one sorted dictionary of the segment's correlation IDs with each ID's rows, so
 // an ID lookup reads the dictionary and the block or two of that request.
 //
 // This unit only encodes and decodes; log_store.cc decides when to build a segment and what to
@@ -58,18 +58,18 @@ struct Meta {
   uint32_t BlockOf(uint32_t row) const;
 };
 
-// The columns of one block's rows.
-struct BlockColumns {
+// The columns of a segment's rows, in row order.
+struct Columns {
   std::vector<int64_t> ts;
   std::vector<uint32_t> stream;  // index into Meta::streams
 };
 
 // Keys. Segment numbers are big-endian so a segment's keys are one contiguous range.
 inline constexpr std::string_view kMetaPrefix = "n/";
-std::string MetaKey(uint64_t seq);                     // n/ seq
-std::string IdsKey(uint64_t seq);                      // g/ seq i
-std::string ColumnsKey(uint64_t seq, uint32_t block);  // g/ seq c block
-std::string LinesKey(uint64_t seq, uint32_t block);    // g/ seq l block
+std::string MetaKey(uint64_t seq);                   // n/ seq
+std::string IdsKey(uint64_t seq);                    // g/ seq i
+std::string ColumnsKey(uint64_t seq);                // g/ seq c
+std::string LinesKey(uint64_t seq, uint32_t block);  // g/ seq l block
 
 // Encodes `rows` (sorted by time; streams: the stream table) as segment `seq` into `out`,
 // compressed at zstd `level`; fills *meta and the segment's distinct IDs, sorted (for the ID index).
@@ -83,7 +83,7 @@ Status Recompress(const storage::Keyspace& ks, const Meta& meta, int level, stor
 
 std::string EncodeMeta(const Meta& meta);
 Status DecodeMeta(uint64_t seq, std::string_view value, Meta* meta);
-Status DecodeColumns(std::string_view value, const Meta& meta, uint32_t block, BlockColumns* columns);
+Status DecodeColumns(std::string_view value, const Meta& meta, Columns* columns);
 
 // The sorted ID dictionary of a segment, with each ID's rows.
 class IdDictionary {
@@ -106,9 +106,9 @@ class IdDictionary {
 // A decompressed block of lines: rows [first_row, first_row + size()).
 class Block {
  public:
-  // `ts` holds the times of the block's rows (its columns): a line whose time was left out gets it
-  // back.
-  Status Decode(std::string_view value, uint32_t first_row, const std::vector<int64_t>& ts);
+  // `ts` holds the times of the block's `rows` rows (from the columns): a line whose time was left
+  // out gets it back.
+  Status Decode(std::string_view value, uint32_t first_row, const int64_t* ts, size_t rows);
   uint32_t first_row() const { return first_row_; }
   size_t size() const { return lines_.size(); }
   std::string_view line(uint32_t row) const { return lines_[row - first_row_]; }

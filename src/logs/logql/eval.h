@@ -30,7 +30,7 @@
 namespace gnomon::logs::logql {
 
 struct EvalLimits {
-  size_t max_lines_scanned = 10'000'000;  // lines read from the store per query
+  size_t max_lines_scanned = 100'000'000;  // lines read from the store per query
   size_t max_bytes_read = SIZE_MAX;       // bytes of line text read from the store per query
   size_t max_series = 20'000;             // distinct label sets of a metric query's range aggregation
   size_t max_steps = 11'000;              // points per series, as Loki's resolution limit
