@@ -25,6 +25,18 @@ std::unique_ptr<DB> OpenDb(const std::string& dir) {
   return db;
 }
 
+// A store in a new directory.
+struct Fixture {
+  explicit Fixture(const LogStoreOptions& options = {}) {
+    auto opened = LogStore::Open(db.get(), options);
+    REQUIRE(opened.ok());
+    store = std::move(opened.value());
+  }
+  testing::TempDir dir;
+  std::unique_ptr<DB> db = OpenDb(dir.path());
+  std::unique_ptr<LogStore> store;
+};
+
 LogStream Stream(const std::string& service, std::vector<std::pair<int64_t, std::string>> lines) {
   LogStream s;
   s.labels = {{"level", "info"}, {"service", service}};
@@ -73,11 +85,8 @@ std::vector<std::string> Texts(const std::vector<StoredLine>& lines) {
 TEST_CASE("log store: a correlation ID finds its lines across services and batches, in time order") {
   for (const Layout& layout : kLayouts) {
     CAPTURE(layout.name);
-    testing::TempDir dir;
-    auto db = OpenDb(dir.path());
-    auto opened = LogStore::Open(db.get(), WithLayout(layout));
-    REQUIRE(opened.ok());
-    LogStore& store = *opened.value();
+    Fixture f(WithLayout(layout));
+    LogStore& store = *f.store;
 
     LogBatch b1;
     b1.streams.push_back(Stream("api", {{kT0 + 3 * kSec, R"({"msg":"reply","correlation_id":"req-1"})"},
@@ -169,32 +178,27 @@ TEST_CASE("log store: selection by stream, time and line filter, both directions
 TEST_CASE("log store: retention hides older lines") {
   for (const Layout& layout : kLayouts) {
     CAPTURE(layout.name);
-    testing::TempDir dir;
-    auto db = OpenDb(dir.path());
     LogStoreOptions options;
     options.retention_ms = 3600 * 1000;
-    auto opened = LogStore::Open(db.get(), WithLayout(layout, options));
-    REQUIRE(opened.ok());
+    Fixture f(WithLayout(layout, options));
+    LogStore& store = *f.store;
     const int64_t now =
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
             .count();
     LogBatch b;
     b.streams.push_back(Stream("api", {{now - 7200 * kSec, "old cid=x"}, {now - 60 * kSec, "new cid=x"}}));
-    REQUIRE((*opened)->Append(b).ok());
-    Settle(**opened, layout);
-    CHECK(Texts(*(*opened)->ByCorrelationId("x", INT64_MIN, INT64_MAX, 10)) == std::vector<std::string>{"new cid=x"});
-    CHECK(Visit(**opened, {Matcher::Equal("service", "api")}, true) == std::vector<std::string>{"new cid=x"});
+    REQUIRE(store.Append(b).ok());
+    Settle(store, layout);
+    CHECK(Texts(*store.ByCorrelationId("x", INT64_MIN, INT64_MAX, 10)) == std::vector<std::string>{"new cid=x"});
+    CHECK(Visit(store, {Matcher::Equal("service", "api")}, true) == std::vector<std::string>{"new cid=x"});
   }
 }
 
 TEST_CASE("log store: a segment wholly past retention is deleted, its index keys too") {
-  testing::TempDir dir;
-  auto db = OpenDb(dir.path());
   LogStoreOptions options;
   options.retention_ms = 3600 * 1000;
-  auto opened = LogStore::Open(db.get(), options);
-  REQUIRE(opened.ok());
-  LogStore& store = **opened;
+  Fixture f(options);
+  LogStore& store = *f.store;
   const int64_t now =
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   LogBatch old;
@@ -206,7 +210,7 @@ TEST_CASE("log store: a segment wholly past retention is deleted, its index keys
   REQUIRE(store.Append(fresh).ok());
   REQUIRE(store.Flush().ok());  // seals the new segment, then drops the old one
   CHECK(store.num_segments() == 1);
-  auto ks = storage::OpenKeyspace(db.get(), "logs");
+  auto ks = storage::OpenKeyspace(f.db.get(), "logs");
   REQUIRE(ks.ok());
   size_t index_keys = 0;
   REQUIRE((*ks)->ScanPrefix("c/", [&](std::string_view, std::string_view) { return ++index_keys, true; }).ok());
@@ -290,20 +294,11 @@ TEST_CASE("log store: segments give back every line byte for byte, across blocks
   CHECK(last3 == std::vector<std::string>{sent[7000], sent[6999], sent[6998]});
 }
 
-}  // namespace
-}  // namespace gnomon::logs
-
-namespace gnomon::logs {
-namespace {
-
 TEST_CASE("log store: scan hints leave out what the filters drop, read no text when asked, keep a budget") {
   for (const Layout& layout : kLayouts) {
     CAPTURE(layout.name);
-    testing::TempDir dir;
-    auto db = OpenDb(dir.path());
-    auto opened = LogStore::Open(db.get(), WithLayout(layout));
-    REQUIRE(opened.ok());
-    LogStore& store = **opened;
+    Fixture f(WithLayout(layout));
+    LogStore& store = *f.store;
     LogBatch b;
     std::vector<std::pair<int64_t, std::string>> lines;
     for (int i = 0; i < 50; ++i)
@@ -344,18 +339,9 @@ TEST_CASE("log store: scan hints leave out what the filters drop, read no text w
   }
 }
 
-}  // namespace
-}  // namespace gnomon::logs
-
-namespace gnomon::logs {
-namespace {
-
 TEST_CASE("log store: a filtered scan over many blocks (searched on two threads) keeps exactly the matching lines") {
-  testing::TempDir dir;
-  auto db = OpenDb(dir.path());
-  auto opened = LogStore::Open(db.get(), {});
-  REQUIRE(opened.ok());
-  LogStore& store = **opened;
+  Fixture f;
+  LogStore& store = *f.store;
   LogBatch b;
   std::vector<std::pair<int64_t, std::string>> lines;
   std::vector<std::string> want;

@@ -274,23 +274,24 @@ Result<MetricResult> EvalMetricQuery(const LineSource& source, const Expr& query
   const bool stream_only = StoredLineFilters(sel.pipeline).size() == sel.pipeline.size();
   hints.lines = !stream_only || op == RangeOp::kBytesOverTime || op == RangeOp::kBytesRate;
   std::unordered_map<const Labels*, size_t> series_of_stream;  // when !hints.lines
+  // The series of final label set `labels`, added if new; false past the series limit.
+  auto series_at = [&](const Labels& labels, size_t* at) {
+    auto [it, fresh] = index.try_emplace(LabelsKey(labels), series.size());
+    if (fresh) {
+      if (series.size() >= limits.max_series) return !(too_many = true);
+      series.push_back({labels, {}, {0}});
+    }
+    *at = it->second;
+    return true;
+  };
   Status s = source(sel.matchers, from, to, hints, [&](const StoredLine& l) {
     size_t at = 0;
     if (!hints.lines) {
-      auto known = series_of_stream.find(l.stream);
-      if (known != series_of_stream.end()) {
+      if (auto known = series_of_stream.find(l.stream); known != series_of_stream.end()) {
         at = known->second;
       } else {
-        labels = pushdown ? Grouped(*l.stream, *pushdown) : *l.stream;
-        auto [it, fresh] = index.try_emplace(LabelsKey(labels), series.size());
-        if (fresh) {
-          if (series.size() >= limits.max_series) {
-            too_many = true;
-            return false;
-          }
-          series.push_back({labels, {}, {0}});
-        }
-        at = series_of_stream[l.stream] = it->second;
+        if (!series_at(pushdown ? Grouped(*l.stream, *pushdown) : *l.stream, &at)) return false;
+        series_of_stream[l.stream] = at;
       }
       RangeSeries& rs = series[at];
       rs.ts.push_back(l.ts_ns);
@@ -301,15 +302,8 @@ Result<MetricResult> EvalMetricQuery(const LineSource& source, const Expr& query
     labels = *l.stream;
     if (!pipeline->Process(&line, &labels)) return true;
     if (pushdown) labels = Grouped(labels, *pushdown);
-    auto [it, fresh] = index.try_emplace(LabelsKey(labels), series.size());
-    if (fresh) {
-      if (series.size() >= limits.max_series) {
-        too_many = true;
-        return false;
-      }
-      series.push_back({labels, {}, {0}});
-    }
-    RangeSeries& rs = series[it->second];
+    if (!series_at(labels, &at)) return false;
+    RangeSeries& rs = series[at];
     rs.ts.push_back(l.ts_ns);
     rs.bytes.push_back(rs.bytes.back() + line.size());
     return true;
