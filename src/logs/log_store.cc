@@ -30,7 +30,7 @@ LogStore::~LogStore() {
     stopping_ = true;
   }
   compaction_cv_.notify_all();
-  if (compaction_thread_.joinable()) compaction_thread_.join();
+  if (background_.joinable()) background_.join();
 }
 
 Result<std::unique_ptr<LogStore>> LogStore::Open(DB* db, LogStoreOptions options, std::string_view keyspace) {
@@ -45,9 +45,7 @@ Result<std::unique_ptr<LogStore>> LogStore::Open(DB* db, LogStoreOptions options
   if (!ks.ok()) return ks.status();
   std::unique_ptr<LogStore> store(new LogStore(std::move(ks.value()), std::move(options), std::move(ids.value())));
   GNOMON_RETURN_IF_ERROR(store->Load());
-  if (store->options_.compaction_level > 0) {
-    store->compaction_thread_ = std::thread([s = store.get()] { s->CompactionLoop(); });
-  }
+  store->background_ = std::thread([s = store.get()] { s->BackgroundLoop(); });
   return store;
 }
 
@@ -347,13 +345,23 @@ Status LogStore::CompactSegments(int64_t sealed_before_ms) {
   return Status::OK();
 }
 
-void LogStore::CompactionLoop() {
+void LogStore::BackgroundLoop() {
   setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);  // behind ingest and queries
-  const auto period = std::chrono::milliseconds(std::clamp<int64_t>(options_.compaction_delay_ms / 4, 100, 60'000));
+  const int64_t period_ms = std::clamp<int64_t>(
+      std::min(options_.head_max_age_ms, options_.compaction_level > 0 ? options_.compaction_delay_ms : INT64_MAX) / 4,
+      100, 60'000);
   std::unique_lock lock(compaction_mu_);
-  while (!compaction_cv_.wait_for(lock, period, [this] { return stopping_; })) {
+  while (!compaction_cv_.wait_for(lock, std::chrono::milliseconds(period_ms), [this] { return stopping_; })) {
     lock.unlock();
-    Status s = CompactSegments(NowMs() - options_.compaction_delay_ms);
+    // A head no push has sealed for head_max_age_ms (traffic stopped) becomes a segment anyway.
+    bool seal = false;
+    {
+      std::lock_guard head_lock(mu_);
+      seal = RotateHeadLocked(false);
+    }
+    Status s = seal ? SealPending() : Status::OK();
+    if (!s.ok()) log::Warn("logs: cannot seal the head into a segment: " + s.ToString());
+    s = CompactSegments(NowMs() - options_.compaction_delay_ms);
     if (!s.ok()) log::Warn("logs: cannot rewrite segments at compaction_level: " + s.ToString());
     lock.lock();
   }

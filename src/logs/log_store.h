@@ -45,7 +45,7 @@ struct LogStoreOptions {
   // When the head becomes a segment: whichever comes first.
   size_t segment_max_rows = 65536;
   size_t segment_max_bytes = 16 << 20;  // line bytes
-  int64_t head_max_age_ms = 300'000;    // checked on Append and by Flush
+  int64_t head_max_age_ms = 300'000;    // checked on Append and by the background thread
   int compression_level = 3;            // zstd, for segments as they are sealed
   // A background thread rewrites segments sealed more than `compaction_delay_ms` ago at zstd
   // `compaction_level` (Compact: all of them now): smaller on disk, at a CPU cost kept off the
@@ -154,7 +154,9 @@ class LogStore {
   Status DropExpired();
   // Rewrites the segments sealed before `sealed_before_ms` that are not at compaction_level.
   Status CompactSegments(int64_t sealed_before_ms);
-  void CompactionLoop();
+  // The background thread: seals a head left alone past head_max_age_ms and rewrites segments
+  // past compaction_delay_ms, at nice 10, until the store is destroyed.
+  void BackgroundLoop();
   // The segments overlapping [start, end_inclusive] (with one of `sids`, sorted, unless null), the
   // sealing heads, and a copy of the active head's rows in that range of those streams (and of
   // correlation ID `id` unless empty).
@@ -175,10 +177,10 @@ class LogStore {
   std::vector<std::shared_ptr<const Head>> sealing_;      // full heads not yet segments, oldest first
   std::vector<std::shared_ptr<const Segment>> segments_;  // by seq
 
-  std::mutex compaction_mu_;  // guards stopping_
+  std::mutex compaction_mu_;  // guards stopping_ (the background thread's)
   std::condition_variable compaction_cv_;
   bool stopping_ = false;
-  std::thread compaction_thread_;
+  std::thread background_;
 };
 
 }  // namespace gnomon::logs

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <thread>
 
 #include "logs/log_store.h"
 #include "test_util.h"
@@ -192,6 +193,22 @@ TEST_CASE("log store: retention hides older lines") {
     CHECK(Texts(*store.ByCorrelationId("x", INT64_MIN, INT64_MAX, 10)) == std::vector<std::string>{"new cid=x"});
     CHECK(Visit(store, {Matcher::Equal("service", "api")}, true) == std::vector<std::string>{"new cid=x"});
   }
+}
+
+TEST_CASE("log store: a head no push seals is sealed by the background thread once past head_max_age_ms") {
+  LogStoreOptions options;
+  options.head_max_age_ms = 200;
+  Fixture f(options);
+  LogBatch b;
+  b.streams.push_back(Stream("api", {{kT0, "only line cid=q"}}));
+  REQUIRE(f.store->Append(b).ok());
+  CHECK(f.store->num_segments() == 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (f.store->num_segments() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(f.store->num_segments() == 1);
+  CHECK(Texts(*f.store->ByCorrelationId("q", INT64_MIN, INT64_MAX, 10)) == std::vector<std::string>{"only line cid=q"});
 }
 
 TEST_CASE("log store: a segment wholly past retention is deleted, its index keys too") {
