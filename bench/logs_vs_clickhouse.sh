@@ -4,7 +4,8 @@
 # gen_logs.py NDJSON in 10,000-line chunks posted over 2 keep-alive connections (../shared/peers/load.py):
 # ingest lines/s, peak RSS, bytes/line on disk after a flush and compaction, and the median latency of
 # the kit's queries — 300 ID lookups (each checked against --ids-out), one service's errors in a
-# 5-minute window, a rare substring over all lines, errors per service per minute (gnomond through its
+# 5-minute window, a rare substring over all lines (for gnomond: the data's whole time range, as a
+# query_range must name one), errors per service per minute (gnomond through its
 # correlation API and LogQL on Loki's query API; ClickHouse through ../shared/logs/chquery.py).
 # PEERS=0 runs gnomond alone (for iterating; ratios need the peer in the same run).
 set -euo pipefail
