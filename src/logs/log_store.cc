@@ -52,7 +52,11 @@ Result<std::unique_ptr<LogStore>> LogStore::Open(DB* db, LogStoreOptions options
 Status LogStore::Load() {
   std::string meta;
   Status s = ks_->Get(kMetaKey, &meta);
-  if (s.ok()) {
+  if (s.ok() && meta.size() == 16) {
+    // The first layout (per-stream hour blocks `b/`, an index key per line) kept two counters
+    // here; its streams are still read, its lines are not.
+    log::Warn("logs: lines stored by an earlier build's layout (keys b/...) are not read by this one");
+  } else if (s.ok()) {
     if (meta.size() != 8) return Status::Corruption("log store: bad " + std::string(kMetaKey));
     next_segment_seq_ = DecodeFixed64BE(meta.data());
   } else if (s.code() != Status::Code::kNotFound) {

@@ -195,6 +195,25 @@ TEST_CASE("log store: retention hides older lines") {
   }
 }
 
+TEST_CASE("log store: a keyspace of the first layout opens (its streams kept, its lines not read)") {
+  testing::TempDir dir;
+  auto db = OpenDb(dir.path());
+  {
+    auto ks = storage::OpenKeyspace(db.get(), "logs");
+    REQUIRE(ks.ok());
+    std::string counters(16, '\0');  // next stream id, next block seq
+    REQUIRE((*ks)->Put("m/next", counters).ok());
+  }
+  auto opened = LogStore::Open(db.get(), {});
+  REQUIRE(opened.ok());
+  LogBatch b;
+  b.streams.push_back(Stream("api", {{kT0, "new line cid=n"}}));
+  REQUIRE((*opened)->Append(b).ok());
+  REQUIRE((*opened)->Flush().ok());
+  CHECK(Texts(*(*opened)->ByCorrelationId("n", INT64_MIN, INT64_MAX, 10)) ==
+        std::vector<std::string>{"new line cid=n"});
+}
+
 TEST_CASE("log store: a head no push seals is sealed by the background thread once past head_max_age_ms") {
   LogStoreOptions options;
   options.head_max_age_ms = 200;
