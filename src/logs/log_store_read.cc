@@ -37,8 +37,11 @@ class SegmentReader {
     return columns_.get();
   }
 
-  // The lines of block `b`.
-  Result<const segment::Block*> Lines(uint32_t b) {
+  // The lines of block `b`, put back together. With `required`, first whether any line of the
+  // block may contain all of them (found without putting the lines' times back): when none can,
+  // *skipped is set and the block is only loaded (LineSize works, line() does not).
+  Result<const segment::Block*> Lines(uint32_t b, const std::vector<std::string>* required = nullptr,
+                                      bool* skipped = nullptr) {
     for (Slot& s : slots_) {
       if (s.block == b) return &s.lines;
     }
@@ -50,7 +53,17 @@ class SegmentReader {
     std::string value;
     GNOMON_RETURN_IF_ERROR(ks_->Get(segment::LinesKey(meta_->seq, b), &value));
     const uint32_t first = meta_->blocks[b].first_row;
-    GNOMON_RETURN_IF_ERROR(s.lines.Decode(value, first, (*columns)->ts.data() + first, meta_->block_end(b) - first));
+    const int64_t* ts = (*columns)->ts.data() + first;
+    GNOMON_RETURN_IF_ERROR(s.lines.Load(value, first, meta_->block_end(b) - first));
+    if (required != nullptr) {
+      for (const std::string& r : *required) {
+        if (!s.lines.MayContain(r, ts)) {
+          *skipped = true;
+          return &s.lines;
+        }
+      }
+    }
+    GNOMON_RETURN_IF_ERROR(s.lines.Rebuild(ts));
     s.block = b;
     return &s.lines;
   }
@@ -143,13 +156,14 @@ Status SelectRows(SegmentReader* reader, const Selection& sel, const ScanOptions
       }
       seen[w].lines += out.size();
       if (!filtering || out.empty()) continue;
-      auto lines = r.Lines(b);
+      bool skipped = false;
+      auto lines = r.Lines(b, &options.required, &skipped);
       if (!lines.ok()) {
         status[w] = lines.status();
         return;
       }
-      for (const Pick& p : out) seen[w].bytes += (*lines)->line(p.row).size();
-      if (!HasAll((*lines)->text(), options.required)) {
+      for (const Pick& p : out) seen[w].bytes += (*lines)->LineSize(p.row);
+      if (skipped || !HasAll((*lines)->text(), options.required)) {
         out.clear();
         continue;
       }

@@ -350,35 +350,108 @@ bool IdDictionary::Find(std::string_view id, std::vector<uint32_t>* rows) const 
 }
 
 Status Block::Decode(std::string_view value, uint32_t first_row, const int64_t* ts, size_t rows) {
-  std::string raw;
-  GNOMON_RETURN_IF_ERROR(Decompress(value, &raw, "block"));
-  const Status bad = Status::Corruption("log segment: bad block");
+  GNOMON_RETURN_IF_ERROR(Load(value, first_row, rows));
+  return Rebuild(ts);
+}
+
+Status Block::Load(std::string_view value, uint32_t first_row, size_t rows) {
+  GNOMON_RETURN_IF_ERROR(Decompress(value, &raw_, "block"));
   first_row_ = first_row;
+  const Status bad = Status::Corruption("log segment: bad block");
+  stored_.clear();
+  stored_.reserve(rows);
   text_.clear();
-  text_.reserve(raw.size() + rows * kTsTextBytes);
-  std::vector<std::pair<size_t, size_t>> spans;  // offset, length in text_
-  spans.reserve(rows);
-  std::string_view in = raw;
-  char ts_text[kTsTextBytes];
+  lines_.clear();
+  std::string_view in = raw_;
   for (size_t i = 0; i < rows; ++i) {
     uint64_t at = 0, len = 0;
-    if (!GetVarint64(&in, &at) || !GetVarint64(&in, &len) || len > in.size()) return bad;
-    const std::string_view stored = in.substr(0, len);
+    if (!GetVarint64(&in, &at) || !GetVarint64(&in, &len) || len > in.size() || (at != 0 && at - 1 > len)) {
+      return bad;
+    }
+    stored_.push_back(
+        {static_cast<size_t>(in.data() - raw_.data()), static_cast<uint32_t>(len), static_cast<uint32_t>(at)});
     in.remove_prefix(len);
+  }
+  return in.empty() ? Status::OK() : bad;
+}
+
+namespace {
+
+bool IsTimeChar(char c) { return (c >= '0' && c <= '9') || c == '-' || c == ':' || c == '.' || c == 'T' || c == 'Z'; }
+
+}  // namespace
+
+bool Block::MayContain(std::string_view needle, const int64_t* ts) const {
+  if (needle.empty() || std::string_view(raw_).find(needle) != std::string_view::npos) return true;
+  // Otherwise only a match that overlaps a left-out time: its part inside the time is a run of the
+  // time's characters at the needle's end (the time's start) or at its start (the time's end).
+  const size_t n = needle.size();
+  size_t tail = 0, head = 0;
+  while (tail < n && IsTimeChar(needle[n - 1 - tail])) ++tail;
+  while (head < n && IsTimeChar(needle[head])) ++head;
+  size_t run = 0, longest = 0;
+  for (char c : needle) longest = std::max(longest, run = IsTimeChar(c) ? run + 1 : 0);
+  if (head == n || longest >= kTsTextBytes) return true;  // it may hold a whole time: not worth the detail
+  tail = std::min(tail, kTsTextBytes);
+  head = std::min(head, kTsTextBytes);
+  char t[kTsTextBytes];
+  for (size_t i = 0; i < stored_.size(); ++i) {
+    const StoredRow& r = stored_[i];
+    if (r.at == 0) continue;
+    const std::string_view line(raw_.data() + r.offset, r.len);
+    const size_t cut = r.at - 1;  // where the time goes
+    bool formatted = false;
+    auto time = [&]() {
+      if (!formatted) FormatRfc3339Fixed9(ts[i], t);
+      formatted = true;
+      return std::string_view(t, kTsTextBytes);
+    };
+    // Ends in the time: needle = line[cut - (n - m), cut) + time[0, m).
+    for (size_t m = 1; m <= tail; ++m) {
+      // (The character right before the cut first: it rules out nearly every row.)
+      if (n - m <= cut && line[cut - 1] == needle[n - m - 1] &&
+          line.substr(cut - (n - m), n - m) == needle.substr(0, n - m) && time().substr(0, m) == needle.substr(n - m)) {
+        return true;
+      }
+    }
+    // Starts in the time: needle = time[30 - m, 30) + line[cut, cut + n - m).
+    for (size_t m = 1; m <= head; ++m) {
+      if (cut < line.size() && line[cut] == needle[m] && line.substr(cut, n - m) == needle.substr(m) &&
+          time().substr(kTsTextBytes - m) == needle.substr(0, m)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+size_t Block::LineSize(uint32_t row) const {
+  const StoredRow& r = stored_[row - first_row_];
+  return r.len + (r.at == 0 ? 0 : kTsTextBytes);
+}
+
+Status Block::Rebuild(const int64_t* ts) {
+  text_.clear();
+  text_.reserve(raw_.size() + stored_.size() * kTsTextBytes);
+  std::vector<std::pair<size_t, size_t>> spans;  // offset, length in text_
+  spans.reserve(stored_.size());
+  char ts_text[kTsTextBytes];
+  for (size_t i = 0; i < stored_.size(); ++i) {
+    const StoredRow& r = stored_[i];
+    const std::string_view stored(raw_.data() + r.offset, r.len);
     const size_t offset = text_.size();
-    if (at == 0) {
+    if (r.at == 0) {
       text_.append(stored);
     } else {
-      if (at - 1 > len || FormatRfc3339Fixed9(ts[i], ts_text) != kTsTextBytes) return bad;
-      text_.append(stored.substr(0, at - 1));
+      if (FormatRfc3339Fixed9(ts[i], ts_text) != kTsTextBytes) return Status::Corruption("log segment: bad block");
+      text_.append(stored.substr(0, r.at - 1));
       text_.append(ts_text, kTsTextBytes);
-      text_.append(stored.substr(at - 1));
+      text_.append(stored.substr(r.at - 1));
     }
     spans.emplace_back(offset, text_.size() - offset);
   }
-  if (!in.empty()) return bad;
   lines_.clear();
-  lines_.reserve(rows);
+  lines_.reserve(spans.size());
   for (const auto& [offset, len] : spans) lines_.push_back(std::string_view(text_).substr(offset, len));
   return Status::OK();
 }

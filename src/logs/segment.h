@@ -103,12 +103,24 @@ class IdDictionary {
   std::vector<Entry> ids_;
 };
 
-// A decompressed block of lines: rows [first_row, first_row + size()).
+// A decompressed block of lines: rows [first_row, first_row + size()). Decode is Load then
+// Rebuild; between the two, MayContain tells without rebuilding whether a line may hold a text.
 class Block {
  public:
   // `ts` holds the times of the block's `rows` rows (from the columns): a line whose time was left
   // out gets it back.
   Status Decode(std::string_view value, uint32_t first_row, const int64_t* ts, size_t rows);
+
+  // Decompresses and indexes the stored rows (lines without their left-out times).
+  Status Load(std::string_view value, uint32_t first_row, size_t rows);
+  // After Load: false only if no rebuilt line of the block contains `needle` (a needle that may
+  // overlap a put-back time is checked there, with `ts` the rows' times).
+  bool MayContain(std::string_view needle, const int64_t* ts) const;
+  // After Load: the lines as sent.
+  Status Rebuild(const int64_t* ts);
+  // After Load: the length of `row`'s line as sent.
+  size_t LineSize(uint32_t row) const;
+
   uint32_t first_row() const { return first_row_; }
   size_t size() const { return lines_.size(); }
   std::string_view line(uint32_t row) const { return lines_[row - first_row_]; }
@@ -116,7 +128,14 @@ class Block {
   std::string_view text() const { return text_; }
 
  private:
+  struct StoredRow {
+    size_t offset;  // in raw_
+    uint32_t len;
+    uint32_t at;  // 0, or 1 + where the left-out time goes
+  };
   uint32_t first_row_ = 0;
+  std::string raw_;
+  std::vector<StoredRow> stored_;
   std::string text_;
   std::vector<std::string_view> lines_;
 };

@@ -195,6 +195,55 @@ TEST_CASE("log store: retention hides older lines") {
   }
 }
 
+TEST_CASE("log store: a filtered scan finds texts that run into or out of a line's own (left-out) time") {
+  Fixture f;
+  LogBatch b;
+  std::vector<std::pair<int64_t, std::string>> lines;
+  std::vector<std::string> sent;
+  for (int64_t i = 0; i < 400; ++i) {
+    const int64_t ts = kT0 + i * 1'000'003;
+    char t[30];
+    REQUIRE(FormatRfc3339Fixed9(ts, t) == 30);
+    const std::string time(t, 30);
+    std::string line;
+    switch (i % 4) {
+      case 0: line = R"({"ts":")" + time + R"(","msg":"x)" + std::to_string(i) + "\"}"; break;
+      case 1: line = "item SKU-0424" + time + " end " + std::to_string(i); break;  // a text running into it
+      case 2: line = time + "Zulu " + std::to_string(i); break;                    // and out of it
+      default: line = "no time here " + std::to_string(i);
+    }
+    lines.push_back({ts, line});
+    sent.push_back(line);
+  }
+  b.streams.push_back(Stream("api", lines));
+  REQUIRE(f.store->Append(b).ok());
+  REQUIRE(f.store->Flush().ok());
+  char t5[30];
+  REQUIRE(FormatRfc3339Fixed9(kT0 + 5 * 1'000'003, t5) == 30);
+  const std::string whole = "SKU-0424" + std::string(t5, 30) + " end 5";
+  for (const std::string& needle : {std::string(R"("ts":"20)"), std::string("SKU-04242"), std::string("Z\",\"msg"),
+                                    std::string("9Z\",\"msg\":\"x12\""), std::string("Zulu 6"), whole,
+                                    std::string("SKU-04243"), std::string("absent")}) {
+    CAPTURE(needle);
+    std::vector<std::string> want;
+    for (const std::string& l : sent) {
+      if (l.find(needle) != std::string::npos) want.push_back(l);
+    }
+    ScanOptions o;
+    o.required = {needle};
+    o.line_filter = [&](std::string_view l) { return l.find(needle) != std::string_view::npos; };
+    std::vector<std::string> got;
+    REQUIRE(f.store
+                ->Scan({}, INT64_MIN, INT64_MAX, o,
+                       [&](const StoredLine& l) {
+                         got.push_back(l.line);
+                         return true;
+                       })
+                .ok());
+    CHECK(got == want);
+  }
+}
+
 TEST_CASE("log store: a keyspace of the first layout opens (its streams kept, its lines not read)") {
   testing::TempDir dir;
   auto db = OpenDb(dir.path());
