@@ -5,8 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <set>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "index/labels_util.h"
 #include "index/matcher_eval.h"

@@ -4,6 +4,7 @@
 #include <queue>
 #include <set>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "logs/log_store.h"
