@@ -40,6 +40,18 @@ std::span<const config::Field<LogsConfig>> LogsConfig::Fields() {
        [](LogsConfig* c, const Value& in) {
          return config::SetSize(in, &c->max_query_bytes_read, 1 << 20, uint64_t{1} << 50);
        }},
+      {"segment_max_lines",
+       [](LogsConfig* c, const Value& in) { return config::SetCount(in, &c->segment_max_lines, 1, 1'000'000'000); }},
+      {"segment_max_bytes",
+       [](LogsConfig* c, const Value& in) { return config::SetSize(in, &c->segment_max_bytes, 1, uint64_t{1} << 32); }},
+      {"segment_max_age",
+       [](LogsConfig* c, const Value& in) { return config::SetDuration(in, &c->segment_max_age_ms, 1, kYears100); }},
+      {"segment_compression_level",
+       [](LogsConfig* c, const Value& in) { return config::SetCount(in, &c->segment_compression_level, 1, 19); }},
+      {"compaction_level",
+       [](LogsConfig* c, const Value& in) { return config::SetCount(in, &c->compaction_level, 0, 19); }},
+      {"compaction_delay",
+       [](LogsConfig* c, const Value& in) { return config::SetDuration(in, &c->compaction_delay_ms, 0, kYears100); }},
   };
   return kFields;
 }

@@ -12,6 +12,12 @@
 //   max_entries_limit_per_query = 5000  # as Loki's limit of the same name
 //   max_query_length = "721h"           # Loki's: the longest range a query may cover
 //   max_query_bytes_read = "4GiB"       # Loki's: line bytes one query may read
+//   segment_max_lines = 65536           # the head becomes a segment at this many lines,
+//   segment_max_bytes = "16MiB"         #   or this many line bytes,
+//   segment_max_age = "5m"              #   or this age
+//   segment_compression_level = 3       # zstd level of a segment when sealed
+//   compaction_level = 9                # and when rewritten in the background (0: never)
+//   compaction_delay = "10m"            #   once this old
 #pragma once
 
 #include <cstdint>
@@ -39,6 +45,12 @@ struct LogsConfig {
   uint64_t max_entries_limit_per_query = 5'000;
   int64_t max_query_length_ms = int64_t{721} * 3600 * 1000;
   uint64_t max_query_bytes_read = uint64_t{4} << 30;
+  uint64_t segment_max_lines = 65'536;
+  uint64_t segment_max_bytes = 16 << 20;
+  int64_t segment_max_age_ms = 300'000;
+  uint64_t segment_compression_level = 3;
+  uint64_t compaction_level = 9;
+  int64_t compaction_delay_ms = 600'000;
 
   CorrelationIdOptions correlation() const { return {correlation_fields, correlation_pattern}; }
   bool operator==(const LogsConfig&) const = default;

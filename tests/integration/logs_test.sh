@@ -8,7 +8,8 @@ GEN=$SRC/../shared/logs/gen_logs.py
 [ -f "$GEN" ] || { echo "the log kit is missing: expected $GEN"; exit 1; }
 
 # Lines at fixed dates are queried with --since 100000h: the query length limit is raised to match.
-printf '[logs]\nmax_lines_per_push = 5000\nmax_query_length = "200000h"\n' > "$WORK/gnomond.toml"
+# Small segments, so the lookups below read sealed segments and the head together.
+printf '[logs]\nmax_lines_per_push = 5000\nmax_query_length = "200000h"\nsegment_max_lines = 1000\n' > "$WORK/gnomond.toml"
 start_gnomond "$WORK/data" --config "$WORK/gnomond.toml"
 
 python3 "$GEN" --format jsonl --lines 20000 --seed 7 --out "$WORK/logs.jsonl" --ids-out "$WORK/ids.tsv"

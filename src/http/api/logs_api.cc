@@ -88,6 +88,12 @@ Result<std::unique_ptr<http::Component>> LogsApi::Create(const http::ComponentCo
   logs::LogStoreOptions options;
   options.correlation = cfg.correlation();
   options.retention_ms = cfg.retention_ms;
+  options.segment_max_rows = cfg.segment_max_lines;
+  options.segment_max_bytes = cfg.segment_max_bytes;
+  options.head_max_age_ms = cfg.segment_max_age_ms;
+  options.compression_level = static_cast<int>(cfg.segment_compression_level);
+  options.compaction_level = static_cast<int>(cfg.compaction_level);
+  options.compaction_delay_ms = cfg.compaction_delay_ms;
   auto store = logs::LogStore::Open(context.db, options);
   if (!store.ok()) return Status::IOError("cannot open the log store: " + store.status().ToString());
   return std::unique_ptr<http::Component>(std::make_unique<LogsApi>(std::move(store.value()), cfg,
