@@ -2,8 +2,9 @@
 //
 // BackgroundLoop wakes every sync_interval_ms (at least 10 ms). With SyncMode::kInterval it
 // fdatasyncs the WAL and syncs RocksDB's log; in any mode, while a sync has failed it retries it,
-// and while appends fail it probes whether the WAL and RocksDB take writes again, so the write
-// state (Stats::writable) clears once there is room, even when no writer is retrying.
+// and while appends fail it probes whether the WAL and RocksDB take writes again — the WAL with the
+// size of the append that failed — so the write state (Stats::writable) clears once there is room
+// for it, even when no writer is retrying.
 //
 // CompactionLoop, started only when compaction_interval_ms > 0, runs Compact() every interval on
 // its own thread, so a long compaction never delays the interval sync. A failure is logged and
@@ -51,8 +52,9 @@ void DBImpl::ProbeWritable() {
   std::lock_guard wl(write_mu_);
   const unsigned failed = failed_.load();
   if (failed & kWalAppend) {
-    // Room for a typical record; the probe leaves the log as it was.
-    if (wal_->Probe(4096).ok()) RecordSuccess(kWalAppend);
+    // Room for the record that failed (at least a typical one): a disk with a few KiB left is
+    // still full for the batch its writer retries. The probe leaves the log as it was.
+    if (wal_->Probe(std::max<size_t>(4096, failed_append_bytes_)).ok()) RecordSuccess(kWalAppend);
   }
   if (failed & kRocksWrite) {
     // An idempotent write (the meta key's current value; write_mu_ keeps it current).

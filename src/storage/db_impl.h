@@ -160,6 +160,7 @@ class DBImpl final : public DB {
   std::atomic<uint64_t> wal_write_errors_{0};
   std::atomic<uint64_t> wal_sync_errors_{0};
   std::atomic<unsigned> failed_{0};  // Failure bits; non-zero: not writable
+  size_t failed_append_bytes_ = 0;   // the last WAL append that failed; guarded by write_mu_
   std::mutex failure_mu_;            // serialises changes of failed_ and write_error_
   // Shared by RocksDB writes, exclusive for syncing RocksDB's log: RocksDB 7.8 aborts (an assertion
   // in its file writer) when its log is synced after a write to it failed, so SyncRocksLog skips

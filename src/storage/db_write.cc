@@ -91,6 +91,7 @@ Status DBImpl::Write(const WriteBatch& batch) {
   EncodeSamplesRecord(entries, &record);
   if (wal_) {  // else Options::in_memory: nothing to make durable
     if (Status s = wal_->Append(WalRecordType::kSamples, record); !s.ok()) {
+      failed_append_bytes_ = record.size();  // the probe asks for room for this much
       return RecordFailure(kWalAppend, std::move(s));
     }
     RecordSuccess(kWalAppend);
