@@ -40,7 +40,9 @@ bool ParseLiteralAlternation(std::string_view re, std::vector<std::string>* out)
   return true;
 }
 
-const char* OpString(Matcher::Type t) {
+}  // namespace
+
+const char* MatcherOpText(Matcher::Type t) {
   switch (t) {
     case Matcher::Type::kEqual: return "=";
     case Matcher::Type::kNotEqual: return "!=";
@@ -50,11 +52,7 @@ const char* OpString(Matcher::Type t) {
   return "?";
 }
 
-}  // namespace
-
-std::string MatcherToString(const Matcher& m) {
-  return m.name + OpString(m.type) + QuoteForMessage(m.value, 256);
-}
+std::string MatcherToString(const Matcher& m) { return m.name + MatcherOpText(m.type) + QuoteForMessage(m.value, 256); }
 
 Result<CompiledMatcher> CompiledMatcher::Compile(const Matcher& m) {
   CompiledMatcher c;

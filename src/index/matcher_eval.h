@@ -54,4 +54,7 @@ class CompiledMatcher {
 // PromQL text of a matcher, e.g. `job=~"api|web"`, for messages.
 std::string MatcherToString(const Matcher& m);
 
+// The operator of a matcher type as PromQL and LogQL write it: "=", "!=", "=~", "!~".
+const char* MatcherOpText(Matcher::Type t);
+
 }  // namespace gnomon::index

@@ -2,6 +2,7 @@
 // pkg/logql/log/label_filter.go).
 #include "logs/logql/ast.h"
 
+#include "index/matcher_eval.h"
 #include "logs/logql/go_duration.h"
 #include "util/duration.h"
 #include "util/go_strconv.h"
@@ -16,16 +17,6 @@ struct Overloaded : Ts... {
 };
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
-
-const char* MatchTypeOp(Matcher::Type t) {
-  switch (t) {
-    case Matcher::Type::kEqual: return "=";
-    case Matcher::Type::kNotEqual: return "!=";
-    case Matcher::Type::kRegexMatch: return "=~";
-    case Matcher::Type::kRegexNoMatch: return "!~";
-  }
-  return "=";
-}
 
 }  // namespace
 
@@ -77,7 +68,7 @@ const char* VectorOpName(VectorOp op) {
   return "";
 }
 
-std::string MatcherString(const Matcher& m) { return m.name + MatchTypeOp(m.type) + GoQuote(m.value); }
+std::string MatcherString(const Matcher& m) { return m.name + index::MatcherOpText(m.type) + GoQuote(m.value); }
 
 std::string LabelFilter::String() const {
   switch (kind) {

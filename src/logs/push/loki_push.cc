@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "index/labels_util.h"
+#include "index/matcher_eval.h"
 #include "ingest/json_error.h"
 #include "ingest/snappy_body.h"
 #include "logs/push/push_common.h"
@@ -153,8 +154,8 @@ Result<Labels> ParseLokiLabels(std::string_view text) {
   labels.reserve(matchers->size());
   for (Matcher& m : *matchers) {
     if (m.type != Matcher::Type::kEqual) {
-      const char* op = m.type == Matcher::Type::kNotEqual ? "!=" : m.type == Matcher::Type::kRegexMatch ? "=~" : "!~";
-      return Status::InvalidArgument("label " + index::QuoteForMessage(m.name) + " uses " + op + "; only = is allowed");
+      return Status::InvalidArgument("label " + index::QuoteForMessage(m.name) + " uses " +
+                                     index::MatcherOpText(m.type) + "; only = is allowed");
     }
     labels.push_back(Label{std::move(m.name), std::move(m.value)});
   }

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "index/matcher_eval.h"
 #include "query/promql/ast.h"
 #include "query/promql/functions.h"
 #include "query/promql/lexer.h"
@@ -66,16 +67,6 @@ std::string FormatNumber(double v) {
   return out;
 }
 
-const char* MatchOpString(Matcher::Type t) {
-  switch (t) {
-    case Matcher::Type::kEqual: return "=";
-    case Matcher::Type::kNotEqual: return "!=";
-    case Matcher::Type::kRegexMatch: return "=~";
-    case Matcher::Type::kRegexNoMatch: return "!~";
-  }
-  return "=";
-}
-
 std::string JoinLabels(const std::vector<std::string>& labels) {
   std::string out;
   for (size_t i = 0; i < labels.size(); ++i) {
@@ -114,7 +105,7 @@ std::string VectorSelectorString(const VectorSelector& vs, bool with_modifiers) 
   for (const Matcher& m : vs.matchers) {
     // The __name__ matcher that came from the name outside the braces is not repeated.
     if (!vs.name.empty() && m.name == "__name__" && m.type == Matcher::Type::kEqual && m.value == vs.name) continue;
-    parts.push_back(m.name + MatchOpString(m.type) + GoQuote(m.value));
+    parts.push_back(m.name + index::MatcherOpText(m.type) + GoQuote(m.value));
   }
   std::string out = vs.name;
   if (!parts.empty()) {
