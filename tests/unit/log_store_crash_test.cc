@@ -6,18 +6,15 @@
 // lost, none replayed twice), and that every other batch is whole or absent. The parent never
 // opens RocksDB itself.
 #include <doctest/doctest.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <map>
-#include <random>
 #include <string>
 #include <vector>
 
+#include "crash_rounds.h"
 #include "gnomon/db.h"
 #include "logs/log_store.h"
 #include "test_util.h"
@@ -61,31 +58,31 @@ std::string Line(long batch, int j) {
   }
 }
 
-[[noreturn]] void CheckerChild(const std::string& dir, const std::vector<long>& acked) {
+int CheckerChild(const std::string& dir, const std::vector<long>& acked) {
   std::unique_ptr<DB> db;
   Status s = DB::Open(Options(), dir, &db);
   if (!s.ok()) {
     std::fprintf(stderr, "open: %s\n", s.ToString().c_str());
-    ::_exit(1);
+    return 1;
   }
   logs::LogStoreOptions o = StoreOptions();
   o.compaction_level = 0;  // the checker only reads
   auto store = logs::LogStore::Open(db.get(), o);
   if (!store.ok()) {
     std::fprintf(stderr, "open store: %s\n", store.status().ToString().c_str());
-    ::_exit(1);
+    return 1;
   }
   for (long i : acked) {
     auto lines = (*store)->ByCorrelationId("b" + std::to_string(i), INT64_MIN, INT64_MAX, 1000);
     if (!lines.ok() || lines->size() != kLinesPerBatch) {
       std::fprintf(stderr, "acknowledged batch %ld: %s, %zu lines\n", i, lines.status().ToString().c_str(),
                    lines.ok() ? lines->size() : 0);
-      ::_exit(1);
+      return 1;
     }
     for (int j = 0; j < kLinesPerBatch; ++j) {
       if ((*lines)[j].line != Line(i, j)) {
         std::fprintf(stderr, "acknowledged batch %ld: line %d is %s\n", i, j, (*lines)[j].line.c_str());
-        ::_exit(1);
+        return 1;
       }
     }
   }
@@ -99,74 +96,27 @@ std::string Line(long batch, int j) {
   for (const auto& [id, n] : per_id) {
     if (n != kLinesPerBatch) {
       std::fprintf(stderr, "batch %s has %d lines\n", id.c_str(), n);
-      ::_exit(1);
+      return 1;
     }
   }
   if (!s.ok() || per_id.size() < acked.size()) {
     std::fprintf(stderr, "scan: %s, %zu batches\n", s.ToString().c_str(), per_id.size());
-    ::_exit(1);
+    return 1;
   }
-  ::_exit(0);
-}
-
-int WaitExit(pid_t pid) {
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return status;
+  return 0;
 }
 
 }  // namespace
 
 TEST_CASE("every acknowledged log batch survives SIGKILL at random moments, once, through seals and rewrites") {
   gnomon::testing::TempDir dir;
-  std::mt19937 rng(20261207);
-  std::vector<long> acked;  // batch numbers; each writer has its own range (a batch written but not
-                            // acknowledged before the kill must not be written again)
-  int kills = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  for (int round = 0; round < 12 && std::chrono::steady_clock::now() < deadline; ++round) {
-    int fds[2];
-    REQUIRE(::pipe(fds) == 0);
-    const pid_t writer = ::fork();
-    REQUIRE(writer >= 0);
-    if (writer == 0) {
-      ::close(fds[0]);
-      WriterChild(dir.path(), long{round} * 1'000'000, fds[1]);
-    }
-    ::close(fds[1]);
-    // Sometimes kill almost at once (during open and replay), sometimes after many batches.
-    const int want = (round % 4 == 0) ? 0 : static_cast<int>(rng() % 120) + 1;
-    std::string pending;
-    auto read_acks = [&](int count, int max_ms) {
-      char buf[4096];
-      for (int got = 0; got < count;) {
-        pollfd p{fds[0], POLLIN, 0};
-        if (::poll(&p, 1, max_ms) <= 0) break;
-        ssize_t n = ::read(fds[0], buf, sizeof buf);
-        if (n <= 0) break;
-        pending.append(buf, static_cast<size_t>(n));
-        for (size_t nl; (nl = pending.find('\n')) != std::string::npos; ++got) {
-          acked.push_back(std::stol(pending.substr(0, nl)));
-          pending.erase(0, nl + 1);
-        }
-      }
-    };
-    read_acks(want, 5000);
-    ::usleep(rng() % 3000);
-    ::kill(writer, SIGKILL);
-    read_acks(1 << 30, 200);  // acks already in the pipe were acknowledged before the kill
-    const int status = WaitExit(writer);
-    ::close(fds[0]);
-    REQUIRE_MESSAGE(WIFSIGNALED(status), "writer exited on its own, status " << status);
-    ++kills;
-
-    const pid_t checker = ::fork();
-    REQUIRE(checker >= 0);
-    if (checker == 0) CheckerChild(dir.path(), acked);
-    const int check = WaitExit(checker);
-    REQUIRE_MESSAGE((WIFEXITED(check) && WEXITSTATUS(check) == 0),
-                    "round " << round << ": check after the kill failed (" << acked.size() << " acknowledged)");
-  }
+  // Batch numbers; each writer has its own range (a batch written but not acknowledged before the
+  // kill must not be written again).
+  std::vector<long> acked;
+  const int kills = gnomon::testing::RunCrashRounds(
+      {.seed = 20261207, .rounds = 12, .budget = std::chrono::seconds(60), .max_acks = 120},
+      [&](int round, int fd) { WriterChild(dir.path(), long{round} * 1'000'000, fd); },
+      [&](long ack) { acked.push_back(ack); }, [&] { return CheckerChild(dir.path(), acked); });
   MESSAGE(kills << " kills, " << acked.size() << " batches acknowledged");
   CHECK(kills >= 8);
   CHECK(acked.size() > 50);
