@@ -12,14 +12,10 @@
 #include "logs/logql/go_duration.h"
 #include "logs/logql/line_filter.h"
 #include "logs/logql/parser.h"
+#include "parse_cases.h"
 
 namespace gnomon::logs::logql {
 namespace {
-
-std::string SourceDir() {
-  const char* d = std::getenv("GNOMON_SOURCE_DIR");
-  return d ? d : ".";
-}
 
 // Parses and returns String(), or "ERROR: <message>".
 std::string Canon(std::string_view q) {
@@ -28,47 +24,8 @@ std::string Canon(std::string_view q) {
   return (*r)->String();
 }
 
-struct Case {
-  int line = 0;
-  std::string query;
-  bool want_error = false;
-  std::string want;
-};
-
-// See the header of tests/logql/parse_cases.txt for the format. "\n" in a query is a newline.
-std::vector<Case> LoadCases() {
-  std::string path = SourceDir() + "/tests/logql/parse_cases.txt";
-  std::ifstream in(path);
-  REQUIRE_MESSAGE(in.good(), "cannot open " << path << " (set GNOMON_SOURCE_DIR)");
-  std::vector<Case> cases;
-  std::string line;
-  int n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (line.empty() || line[0] == '#') continue;
-    Case c;
-    c.line = n;
-    size_t ok = line.rfind(" => ");
-    size_t err = line.rfind(" !> ");
-    size_t sep = std::string::npos;
-    if (ok != std::string::npos && (err == std::string::npos || ok > err)) {
-      sep = ok;
-    } else if (err != std::string::npos) {
-      sep = err;
-      c.want_error = true;
-    }
-    if (sep == std::string::npos) {
-      c.query = line;
-      c.want = line;
-    } else {
-      c.query = line.substr(0, sep);
-      c.want = line.substr(sep + 4);
-    }
-    for (size_t p; (p = c.query.find("\\n")) != std::string::npos;) c.query.replace(p, 2, "\n");
-    cases.push_back(std::move(c));
-  }
-  return cases;
-}
+using Case = testing::ParseCase;
+std::vector<Case> LoadCases() { return testing::LoadParseCases("tests/logql/parse_cases.txt"); }
 
 TEST_CASE("parse_cases.txt") {
   auto cases = LoadCases();

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "parse_cases.h"
 #include "query/promql/functions.h"
 #include "query/promql/lexer.h"
 #include "query/promql/parser.h"
@@ -16,11 +17,6 @@
 
 namespace gnomon::promql {
 namespace {
-
-std::string SourceDir() {
-  const char* d = std::getenv("GNOMON_SOURCE_DIR");
-  return d ? d : ".";
-}
 
 // Parses and returns String(), or "ERROR: <message>".
 std::string Canon(std::string_view q) {
@@ -36,51 +32,8 @@ const T& As(const ExprPtr& e) {
   return *p;
 }
 
-struct Case {
-  int line = 0;
-  std::string query;
-  bool want_error = false;
-  std::string want;  // String() output, or an error substring
-};
-
-// Format of parse_cases.txt, one case a line ('#' lines and blank lines are skipped):
-//   <query>                  parses, and String() gives the query back unchanged
-//   <query> => <string>      parses, and String() gives <string>
-//   <query> !> <substring>   fails, with <substring> in the message
-// The separator is the last " => " or " !> " on the line. "\n" in a query stands for a newline.
-std::vector<Case> LoadCases() {
-  std::string path = SourceDir() + "/tests/promql/parse_cases.txt";
-  std::ifstream in(path);
-  REQUIRE_MESSAGE(in.good(), "cannot open " << path << " (set GNOMON_SOURCE_DIR)");
-  std::vector<Case> cases;
-  std::string line;
-  int n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (line.empty() || line[0] == '#') continue;
-    Case c;
-    c.line = n;
-    size_t ok = line.rfind(" => ");
-    size_t err = line.rfind(" !> ");
-    size_t sep = std::string::npos;
-    if (ok != std::string::npos && (err == std::string::npos || ok > err)) {
-      sep = ok;
-    } else if (err != std::string::npos) {
-      sep = err;
-      c.want_error = true;
-    }
-    if (sep == std::string::npos) {
-      c.query = line;
-      c.want = line;
-    } else {
-      c.query = line.substr(0, sep);
-      c.want = line.substr(sep + 4);
-    }
-    for (size_t p; (p = c.query.find("\\n")) != std::string::npos;) c.query.replace(p, 2, "\n");
-    cases.push_back(std::move(c));
-  }
-  return cases;
-}
+using Case = testing::ParseCase;
+std::vector<Case> LoadCases() { return testing::LoadParseCases("tests/promql/parse_cases.txt"); }
 
 TEST_CASE("parse_cases.txt: String() output and error messages") {
   std::vector<Case> cases = LoadCases();
