@@ -349,11 +349,6 @@ bool IdDictionary::Find(std::string_view id, std::vector<uint32_t>* rows) const 
   return true;
 }
 
-Status Block::Decode(std::string_view value, uint32_t first_row, const int64_t* ts, size_t rows) {
-  GNOMON_RETURN_IF_ERROR(Load(value, first_row, rows));
-  return Rebuild(ts);
-}
-
 Status Block::Load(std::string_view value, uint32_t first_row, size_t rows) {
   GNOMON_RETURN_IF_ERROR(Decompress(value, &raw_, "block"));
   first_row_ = first_row;

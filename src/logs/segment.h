@@ -103,26 +103,23 @@ class IdDictionary {
   std::vector<Entry> ids_;
 };
 
-// A decompressed block of lines: rows [first_row, first_row + size()). Decode is Load then
-// Rebuild; between the two, MayContain tells without rebuilding whether a line may hold a text.
+// A decompressed block of lines: rows [first_row, first_row + size()). Load it, then Rebuild the
+// lines as sent; between the two, MayContain tells without rebuilding whether a line may hold a
+// text.
 class Block {
  public:
-  // `ts` holds the times of the block's `rows` rows (from the columns): a line whose time was left
-  // out gets it back.
-  Status Decode(std::string_view value, uint32_t first_row, const int64_t* ts, size_t rows);
-
   // Decompresses and indexes the stored rows (lines without their left-out times).
   Status Load(std::string_view value, uint32_t first_row, size_t rows);
   // After Load: false only if no rebuilt line of the block contains `needle` (a needle that may
   // overlap a put-back time is checked there, with `ts` the rows' times).
   bool MayContain(std::string_view needle, const int64_t* ts) const;
-  // After Load: the lines as sent.
+  // After Load: the lines as sent (`ts`: the rows' times, from the columns; a line whose time was
+  // left out gets it back).
   Status Rebuild(const int64_t* ts);
   // After Load: the length of `row`'s line as sent.
   size_t LineSize(uint32_t row) const;
 
-  uint32_t first_row() const { return first_row_; }
-  size_t size() const { return lines_.size(); }
+  // After Rebuild: the line of `row` as sent.
   std::string_view line(uint32_t row) const { return lines_[row - first_row_]; }
   // Every line, back to back.
   std::string_view text() const { return text_; }
