@@ -306,6 +306,7 @@ Status LogStore::DropExpired() {
     }
     out.Delete(segment::IdsKey(m.seq));
     out.Delete(segment::ColumnsKey(m.seq));
+    out.Delete(segment::FiltersKey(m.seq));
     for (uint32_t b = 0; b < m.blocks.size(); ++b) out.Delete(segment::LinesKey(m.seq, b));
     out.Delete(segment::MetaKey(m.seq));
     GNOMON_RETURN_IF_ERROR(ks_->Write(out));
@@ -318,13 +319,15 @@ Status LogStore::DropExpired() {
 Status LogStore::Compact() { return CompactSegments(INT64_MAX); }
 
 Status LogStore::CompactSegments(int64_t sealed_before_ms) {
-  const int level = options_.compaction_level;
-  if (level <= 0) return Status::OK();
+  // compaction_level 0: segments keep their seal's level, and only get their text filters.
+  const int level = options_.compaction_level > 0 ? options_.compaction_level : options_.compression_level;
   std::vector<std::shared_ptr<const Segment>> todo;
   {
     std::lock_guard lock(mu_);
     for (const auto& seg : segments_) {
-      if (seg->meta.level != level && seg->sealed_ms <= sealed_before_ms) todo.push_back(seg);
+      if ((seg->meta.level != level || !seg->meta.filtered) && seg->sealed_ms <= sealed_before_ms) {
+        todo.push_back(seg);
+      }
     }
   }
   for (const auto& seg : todo) {
@@ -336,7 +339,7 @@ Status LogStore::CompactSegments(int64_t sealed_before_ms) {
     storage::KeyspaceBatch out;
     auto rewritten = std::make_shared<Segment>();
     rewritten->sealed_ms = seg->sealed_ms;
-    Status s = segment::Recompress(*ks_, seg->meta, level, &out, &rewritten->meta);
+    Status s = segment::Rewrite(*ks_, seg->meta, level, &out, &rewritten->meta);
     if (s.code() == Status::Code::kNotFound) continue;  // dropped by retention meanwhile
     GNOMON_RETURN_IF_ERROR(s);
     GNOMON_RETURN_IF_ERROR(ks_->Write(out));
@@ -351,7 +354,7 @@ Status LogStore::CompactSegments(int64_t sealed_before_ms) {
 void LogStore::BackgroundLoop() {
   setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);  // behind ingest and queries
   const int64_t period_ms = std::clamp<int64_t>(
-      std::min(options_.head_max_age_ms, options_.compaction_level > 0 ? options_.compaction_delay_ms : INT64_MAX) / 4,
+      std::min(options_.head_max_age_ms, options_.compaction_delay_ms) / 4,
       100, 60'000);
   std::unique_lock lock(compaction_mu_);
   while (!compaction_cv_.wait_for(lock, std::chrono::milliseconds(period_ms), [this] { return stopping_; })) {
@@ -365,7 +368,7 @@ void LogStore::BackgroundLoop() {
     Status s = seal ? SealPending() : Status::OK();
     if (!s.ok()) log::Warn("logs: cannot seal the head into a segment: " + s.ToString());
     s = CompactSegments(NowMs() - options_.compaction_delay_ms);
-    if (!s.ok()) log::Warn("logs: cannot rewrite segments at compaction_level: " + s.ToString());
+    if (!s.ok()) log::Warn("logs: cannot compact segments: " + s.ToString());
     lock.lock();
   }
 }

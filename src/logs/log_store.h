@@ -47,9 +47,10 @@ struct LogStoreOptions {
   size_t segment_max_bytes = 16 << 20;  // line bytes
   int64_t head_max_age_ms = 300'000;    // checked on Append and by the background thread
   int compression_level = 3;            // zstd, for segments as they are sealed
-  // A background thread rewrites segments sealed more than `compaction_delay_ms` ago at zstd
-  // `compaction_level` (Compact: all of them now): smaller on disk, at a CPU cost kept off the
-  // ingest path and at a lower priority. 0: never.
+  // A background thread compacts segments sealed more than `compaction_delay_ms` ago (Compact: all
+  // of them now): rewritten at zstd `compaction_level` (0: left at the seal's level), smaller on
+  // disk, and given text filters, so substring searches skip their blocks (text_filter.h); at a
+  // CPU cost kept off the ingest path and at a lower priority.
   int compaction_level = 9;
   int64_t compaction_delay_ms = 600'000;
 };
@@ -134,7 +135,7 @@ class LogStore {
 
   // Seals the head into a segment now (POST /internal/flush).
   Status Flush();
-  // Rewrites every segment not yet at `compaction_level` now (POST /internal/compact).
+  // Compacts every segment not yet compacted now (POST /internal/compact).
   Status Compact();
 
  private:
@@ -152,7 +153,7 @@ class LogStore {
   // Seals every head on the sealing list, oldest first; then drops segments past retention.
   Status SealPending();
   Status DropExpired();
-  // Rewrites the segments sealed before `sealed_before_ms` that are not at compaction_level.
+  // Compacts the segments sealed before `sealed_before_ms` that are not yet.
   Status CompactSegments(int64_t sealed_before_ms);
   // The background thread: seals a head left alone past head_max_age_ms and rewrites segments
   // past compaction_delay_ms, at nice 10, until the store is destroyed.

@@ -10,6 +10,7 @@
 #include "logs/log_store.h"
 #include "logs/log_store_parts.h"
 #include "logs/segment.h"
+#include "logs/text_filter.h"
 #include "util/coding.h"
 
 namespace gnomon::logs {
@@ -25,6 +26,7 @@ class SegmentReader {
   // A reader of the same segment on another thread, sharing `other`'s columns (loaded).
   explicit SegmentReader(const SegmentReader& other) : ks_(other.ks_), meta_(other.meta_), columns_(other.columns_) {}
   const segment::Meta& meta() const { return *meta_; }
+  const storage::Keyspace* keyspace() const { return ks_; }
 
   // NotFound when the segment was dropped (retention) since the snapshot was taken.
   Result<const segment::Columns*> Columns() {
@@ -127,7 +129,85 @@ struct Selection {
   std::vector<uint8_t> wanted;   // by position in the stream table
   int64_t start, end;            // [start, end)
   uint64_t rank;
+  const std::vector<std::vector<NeedleKey>>* needles;  // per required text, its text-filter keys
 };
+
+int64_t FractionNs(int64_t ts) {
+  const int64_t f = ts % 1'000'000'000;
+  return f < 0 ? f + 1'000'000'000 : f;
+}
+
+// Marks in *ruled_out (by position in sel.blocks) the blocks whose text filters show that no line
+// can contain some required text: for each of the text's keys, the filter lacks it, no row's
+// left-out time can start with its run, and no ID of the block's rows contains the run.
+Status RuleOutBlocks(SegmentReader* reader, const Selection& sel, std::vector<uint8_t>* ruled_out) {
+  ruled_out->assign(sel.blocks.size(), 0);
+  if (!sel.meta->filtered || sel.needles->empty()) return Status::OK();
+  const segment::Meta& m = *sel.meta;
+  const storage::Keyspace& ks = *reader->keyspace();
+  std::string value;
+  GNOMON_RETURN_IF_ERROR(ks.Get(segment::FiltersKey(m.seq), &value));
+  segment::TextFilters filters;
+  GNOMON_RETURN_IF_ERROR(filters.Decode(value, m));
+  // Per run: the blocks with an ID containing it (the filters leave IDs' tokens out).
+  segment::IdDictionary dict;
+  bool dict_loaded = false;
+  std::unordered_map<std::string_view, std::vector<uint8_t>> id_blocks;
+  auto in_an_id = [&](std::string_view run, uint32_t b) -> Result<bool> {
+    auto it = id_blocks.find(run);
+    if (it == id_blocks.end()) {
+      if (!dict_loaded) {
+        GNOMON_RETURN_IF_ERROR(ks.Get(segment::IdsKey(m.seq), &value));
+        GNOMON_RETURN_IF_ERROR(dict.Decode(value));
+        dict_loaded = true;
+      }
+      std::vector<uint8_t> blocks(m.blocks.size());
+      std::vector<uint32_t> rows;
+      for (size_t i = 0; i < dict.size(); ++i) {
+        if (dict.at(i).find(run) == std::string_view::npos) continue;
+        if (!dict.Rows(i, &rows)) return Status::Corruption("log segment: bad ID dictionary");
+        for (uint32_t row : rows) {
+          if (row < m.rows) blocks[m.BlockOf(row)] = 1;
+        }
+      }
+      it = id_blocks.emplace(run, std::move(blocks)).first;
+    }
+    return it->second[b] != 0;
+  };
+  for (size_t i = 0; i < sel.blocks.size(); ++i) {
+    const uint32_t b = sel.blocks[i];
+    const std::string_view filter = filters.block(b);
+    bool possible = true;
+    for (const std::vector<NeedleKey>& keys : *sel.needles) {
+      for (const NeedleKey& k : keys) {
+        if (FilterHas(filter, k.key)) continue;
+        bool maybe = false;
+        // (A time's fraction follows its '.'.)
+        const FractionRange fractions = k.whole || k.before != '.' ? FractionRange{} : FractionsStarting(k.run);
+        if (fractions.lo < fractions.hi) {
+          auto columns = reader->Columns();
+          if (!columns.ok()) return columns.status();
+          const segment::Columns& c = **columns;
+          for (uint32_t row = m.blocks[b].first_row; row < m.block_end(b) && !maybe; ++row) {
+            maybe = fractions.Has(FractionNs(c.ts[row]));
+          }
+        }
+        if (!maybe) {
+          auto in_id = in_an_id(k.run, b);
+          if (!in_id.ok()) return in_id.status();
+          maybe = *in_id;
+        }
+        if (!maybe) {
+          possible = false;
+          break;
+        }
+      }
+      if (!possible) break;
+    }
+    (*ruled_out)[i] = possible ? 0 : 1;
+  }
+  return Status::OK();
+}
 
 // The rows of `sel`'s blocks whose time is in range and stream wanted, and that pass the filters
 // of `options` (read block by block, each block's lines once), into (*picks)[i] for block i.
@@ -138,10 +218,19 @@ Status SelectRows(SegmentReader* reader, const Selection& sel, const ScanOptions
                   std::vector<std::vector<Pick>>* picks, ScanStats* stats) {
   const bool filtering = !options.required.empty() || options.line_filter != nullptr;
   picks->assign(sel.blocks.size(), {});
+  std::vector<uint8_t> ruled_out;
+  GNOMON_RETURN_IF_ERROR(RuleOutBlocks(reader, sel, &ruled_out));
+  const size_t open_blocks = std::count(ruled_out.begin(), ruled_out.end(), 0);
+  const segment::Meta& m = *sel.meta;
+  if (open_blocks == 0 && m.min_ts >= sel.start && m.max_ts < sel.end && sel.blocks.size() == m.blocks.size()) {
+    // Nothing to read: the lines examined are the wanted streams' (the budget counts them).
+    for (size_t i = 0; i < m.streams.size(); ++i) stats->lines += sel.wanted[i] ? m.streams[i].rows : 0;
+    return Status::OK();
+  }
   auto loaded = reader->Columns();
   if (!loaded.ok()) return loaded.status();
   const segment::Columns& c = **loaded;
-  const size_t workers = filtering && sel.blocks.size() >= 4 ? 2 : 1;
+  const size_t workers = filtering && open_blocks >= 4 ? 2 : 1;
   std::vector<Status> status(workers);
   std::vector<ScanStats> seen(workers);
   auto work = [&](size_t w) {
@@ -150,7 +239,14 @@ Status SelectRows(SegmentReader* reader, const Selection& sel, const ScanOptions
     for (size_t i = w; i < sel.blocks.size(); i += workers) {
       const uint32_t b = sel.blocks[i];
       std::vector<Pick>& out = (*picks)[i];
-      for (uint32_t row = sel.meta->blocks[b].first_row; row < sel.meta->block_end(b); ++row) {
+      const uint32_t first = sel.meta->blocks[b].first_row, end = sel.meta->block_end(b);
+      if (ruled_out[i] != 0) {  // its lines are examined (for the budget) but none can pass
+        for (uint32_t row = first; row < end; ++row) {
+          seen[w].lines += c.ts[row] >= sel.start && c.ts[row] < sel.end && sel.wanted[c.stream[row]];
+        }
+        continue;
+      }
+      for (uint32_t row = first; row < end; ++row) {
         if (c.ts[row] >= sel.start && c.ts[row] < sel.end && sel.wanted[c.stream[row]]) {
           out.push_back({c.ts[row], sel.rank, row});
         }
@@ -341,10 +437,15 @@ Status LogStore::Scan(const Matchers& matchers, int64_t start_ns, int64_t end_ns
   });
   // Selects a segment's rows; false when it has none (or is gone).
   std::vector<std::vector<Pick>> block_picks;
+  std::vector<std::vector<NeedleKey>> needles;
+  for (const std::string& r : options.required) {
+    needles.push_back(NeedleKeys(r));
+    if (needles.back().empty()) needles.pop_back();
+  }
   auto open = [&](Source& s) -> Result<bool> {
     if (s.reader == nullptr) return !s.picks.empty();
     const segment::Meta& m = s.reader->meta();
-    Selection sel{&m, {}, std::vector<uint8_t>(m.streams.size()), start, end_ns, s.rank};
+    Selection sel{&m, {}, std::vector<uint8_t>(m.streams.size()), start, end_ns, s.rank, &needles};
     for (size_t i = 0; i < m.streams.size(); ++i) sel.wanted[i] = Contains(sids, m.streams[i].sid);
     for (uint32_t b = 0; b < m.blocks.size(); ++b) {
       if (m.blocks[b].max_ts >= start && m.blocks[b].min_ts < end_ns) sel.blocks.push_back(b);

@@ -16,7 +16,7 @@
 //   segment_max_bytes = "16MiB"         #   or this many line bytes,
 //   segment_max_age = "5m"              #   or this age
 //   segment_compression_level = 3       # zstd level of a segment when sealed
-//   compaction_level = 9                # and when rewritten in the background (0: never)
+//   compaction_level = 9                # and when compacted in the background (0: as sealed)
 //   compaction_delay = "10m"            #   once this old
 #pragma once
 

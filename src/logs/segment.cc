@@ -6,6 +6,7 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "logs/text_filter.h"
 #include "util/coding.h"
 #include "util/time_format.h"
 
@@ -13,9 +14,10 @@ namespace gnomon::logs::segment {
 
 namespace {
 
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersion = 2;  // 1: no text filters
 constexpr size_t kBlockBytes = 256 * 1024;  // uncompressed line bytes per block, about
 constexpr size_t kTsTextBytes = 30;         // "2023-11-14T22:13:20.123456789Z"
+constexpr size_t kFractionAt = 20;          // where its fraction's digits start
 
 std::string SeqKey(std::string_view prefix, uint64_t seq) {
   std::string k(prefix);
@@ -101,6 +103,7 @@ std::string EncodeColumns(const std::vector<int64_t>& ts, const std::vector<uint
 std::string MetaKey(uint64_t seq) { return SeqKey(kMetaPrefix, seq); }
 std::string IdsKey(uint64_t seq) { return SeqKey("g/", seq) + "i"; }
 std::string ColumnsKey(uint64_t seq) { return SeqKey("g/", seq) + "c"; }
+std::string FiltersKey(uint64_t seq) { return SeqKey("g/", seq) + "f"; }
 std::string LinesKey(uint64_t seq, uint32_t block) {
   std::string k = SeqKey("g/", seq) + "l";
   PutFixed64BE(&k, block);
@@ -196,24 +199,65 @@ void Build(uint64_t seq, const std::vector<StreamRows>& streams, const std::vect
     if (lines.size() >= kBlockBytes) flush_block();
   }
   if (!lines.empty()) flush_block();
+  meta->filtered = false;
   out->Put(ColumnsKey(seq), Compress(EncodeColumns(all_ts, all_stream, streams.size(), meta->min_ts), level));
   out->Put(MetaKey(seq), EncodeMeta(*meta));
 }
 
-Status Recompress(const storage::Keyspace& ks, const Meta& meta, int level, storage::KeyspaceBatch* out,
-                  Meta* rewritten) {
+Status Rewrite(const storage::Keyspace& ks, const Meta& meta, int level, storage::KeyspaceBatch* out,
+               Meta* rewritten) {
+  const bool recompress = level != meta.level;
   std::string value, raw;
   auto rewrite = [&](const std::string& key, std::string_view what) -> Status {
     GNOMON_RETURN_IF_ERROR(ks.Get(key, &value));
+    if (!recompress) return Status::OK();
     GNOMON_RETURN_IF_ERROR(Decompress(value, &raw, what));
     out->Put(key, Compress(raw, level));
     return Status::OK();
   };
   GNOMON_RETURN_IF_ERROR(rewrite(IdsKey(meta.seq), "ID dictionary"));
+  IdDictionary dict;
+  GNOMON_RETURN_IF_ERROR(dict.Decode(value));
   GNOMON_RETURN_IF_ERROR(rewrite(ColumnsKey(meta.seq), "columns"));
-  for (uint32_t b = 0; b < meta.blocks.size(); ++b) GNOMON_RETURN_IF_ERROR(rewrite(LinesKey(meta.seq, b), "block"));
+  Columns columns;
+  GNOMON_RETURN_IF_ERROR(DecodeColumns(value, meta, &columns));
+  // Each row's ID, for the text filters to leave its tokens out.
+  std::vector<std::string_view> id_of(meta.rows);
+  std::vector<uint32_t> rows;
+  for (size_t i = 0; i < dict.size(); ++i) {
+    if (!dict.Rows(i, &rows)) return Status::Corruption("log segment: bad ID dictionary");
+    for (uint32_t row : rows) {
+      if (row >= meta.rows) return Status::Corruption("log segment: bad ID dictionary");
+      id_of[row] = dict.at(i);
+    }
+  }
+  std::string filters;
+  PutVarint64(&filters, meta.blocks.size());
+  TextFilterBuilder filter;
+  std::string block_filter;
+  Block block;
+  for (uint32_t b = 0; b < meta.blocks.size(); ++b) {
+    GNOMON_RETURN_IF_ERROR(rewrite(LinesKey(meta.seq, b), "block"));
+    const uint32_t first = meta.blocks[b].first_row;
+    GNOMON_RETURN_IF_ERROR(block.Load(value, first, meta.block_end(b) - first));
+    GNOMON_RETURN_IF_ERROR(block.Rebuild(columns.ts.data() + first));
+    for (uint32_t row = first; row < meta.block_end(b); ++row) {
+      const std::string_view line = block.line(row), id = id_of[row];
+      const size_t id_at = id.empty() ? std::string_view::npos : line.find(id);
+      const size_t time_at = block.TimeAt(row);
+      filter.AddLine(line, id_at == std::string_view::npos ? 0 : id_at,
+                     id_at == std::string_view::npos ? 0 : id_at + id.size(),
+                     time_at == std::string_view::npos ? time_at : time_at + kFractionAt);
+    }
+    block_filter.clear();
+    filter.Finish(&block_filter);
+    PutVarint64(&filters, block_filter.size());
+    filters += block_filter;
+  }
+  out->Put(FiltersKey(meta.seq), filters);
   *rewritten = meta;
   rewritten->level = level;
+  rewritten->filtered = true;
   out->Put(MetaKey(meta.seq), EncodeMeta(*rewritten));
   return Status::OK();
 }
@@ -235,12 +279,14 @@ std::string EncodeMeta(const Meta& meta) {
     PutZigZagVarint64(&v, b.max_ts - b.min_ts);
   }
   PutZigZagVarint64(&v, meta.level);
+  v.push_back(meta.filtered ? 1 : 0);
   return v;
 }
 
 Status DecodeMeta(uint64_t seq, std::string_view in, Meta* meta) {
   const Status bad = Status::Corruption("log segment " + std::to_string(seq) + ": bad meta");
-  if (in.empty() || static_cast<uint8_t>(in[0]) != kVersion) return bad;
+  if (in.empty() || (static_cast<uint8_t>(in[0]) != kVersion && static_cast<uint8_t>(in[0]) != 1)) return bad;
+  const uint8_t version = static_cast<uint8_t>(in[0]);
   in.remove_prefix(1);
   uint64_t rows = 0, min_zz = 0, max_zz = 0, n = 0;
   if (!GetVarint64(&in, &rows) || !GetVarint64(&in, &min_zz) || !GetVarint64(&in, &max_zz) || !GetVarint64(&in, &n) ||
@@ -271,6 +317,12 @@ Status DecodeMeta(uint64_t seq, std::string_view in, Meta* meta) {
   uint64_t level_zz = 0;
   if (!GetVarint64(&in, &level_zz)) return bad;
   meta->level = static_cast<int>(ZigZagDecode(level_zz));
+  meta->filtered = false;
+  if (version >= 2) {
+    if (in.empty() || static_cast<uint8_t>(in[0]) > 1) return bad;
+    meta->filtered = in[0] == 1;
+    in.remove_prefix(1);
+  }
   return in.empty() ? Status::OK() : bad;
 }
 
@@ -336,7 +388,12 @@ bool IdDictionary::Find(std::string_view id, std::vector<uint32_t>* rows) const 
   rows->clear();
   auto it = std::lower_bound(ids_.begin(), ids_.end(), id, [](const Entry& e, std::string_view v) { return e.id < v; });
   if (it == ids_.end() || it->id != id) return false;
-  std::string_view in = it->rows;
+  return Rows(static_cast<size_t>(it - ids_.begin()), rows);
+}
+
+bool IdDictionary::Rows(size_t i, std::vector<uint32_t>* rows) const {
+  rows->clear();
+  std::string_view in = ids_[i].rows;
   uint64_t n = 0, row = 0;
   if (!GetVarint64(&in, &n) || n > in.size()) return false;
   for (uint64_t i = 0; i < n; ++i) {
@@ -420,6 +477,11 @@ bool Block::MayContain(std::string_view needle, const int64_t* ts) const {
   return false;
 }
 
+size_t Block::TimeAt(uint32_t row) const {
+  const StoredRow& r = stored_[row - first_row_];
+  return r.at == 0 ? std::string_view::npos : r.at - 1;
+}
+
 size_t Block::LineSize(uint32_t row) const {
   const StoredRow& r = stored_[row - first_row_];
   return r.len + (r.at == 0 ? 0 : kTsTextBytes);
@@ -449,6 +511,24 @@ Status Block::Rebuild(const int64_t* ts) {
   lines_.reserve(spans.size());
   for (const auto& [offset, len] : spans) lines_.push_back(std::string_view(text_).substr(offset, len));
   return Status::OK();
+}
+
+
+Status TextFilters::Decode(std::string_view value, const Meta& meta) {
+  raw_.assign(value);
+  blocks_.clear();
+  const Status bad = Status::Corruption("log segment " + std::to_string(meta.seq) + ": bad text filters");
+  std::string_view in = raw_;
+  uint64_t n = 0;
+  if (!GetVarint64(&in, &n) || n != meta.blocks.size()) return bad;
+  blocks_.reserve(n);
+  for (uint64_t b = 0; b < n; ++b) {
+    uint64_t len = 0;
+    if (!GetVarint64(&in, &len) || len > in.size()) return bad;
+    blocks_.push_back(in.substr(0, len));
+    in.remove_prefix(len);
+  }
+  return in.empty() ? Status::OK() : bad;
 }
 
 }  // namespace gnomon::logs::segment

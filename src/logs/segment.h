@@ -51,6 +51,7 @@ struct Meta {
   std::vector<StreamRows> streams;  // the stream table, indexed by Row::stream
   std::vector<BlockMeta> blocks;
   int level = 0;  // the zstd level its data was last written with
+  bool filtered = false;  // it has text filters (a segment of the first layout does not)
 
   uint32_t block_end(uint32_t b) const {
     return b + 1 < blocks.size() ? blocks[b + 1].first_row : static_cast<uint32_t>(rows);
@@ -70,16 +71,19 @@ std::string MetaKey(uint64_t seq);                   // n/ seq
 std::string IdsKey(uint64_t seq);                    // g/ seq i
 std::string ColumnsKey(uint64_t seq);                // g/ seq c
 std::string LinesKey(uint64_t seq, uint32_t block);  // g/ seq l block
+std::string FiltersKey(uint64_t seq);                // g/ seq f
 
 // Encodes `rows` (sorted by time; streams: the stream table) as segment `seq` into `out`,
 // compressed at zstd `level`; fills *meta and the segment's distinct IDs, sorted (for the ID index).
 void Build(uint64_t seq, const std::vector<StreamRows>& streams, const std::vector<Row>& rows, int level,
            storage::KeyspaceBatch* out, Meta* meta, std::vector<std::string>* ids);
 
-// Rewrites segment `meta.seq`'s data (read from `ks`) into `out` compressed at zstd `level`, and
-// its meta as *rewritten: the same rows, keys and blocks, only smaller (or faster to write).
-Status Recompress(const storage::Keyspace& ks, const Meta& meta, int level, storage::KeyspaceBatch* out,
-                  Meta* rewritten);
+// Compacts segment `meta.seq` (read from `ks`) into `out`: its data recompressed at zstd `level`
+// (unless already at it) and its text filters (text_filter.h) built; its meta as *rewritten. The
+// same rows, keys and blocks. Filters are built here, in the background, not when a head is sealed:
+// they cost ~1 µs a line.
+Status Rewrite(const storage::Keyspace& ks, const Meta& meta, int level, storage::KeyspaceBatch* out,
+               Meta* rewritten);
 
 std::string EncodeMeta(const Meta& meta);
 Status DecodeMeta(uint64_t seq, std::string_view value, Meta* meta);
@@ -91,6 +95,8 @@ class IdDictionary {
   Status Decode(std::string_view value);
   // The rows of `id` in increasing order; false when the segment does not have it.
   bool Find(std::string_view id, std::vector<uint32_t>* rows) const;
+  // The rows of the i-th ID; false when its list is malformed.
+  bool Rows(size_t i, std::vector<uint32_t>* rows) const;
   size_t size() const { return ids_.size(); }
   std::string_view at(size_t i) const { return ids_[i].id; }
 
@@ -101,6 +107,17 @@ class IdDictionary {
   };
   std::string raw_;
   std::vector<Entry> ids_;
+};
+
+// A segment's text filters (text_filter.h), one per block.
+class TextFilters {
+ public:
+  Status Decode(std::string_view value, const Meta& meta);
+  std::string_view block(uint32_t b) const { return blocks_[b]; }
+
+ private:
+  std::string raw_;
+  std::vector<std::string_view> blocks_;
 };
 
 // A decompressed block of lines: rows [first_row, first_row + size()). Load it, then Rebuild the
@@ -116,6 +133,8 @@ class Block {
   // After Load: the lines as sent (`ts`: the rows' times, from the columns; a line whose time was
   // left out gets it back).
   Status Rebuild(const int64_t* ts);
+  // After Load: where in `row`'s line as sent its left-out time starts (npos: none was).
+  size_t TimeAt(uint32_t row) const;
   // After Load: the length of `row`'s line as sent.
   size_t LineSize(uint32_t row) const;
 
