@@ -1,6 +1,7 @@
 // LogStore's read path (log_store.h): lookups by correlation ID, time/stream selections in time
 // order merged across segments and heads, and the streams and labels present in a range.
 #include <algorithm>
+#include <future>
 #include <queue>
 #include <set>
 #include <thread>
@@ -151,17 +152,21 @@ Status RuleOutBlocks(SegmentReader* reader, const Selection& sel, std::vector<ui
   GNOMON_RETURN_IF_ERROR(filters.Decode(value, m));
   // Per run: the blocks with an ID containing it (the filters leave IDs' tokens out).
   segment::IdDictionary dict;
-  bool dict_loaded = false;
+  bool dict_loaded = false, dict_indexed = false;
   std::unordered_map<std::string_view, std::vector<uint8_t>> id_blocks;
   auto in_an_id = [&](std::string_view run, uint32_t b) -> Result<bool> {
     auto it = id_blocks.find(run);
     if (it == id_blocks.end()) {
       if (!dict_loaded) {
         GNOMON_RETURN_IF_ERROR(ks.Get(segment::IdsKey(m.seq), &value));
-        GNOMON_RETURN_IF_ERROR(dict.Decode(value));
+        GNOMON_RETURN_IF_ERROR(dict.Decompress(value));
         dict_loaded = true;
       }
       std::vector<uint8_t> blocks(m.blocks.size());
+      // Most runs are in no ID: one search of the whole dictionary tells.
+      if (!dict.MayContainText(run)) return id_blocks.emplace(run, std::move(blocks)).first->second[b] != 0;
+      if (!dict_indexed) GNOMON_RETURN_IF_ERROR(dict.Index());
+      dict_indexed = true;
       std::vector<uint32_t> rows;
       for (size_t i = 0; i < dict.size(); ++i) {
         if (dict.at(i).find(run) == std::string_view::npos) continue;
@@ -397,6 +402,11 @@ Status LogStore::Scan(const Matchers& matchers, int64_t start_ns, int64_t end_ns
   std::sort(sids.begin(), sids.end());
   const Snapshot snap = TakeSnapshot(&sids, start, end_ns - 1, "");
 
+  std::vector<std::vector<NeedleKey>> needles;  // (declared before the sources: prefetches use it)
+  for (const std::string& r : options.required) {
+    needles.push_back(NeedleKeys(r));
+    if (needles.back().empty()) needles.pop_back();
+  }
   // One source per segment (opened when the merge reaches its first possible time) and head.
   struct Source {
     int64_t bound;  // no row of the source comes before it: min time forward, max time backward
@@ -405,6 +415,8 @@ Status LogStore::Scan(const Matchers& matchers, int64_t start_ns, int64_t end_ns
     std::unique_ptr<SegmentReader> reader;
     std::vector<Pick> picks;  // the selected rows, in read order
     size_t pos = 0;
+    std::future<Status> prefetch;  // selecting picks on another thread
+    ScanStats prefetched;          // what that examined
   };
   std::vector<Source> sources;
   for (const auto& seg : snap.segments) {
@@ -435,29 +447,54 @@ Status LogStore::Scan(const Matchers& matchers, int64_t start_ns, int64_t end_ns
   std::sort(sources.begin(), sources.end(), [&](const Source& a, const Source& b) {
     return Before({a.bound, a.rank, 0}, {b.bound, b.rank, 0}, backward);
   });
-  // Selects a segment's rows; false when it has none (or is gone).
-  std::vector<std::vector<Pick>> block_picks;
-  std::vector<std::vector<NeedleKey>> needles;
-  for (const std::string& r : options.required) {
-    needles.push_back(NeedleKeys(r));
-    if (needles.back().empty()) needles.pop_back();
-  }
-  auto open = [&](Source& s) -> Result<bool> {
-    if (s.reader == nullptr) return !s.picks.empty();
+  // Selects a segment's rows into s.picks, adding what it examined to *seen.
+  auto select = [&](Source& s, ScanStats* seen) -> Status {
     const segment::Meta& m = s.reader->meta();
     Selection sel{&m, {}, std::vector<uint8_t>(m.streams.size()), start, end_ns, s.rank, &needles};
     for (size_t i = 0; i < m.streams.size(); ++i) sel.wanted[i] = Contains(sids, m.streams[i].sid);
     for (uint32_t b = 0; b < m.blocks.size(); ++b) {
       if (m.blocks[b].max_ts >= start && m.blocks[b].min_ts < end_ns) sel.blocks.push_back(b);
     }
-    Status selected = SelectRows(s.reader.get(), sel, options, &block_picks, &stats);
-    if (selected.code() == Status::Code::kNotFound) return false;  // dropped by retention meanwhile
-    GNOMON_RETURN_IF_ERROR(selected);
-    if (stats.lines > options.max_lines || stats.bytes > options.max_bytes) return OverBudget(options);
+    std::vector<std::vector<Pick>> block_picks;
+    GNOMON_RETURN_IF_ERROR(SelectRows(s.reader.get(), sel, options, &block_picks, seen));
     for (const std::vector<Pick>& p : block_picks) s.picks.insert(s.picks.end(), p.begin(), p.end());
     std::sort(s.picks.begin(), s.picks.end(), [&](const Pick& a, const Pick& b) { return Before(a, b, backward); });
+    return Status::OK();
+  };
+  // Opens source i: false when it has no rows (or is gone). A filtered scan, which mostly reads
+  // segments one after the other and keeps few of their rows, selects the next segment's rows on
+  // another thread meanwhile.
+  auto open = [&](size_t i) -> Result<bool> {
+    Source& s = sources[i];
+    if (s.reader == nullptr) return !s.picks.empty();
+    if (filtering && i + 1 < sources.size() && sources[i + 1].reader != nullptr) {
+      Source& n = sources[i + 1];
+      n.prefetch = std::async(std::launch::async, [&select, &n] { return select(n, &n.prefetched); });
+    }
+    ScanStats seen;
+    Status selected;
+    if (s.prefetch.valid()) {
+      selected = s.prefetch.get();
+      seen = s.prefetched;
+    } else {
+      selected = select(s, &seen);
+    }
+    if (selected.code() == Status::Code::kNotFound) return false;  // dropped by retention meanwhile
+    GNOMON_RETURN_IF_ERROR(selected);
+    stats.lines += seen.lines;
+    stats.bytes += seen.bytes;
+    if (stats.lines > options.max_lines || stats.bytes > options.max_bytes) return OverBudget(options);
     return !s.picks.empty();
   };
+  // A prefetch still running when the scan ends early is waited for: it uses what is above.
+  struct WaitForPrefetches {
+    std::vector<Source>* sources;
+    ~WaitForPrefetches() {
+      for (Source& s : *sources) {
+        if (s.prefetch.valid()) s.prefetch.wait();
+      }
+    }
+  } wait_for_prefetches{&sources};
   auto after = [&](size_t a, size_t b) {  // the heap's order: false when a reads first
     return Before(sources[b].picks[sources[b].pos], sources[a].picks[sources[a].pos], backward);
   };
@@ -468,7 +505,7 @@ Status LogStore::Scan(const Matchers& matchers, int64_t start_ns, int64_t end_ns
     // Open every source that may hold the next line.
     while (next < sources.size() && (heap.empty() || !Before(sources[heap.top()].picks[sources[heap.top()].pos],
                                                              {sources[next].bound, sources[next].rank, 0}, backward))) {
-      auto has = open(sources[next]);
+      auto has = open(next);
       if (!has.ok()) return has.status();
       if (*has) heap.push(next);
       ++next;

@@ -366,7 +366,20 @@ Status DecodeColumns(std::string_view value, const Meta& meta, Columns* columns)
 }
 
 Status IdDictionary::Decode(std::string_view value) {
-  GNOMON_RETURN_IF_ERROR(Decompress(value, &raw_, "ID dictionary"));
+  GNOMON_RETURN_IF_ERROR(Decompress(value));
+  return Index();
+}
+
+Status IdDictionary::Decompress(std::string_view value) {
+  ids_.clear();
+  return segment::Decompress(value, &raw_, "ID dictionary");
+}
+
+bool IdDictionary::MayContainText(std::string_view text) const {
+  return text.empty() || memmem(raw_.data(), raw_.size(), text.data(), text.size()) != nullptr;
+}
+
+Status IdDictionary::Index() {
   const Status bad = Status::Corruption("log segment: bad ID dictionary");
   std::string_view in = raw_;
   uint64_t n = 0;

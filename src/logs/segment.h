@@ -93,6 +93,11 @@ Status DecodeColumns(std::string_view value, const Meta& meta, Columns* columns)
 class IdDictionary {
  public:
   Status Decode(std::string_view value);
+  // Decode in two steps: Decompress, after which MayContainText works, then Index (the rest).
+  Status Decompress(std::string_view value);
+  Status Index();
+  // False only if no ID contains `text` (true may be a match in the dictionary's row lists).
+  bool MayContainText(std::string_view text) const;
   // The rows of `id` in increasing order; false when the segment does not have it.
   bool Find(std::string_view id, std::vector<uint32_t>* rows) const;
   // The rows of the i-th ID; false when its list is malformed.
