@@ -155,6 +155,9 @@ class LogStore {
   Status DropExpired();
   // Compacts the segments sealed before `sealed_before_ms` that are not yet.
   Status CompactSegments(int64_t sealed_before_ms);
+  // Deletes the keys compactions replaced whose segment's old meta no reader holds any more.
+  // Called with seal_mu_ held.
+  Status DeleteObsolete();
   // The background thread: seals a head left alone past head_max_age_ms and rewrites segments
   // past compaction_delay_ms, at nice 10, until the store is destroyed.
   void BackgroundLoop();
@@ -167,8 +170,15 @@ class LogStore {
   std::unique_ptr<storage::Keyspace> ks_;
   const LogStoreOptions options_;
   std::unique_ptr<CorrelationIdExtractor> ids_;
-  std::mutex seal_mu_;  // one seal at a time; guards next_segment_seq_
+  std::mutex seal_mu_;  // one seal at a time; guards next_segment_seq_ and obsolete_
   uint64_t next_segment_seq_ = 1;
+  // Keys a compaction replaced (also listed durably under x/ seq), with the segment as it was.
+  struct Obsolete {
+    std::weak_ptr<const Segment> old;
+    uint64_t seq;
+    std::vector<std::string> keys;
+  };
+  std::vector<Obsolete> obsolete_;
   mutable std::mutex mu_;  // guards what follows
   std::map<Labels, std::unique_ptr<Stream>> streams_;
   std::map<uint64_t, const Stream*> by_id_;

@@ -18,10 +18,17 @@ constexpr std::string_view kMetaKey = "m/next";  // the next segment seq, u64 BE
 constexpr std::string_view kStreamPrefix = "s/";
 constexpr std::string_view kRecordPrefix = "w/";
 constexpr std::string_view kIdPrefix = "c/";
+constexpr std::string_view kObsoletePrefix = "x/";  // keys a compaction replaced, to delete
 
 inline std::string StreamKey(uint64_t sid) {
   std::string k(kStreamPrefix);
   PutFixed64BE(&k, sid);
+  return k;
+}
+
+inline std::string ObsoleteKey(uint64_t seq) {
+  std::string k(kObsoletePrefix);
+  PutFixed64BE(&k, seq);
   return k;
 }
 

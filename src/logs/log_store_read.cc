@@ -18,14 +18,22 @@ namespace gnomon::logs {
 
 namespace {
 
-// A segment being read: its columns, read once (and shared with the readers of other threads),
-// and the two blocks of lines it read last (reads that go back and forth across a block boundary
-// do not decompress again).
+// A segment's ID dictionary (decompressed; then indexed) and each row's ID in it (once needed).
+struct SegmentIds {
+  segment::IdDictionary dict;
+  bool indexed = false;
+  segment::RowIdTable of_row;  // empty until RowIds
+};
+
+// A segment being read: its columns and (for blocks that left IDs out) its rows' IDs, read once
+// and shared with the readers of other threads, and the two blocks of lines it read last (reads
+// that go back and forth across a block boundary do not decompress again).
 class SegmentReader {
  public:
   SegmentReader(const storage::Keyspace* ks, const segment::Meta* meta) : ks_(ks), meta_(meta) {}
-  // A reader of the same segment on another thread, sharing `other`'s columns (loaded).
-  explicit SegmentReader(const SegmentReader& other) : ks_(other.ks_), meta_(other.meta_), columns_(other.columns_) {}
+  // A reader of the same segment on another thread, sharing what `other` has loaded.
+  explicit SegmentReader(const SegmentReader& other)
+      : ks_(other.ks_), meta_(other.meta_), columns_(other.columns_), ids_(other.ids_) {}
   const segment::Meta& meta() const { return *meta_; }
   const storage::Keyspace* keyspace() const { return ks_; }
 
@@ -41,33 +49,52 @@ class SegmentReader {
     return columns_.get();
   }
 
-  // The lines of block `b`, put back together. With `required`, first whether any line of the
-  // block may contain all of them (found without putting the lines' times back): when none can,
-  // *skipped is set and the block is only loaded (LineSize works, line() does not).
-  Result<const segment::Block*> Lines(uint32_t b, const std::vector<std::string>* required = nullptr,
-                                      bool* skipped = nullptr) {
+  // Uses `ids` (this segment's, indexed already) instead of reading them.
+  void Adopt(std::shared_ptr<SegmentIds> ids) { ids_ = std::move(ids); }
+
+  // The segment's ID dictionary: decompressed, and with `indexed` indexed too. (Not thread-safe
+  // until RowIds has been called: SelectRows calls it before its second thread starts.)
+  Result<const segment::IdDictionary*> Dictionary(bool indexed) {
+    if (ids_ == nullptr) {
+      std::string value;
+      GNOMON_RETURN_IF_ERROR(ks_->Get(segment::IdsKey(*meta_), &value));
+      auto ids = std::make_shared<SegmentIds>();
+      GNOMON_RETURN_IF_ERROR(ids->dict.Decompress(value, *meta_));
+      ids_ = std::move(ids);
+    }
+    if (indexed && !ids_->indexed) {
+      GNOMON_RETURN_IF_ERROR(ids_->dict.Index());
+      ids_->indexed = true;
+    }
+    return &ids_->dict;
+  }
+
+  // Every row's ID, when the blocks need them to put lines back (else null).
+  Result<const segment::RowIdTable*> RowIds() {
+    if (meta_->format == segment::BlockFormat::kSealed) return nullptr;
+    if (ids_ == nullptr || ids_->of_row.text.empty()) {
+      auto dict = Dictionary(true);
+      if (!dict.ok()) return dict.status();
+      GNOMON_RETURN_IF_ERROR(segment::RowIds(**dict, *meta_, &ids_->of_row));
+    }
+    return &ids_->of_row;
+  }
+
+  // The lines of block `b`, put back together.
+  Result<const segment::Block*> Lines(uint32_t b) {
     for (Slot& s : slots_) {
       if (s.block == b) return &s.lines;
     }
     auto columns = Columns();
     if (!columns.ok()) return columns.status();
+    auto ids = RowIds();
+    if (!ids.ok()) return ids.status();
     Slot& s = slots_[next_];
     next_ = 1 - next_;
     s.block = UINT32_MAX;
     std::string value;
-    GNOMON_RETURN_IF_ERROR(ks_->Get(segment::LinesKey(meta_->seq, b), &value));
-    const uint32_t first = meta_->blocks[b].first_row;
-    const int64_t* ts = (*columns)->ts.data() + first;
-    GNOMON_RETURN_IF_ERROR(s.lines.Load(value, first, meta_->block_end(b) - first));
-    if (required != nullptr) {
-      for (const std::string& r : *required) {
-        if (!s.lines.MayContain(r, ts)) {
-          *skipped = true;
-          return &s.lines;
-        }
-      }
-    }
-    GNOMON_RETURN_IF_ERROR(s.lines.Rebuild(ts));
+    GNOMON_RETURN_IF_ERROR(ks_->Get(segment::LinesKey(*meta_, b), &value));
+    GNOMON_RETURN_IF_ERROR(s.lines.Read(value, *meta_, b, (*columns)->ts.data(), *ids));
     s.block = b;
     return &s.lines;
   }
@@ -87,6 +114,7 @@ class SegmentReader {
   const storage::Keyspace* ks_;
   const segment::Meta* meta_;
   std::shared_ptr<const segment::Columns> columns_;
+  std::shared_ptr<SegmentIds> ids_;
   Slot slots_[2];
   int next_ = 0;
 };
@@ -133,6 +161,16 @@ struct Selection {
   const std::vector<std::vector<NeedleKey>>* needles;  // per required text, its text-filter keys
 };
 
+// Whether a token of `id` starts with `run` where the line has `before` (not a token byte) just
+// before it: at the ID's start (the line's byte before the ID is not known here), or after that
+// byte inside the ID.
+bool StartsTokenIn(std::string_view id, std::string_view run, char before) {
+  for (size_t p = id.find(run); p != std::string_view::npos; p = id.find(run, p + 1)) {
+    if (p == 0 || id[p - 1] == before) return true;
+  }
+  return false;
+}
+
 int64_t FractionNs(int64_t ts) {
   const int64_t f = ts % 1'000'000'000;
   return f < 0 ? f + 1'000'000'000 : f;
@@ -150,32 +188,29 @@ Status RuleOutBlocks(SegmentReader* reader, const Selection& sel, std::vector<ui
   GNOMON_RETURN_IF_ERROR(ks.Get(segment::FiltersKey(m.seq), &value));
   segment::TextFilters filters;
   GNOMON_RETURN_IF_ERROR(filters.Decode(value, m));
-  // Per run: the blocks with an ID containing it (the filters leave IDs' tokens out).
-  segment::IdDictionary dict;
-  bool dict_loaded = false, dict_indexed = false;
+  // Per run: the blocks with an ID holding a token that starts with it (the filters leave IDs'
+  // tokens out).
   std::unordered_map<std::string_view, std::vector<uint8_t>> id_blocks;
-  auto in_an_id = [&](std::string_view run, uint32_t b) -> Result<bool> {
-    auto it = id_blocks.find(run);
+  auto in_an_id = [&](const NeedleKey& k, uint32_t b) -> Result<bool> {
+    auto it = id_blocks.find(k.run);
     if (it == id_blocks.end()) {
-      if (!dict_loaded) {
-        GNOMON_RETURN_IF_ERROR(ks.Get(segment::IdsKey(m.seq), &value));
-        GNOMON_RETURN_IF_ERROR(dict.Decompress(value));
-        dict_loaded = true;
-      }
       std::vector<uint8_t> blocks(m.blocks.size());
+      auto loaded = reader->Dictionary(false);
+      if (!loaded.ok()) return loaded.status();
       // Most runs are in no ID: one search of the whole dictionary tells.
-      if (!dict.MayContainText(run)) return id_blocks.emplace(run, std::move(blocks)).first->second[b] != 0;
-      if (!dict_indexed) GNOMON_RETURN_IF_ERROR(dict.Index());
-      dict_indexed = true;
+      if (!(*loaded)->MayContainText(k.run)) return id_blocks.emplace(k.run, std::move(blocks)).first->second[b] != 0;
+      loaded = reader->Dictionary(true);
+      if (!loaded.ok()) return loaded.status();
+      const segment::IdDictionary& dict = **loaded;
       std::vector<uint32_t> rows;
       for (size_t i = 0; i < dict.size(); ++i) {
-        if (dict.at(i).find(run) == std::string_view::npos) continue;
+        if (!StartsTokenIn(dict.at(i), k.run, k.before)) continue;
         if (!dict.Rows(i, &rows)) return Status::Corruption("log segment: bad ID dictionary");
         for (uint32_t row : rows) {
           if (row < m.rows) blocks[m.BlockOf(row)] = 1;
         }
       }
-      it = id_blocks.emplace(run, std::move(blocks)).first;
+      it = id_blocks.emplace(k.run, std::move(blocks)).first;
     }
     return it->second[b] != 0;
   };
@@ -198,7 +233,7 @@ Status RuleOutBlocks(SegmentReader* reader, const Selection& sel, std::vector<ui
           }
         }
         if (!maybe) {
-          auto in_id = in_an_id(k.run, b);
+          auto in_id = in_an_id(k, b);
           if (!in_id.ok()) return in_id.status();
           maybe = *in_id;
         }
@@ -235,6 +270,10 @@ Status SelectRows(SegmentReader* reader, const Selection& sel, const ScanOptions
   auto loaded = reader->Columns();
   if (!loaded.ok()) return loaded.status();
   const segment::Columns& c = **loaded;
+  if (filtering && open_blocks > 0) {  // loaded once for both threads
+    auto ids = reader->RowIds();
+    if (!ids.ok()) return ids.status();
+  }
   const size_t workers = filtering && open_blocks >= 4 ? 2 : 1;
   std::vector<Status> status(workers);
   std::vector<ScanStats> seen(workers);
@@ -258,14 +297,13 @@ Status SelectRows(SegmentReader* reader, const Selection& sel, const ScanOptions
       }
       seen[w].lines += out.size();
       if (!filtering || out.empty()) continue;
-      bool skipped = false;
-      auto lines = r.Lines(b, &options.required, &skipped);
+      auto lines = r.Lines(b);
       if (!lines.ok()) {
         status[w] = lines.status();
         return;
       }
-      for (const Pick& p : out) seen[w].bytes += (*lines)->LineSize(p.row);
-      if (skipped || !HasAll((*lines)->text(), options.required)) {
+      for (const Pick& p : out) seen[w].bytes += (*lines)->line(p.row).size();
+      if (!HasAll((*lines)->text(), options.required)) {
         out.clear();
         continue;
       }
@@ -336,13 +374,18 @@ Result<std::vector<StoredLine>> LogStore::ByCorrelationId(std::string_view id, i
   for (const auto& seg : snap.segments) {
     const segment::Meta& m = seg->meta;
     if (!Contains(seqs, m.seq)) continue;
-    Status s = ks_->Get(segment::IdsKey(m.seq), &value);
+    Status s = ks_->Get(segment::IdsKey(m), &value);
     if (s.code() == Status::Code::kNotFound) continue;  // dropped by retention meanwhile
     GNOMON_RETURN_IF_ERROR(s);
-    segment::IdDictionary dict;
-    GNOMON_RETURN_IF_ERROR(dict.Decode(value));
-    if (!dict.Find(id, &rows)) continue;  // another ID with the same hash
+    auto ids = std::make_shared<SegmentIds>();
+    GNOMON_RETURN_IF_ERROR(ids->dict.Decode(value, m));
+    ids->indexed = true;
+    if (!ids->dict.Find(id, &rows)) continue;  // another ID with the same hash
     SegmentReader reader(ks_.get(), &m);
+    if (m.format != segment::BlockFormat::kSealed) {
+      GNOMON_RETURN_IF_ERROR(segment::RowIds(ids->dict, m, &ids->of_row));
+      reader.Adopt(std::move(ids));
+    }
     auto columns = reader.Columns();
     if (columns.status().code() == Status::Code::kNotFound) continue;  // dropped by retention meanwhile
     if (!columns.ok()) return columns.status();

@@ -8,14 +8,15 @@
 
 #include "logs/text_filter.h"
 #include "util/coding.h"
+#include "util/strings.h"
 #include "util/time_format.h"
 
 namespace gnomon::logs::segment {
 
 namespace {
 
-constexpr uint8_t kVersion = 2;  // 1: no text filters
-constexpr size_t kBlockBytes = 256 * 1024;  // uncompressed line bytes per block, about
+constexpr uint8_t kVersion = 3;             // 1: no text filters; 2: no block format (kSealed)
+constexpr size_t kBlockBytes = 512 * 1024;  // uncompressed line bytes per block, about
 constexpr size_t kTsTextBytes = 30;         // "2023-11-14T22:13:20.123456789Z"
 constexpr size_t kFractionAt = 20;          // where its fraction's digits start
 
@@ -101,11 +102,11 @@ std::string EncodeColumns(const std::vector<int64_t>& ts, const std::vector<uint
 }  // namespace
 
 std::string MetaKey(uint64_t seq) { return SeqKey(kMetaPrefix, seq); }
-std::string IdsKey(uint64_t seq) { return SeqKey("g/", seq) + "i"; }
+std::string IdsKey(const Meta& meta) { return SeqKey("g/", meta.seq) + (meta.version < 3 ? "i" : "d"); }
 std::string ColumnsKey(uint64_t seq) { return SeqKey("g/", seq) + "c"; }
 std::string FiltersKey(uint64_t seq) { return SeqKey("g/", seq) + "f"; }
-std::string LinesKey(uint64_t seq, uint32_t block) {
-  std::string k = SeqKey("g/", seq) + "l";
+std::string LinesKey(const Meta& meta, uint32_t block) {
+  std::string k = SeqKey("g/", meta.seq) + (meta.format == BlockFormat::kSealed ? "l" : "s");
   PutFixed64BE(&k, block);
   return k;
 }
@@ -121,6 +122,9 @@ void Build(uint64_t seq, const std::vector<StreamRows>& streams, const std::vect
   meta->seq = seq;
   meta->rows = rows.size();
   meta->level = level;
+  meta->version = kVersion;
+  meta->format = BlockFormat::kSealed;
+  meta->filtered = false;
   meta->streams = streams;
   for (StreamRows& s : meta->streams) s.rows = 0;
   meta->blocks.clear();
@@ -136,25 +140,24 @@ void Build(uint64_t seq, const std::vector<StreamRows>& streams, const std::vect
   sorted.reserve(rows_of.size());
   for (const auto& [id, unused] : rows_of) sorted.push_back(id);
   std::sort(sorted.begin(), sorted.end());
-  std::string dict;
-  PutVarint64(&dict, sorted.size());
+  std::vector<std::string> lists;
+  lists.reserve(sorted.size());
+  std::vector<std::pair<std::string_view, std::string_view>> entries;
+  entries.reserve(sorted.size());
   ids->clear();
   for (std::string_view id : sorted) {
-    PutVarint64(&dict, id.size());
-    dict.append(id);
     const std::vector<uint32_t>& r = rows_of[id];
-    std::string list;
+    std::string& list = lists.emplace_back();
     PutVarint64(&list, r.size());
     uint32_t prev = 0;
     for (uint32_t row : r) {
       PutVarint64(&list, row - prev);
       prev = row;
     }
-    PutVarint64(&dict, list.size());
-    dict += list;
+    entries.emplace_back(id, list);
     ids->emplace_back(id);
   }
-  out->Put(IdsKey(seq), Compress(dict, level));
+  out->Put(IdsKey(*meta), Compress(EncodeIdDictionary(entries), level));
 
   std::string lines;
   std::vector<int64_t> all_ts;
@@ -165,7 +168,7 @@ void Build(uint64_t seq, const std::vector<StreamRows>& streams, const std::vect
   BlockMeta current;
   auto flush_block = [&]() {
     const uint32_t b = static_cast<uint32_t>(meta->blocks.size());
-    out->Put(LinesKey(seq, b), Compress(lines, level));
+    out->Put(LinesKey(*meta, b), Compress(lines, level));
     meta->blocks.push_back(current);
     lines.clear();
   };
@@ -199,66 +202,83 @@ void Build(uint64_t seq, const std::vector<StreamRows>& streams, const std::vect
     if (lines.size() >= kBlockBytes) flush_block();
   }
   if (!lines.empty()) flush_block();
-  meta->filtered = false;
   out->Put(ColumnsKey(seq), Compress(EncodeColumns(all_ts, all_stream, streams.size(), meta->min_ts), level));
   out->Put(MetaKey(seq), EncodeMeta(*meta));
 }
 
-Status Rewrite(const storage::Keyspace& ks, const Meta& meta, int level, storage::KeyspaceBatch* out,
-               Meta* rewritten) {
-  const bool recompress = level != meta.level;
+Status Rewrite(const storage::Keyspace& ks, const Meta& meta, int level, storage::KeyspaceBatch* out, Meta* rewritten,
+               std::vector<std::string>* obsolete) {
+  *rewritten = meta;
+  rewritten->level = level;
+  rewritten->filtered = true;
+  rewritten->format = BlockFormat::kSplit;
+  rewritten->version = kVersion;
+  obsolete->clear();
+  if (IdsKey(meta) != IdsKey(*rewritten)) obsolete->push_back(IdsKey(meta));
   std::string value, raw;
-  auto rewrite = [&](const std::string& key, std::string_view what) -> Status {
+  auto recompress = [&](const std::string& key, std::string_view what) -> Status {
     GNOMON_RETURN_IF_ERROR(ks.Get(key, &value));
-    if (!recompress) return Status::OK();
     GNOMON_RETURN_IF_ERROR(Decompress(value, &raw, what));
     out->Put(key, Compress(raw, level));
     return Status::OK();
   };
-  GNOMON_RETURN_IF_ERROR(rewrite(IdsKey(meta.seq), "ID dictionary"));
+  GNOMON_RETURN_IF_ERROR(ks.Get(IdsKey(meta), &value));
   IdDictionary dict;
-  GNOMON_RETURN_IF_ERROR(dict.Decode(value));
-  GNOMON_RETURN_IF_ERROR(rewrite(ColumnsKey(meta.seq), "columns"));
+  GNOMON_RETURN_IF_ERROR(dict.Decode(value, meta));
+  std::vector<std::pair<std::string_view, std::string_view>> entries;
+  for (size_t i = 0; i < dict.size(); ++i) entries.emplace_back(dict.at(i), dict.row_list(i));
+  out->Put(IdsKey(*rewritten), Compress(EncodeIdDictionary(entries), level));  // (a first layout's too)
+  RowIdTable id_of;
+  GNOMON_RETURN_IF_ERROR(RowIds(dict, meta, &id_of));
+  GNOMON_RETURN_IF_ERROR(recompress(ColumnsKey(meta.seq), "columns"));
   Columns columns;
   GNOMON_RETURN_IF_ERROR(DecodeColumns(value, meta, &columns));
-  // Each row's ID, for the text filters to leave its tokens out.
-  std::vector<std::string_view> id_of(meta.rows);
-  std::vector<uint32_t> rows;
-  for (size_t i = 0; i < dict.size(); ++i) {
-    if (!dict.Rows(i, &rows)) return Status::Corruption("log segment: bad ID dictionary");
-    for (uint32_t row : rows) {
-      if (row >= meta.rows) return Status::Corruption("log segment: bad ID dictionary");
-      id_of[row] = dict.at(i);
-    }
-  }
   std::string filters;
   PutVarint64(&filters, meta.blocks.size());
   TextFilterBuilder filter;
-  std::string block_filter;
+  std::string block_filter, encoded;
+  std::vector<BlockLine> lines;
   Block block;
   for (uint32_t b = 0; b < meta.blocks.size(); ++b) {
-    GNOMON_RETURN_IF_ERROR(rewrite(LinesKey(meta.seq, b), "block"));
-    const uint32_t first = meta.blocks[b].first_row;
-    GNOMON_RETURN_IF_ERROR(block.Load(value, first, meta.block_end(b) - first));
-    GNOMON_RETURN_IF_ERROR(block.Rebuild(columns.ts.data() + first));
-    for (uint32_t row = first; row < meta.block_end(b); ++row) {
-      const std::string_view line = block.line(row), id = id_of[row];
+    GNOMON_RETURN_IF_ERROR(ks.Get(LinesKey(meta, b), &value));
+    if (LinesKey(meta, b) != LinesKey(*rewritten, b)) obsolete->push_back(LinesKey(meta, b));
+    GNOMON_RETURN_IF_ERROR(block.Read(value, meta, b, columns.ts.data(), &id_of));
+    lines.clear();
+    for (uint32_t row = meta.blocks[b].first_row; row < meta.block_end(b); ++row) {
+      const std::string_view line = block.line(row), id = id_of.text[row];
+      lines.push_back({line, columns.ts[row], id, id_of.rank[row]});
+      // The filter leaves out the ID's tokens and the left-out time's fraction.
       const size_t id_at = id.empty() ? std::string_view::npos : line.find(id);
       const size_t time_at = block.TimeAt(row);
       filter.AddLine(line, id_at == std::string_view::npos ? 0 : id_at,
                      id_at == std::string_view::npos ? 0 : id_at + id.size(),
                      time_at == std::string_view::npos ? time_at : time_at + kFractionAt);
     }
+    encoded.clear();
+    EncodeBlockLines(lines, &encoded);
+    out->Put(LinesKey(*rewritten, b), Compress(encoded, level));
     block_filter.clear();
     filter.Finish(&block_filter);
     PutVarint64(&filters, block_filter.size());
     filters += block_filter;
   }
   out->Put(FiltersKey(meta.seq), filters);
-  *rewritten = meta;
-  rewritten->level = level;
-  rewritten->filtered = true;
   out->Put(MetaKey(meta.seq), EncodeMeta(*rewritten));
+  return Status::OK();
+}
+
+Status RowIds(const IdDictionary& dict, const Meta& meta, RowIdTable* of_row) {
+  of_row->text.assign(meta.rows, std::string_view());
+  of_row->rank.assign(meta.rows, 0);
+  std::vector<uint32_t> rows;
+  for (size_t i = 0; i < dict.size(); ++i) {
+    if (!dict.Rows(i, &rows)) return Status::Corruption("log segment: bad ID dictionary");
+    for (uint32_t row : rows) {
+      if (row >= meta.rows) return Status::Corruption("log segment: bad ID dictionary");
+      of_row->text[row] = dict.at(i);
+      of_row->rank[row] = static_cast<uint32_t>(i + 1);
+    }
+  }
   return Status::OK();
 }
 
@@ -280,13 +300,15 @@ std::string EncodeMeta(const Meta& meta) {
   }
   PutZigZagVarint64(&v, meta.level);
   v.push_back(meta.filtered ? 1 : 0);
+  v.push_back(static_cast<char>(meta.format));
   return v;
 }
 
 Status DecodeMeta(uint64_t seq, std::string_view in, Meta* meta) {
   const Status bad = Status::Corruption("log segment " + std::to_string(seq) + ": bad meta");
-  if (in.empty() || (static_cast<uint8_t>(in[0]) != kVersion && static_cast<uint8_t>(in[0]) != 1)) return bad;
+  if (in.empty() || static_cast<uint8_t>(in[0]) < 1 || static_cast<uint8_t>(in[0]) > kVersion) return bad;
   const uint8_t version = static_cast<uint8_t>(in[0]);
+  meta->version = version;
   in.remove_prefix(1);
   uint64_t rows = 0, min_zz = 0, max_zz = 0, n = 0;
   if (!GetVarint64(&in, &rows) || !GetVarint64(&in, &min_zz) || !GetVarint64(&in, &max_zz) || !GetVarint64(&in, &n) ||
@@ -318,9 +340,15 @@ Status DecodeMeta(uint64_t seq, std::string_view in, Meta* meta) {
   if (!GetVarint64(&in, &level_zz)) return bad;
   meta->level = static_cast<int>(ZigZagDecode(level_zz));
   meta->filtered = false;
+  meta->format = BlockFormat::kSealed;
   if (version >= 2) {
     if (in.empty() || static_cast<uint8_t>(in[0]) > 1) return bad;
     meta->filtered = in[0] == 1;
+    in.remove_prefix(1);
+  }
+  if (version >= 3) {
+    if (in.empty() || static_cast<uint8_t>(in[0]) > 1) return bad;
+    meta->format = static_cast<BlockFormat>(in[0]);
     in.remove_prefix(1);
   }
   return in.empty() ? Status::OK() : bad;
@@ -365,36 +393,68 @@ Status DecodeColumns(std::string_view value, const Meta& meta, Columns* columns)
   return in.empty() ? Status::OK() : bad;
 }
 
-Status IdDictionary::Decode(std::string_view value) {
-  GNOMON_RETURN_IF_ERROR(Decompress(value));
+// The dictionary (meta version 3 on): varint count, varint size of the ID section, the ID section
+// (per ID: varint length + the ID), then per ID varint length + its row list. The first layout
+// (meta versions 1 and 2) interleaved them: per ID its length and bytes, then its row list's.
+std::string EncodeIdDictionary(const std::vector<std::pair<std::string_view, std::string_view>>& ids) {
+  std::string id_section, out;
+  for (const auto& [id, rows] : ids) {
+    PutVarint64(&id_section, id.size());
+    id_section.append(id);
+  }
+  PutVarint64(&out, ids.size());
+  PutVarint64(&out, id_section.size());
+  out += id_section;
+  for (const auto& [id, rows] : ids) {
+    PutVarint64(&out, rows.size());
+    out.append(rows);
+  }
+  return out;
+}
+
+Status IdDictionary::Decode(std::string_view value, const Meta& meta) {
+  GNOMON_RETURN_IF_ERROR(Decompress(value, meta));
   return Index();
 }
 
-Status IdDictionary::Decompress(std::string_view value) {
+Status IdDictionary::Decompress(std::string_view value, const Meta& meta) {
   ids_.clear();
-  return segment::Decompress(value, &raw_, "ID dictionary");
+  GNOMON_RETURN_IF_ERROR(segment::Decompress(value, &raw_, "ID dictionary"));
+  interleaved_ = meta.version < 3;
+  id_section_ = raw_;
+  if (interleaved_) return Status::OK();
+  std::string_view in = raw_;
+  uint64_t n = 0, size = 0;
+  if (!GetVarint64(&in, &n) || !GetVarint64(&in, &size) || size > in.size()) {
+    return Status::Corruption("log segment: bad ID dictionary");
+  }
+  id_section_ = in.substr(0, size);
+  return Status::OK();
 }
 
-bool IdDictionary::MayContainText(std::string_view text) const {
-  return text.empty() || memmem(raw_.data(), raw_.size(), text.data(), text.size()) != nullptr;
-}
+bool IdDictionary::MayContainText(std::string_view text) const { return ContainsText(id_section_, text); }
 
 Status IdDictionary::Index() {
   const Status bad = Status::Corruption("log segment: bad ID dictionary");
   std::string_view in = raw_;
-  uint64_t n = 0;
+  uint64_t n = 0, size = 0;
   if (!GetVarint64(&in, &n) || n > in.size()) return bad;
+  if (!interleaved_ && (!GetVarint64(&in, &size) || size > in.size())) return bad;
   ids_.resize(n);
+  std::string_view id_in = interleaved_ ? in : in.substr(0, size);
+  std::string_view rows_in = interleaved_ ? in : in.substr(size);
   for (Entry& e : ids_) {
     uint64_t len = 0;
-    if (!GetVarint64(&in, &len) || len > in.size()) return bad;
-    e.id = in.substr(0, len);
-    in.remove_prefix(len);
-    if (!GetVarint64(&in, &len) || len > in.size()) return bad;
-    e.rows = in.substr(0, len);
-    in.remove_prefix(len);
+    if (!GetVarint64(&id_in, &len) || len > id_in.size()) return bad;
+    e.id = id_in.substr(0, len);
+    id_in.remove_prefix(len);
+    if (interleaved_) rows_in = id_in;
+    if (!GetVarint64(&rows_in, &len) || len > rows_in.size()) return bad;
+    e.rows = rows_in.substr(0, len);
+    rows_in.remove_prefix(len);
+    if (interleaved_) id_in = rows_in;
   }
-  return Status::OK();
+  return (interleaved_ ? id_in.empty() : id_in.empty() && rows_in.empty()) ? Status::OK() : bad;
 }
 
 bool IdDictionary::Find(std::string_view id, std::vector<uint32_t>* rows) const {
@@ -419,113 +479,51 @@ bool IdDictionary::Rows(size_t i, std::vector<uint32_t>* rows) const {
   return true;
 }
 
-Status Block::Load(std::string_view value, uint32_t first_row, size_t rows) {
-  GNOMON_RETURN_IF_ERROR(Decompress(value, &raw_, "block"));
-  first_row_ = first_row;
+namespace {
+
+// A block in the seal's encoding: per row varint `at` and varint length, then the bytes; when
+// `at` is not 0 the line's time goes back at byte `at - 1`.
+Status DecodeSealedLines(std::string_view in, size_t rows, const int64_t* ts, DecodedLines* out) {
   const Status bad = Status::Corruption("log segment: bad block");
-  stored_.clear();
-  stored_.reserve(rows);
-  text_.clear();
-  lines_.clear();
-  std::string_view in = raw_;
+  out->text.clear();
+  out->text.reserve(in.size() + rows * kTsTextBytes);
+  out->spans.clear();
+  out->time_at.clear();
+  char ts_text[kTsTextBytes];
   for (size_t i = 0; i < rows; ++i) {
     uint64_t at = 0, len = 0;
     if (!GetVarint64(&in, &at) || !GetVarint64(&in, &len) || len > in.size() || (at != 0 && at - 1 > len)) {
       return bad;
     }
-    stored_.push_back(
-        {static_cast<size_t>(in.data() - raw_.data()), static_cast<uint32_t>(len), static_cast<uint32_t>(at)});
+    const std::string_view stored = in.substr(0, len);
     in.remove_prefix(len);
+    const size_t offset = out->text.size();
+    if (at == 0) {
+      out->text.append(stored);
+      out->time_at.push_back(std::string_view::npos);
+    } else {
+      if (FormatRfc3339Fixed9(ts[i], ts_text) != kTsTextBytes) return bad;
+      out->text.append(stored.substr(0, at - 1));
+      out->text.append(ts_text, kTsTextBytes);
+      out->text.append(stored.substr(at - 1));
+      out->time_at.push_back(at - 1);
+    }
+    out->spans.emplace_back(offset, out->text.size() - offset);
   }
   return in.empty() ? Status::OK() : bad;
 }
 
-namespace {
-
-bool IsTimeChar(char c) { return (c >= '0' && c <= '9') || c == '-' || c == ':' || c == '.' || c == 'T' || c == 'Z'; }
-
 }  // namespace
 
-bool Block::MayContain(std::string_view needle, const int64_t* ts) const {
-  if (needle.empty() || std::string_view(raw_).find(needle) != std::string_view::npos) return true;
-  // Otherwise only a match that overlaps a left-out time: its part inside the time is a run of the
-  // time's characters at the needle's end (the time's start) or at its start (the time's end).
-  const size_t n = needle.size();
-  size_t tail = 0, head = 0;
-  while (tail < n && IsTimeChar(needle[n - 1 - tail])) ++tail;
-  while (head < n && IsTimeChar(needle[head])) ++head;
-  size_t run = 0, longest = 0;
-  for (char c : needle) longest = std::max(longest, run = IsTimeChar(c) ? run + 1 : 0);
-  if (head == n || longest >= kTsTextBytes) return true;  // it may hold a whole time: not worth the detail
-  tail = std::min(tail, kTsTextBytes);
-  head = std::min(head, kTsTextBytes);
-  char t[kTsTextBytes];
-  for (size_t i = 0; i < stored_.size(); ++i) {
-    const StoredRow& r = stored_[i];
-    if (r.at == 0) continue;
-    const std::string_view line(raw_.data() + r.offset, r.len);
-    const size_t cut = r.at - 1;  // where the time goes
-    bool formatted = false;
-    auto time = [&]() {
-      if (!formatted) FormatRfc3339Fixed9(ts[i], t);
-      formatted = true;
-      return std::string_view(t, kTsTextBytes);
-    };
-    // Ends in the time: needle = line[cut - (n - m), cut) + time[0, m).
-    for (size_t m = 1; m <= tail; ++m) {
-      // (The character right before the cut first: it rules out nearly every row.)
-      if (n - m <= cut && line[cut - 1] == needle[n - m - 1] &&
-          line.substr(cut - (n - m), n - m) == needle.substr(0, n - m) && time().substr(0, m) == needle.substr(n - m)) {
-        return true;
-      }
-    }
-    // Starts in the time: needle = time[30 - m, 30) + line[cut, cut + n - m).
-    for (size_t m = 1; m <= head; ++m) {
-      if (cut < line.size() && line[cut] == needle[m] && line.substr(cut, n - m) == needle.substr(m) &&
-          time().substr(kTsTextBytes - m) == needle.substr(0, m)) {
-        return true;
-      }
-    }
-  }
-  return false;
+Status Block::Read(std::string_view value, const Meta& meta, uint32_t b, const int64_t* ts, const RowIdTable* ids) {
+  GNOMON_RETURN_IF_ERROR(Decompress(value, &raw_, "block"));
+  first_row_ = meta.blocks[b].first_row;
+  const size_t rows = meta.block_end(b) - first_row_;
+  if (meta.format == BlockFormat::kSealed) return DecodeSealedLines(raw_, rows, ts + first_row_, &lines_);
+  if (ids == nullptr) return Status::InvalidArgument("log segment: a split block needs its rows' IDs");
+  return DecodeBlockLines(raw_, rows, ts + first_row_, ids->text.data() + first_row_, ids->rank.data() + first_row_,
+                          &lines_);
 }
-
-size_t Block::TimeAt(uint32_t row) const {
-  const StoredRow& r = stored_[row - first_row_];
-  return r.at == 0 ? std::string_view::npos : r.at - 1;
-}
-
-size_t Block::LineSize(uint32_t row) const {
-  const StoredRow& r = stored_[row - first_row_];
-  return r.len + (r.at == 0 ? 0 : kTsTextBytes);
-}
-
-Status Block::Rebuild(const int64_t* ts) {
-  text_.clear();
-  text_.reserve(raw_.size() + stored_.size() * kTsTextBytes);
-  std::vector<std::pair<size_t, size_t>> spans;  // offset, length in text_
-  spans.reserve(stored_.size());
-  char ts_text[kTsTextBytes];
-  for (size_t i = 0; i < stored_.size(); ++i) {
-    const StoredRow& r = stored_[i];
-    const std::string_view stored(raw_.data() + r.offset, r.len);
-    const size_t offset = text_.size();
-    if (r.at == 0) {
-      text_.append(stored);
-    } else {
-      if (FormatRfc3339Fixed9(ts[i], ts_text) != kTsTextBytes) return Status::Corruption("log segment: bad block");
-      text_.append(stored.substr(0, r.at - 1));
-      text_.append(ts_text, kTsTextBytes);
-      text_.append(stored.substr(r.at - 1));
-    }
-    spans.emplace_back(offset, text_.size() - offset);
-  }
-  lines_.clear();
-  lines_.reserve(spans.size());
-  for (const auto& [offset, len] : spans) lines_.push_back(std::string_view(text_).substr(offset, len));
-  return Status::OK();
-}
-
 
 Status TextFilters::Decode(std::string_view value, const Meta& meta) {
   raw_.assign(value);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "gnomon/status.h"
+#include "logs/block_codec.h"
 #include "storage/keyspace.h"
 
 namespace gnomon::logs::segment {
@@ -42,6 +43,10 @@ struct BlockMeta {
   int64_t min_ts = 0, max_ts = 0;
 };
 
+// How a segment's blocks encode their lines: as sealed (each line whole, without its own time),
+// or as compaction rewrites them (block_codec.h: without time and ID, JSON split by key).
+enum class BlockFormat : uint8_t { kSealed = 0, kSplit = 1 };
+
 // What the store keeps in memory per segment (key `n/` seq): enough to decide which segments and
 // blocks a query reads.
 struct Meta {
@@ -50,8 +55,10 @@ struct Meta {
   int64_t min_ts = 0, max_ts = 0;
   std::vector<StreamRows> streams;  // the stream table, indexed by Row::stream
   std::vector<BlockMeta> blocks;
-  int level = 0;  // the zstd level its data was last written with
-  bool filtered = false;  // it has text filters (a segment of the first layout does not)
+  int level = 0;          // the zstd level its data was last written with
+  bool filtered = false;  // it has text filters (it was compacted)
+  BlockFormat format = BlockFormat::kSealed;
+  uint8_t version = 0;  // of its meta's encoding as read (EncodeMeta writes the current one)
 
   uint32_t block_end(uint32_t b) const {
     return b + 1 < blocks.size() ? blocks[b + 1].first_row : static_cast<uint32_t>(rows);
@@ -67,23 +74,26 @@ struct Columns {
 
 // Keys. Segment numbers are big-endian so a segment's keys are one contiguous range.
 inline constexpr std::string_view kMetaPrefix = "n/";
-std::string MetaKey(uint64_t seq);                   // n/ seq
-std::string IdsKey(uint64_t seq);                    // g/ seq i
-std::string ColumnsKey(uint64_t seq);                // g/ seq c
-std::string LinesKey(uint64_t seq, uint32_t block);  // g/ seq l block
-std::string FiltersKey(uint64_t seq);                // g/ seq f
+std::string MetaKey(uint64_t seq);                       // n/ seq
+std::string IdsKey(const Meta& meta);                    // g/ seq d (g/ seq i: the first layout)
+std::string ColumnsKey(uint64_t seq);                    // g/ seq c
+std::string LinesKey(const Meta& meta, uint32_t block);  // g/ seq l block (kSealed), g/ seq s block (kSplit)
+std::string FiltersKey(uint64_t seq);                    // g/ seq f
 
 // Encodes `rows` (sorted by time; streams: the stream table) as segment `seq` into `out`,
 // compressed at zstd `level`; fills *meta and the segment's distinct IDs, sorted (for the ID index).
 void Build(uint64_t seq, const std::vector<StreamRows>& streams, const std::vector<Row>& rows, int level,
            storage::KeyspaceBatch* out, Meta* meta, std::vector<std::string>* ids);
 
-// Compacts segment `meta.seq` (read from `ks`) into `out`: its data recompressed at zstd `level`
-// (unless already at it) and its text filters (text_filter.h) built; its meta as *rewritten. The
-// same rows, keys and blocks. Filters are built here, in the background, not when a head is sealed:
-// they cost ~1 µs a line.
-Status Rewrite(const storage::Keyspace& ks, const Meta& meta, int level, storage::KeyspaceBatch* out,
-               Meta* rewritten);
+// Compacts segment `meta.seq` (read from `ks`) into `out`: its data recompressed at zstd `level`,
+// its blocks re-encoded by block_codec.h (without times and IDs, JSON split by key), and its text
+// filters (text_filter.h) built; its meta as *rewritten. The same rows, keys and block boundaries.
+// This is done in the background, not when a head is sealed on the ingest path: filters and the
+// split cost a few µs a line.
+// A value whose meaning changes gets a new key, so a reader still holding the old meta reads what
+// it expects: the old keys are listed in *obsolete, to delete once no reader has the old meta.
+Status Rewrite(const storage::Keyspace& ks, const Meta& meta, int level, storage::KeyspaceBatch* out, Meta* rewritten,
+               std::vector<std::string>* obsolete);
 
 std::string EncodeMeta(const Meta& meta);
 Status DecodeMeta(uint64_t seq, std::string_view value, Meta* meta);
@@ -92,11 +102,11 @@ Status DecodeColumns(std::string_view value, const Meta& meta, Columns* columns)
 // The sorted ID dictionary of a segment, with each ID's rows.
 class IdDictionary {
  public:
-  Status Decode(std::string_view value);
+  Status Decode(std::string_view value, const Meta& meta);
   // Decode in two steps: Decompress, after which MayContainText works, then Index (the rest).
-  Status Decompress(std::string_view value);
+  Status Decompress(std::string_view value, const Meta& meta);
   Status Index();
-  // False only if no ID contains `text` (true may be a match in the dictionary's row lists).
+  // False only if no ID contains `text` (true may be a false alarm).
   bool MayContainText(std::string_view text) const;
   // The rows of `id` in increasing order; false when the segment does not have it.
   bool Find(std::string_view id, std::vector<uint32_t>* rows) const;
@@ -104,6 +114,8 @@ class IdDictionary {
   bool Rows(size_t i, std::vector<uint32_t>* rows) const;
   size_t size() const { return ids_.size(); }
   std::string_view at(size_t i) const { return ids_[i].id; }
+  // The i-th ID's row list as stored (for EncodeIdDictionary).
+  std::string_view row_list(size_t i) const { return ids_[i].rows; }
 
  private:
   struct Entry {
@@ -111,8 +123,22 @@ class IdDictionary {
     std::string_view rows;  // varint count, then varint row deltas
   };
   std::string raw_;
+  bool interleaved_ = false;  // the first layout: each ID followed by its rows
+  std::string_view id_section_;
   std::vector<Entry> ids_;
 };
+
+// An ID dictionary's value before compression: `ids` sorted, each with its row list (varint
+// count, then varint deltas of its rows, the first from 0).
+std::string EncodeIdDictionary(const std::vector<std::pair<std::string_view, std::string_view>>& ids);
+
+// Every row's ID, from the segment's dictionary: its text ("" when none; views into `dict`) and
+// its rank (1 + its place in the dictionary; 0 when none).
+struct RowIdTable {
+  std::vector<std::string_view> text;
+  std::vector<uint32_t> rank;
+};
+Status RowIds(const IdDictionary& dict, const Meta& meta, RowIdTable* of_row);
 
 // A segment's text filters (text_filter.h), one per block.
 class TextFilters {
@@ -125,40 +151,24 @@ class TextFilters {
   std::vector<std::string_view> blocks_;
 };
 
-// A decompressed block of lines: rows [first_row, first_row + size()). Load it, then Rebuild the
-// lines as sent; between the two, MayContain tells without rebuilding whether a line may hold a
-// text.
+// A block's lines as sent: decompressed and put back together from either encoding (Meta::format).
 class Block {
  public:
-  // Decompresses and indexes the stored rows (lines without their left-out times).
-  Status Load(std::string_view value, uint32_t first_row, size_t rows);
-  // After Load: false only if no rebuilt line of the block contains `needle` (a needle that may
-  // overlap a put-back time is checked there, with `ts` the rows' times).
-  bool MayContain(std::string_view needle, const int64_t* ts) const;
-  // After Load: the lines as sent (`ts`: the rows' times, from the columns; a line whose time was
-  // left out gets it back).
-  Status Rebuild(const int64_t* ts);
-  // After Load: where in `row`'s line as sent its left-out time starts (npos: none was).
-  size_t TimeAt(uint32_t row) const;
-  // After Load: the length of `row`'s line as sent.
-  size_t LineSize(uint32_t row) const;
+  // Reads block `b` of `meta` from its stored `value`; `ts` and `ids` are the segment's rows' times
+  // and IDs (from its columns and RowIds; `ids` may be null for a block in the seal's encoding,
+  // which keeps IDs in its lines).
+  Status Read(std::string_view value, const Meta& meta, uint32_t b, const int64_t* ts, const RowIdTable* ids);
 
-  // After Rebuild: the line of `row` as sent.
-  std::string_view line(uint32_t row) const { return lines_[row - first_row_]; }
+  std::string_view line(uint32_t row) const { return lines_.line(row - first_row_); }
   // Every line, back to back.
-  std::string_view text() const { return text_; }
+  std::string_view text() const { return lines_.text; }
+  // Where in `row`'s line its left-out time went (npos: none was).
+  size_t TimeAt(uint32_t row) const { return lines_.time_at[row - first_row_]; }
 
  private:
-  struct StoredRow {
-    size_t offset;  // in raw_
-    uint32_t len;
-    uint32_t at;  // 0, or 1 + where the left-out time goes
-  };
   uint32_t first_row_ = 0;
   std::string raw_;
-  std::vector<StoredRow> stored_;
-  std::string text_;
-  std::vector<std::string_view> lines_;
+  DecodedLines lines_;
 };
 
 }  // namespace gnomon::logs::segment

@@ -42,9 +42,11 @@ Result<std::unique_ptr<Keyspace>> OpenKeyspace(DB* db, std::string_view name, co
   if (impl == nullptr) return Status::InvalidArgument("keyspace: not a database opened by gnomon::DB::Open");
   auto family = impl->KeyspaceFamily(name);
   if (!family.ok()) return family.status();
-  rocksdb::Status set =
-      impl->rocks()->SetOptions(*family, {{"write_buffer_size", std::to_string(options.memtable_bytes)},
-                                          {"compression", options.compress ? "kZSTD" : "kNoCompression"}});
+  rocksdb::Status set = impl->rocks()->SetOptions(
+      *family, {{"write_buffer_size", std::to_string(options.memtable_bytes)},
+                {"compression", options.compress ? "kZSTD" : "kNoCompression"},
+                {"bottommost_compression",
+                 options.compress || options.compress_at_rest ? "kZSTD" : "kDisableCompressionOption"}});
   if (!set.ok()) return Status::InvalidArgument("keyspace " + std::string(name) + ": " + set.ToString());
   return std::unique_ptr<Keyspace>(new Keyspace(impl, *family, std::string(name)));
 }

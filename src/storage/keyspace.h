@@ -48,6 +48,10 @@ struct KeyspaceOptions {
   size_t memtable_bytes = 4 << 20;
   // False: values are stored as written, for components that compress what they keep in bulk.
   bool compress = true;
+  // With compress false: still compress the last level (what is at rest after compaction), where
+  // small keys outnumber bulk values that are compressed already (RocksDB keeps a block that does
+  // not shrink as it is), without compressing what is written and soon deleted.
+  bool compress_at_rest = false;
 };
 
 struct KeyspaceWriteOptions {
