@@ -1,10 +1,10 @@
 // Segment: the log store's immutable, compressed unit of lines (layout: docs/format/logs.md).
 //
 // A segment holds the lines of one sealed head (log_store.h) in time order (arrival order among
-// equal times), which keeps one request's lines together, so they compress as one text: the lines
-// in zstd blocks of ~256 KiB, a line's own RFC 3339 time left out of its text when it is the
-// line's timestamp in the nine-digit form (it is put back on reading: lines come back byte for
-// byte). Beside the blocks, the segment's compressed columns (each row's time and stream), so a
+// equal times): the lines in zstd blocks of ~512 KiB, a line's own RFC 3339 time left out of its
+// text when it is the line's timestamp in the nine-digit form (it is put back on reading: lines
+// come back byte for byte); compaction re-encodes each block without times and IDs, JSON split by
+// key and rows grouped by ID (block_codec.h). Beside the blocks, the segment's compressed columns (each row's time and stream), so a
 // time/stream selection reads one columns value and the lines of only the blocks holding rows it
 // wants; and one sorted dictionary of the segment's correlation IDs with each ID's rows, so
 // an ID lookup reads the dictionary and the block or two of that request.
