@@ -199,8 +199,34 @@ void EncodeBlockLines(const std::vector<BlockLine>& lines, std::string* out) {
   out->append(whole);
 }
 
+namespace {
+
+// Passes over a stored row's entries (a row not wanted).
+bool SkipRow(uint32_t row_template, const std::vector<std::vector<uint32_t>>& templates,
+             std::vector<std::string_view>* columns) {
+  uint64_t h = 0, len = 0, at = 0;
+  if (row_template == 0) {
+    std::string_view& w = columns->back();
+    if (!GetVarint64(&w, &h) || !GetVarint64(&w, &at) || !GetVarint64(&w, &len) || len > w.size()) return false;
+    w.remove_prefix(len);
+    return true;
+  }
+  for (uint32_t key : templates[row_template - 1]) {
+    std::string_view& c = (*columns)[key];
+    if (!GetVarint64(&c, &h)) return false;
+    if (h == kTimeValue || h == kIdValue) continue;
+    len = (h - 2) / 2;
+    if ((h - 2) % 2 == 1 && !GetVarint64(&c, &at)) return false;
+    if (len > c.size()) return false;
+    c.remove_prefix(len);
+  }
+  return true;
+}
+
+}  // namespace
+
 Status DecodeBlockLines(std::string_view in, size_t rows, const int64_t* ts, const std::string_view* ids,
-                        const uint32_t* id_ranks, DecodedLines* out) {
+                        const uint32_t* id_ranks, DecodedLines* out, const uint8_t* wanted) {
   const Status bad = Status::Corruption("log segment: bad block");
   out->text.clear();
   out->spans.clear();
@@ -250,6 +276,10 @@ Status DecodeBlockLines(std::string_view in, size_t rows, const int64_t* ts, con
   const std::vector<uint32_t> order = StoredOrder(rows, [&](uint32_t i) { return id_ranks[i]; });
   for (size_t k = 0; k < rows; ++k) {
     const size_t r = order[k];
+    if (wanted != nullptr && wanted[r] == 0) {
+      if (!SkipRow(row_template[k], templates, &columns)) return bad;
+      continue;
+    }
     const size_t start = out->text.size();
     size_t time_at = std::string_view::npos;
     auto time = [&]() -> Result<std::string_view> {

@@ -39,9 +39,10 @@ struct DecodedLines {
 };
 
 // Decodes `rows` lines from `in` (EncodeBlockLines' output); `ts`, `ids` and `id_ranks` are the
-// rows' times, IDs and ID ranks (from the segment's columns and dictionary). Corruption on
+// rows' times, IDs and ID ranks (from the segment's columns and dictionary). With `wanted` (per
+// row), only the rows it marks are put back: the others are skipped and left empty. Corruption on
 // malformed input.
 Status DecodeBlockLines(std::string_view in, size_t rows, const int64_t* ts, const std::string_view* ids,
-                        const uint32_t* id_ranks, DecodedLines* out);
+                        const uint32_t* id_ranks, DecodedLines* out, const uint8_t* wanted = nullptr);
 
 }  // namespace gnomon::logs::segment

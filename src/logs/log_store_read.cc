@@ -69,33 +69,40 @@ class SegmentReader {
     return &ids_->dict;
   }
 
-  // Every row's ID, when the blocks need them to put lines back (else null).
-  Result<const segment::RowIdTable*> RowIds() {
+  // The IDs of rows [first, end) at least, when the blocks need them to put lines back (else
+  // null). (Not thread-safe when it must read more: SelectRows asks for what its threads read.)
+  Result<const segment::RowIdTable*> RowIds(uint32_t first, uint32_t end) {
     if (meta_->format == segment::BlockFormat::kSealed) return nullptr;
-    if (ids_ == nullptr || ids_->of_row.text.empty()) {
+    const segment::RowIdTable* have = ids_ == nullptr ? nullptr : &ids_->of_row;
+    if (have == nullptr || have->text.empty() || first < have->first || end > have->end) {
+      if (have != nullptr && !have->text.empty()) {
+        first = std::min(first, have->first);
+        end = std::max(end, have->end);
+      }
       auto dict = Dictionary(true);
       if (!dict.ok()) return dict.status();
-      GNOMON_RETURN_IF_ERROR(segment::RowIds(**dict, *meta_, &ids_->of_row));
+      GNOMON_RETURN_IF_ERROR(segment::RowIds(**dict, *meta_, &ids_->of_row, first, end));
     }
     return &ids_->of_row;
   }
 
-  // The lines of block `b`, put back together.
-  Result<const segment::Block*> Lines(uint32_t b) {
+  // The lines of block `b`, put back together; with `wanted` (per row of the block) only those
+  // (valid until the next call).
+  Result<const segment::Block*> Lines(uint32_t b, const std::vector<uint8_t>* wanted = nullptr) {
     for (Slot& s : slots_) {
       if (s.block == b) return &s.lines;
     }
     auto columns = Columns();
     if (!columns.ok()) return columns.status();
-    auto ids = RowIds();
+    auto ids = RowIds(meta_->blocks[b].first_row, meta_->block_end(b));
     if (!ids.ok()) return ids.status();
     Slot& s = slots_[next_];
     next_ = 1 - next_;
     s.block = UINT32_MAX;
     std::string value;
     GNOMON_RETURN_IF_ERROR(ks_->Get(segment::LinesKey(*meta_, b), &value));
-    GNOMON_RETURN_IF_ERROR(s.lines.Read(value, *meta_, b, (*columns)->ts.data(), *ids));
-    s.block = b;
+    GNOMON_RETURN_IF_ERROR(s.lines.Read(value, *meta_, b, (*columns)->ts.data(), *ids, wanted));
+    if (wanted == nullptr) s.block = b;
     return &s.lines;
   }
 
@@ -270,8 +277,14 @@ Status SelectRows(SegmentReader* reader, const Selection& sel, const ScanOptions
   auto loaded = reader->Columns();
   if (!loaded.ok()) return loaded.status();
   const segment::Columns& c = **loaded;
-  if (filtering && open_blocks > 0) {  // loaded once for both threads
-    auto ids = reader->RowIds();
+  if (filtering && open_blocks > 0) {  // the IDs of the blocks the threads may read, once for both
+    uint32_t first = UINT32_MAX, end = 0;
+    for (size_t i = 0; i < sel.blocks.size(); ++i) {
+      if (ruled_out[i] != 0) continue;
+      first = std::min(first, m.blocks[sel.blocks[i]].first_row);
+      end = std::max(end, m.block_end(sel.blocks[i]));
+    }
+    auto ids = reader->RowIds(first, end);
     if (!ids.ok()) return ids.status();
   }
   const size_t workers = filtering && open_blocks >= 4 ? 2 : 1;
@@ -381,21 +394,32 @@ Result<std::vector<StoredLine>> LogStore::ByCorrelationId(std::string_view id, i
     GNOMON_RETURN_IF_ERROR(ids->dict.Decode(value, m));
     ids->indexed = true;
     if (!ids->dict.Find(id, &rows)) continue;  // another ID with the same hash
+    if (rows.back() >= m.rows) return Status::Corruption("log store: an ID dictionary names a row past its segment");
     SegmentReader reader(ks_.get(), &m);
+    // Only the blocks holding the ID's rows are read, and of them only those rows put back.
+    const uint32_t first_block = m.BlockOf(rows.front()), last_block = m.BlockOf(rows.back());
     if (m.format != segment::BlockFormat::kSealed) {
-      GNOMON_RETURN_IF_ERROR(segment::RowIds(ids->dict, m, &ids->of_row));
+      GNOMON_RETURN_IF_ERROR(
+          segment::RowIds(ids->dict, m, &ids->of_row, m.blocks[first_block].first_row, m.block_end(last_block)));
       reader.Adopt(std::move(ids));
     }
     auto columns = reader.Columns();
     if (columns.status().code() == Status::Code::kNotFound) continue;  // dropped by retention meanwhile
     if (!columns.ok()) return columns.status();
     const segment::Columns& c = **columns;
-    for (uint32_t row : rows) {
-      if (row >= m.rows) return Status::Corruption("log store: an ID dictionary names a row past its segment");
-      if (c.ts[row] < start_ns || c.ts[row] > end_ns) continue;
-      auto line = reader.Line(row);
-      if (!line.ok()) return line.status();
-      found.push_back({{c.ts[row], m.seq, row}, m.streams[c.stream[row]].sid, std::string(*line)});
+    std::vector<uint8_t> wanted;
+    for (size_t i = 0; i < rows.size();) {
+      const uint32_t b = m.BlockOf(rows[i]), first = m.blocks[b].first_row;
+      wanted.assign(m.block_end(b) - first, 0);
+      size_t end = i;
+      for (; end < rows.size() && rows[end] < m.block_end(b); ++end) wanted[rows[end] - first] = 1;
+      auto block = reader.Lines(b, &wanted);
+      if (!block.ok()) return block.status();
+      for (; i < end; ++i) {
+        const uint32_t row = rows[i];
+        if (c.ts[row] < start_ns || c.ts[row] > end_ns) continue;
+        found.push_back({{c.ts[row], m.seq, row}, m.streams[c.stream[row]].sid, std::string((*block)->line(row))});
+      }
     }
   }
   for (size_t h = 0; h < snap.heads.size(); ++h) {

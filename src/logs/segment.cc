@@ -267,14 +267,24 @@ Status Rewrite(const storage::Keyspace& ks, const Meta& meta, int level, storage
   return Status::OK();
 }
 
-Status RowIds(const IdDictionary& dict, const Meta& meta, RowIdTable* of_row) {
+Status RowIds(const IdDictionary& dict, const Meta& meta, RowIdTable* of_row, uint32_t first, uint32_t end) {
+  end = static_cast<uint32_t>(std::min<uint64_t>(end, meta.rows));
   of_row->text.assign(meta.rows, std::string_view());
   of_row->rank.assign(meta.rows, 0);
-  std::vector<uint32_t> rows;
+  of_row->first = first;
+  of_row->end = end;
+  const Status bad = Status::Corruption("log segment: bad ID dictionary");
   for (size_t i = 0; i < dict.size(); ++i) {
-    if (!dict.Rows(i, &rows)) return Status::Corruption("log segment: bad ID dictionary");
-    for (uint32_t row : rows) {
-      if (row >= meta.rows) return Status::Corruption("log segment: bad ID dictionary");
+    std::string_view in = dict.row_list(i);
+    uint64_t n = 0, row = 0;
+    if (!GetVarint64(&in, &n)) return bad;
+    for (uint64_t k = 0; k < n; ++k) {  // rows ascend: stop past the range
+      uint64_t d = 0;
+      if (!GetVarint64(&in, &d)) return bad;
+      row += d;
+      if (row >= meta.rows) return bad;
+      if (row >= end) break;
+      if (row < first) continue;
       of_row->text[row] = dict.at(i);
       of_row->rank[row] = static_cast<uint32_t>(i + 1);
     }
@@ -515,14 +525,17 @@ Status DecodeSealedLines(std::string_view in, size_t rows, const int64_t* ts, De
 
 }  // namespace
 
-Status Block::Read(std::string_view value, const Meta& meta, uint32_t b, const int64_t* ts, const RowIdTable* ids) {
+Status Block::Read(std::string_view value, const Meta& meta, uint32_t b, const int64_t* ts, const RowIdTable* ids,
+                   const std::vector<uint8_t>* wanted) {
   GNOMON_RETURN_IF_ERROR(Decompress(value, &raw_, "block"));
   first_row_ = meta.blocks[b].first_row;
   const size_t rows = meta.block_end(b) - first_row_;
   if (meta.format == BlockFormat::kSealed) return DecodeSealedLines(raw_, rows, ts + first_row_, &lines_);
-  if (ids == nullptr) return Status::InvalidArgument("log segment: a split block needs its rows' IDs");
+  if (ids == nullptr || first_row_ < ids->first || first_row_ + rows > ids->end) {
+    return Status::InvalidArgument("log segment: a split block needs its rows' IDs");
+  }
   return DecodeBlockLines(raw_, rows, ts + first_row_, ids->text.data() + first_row_, ids->rank.data() + first_row_,
-                          &lines_);
+                          &lines_, wanted != nullptr && wanted->size() == rows ? wanted->data() : nullptr);
 }
 
 Status TextFilters::Decode(std::string_view value, const Meta& meta) {

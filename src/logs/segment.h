@@ -134,11 +134,14 @@ std::string EncodeIdDictionary(const std::vector<std::pair<std::string_view, std
 
 // Every row's ID, from the segment's dictionary: its text ("" when none; views into `dict`) and
 // its rank (1 + its place in the dictionary; 0 when none).
+// Only rows [first, end) are filled in (RowIds' range; a block outside it cannot be read with it).
 struct RowIdTable {
   std::vector<std::string_view> text;
   std::vector<uint32_t> rank;
+  uint32_t first = 0, end = 0;
 };
-Status RowIds(const IdDictionary& dict, const Meta& meta, RowIdTable* of_row);
+Status RowIds(const IdDictionary& dict, const Meta& meta, RowIdTable* of_row, uint32_t first = 0,
+              uint32_t end = UINT32_MAX);
 
 // A segment's text filters (text_filter.h), one per block.
 class TextFilters {
@@ -157,7 +160,10 @@ class Block {
   // Reads block `b` of `meta` from its stored `value`; `ts` and `ids` are the segment's rows' times
   // and IDs (from its columns and RowIds; `ids` may be null for a block in the seal's encoding,
   // which keeps IDs in its lines).
-  Status Read(std::string_view value, const Meta& meta, uint32_t b, const int64_t* ts, const RowIdTable* ids);
+  // With `wanted` (the block's rows, in order, from its first), only those lines are put back
+  // (line() of another row is empty).
+  Status Read(std::string_view value, const Meta& meta, uint32_t b, const int64_t* ts, const RowIdTable* ids,
+              const std::vector<uint8_t>* wanted = nullptr);
 
   std::string_view line(uint32_t row) const { return lines_.line(row - first_row_); }
   // Every line, back to back.

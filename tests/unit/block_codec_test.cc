@@ -58,7 +58,7 @@ std::string RandomLine(std::mt19937_64& rng, const std::string& time, const std:
   }
 }
 
-TEST_CASE("block codec: every line comes back byte for byte, and its left-out time's place") {
+TEST_CASE("block codec: every line comes back byte for byte (or only those wanted), and its left-out time's place") {
   std::mt19937_64 rng(3);
   for (int block = 0; block < 50; ++block) {
     const size_t rows = 1 + rng() % 300;
@@ -92,6 +92,12 @@ TEST_CASE("block codec: every line comes back byte for byte, and its left-out ti
       CHECK(decoded.line(r) == texts[r]);
       if (decoded.time_at[r] != std::string::npos) CHECK(decoded.line(r).substr(decoded.time_at[r], 30) == Time(ts[r]));
     }
+    // Only some rows wanted: those come back, the others empty.
+    std::vector<uint8_t> wanted(rows);
+    for (uint8_t& w : wanted) w = rng() % 3 == 0;
+    DecodedLines some;
+    REQUIRE(DecodeBlockLines(encoded, rows, ts.data(), id_views.data(), ranks.data(), &some, wanted.data()).ok());
+    for (size_t r = 0; r < rows; ++r) CHECK(some.line(r) == (wanted[r] != 0 ? texts[r] : ""));
     // Every truncation and a flipped byte are errors or other lines, never a crash.
     for (size_t cut = 0; cut < encoded.size(); cut += 1 + encoded.size() / 50) {
       DecodedLines d;
