@@ -184,8 +184,9 @@ int64_t FractionNs(int64_t ts) {
 }
 
 // Marks in *ruled_out (by position in sel.blocks) the blocks whose text filters show that no line
-// can contain some required text: for each of the text's keys, the filter lacks it, no row's
-// left-out time can start with its run, and no ID of the block's rows contains the run.
+// can contain some required text: for one of the text's keys, the filter lacks it, no row's
+// left-out time can start with its run, and no ID of the block's rows has a token starting with
+// it.
 Status RuleOutBlocks(SegmentReader* reader, const Selection& sel, std::vector<uint8_t>* ruled_out) {
   ruled_out->assign(sel.blocks.size(), 0);
   if (!sel.meta->filtered || sel.needles->empty()) return Status::OK();
@@ -393,7 +394,7 @@ Result<std::vector<StoredLine>> LogStore::ByCorrelationId(std::string_view id, i
     auto ids = std::make_shared<SegmentIds>();
     GNOMON_RETURN_IF_ERROR(ids->dict.Decode(value, m));
     ids->indexed = true;
-    if (!ids->dict.Find(id, &rows)) continue;  // another ID with the same hash
+    if (!ids->dict.Find(id, &rows) || rows.empty()) continue;  // another ID with the same hash
     if (rows.back() >= m.rows) return Status::Corruption("log store: an ID dictionary names a row past its segment");
     SegmentReader reader(ks_.get(), &m);
     // Only the blocks holding the ID's rows are read, and of them only those rows put back.
