@@ -26,6 +26,16 @@ constexpr std::array<bool, 256> kTokenByte = TokenBytes();
 
 bool IsToken(char c) { return kTokenByte[static_cast<unsigned char>(c)]; }
 
+// The next token (maximal run of token bytes) of `text` at or after *i: [*start, *i). False when
+// there is none.
+bool NextToken(std::string_view text, size_t* i, size_t* start) {
+  while (*i < text.size() && !IsToken(text[*i])) ++*i;
+  if (*i == text.size()) return false;
+  *start = *i;
+  while (*i < text.size() && IsToken(text[*i])) ++*i;
+  return true;
+}
+
 // FNV-1a steps over a token's bytes (cheap to snapshot at every prefix length), then a murmur3
 // finaliser so every bit of a key is usable.
 constexpr uint64_t kFnvBasis = 14695981039346656037ull;
@@ -82,19 +92,14 @@ void TextFilterBuilder::AddKey(uint64_t key) {
 }
 
 void TextFilterBuilder::AddLine(std::string_view line, size_t id_begin, size_t id_end, size_t fraction_at) {
-  const size_t n = line.size();
-  size_t i = 0;
-  while (i < n) {
-    while (i < n && !IsToken(line[i])) ++i;
-    if (i == n) break;
-    const size_t start = i;
+  size_t i = 0, start = 0;
+  while (NextToken(line, &i, &start)) {
     uint64_t h = kFnvBasis;
     std::array<uint64_t, kPrefixLengths.size()> prefix{};
     size_t listed = 0;
-    while (i < n && IsToken(line[i])) {
-      h = FnvStep(h, line[i]);
-      ++i;
-      if (listed < kPrefixLengths.size() && i - start == kPrefixLengths[listed]) prefix[listed++] = h;
+    for (size_t j = start; j < i; ++j) {
+      h = FnvStep(h, line[j]);
+      if (listed < kPrefixLengths.size() && j + 1 - start == kPrefixLengths[listed]) prefix[listed++] = h;
     }
     if (start == fraction_at || (start >= id_begin && i <= id_end)) continue;
     // Most tokens repeat within a block: their keys are added once.
@@ -144,12 +149,8 @@ bool FilterHas(std::string_view filter, uint64_t key) {
 std::vector<NeedleKey> NeedleKeys(std::string_view needle) {
   std::vector<NeedleKey> keys;
   const size_t n = needle.size();
-  size_t i = 0;
-  while (i < n) {
-    while (i < n && !IsToken(needle[i])) ++i;
-    if (i == n) break;
-    const size_t start = i;
-    while (i < n && IsToken(needle[i])) ++i;
+  size_t i = 0, start = 0;
+  while (NextToken(needle, &i, &start)) {
     const std::string_view run = needle.substr(start, i - start);
     if (start == 0) continue;  // the leading run may sit inside a token
     if (run.size() >= kShortest) {

@@ -60,6 +60,36 @@ std::vector<std::string> Visit(const LogStore& store, const Matchers& matchers, 
   return out;
 }
 
+// The lines a Scan with `options` over everything visits, as text.
+std::vector<std::string> ScanAll(const LogStore& store, const ScanOptions& options) {
+  std::vector<std::string> got;
+  REQUIRE(store
+              .Scan({}, INT64_MIN, INT64_MAX, options,
+                    [&](const StoredLine& l) {
+                      got.push_back(l.line);
+                      return true;
+                    })
+              .ok());
+  return got;
+}
+
+// A `|= needle` search's options (the store's hint and the line filter), and the lines of `lines`
+// it must find.
+ScanOptions SearchFor(const std::string& needle) {
+  ScanOptions o;
+  o.required = {needle};
+  o.line_filter = [needle](std::string_view l) { return l.find(needle) != std::string_view::npos; };
+  return o;
+}
+
+std::vector<std::string> Containing(const std::vector<std::string>& lines, const std::string& needle) {
+  std::vector<std::string> out;
+  for (const std::string& l : lines) {
+    if (l.find(needle) != std::string::npos) out.push_back(l);
+  }
+  return out;
+}
+
 // The three ways lines can be kept: all in the head (log records), sealed every two rows (most in
 // small segments, the rest in the head), or sealed by Flush before reading.
 struct Layout {
@@ -226,22 +256,7 @@ TEST_CASE("log store: a filtered scan finds texts that run into or out of a line
                                     std::string("9Z\",\"msg\":\"x12\""), std::string("Zulu 6"), whole,
                                     std::string("SKU-04243"), std::string("absent")}) {
     CAPTURE(needle);
-    std::vector<std::string> want;
-    for (const std::string& l : sent) {
-      if (l.find(needle) != std::string::npos) want.push_back(l);
-    }
-    ScanOptions o;
-    o.required = {needle};
-    o.line_filter = [&](std::string_view l) { return l.find(needle) != std::string_view::npos; };
-    std::vector<std::string> got;
-    REQUIRE(f.store
-                ->Scan({}, INT64_MIN, INT64_MAX, o,
-                       [&](const StoredLine& l) {
-                         got.push_back(l.line);
-                         return true;
-                       })
-                .ok());
-    CHECK(got == want);
+    CHECK(ScanAll(*f.store, SearchFor(needle)) == Containing(sent, needle));
   }
 }
 
@@ -459,23 +474,11 @@ void CheckTextFilters(int level) {
           fraction, std::string("SKU-99999"), std::string("/no such text")}) {
       CAPTURE(needle);
       CAPTURE(compacted);
-      std::vector<std::string> want;
-      for (const std::string& l : sent) {
-        if (l.find(needle) != std::string::npos) want.push_back(l);
-      }
-      ScanOptions o;
-      o.required = {needle};
-      o.line_filter = [&](std::string_view l) { return l.find(needle) != std::string_view::npos; };
+      const std::vector<std::string> want = Containing(sent, needle);
+      ScanOptions o = SearchFor(needle);
       ScanStats stats;
       o.stats = &stats;
-      std::vector<std::string> got;
-      REQUIRE(f.store
-                  ->Scan({}, INT64_MIN, INT64_MAX, o,
-                         [&](const StoredLine& l) {
-                           got.push_back(l.line);
-                           return true;
-                         })
-                  .ok());
+      const std::vector<std::string> got = ScanAll(*f.store, o);
       CHECK(got == want);
       if (compacted && want.size() <= 2) CHECK(stats.bytes * 3 < total);  // most blocks were never read
       if (!compacted) CHECK(stats.bytes >= total);
@@ -582,14 +585,7 @@ TEST_CASE("log store: a filtered scan over many blocks (searched on two threads)
   o.line_filter = [](std::string_view l) { return l.find("item=42") != std::string_view::npos; };
   ScanStats stats;
   o.stats = &stats;
-  std::vector<std::string> got;
-  REQUIRE(store
-              .Scan({}, INT64_MIN, INT64_MAX, o,
-                    [&](const StoredLine& l) {
-                      got.push_back(l.line);
-                      return true;
-                    })
-              .ok());
+  const std::vector<std::string> got = ScanAll(store, o);
   REQUIRE(want.size() > 10);
   CHECK(got == want);
   CHECK(stats.lines == 20000);
