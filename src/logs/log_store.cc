@@ -95,6 +95,17 @@ Status LogStore::Load() {
   });
   GNOMON_RETURN_IF_ERROR(s);
   GNOMON_RETURN_IF_ERROR(decode);
+  s = ks_->ScanPrefix(kSourcePrefix, [&](std::string_view key, std::string_view value) {
+    uint64_t start = 0, end = 0;
+    if (!GetVarint64(&value, &start) || !GetVarint64(&value, &end)) {
+      decode = Status::Corruption("log store: bad source record");
+      return false;
+    }
+    source_end_[std::string(key.substr(kSourcePrefix.size()))] = end;
+    return true;
+  });
+  GNOMON_RETURN_IF_ERROR(s);
+  GNOMON_RETURN_IF_ERROR(decode);
   // Keys a compaction replaced before the process stopped: no reader holds them now.
   storage::KeyspaceBatch obsolete;
   s = ks_->ScanPrefix(kObsoletePrefix, [&](std::string_view key, std::string_view value) {
@@ -163,9 +174,31 @@ Result<AppendStats> LogStore::Append(const LogBatch& batch) {
       ++stats.lines;
     }
   }
+  // A sourced batch: checked against its source's stored range, which it moves in the same write.
+  std::unique_lock<std::mutex> source_lock;
+  storage::KeyspaceBatch out;
+  if (batch.source.has_value()) {
+    const LogSource& src = *batch.source;
+    source_lock = std::unique_lock(source_mu_);
+    auto it = source_end_.find(src.id);
+    if (it != source_end_.end() && src.end <= it->second) return AppendStats{.duplicate = true};
+    if (it != source_end_.end() && src.start < it->second) {
+      return Status::FailedPrecondition("log source " + src.id + ": bytes [" + std::to_string(src.start) + ", " +
+                                        std::to_string(src.end) + ") overlap those stored, up to " +
+                                        std::to_string(it->second) + "; send from there");
+    }
+    std::string range;
+    PutVarint64(&range, src.start);
+    PutVarint64(&range, src.end);
+    out.Put(std::string(kSourcePrefix) + src.id, range);
+    if (stats.lines == 0) {
+      GNOMON_RETURN_IF_ERROR(ks_->Write(out));
+      source_end_[src.id] = src.end;
+      return stats;
+    }
+  }
   if (stats.lines == 0) return stats;
 
-  storage::KeyspaceBatch out;
   std::vector<Stream*> stream_of(batch.streams.size(), nullptr);
   uint64_t wal_seq = 0;
   {
@@ -205,6 +238,10 @@ Result<AppendStats> LogStore::Append(const LogBatch& batch) {
   }
   out.Put(RecordKey(wal_seq), record);
   GNOMON_RETURN_IF_ERROR(ks_->Write(out));
+  if (batch.source.has_value()) {
+    source_end_[batch.source->id] = batch.source->end;
+    source_lock.unlock();
+  }
 
   bool seal = false;
   {
@@ -329,6 +366,13 @@ Status LogStore::DropExpired() {
     std::erase_if(segments_, [&](const auto& x) { return x->meta.seq == m.seq; });
   }
   return Status::OK();
+}
+
+std::optional<uint64_t> LogStore::SourceEnd(std::string_view id) const {
+  std::lock_guard lock(source_mu_);
+  auto it = source_end_.find(id);
+  if (it == source_end_.end()) return std::nullopt;
+  return it->second;
 }
 
 Status LogStore::Compact() {

@@ -25,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -67,6 +68,7 @@ struct AppendStats {
   size_t lines = 0;
   size_t with_id = 0;  // lines that went into the correlation-ID index
   size_t new_streams = 0;
+  bool duplicate = false;  // the batch's source range was stored already: nothing was written
 };
 
 // What a scan examined: the lines of the selected streams and range it looked at (before the
@@ -101,8 +103,14 @@ class LogStore {
   ~LogStore();
   static Result<std::unique_ptr<LogStore>> Open(DB* db, LogStoreOptions options, std::string_view keyspace = "logs");
 
-  // Stores every entry of `batch` durably, or none (an error: nothing was stored).
+  // Stores every entry of `batch` durably, or none (an error: nothing was stored). A batch with a
+  // source (LogSource) is stored together with its range, durably in the same write, and only
+  // once: a range ending at or before the one stored for that source is a duplicate (nothing is
+  // written, stats.duplicate), one starting before it ends overlaps it (FailedPrecondition:
+  // SourceEnd tells where to resume); a later one is stored, gaps allowed.
   Result<AppendStats> Append(const LogBatch& batch);
+  // The end of the last range stored for source `id`, if any.
+  std::optional<uint64_t> SourceEnd(std::string_view id) const;
 
   // Every line with correlation ID `id` whose time is in [start_ns, end_ns], in time order (then
   // arrival order); at most `limit` (the first ones). An unknown ID gives no lines.
@@ -187,6 +195,9 @@ class LogStore {
   std::shared_ptr<Head> head_;                            // the active head
   std::vector<std::shared_ptr<const Head>> sealing_;      // full heads not yet segments, oldest first
   std::vector<std::shared_ptr<const Segment>> segments_;  // by seq
+
+  mutable std::mutex source_mu_;  // held across an Append with a source; guards source_end_
+  std::map<std::string, uint64_t, std::less<>> source_end_;
 
   std::mutex compaction_mu_;  // guards stopping_ (the background thread's)
   std::condition_variable compaction_cv_;

@@ -19,6 +19,7 @@ constexpr std::string_view kStreamPrefix = "s/";
 constexpr std::string_view kRecordPrefix = "w/";
 constexpr std::string_view kIdPrefix = "c/";
 constexpr std::string_view kObsoletePrefix = "x/";  // keys a compaction replaced, to delete
+constexpr std::string_view kSourcePrefix = "o/";    // the last range stored per source
 
 inline std::string StreamKey(uint64_t sid) {
   std::string k(kStreamPrefix);

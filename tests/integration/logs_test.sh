@@ -93,6 +93,24 @@ r=$(seq 5001 | sed 's/.*/{"service":"a","msg":"&"}/' | curl -s -w ' %{http_code}
 check "past max_lines_per_push: 413" 413 "${r##* }"
 check "writes need a POST" 405 "$(http GET /api/v1/logs | cut -d' ' -f1)"
 
+# Exactly once (gnomon-ship's headers): a batch's source range is stored with it, a resend is a
+# duplicate, an overlap is refused with where to resume, and the range survives a restart.
+src=(-H 'Content-Type: application/x-ndjson' -H 'X-Gnomon-Source: dev:ino:fp-1' -D "$WORK/headers")
+b1='{"service":"s","msg":"one","correlation_id":"src-1"}'$'\n''{"service":"s","msg":"two","correlation_id":"src-1"}'$'\n'
+b2='{"service":"s","msg":"three","correlation_id":"src-1"}'$'\n'
+check "a sourced batch" 204 "$(http POST /api/v1/logs "${src[@]}" -H 'X-Gnomon-Source-Range: 0-104' --data-binary "$b1" | cut -d' ' -f1)"
+check "the same range again" 204 "$(http POST /api/v1/logs "${src[@]}" -H 'X-Gnomon-Source-Range: 0-104' --data-binary "$b1" | cut -d' ' -f1)"
+check_contains "is a duplicate" "X-Gnomon-Duplicate: true" "$(cat "$WORK/headers")"
+r=$(http POST /api/v1/logs "${src[@]}" -H 'X-Gnomon-Source-Range: 52-156' --data-binary "$b1$b2")
+check_contains "an overlap is refused" '409 {"status":"error","errorType":"conflict","error":"log source dev:ino:fp-1: bytes [52, 156) overlap' "$r"
+check_contains "with where to resume" "X-Gnomon-Source-End: 104" "$(cat "$WORK/headers")"
+check "the next range" 204 "$(http POST /api/v1/logs "${src[@]}" -H 'X-Gnomon-Source-Range: 104-156' --data-binary "$b2" | cut -d' ' -f1)"
+check "every line of the source once" 3 "$(http GET /api/v1/logs/correlation/src-1 | grep -o '"ts":' | wc -l)"
+check_contains "a range must grow" '400 {"status":"error","errorType":"bad_data","error":"X-Gnomon-Source-Range: expected START-END' \
+  "$(http POST /api/v1/logs "${src[@]}" -H 'X-Gnomon-Source-Range: 9-3' --data-binary "$b2")"
+check_contains "a source needs its range" '400 {"status":"error","errorType":"bad_data","error":"X-Gnomon-Source and X-Gnomon-Source-Range go together"}' \
+  "$(http POST /api/v1/logs "${src[@]}" --data-binary "$b2")"
+
 # kill -9 while batches are pushed: every acknowledged batch is there after the restart.
 ( for i in $(seq 1 400); do
     code=$(printf '{"service":"k","msg":"batch %s a","correlation_id":"kill-%s"}\n{"service":"k","msg":"batch %s b","correlation_id":"kill-%s"}\n' "$i" "$i" "$i" "$i" |
@@ -116,6 +134,9 @@ check "acknowledged batches before kill -9: some" yes "$([ "$acked" -ge 20 ] && 
 check "every acknowledged batch whole after kill -9 ($acked)" 0 "$missing"
 r=$(http GET "/api/v1/logs/correlation/$one")
 check_contains "earlier lines survive the restart" '"data":{"id":"'"$one"'","lines":[{' "$r"
+check "a source's range survives the restart" 204 "$(http POST /api/v1/logs "${src[@]}" -H 'X-Gnomon-Source-Range: 104-156' --data-binary "$b2" | cut -d' ' -f1)"
+check_contains "so a resend after it is a duplicate" "X-Gnomon-Duplicate: true" "$(cat "$WORK/headers")"
+check "still once" 3 "$(http GET /api/v1/logs/correlation/src-1 | grep -o '"ts":' | wc -l)"
 stop_gnomond
 
 finish

@@ -565,6 +565,49 @@ TEST_CASE("log store: a scan that began before a compaction reads on; the replac
   CHECK(CountKeys(db.get(), 'x') == 0);
 }
 
+TEST_CASE("log store: a sourced batch is stored once; an overlap is refused; the range survives reopening") {
+  testing::TempDir dir;
+  auto sourced = [](const std::string& line, uint64_t start, uint64_t end) {
+    LogBatch b;
+    b.streams.push_back(Stream("api", {{kT0 + static_cast<int64_t>(start), line}}));
+    b.source = LogSource{"dev1:ino7:abcd", start, end};
+    return b;
+  };
+  {
+    auto db = OpenDb(dir.path());
+    auto opened = LogStore::Open(db.get(), {});
+    REQUIRE(opened.ok());
+    LogStore& store = **opened;
+    CHECK_FALSE(store.SourceEnd("dev1:ino7:abcd").has_value());
+    auto first = store.Append(sourced("a", 0, 10));
+    REQUIRE(first.ok());
+    CHECK_FALSE(first->duplicate);
+    CHECK(store.SourceEnd("dev1:ino7:abcd") == 10u);
+    auto again = store.Append(sourced("a", 0, 10));  // a resend after a lost answer
+    REQUIRE(again.ok());
+    CHECK(again->duplicate);
+    CHECK(again->lines == 0);
+    auto overlap = store.Append(sourced("b", 5, 20));
+    CHECK(overlap.status().code() == Status::Code::kFailedPrecondition);
+    CHECK(store.Append(sourced("b", 10, 20)).ok());
+    CHECK(store.Append(sourced("d", 30, 40)).ok());  // a gap (a batch the sender skipped) is fine
+    LogBatch empty;                                  // a range with no line left moves the range too
+    empty.source = LogSource{"other", 0, 7};
+    REQUIRE(store.Append(empty).ok());
+    CHECK(store.SourceEnd("other") == 7u);
+    CHECK(Visit(store, {}, false) == std::vector<std::string>{"a", "b", "d"});
+  }
+  auto db = OpenDb(dir.path());
+  auto opened = LogStore::Open(db.get(), {});
+  REQUIRE(opened.ok());
+  CHECK((*opened)->SourceEnd("dev1:ino7:abcd") == 40u);
+  CHECK((*opened)->SourceEnd("other") == 7u);
+  auto again = (*opened)->Append(sourced("d", 30, 40));
+  REQUIRE(again.ok());
+  CHECK(again->duplicate);
+  CHECK(Visit(**opened, {}, false) == std::vector<std::string>{"a", "b", "d"});
+}
+
 TEST_CASE("log store: a filtered scan over many blocks (searched on two threads) keeps exactly the matching lines") {
   Fixture f;
   LogStore& store = *f.store;

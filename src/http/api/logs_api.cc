@@ -4,8 +4,8 @@
 
 #include <cctype>
 #include <charconv>
-#include <climits>
 #include <chrono>
+#include <climits>
 #include <cmath>
 #include <cstdlib>
 
@@ -52,6 +52,33 @@ Result<int64_t> ParseLogTimeNs(std::string_view text) {
 }
 
 namespace {
+
+// A push's source for exactly-once delivery: `X-Gnomon-Source: ID` with `X-Gnomon-Source-Range:
+// START-END` (bytes [START, END) of that source), both or neither.
+Result<std::optional<logs::LogSource>> SourceOf(const http::Request& req) {
+  const std::string_view id = req.Header("X-Gnomon-Source"), range = req.Header("X-Gnomon-Source-Range");
+  if (id.empty() && range.empty()) return std::optional<logs::LogSource>();
+  if (id.empty() || range.empty()) {
+    return Status::InvalidArgument("X-Gnomon-Source and X-Gnomon-Source-Range go together");
+  }
+  if (id.size() > logs::LogSource::kMaxIdBytes) {
+    return Status::InvalidArgument("X-Gnomon-Source is longer than " + std::to_string(logs::LogSource::kMaxIdBytes) +
+                                   " bytes");
+  }
+  logs::LogSource src;
+  src.id = std::string(id);
+  const size_t dash = range.find('-');
+  auto number = [](std::string_view text, uint64_t* v) {
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), *v);
+    return !text.empty() && ec == std::errc() && p == text.data() + text.size();
+  };
+  if (dash == std::string_view::npos || !number(range.substr(0, dash), &src.start) ||
+      !number(range.substr(dash + 1), &src.end) || src.end <= src.start) {
+    return Status::InvalidArgument("X-Gnomon-Source-Range: expected START-END, byte offsets with START < END, got \"" +
+                                   std::string(range) + "\"");
+  }
+  return std::optional<logs::LogSource>(std::move(src));
+}
 
 logs::LogLimits LimitsOf(const logs::LogsConfig& c) {
   logs::LogLimits l;
@@ -119,7 +146,7 @@ void LogsApi::LokiPush(const http::Request& req, http::Response& resp) {
   auto decoded = ContentTypeIs(req, "application/json")
                      ? logs::DecodeLokiPushJson(req.body, limits_)
                      : logs::DecodeLokiPushProtobuf(req.body, max_decompressed_bytes_, limits_);
-  Store(std::move(decoded), "stream", resp);
+  Store(req, std::move(decoded), "stream", resp);
   admission_.Release(req.body.size());
 }
 
@@ -143,18 +170,32 @@ void LogsApi::NdjsonPush(const http::Request& req, http::Response& resp) {
   } else {
     decoded = logs::DecodeNdjsonLogs(req.body, NowNs(), limits_);
   }
-  Store(std::move(decoded), "line", resp);
+  Store(req, std::move(decoded), "line", resp);
   admission_.Release(req.body.size());
 }
 
-void LogsApi::Store(Result<logs::LogPushResult> decoded, std::string_view unit, http::Response& resp) {
+void LogsApi::Store(const http::Request& req, Result<logs::LogPushResult> decoded, std::string_view unit,
+                    http::Response& resp) {
   if (!decoded.ok()) {
     const bool too_big = decoded.status().code() == Status::Code::kResourceExhausted;
     return http::SetJsonError(resp, too_big ? 413 : 400, "bad_data", decoded.status().message());
   }
-  const logs::LogPushResult& r = *decoded;
+  auto source = SourceOf(req);
+  if (!source.ok()) return http::SetJsonError(resp, 400, "bad_data", source.status().message());
+  logs::LogPushResult& r = *decoded;
+  r.batch.source = std::move(*source);
   auto stored = store_->Append(r.batch);
+  if (!stored.ok() && r.batch.source.has_value() && stored.status().code() == Status::Code::kFailedPrecondition) {
+    // It overlaps what this source already stored: the sender resumes where that ends.
+    resp.headers.emplace_back("X-Gnomon-Source-End", std::to_string(store_->SourceEnd(r.batch.source->id).value_or(0)));
+    return http::SetJsonError(resp, 409, "conflict", stored.status().message());
+  }
   if (!stored.ok()) return SetStatusError(resp, stored.status(), StatusContext::kWrite);
+  if (stored->duplicate) {
+    resp.headers.emplace_back("X-Gnomon-Duplicate", "true");  // stored before: nothing was written again
+    resp.status = 204;
+    return;
+  }
   if (r.rejected == 0) {
     resp.status = 204;
     return;

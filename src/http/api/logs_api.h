@@ -53,7 +53,9 @@ class LogsApi final : public http::Component {
   void LokiPush(const http::Request& req, http::Response& resp);
   void NdjsonPush(const http::Request& req, http::Response& resp);
   // Stores a decoded push and answers it (204, 400 with the rejections, or the write's error).
-  void Store(Result<logs::LogPushResult> decoded, std::string_view unit, http::Response& resp);
+  // Stores a decoded push; `req`'s X-Gnomon-Source headers (gnomon-ship's) make it exactly-once.
+  void Store(const http::Request& req, Result<logs::LogPushResult> decoded, std::string_view unit,
+             http::Response& resp);
 
   std::unique_ptr<logs::LogStore> store_;
   const logs::LogsConfig config_;

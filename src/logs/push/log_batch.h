@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,8 +38,17 @@ struct LogStream {
   std::vector<LogEntry> entries;
 };
 
+// Where a batch comes from, for exactly-once delivery (issue 13, gnomon-ship): a source — one
+// file identity — and the byte range [start, end) of it whose lines the batch holds.
+struct LogSource {
+  std::string id;  // 1 to kMaxIdBytes bytes
+  uint64_t start = 0, end = 0;
+  static constexpr size_t kMaxIdBytes = 256;
+};
+
 struct LogBatch {
   std::vector<LogStream> streams;
+  std::optional<LogSource> source;
 };
 
 // Why a stream, an entry or a line was left out of the batch.
