@@ -1,0 +1,45 @@
+#include "ship/source_identity.h"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace gnomon::ship {
+
+Result<SourceIdentity> IdentifyFile(int fd) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return Status::IOError(std::string("stat: ") + std::strerror(errno));
+  char head[kFingerprintBytes];
+  size_t got = 0;
+  while (got < sizeof(head)) {
+    const ssize_t n = pread(fd, head + got, sizeof(head) - got, static_cast<off_t>(got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IOError(std::string("read: ") + std::strerror(errno));
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  const void* newline = memchr(head, '\n', got);
+  size_t len = got;
+  if (newline != nullptr) {
+    len = static_cast<size_t>(static_cast<const char*>(newline) - head) + 1;
+  } else if (got < sizeof(head)) {
+    return Status::FailedPrecondition("the file holds no whole first line yet");
+  }
+  uint64_t h = 14695981039346656037ull;
+  for (size_t i = 0; i < len; ++i) {
+    h ^= static_cast<unsigned char>(head[i]);
+    h *= 1099511628211ull;
+  }
+  return SourceIdentity{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino), h};
+}
+
+std::string SourceId(const SourceIdentity& identity, uint32_t generation) {
+  std::string id = fmt::format("{:x}:{:x}:{:016x}", identity.dev, identity.ino, identity.fingerprint);
+  if (generation != 0) id += fmt::format("-{}", generation);
+  return id;
+}
+
+}  // namespace gnomon::ship
