@@ -1,0 +1,117 @@
+#include "ship/file_tailer.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace gnomon::ship {
+
+namespace {
+
+Status Errno(const std::string& what) { return Status::IOError(what + ": " + std::strerror(errno)); }
+
+}  // namespace
+
+FileTailer::~FileTailer() {
+  if (fd_ >= 0) close(fd_);
+}
+
+Status FileTailer::Start(std::optional<SourceIdentity> identity, uint32_t generation, uint64_t offset) {
+  auto open = Follow();
+  if (!open.ok()) return open.status();
+  if (*open != Open::kNone && identity.has_value() && identity_ == identity) {
+    generation_ = generation;
+    offset_ = offset;
+  }
+  return Status::OK();
+}
+
+Result<FileTailer::Open> FileTailer::Follow() {
+  if (fd_ >= 0) {
+    struct stat open_st {
+    }, path_st{};
+    if (fstat(fd_, &open_st) != 0) return Errno("stat " + path_);
+    const bool at_path =
+        stat(path_.c_str(), &path_st) == 0 && path_st.st_ino == open_st.st_ino && path_st.st_dev == open_st.st_dev;
+    if (at_path) return Open::kAtPath;
+    // Renamed away or deleted: read to its end first; then the file at the path, once there is one.
+    if (static_cast<uint64_t>(open_st.st_size) > offset_) return Open::kMovedAway;
+    if (stat(path_.c_str(), &path_st) != 0) return Open::kMovedAway;
+    close(fd_);
+    fd_ = -1;
+    identity_.reset();
+  }
+  const int fd = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Open::kNone;
+    return Errno("open " + path_);
+  }
+  auto identity = IdentifyFile(fd);
+  if (!identity.ok()) {
+    close(fd);
+    if (identity.status().code() == Status::Code::kFailedPrecondition) return Open::kNone;  // no first line yet
+    return identity.status();
+  }
+  fd_ = fd;
+  identity_ = *identity;
+  generation_ = 0;
+  offset_ = 0;
+  return Open::kAtPath;
+}
+
+Result<Chunk> FileTailer::Read(size_t max_bytes) {
+  Chunk chunk;
+  auto open = Follow();
+  if (!open.ok()) return open.status();
+  if (*open == Open::kNone) return chunk;
+  struct stat st {};
+  if (fstat(fd_, &st) != 0) return Errno("stat " + path_);
+  if (static_cast<uint64_t>(st.st_size) < offset_) {  // truncated in place: a new generation
+    ++generation_;
+    offset_ = 0;
+    auto identity = IdentifyFile(fd_);
+    if (!identity.ok() && identity.status().code() != Status::Code::kFailedPrecondition) return identity.status();
+    if (identity.ok()) identity_ = *identity;
+  }
+  chunk.source = SourceId(*identity_, generation_);
+  chunk.start = chunk.end = offset_;
+  const uint64_t available = static_cast<uint64_t>(st.st_size) - offset_;
+  if (available == 0) return chunk;
+  uint64_t want = std::min<uint64_t>(available, std::max<size_t>(max_bytes, 1));
+  std::string buf;
+  for (;;) {
+    buf.resize(static_cast<size_t>(want));
+    size_t got = 0;
+    while (got < buf.size()) {
+      const ssize_t n = pread(fd_, buf.data() + got, buf.size() - got, static_cast<off_t>(offset_ + got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return Errno("read " + path_);
+      if (n == 0) break;
+      got += static_cast<size_t>(n);
+    }
+    buf.resize(got);
+    if (*open == Open::kMovedAway && got == available) break;  // its rest, a last line without newline too
+    // Whole lines up to max_bytes; past it (a longer line being read whole) only that line.
+    const size_t last = want > max_bytes ? buf.find('\n') : buf.rfind('\n');
+    if (last != std::string::npos) {
+      buf.resize(last + 1);
+      break;
+    }
+    if (got < want || want == available) {
+      // Only a partial last line: wait for its end, unless the file was renamed away (no more
+      // will come to it), where it is the file's last line.
+      if (*open == Open::kAtPath) buf.clear();
+      break;
+    }
+    want = std::min<uint64_t>(available, want * 2);  // a line longer than max_bytes comes whole
+  }
+  chunk.text = std::move(buf);
+  chunk.end = offset_ + chunk.text.size();
+  return chunk;
+}
+
+}  // namespace gnomon::ship

@@ -1,0 +1,65 @@
+// FileTailer: one tailed path's whole lines, from the offset gnomond acknowledged, followed through
+// rotation (issue 13). The tailer holds the file open, so a file renamed away (rotation by rename)
+// is read to its end (a last line without its newline too) before the tailer moves to the new file
+// at the path; a file that shrinks
+// under it (copytruncate) is read again from 0 as a new generation of its source, so gnomond,
+// which keeps one range per source ID, stores the new lines instead of taking them for ones it
+// has. A path that disappears is read to the end of what is open, then waited for.
+//
+// Read does not move anything durable: it answers the chunk after `offset`, and the caller sends it
+// and, once gnomond acknowledged it, saves the chunk's end (ShipState) and reads on from there.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "gnomon/status.h"
+#include "ship/source_identity.h"
+
+namespace gnomon::ship {
+
+// Whole lines [start, end) of one source, back to back, each with its newline.
+struct Chunk {
+  std::string source;  // SourceId(identity, generation)
+  uint64_t start = 0, end = 0;
+  std::string text;
+};
+
+class FileTailer {
+ public:
+  explicit FileTailer(std::string path) : path_(std::move(path)) {}
+  ~FileTailer();
+  FileTailer(const FileTailer&) = delete;
+  FileTailer& operator=(const FileTailer&) = delete;
+
+  // Starts at `offset` of generation `generation` of the file now at the path when its identity is
+  // `identity` (the saved state's), else at 0 of that file. Not an error when the path is missing
+  // or the file has no first line yet: Read waits for it.
+  Status Start(std::optional<SourceIdentity> identity, uint32_t generation, uint64_t offset);
+
+  // The whole lines after the current position, at most `max_bytes` of them (one longer line comes
+  // whole); an empty chunk when there are none yet. Follows rotation and truncation first.
+  Result<Chunk> Read(size_t max_bytes);
+
+  // The chunk was acknowledged (or skipped): read on after it.
+  void Advance(const Chunk& chunk) { offset_ = chunk.end; }
+
+  const std::optional<SourceIdentity>& identity() const { return identity_; }
+  uint32_t generation() const { return generation_; }
+  uint64_t offset() const { return offset_; }
+
+ private:
+  enum class Open { kNone, kAtPath, kMovedAway };
+  // Opens the file now at the path when there is none open, or when the open one was read to its
+  // end and the path names another file; says what is open then.
+  Result<Open> Follow();
+
+  std::string path_;
+  int fd_ = -1;
+  std::optional<SourceIdentity> identity_;
+  uint32_t generation_ = 0;
+  uint64_t offset_ = 0;
+};
+
+}  // namespace gnomon::ship
