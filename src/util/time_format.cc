@@ -167,4 +167,32 @@ size_t FormatRfc3339Fixed9(int64_t ns, char out[30]) {
   return 30;
 }
 
+std::optional<int64_t> ParseRfc3339Nanos(std::string_view text) {
+  constexpr size_t kFractionAt = 19;  // "YYYY-MM-DDTHH:MM:SS" is 19 bytes
+  int64_t frac_ns = 0;
+  std::string rest;
+  std::string_view whole = text;
+  if (text.size() > kFractionAt && text[kFractionAt] == '.') {
+    size_t end = kFractionAt + 1;
+    int64_t scale = 100'000'000;
+    while (end < text.size() && text[end] >= '0' && text[end] <= '9') {
+      frac_ns += (text[end] - '0') * scale;
+      scale /= 10;
+      ++end;
+    }
+    if (end == kFractionAt + 1) return std::nullopt;
+    rest.reserve(text.size());
+    rest.append(text.substr(0, kFractionAt));
+    rest.append(text.substr(end));
+    whole = rest;
+  }
+  Result<int64_t> ms = ParseRfc3339(whole);
+  if (!ms.ok()) return std::nullopt;
+  int64_t ns = 0;
+  if (__builtin_mul_overflow(*ms, int64_t{1'000'000}, &ns) || __builtin_add_overflow(ns, frac_ns, &ns)) {
+    return std::nullopt;
+  }
+  return ns;
+}
+
 }  // namespace gnomon

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,5 +36,10 @@ struct Rfc3339Options {
 // minute's 0). The day must exist in its month (2023-02-29 is rejected). kInvalidArgument naming
 // the text if it is anything else (also trailing text or a missing offset).
 Result<int64_t> ParseRfc3339(std::string_view text, const Rfc3339Options& options = {});
+
+// RFC 3339 with up to nanosecond precision ("2023-11-14T22:13:20.123456789+02:00"), as Unix
+// nanoseconds (a log line's "ts"); digits past the ninth are cut. nullopt if it is not RFC 3339
+// or out of range.
+std::optional<int64_t> ParseRfc3339Nanos(std::string_view text);
 
 }  // namespace gnomon

@@ -14,6 +14,7 @@
 #include "logs/push/ndjson_push.h"
 #include "logs/push/push_common.h"
 #include "push.pb.h"
+#include "util/time_format.h"
 
 using gnomon::Label;
 using gnomon::Labels;
@@ -343,19 +344,19 @@ TEST_CASE("Loki protobuf: rejections and errors") {
 }
 
 TEST_CASE("timestamps: RFC 3339 with offsets and fractions, Unix nanoseconds") {
-  CHECK(pi::ParseRfc3339Nanos("2023-11-14T22:13:20Z") == 1'700'000'000'000'000'000);
-  CHECK(pi::ParseRfc3339Nanos("2023-11-14T22:13:20.123456789Z") == 1'700'000'000'123'456'789);
-  CHECK(pi::ParseRfc3339Nanos("2023-11-14T22:13:20.1Z") == 1'700'000'000'100'000'000);
-  CHECK(pi::ParseRfc3339Nanos("2023-11-14T22:13:20.1234567891234Z") == 1'700'000'000'123'456'789);  // cut
-  CHECK(pi::ParseRfc3339Nanos("2023-11-15T00:13:20.000000001+02:00") == 1'700'000'000'000'000'001);
-  CHECK(pi::ParseRfc3339Nanos("2023-11-14t20:13:20.5-02:00") == 1'700'000'000'500'000'000);
-  CHECK(pi::ParseRfc3339Nanos("1969-12-31T23:59:59.5Z") == -500'000'000);
-  CHECK(!pi::ParseRfc3339Nanos("2023-11-14T22:13:20.Z"));
-  CHECK(!pi::ParseRfc3339Nanos("2023-11-14T22:13:20"));
-  CHECK(!pi::ParseRfc3339Nanos("2023-11-14T22:13:20.5"));
-  CHECK(!pi::ParseRfc3339Nanos("2023-02-29T00:00:00Z"));
-  CHECK(!pi::ParseRfc3339Nanos("2300-01-01T00:00:00Z"));  // past int64 nanoseconds
-  CHECK(!pi::ParseRfc3339Nanos("1700000000"));
+  CHECK(gnomon::ParseRfc3339Nanos("2023-11-14T22:13:20Z") == 1'700'000'000'000'000'000);
+  CHECK(gnomon::ParseRfc3339Nanos("2023-11-14T22:13:20.123456789Z") == 1'700'000'000'123'456'789);
+  CHECK(gnomon::ParseRfc3339Nanos("2023-11-14T22:13:20.1Z") == 1'700'000'000'100'000'000);
+  CHECK(gnomon::ParseRfc3339Nanos("2023-11-14T22:13:20.1234567891234Z") == 1'700'000'000'123'456'789);  // cut
+  CHECK(gnomon::ParseRfc3339Nanos("2023-11-15T00:13:20.000000001+02:00") == 1'700'000'000'000'000'001);
+  CHECK(gnomon::ParseRfc3339Nanos("2023-11-14t20:13:20.5-02:00") == 1'700'000'000'500'000'000);
+  CHECK(gnomon::ParseRfc3339Nanos("1969-12-31T23:59:59.5Z") == -500'000'000);
+  CHECK(!gnomon::ParseRfc3339Nanos("2023-11-14T22:13:20.Z"));
+  CHECK(!gnomon::ParseRfc3339Nanos("2023-11-14T22:13:20"));
+  CHECK(!gnomon::ParseRfc3339Nanos("2023-11-14T22:13:20.5"));
+  CHECK(!gnomon::ParseRfc3339Nanos("2023-02-29T00:00:00Z"));
+  CHECK(!gnomon::ParseRfc3339Nanos("2300-01-01T00:00:00Z"));  // past int64 nanoseconds
+  CHECK(!gnomon::ParseRfc3339Nanos("1700000000"));
   CHECK(pi::ParseUnixNanos("1700000000000000000") == 1'700'000'000'000'000'000);
   CHECK(pi::ParseUnixNanos("-1") == -1);
   CHECK(!pi::ParseUnixNanos("+1"));

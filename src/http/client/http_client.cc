@@ -43,6 +43,7 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
     while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
     if (name == "retry-after") resp->retry_after = value;
+    resp->headers.emplace_back(std::move(name), std::string(value));
   }
   return size * n;
 }

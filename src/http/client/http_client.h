@@ -20,6 +20,15 @@ struct HttpResponse {
   std::string body;
   std::string content_type;
   std::string retry_after;  // the Retry-After header, if any
+  std::vector<std::pair<std::string, std::string>> headers;  // every header, names lower-cased
+
+  // The value of header `lower_case_name`, or "".
+  std::string_view Header(std::string_view lower_case_name) const {
+    for (const auto& [name, value] : headers) {
+      if (name == lower_case_name) return value;
+    }
+    return {};
+  }
 };
 
 using QueryParams = std::vector<std::pair<std::string, std::string>>;

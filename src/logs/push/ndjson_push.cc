@@ -14,6 +14,7 @@
 
 #include "index/labels_util.h"
 #include "logs/push/push_common.h"
+#include "util/time_format.h"
 
 namespace gnomon::logs {
 
@@ -179,7 +180,7 @@ std::optional<int64_t> Timestamp(const Field& ts, int64_t now_ns, size_t* now_us
       return static_cast<int64_t>(ts.u);
     case Field::Kind::kString: {
       std::optional<int64_t> ns = push_internal::ParseUnixNanos(ts.text);
-      if (!ns) ns = push_internal::ParseRfc3339Nanos(ts.text);
+      if (!ns) ns = ParseRfc3339Nanos(ts.text);
       if (!ns) {
         *why = "\"ts\" " + index::QuoteForMessage(ts.text) +
                " is neither an RFC 3339 time (2023-11-14T22:13:20.123456789Z) nor Unix nanoseconds";

@@ -26,10 +26,6 @@ bool IsValidUtf8(std::string_view s);
 // "[-]digits" as Unix nanoseconds; nullopt for anything else or out of int64's range.
 std::optional<int64_t> ParseUnixNanos(std::string_view text);
 
-// RFC 3339 with up to nanosecond precision ("2023-11-14T22:13:20.123456789+02:00"), as Unix
-// nanoseconds; digits past the ninth are cut. nullopt if it is not RFC 3339 or out of range.
-std::optional<int64_t> ParseRfc3339Nanos(std::string_view text);
-
 // The reason for a line past max_line_bytes, or nullopt.
 std::optional<std::string> CheckLineLength(size_t bytes, const LogLimits& limits);
 
