@@ -44,6 +44,12 @@ class FileTailer {
 
   // The chunk was acknowledged (or skipped): read on after it.
   void Advance(const Chunk& chunk) { offset_ = chunk.end; }
+  // Goes on from a saved position of the open file (the state saved for identity()), or from
+  // where gnomond's range for it ends.
+  void Resume(uint32_t generation, uint64_t offset) {
+    generation_ = generation;
+    offset_ = offset;
+  }
 
   const std::optional<SourceIdentity>& identity() const { return identity_; }
   uint32_t generation() const { return generation_; }
