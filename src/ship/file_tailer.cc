@@ -30,7 +30,28 @@ Status FileTailer::Start(std::optional<SourceIdentity> identity, uint32_t genera
   return Status::OK();
 }
 
+Result<std::unique_ptr<FileTailer>> FileTailer::OpenRotated(const std::string& path, const SourceIdentity& identity,
+                                                            uint32_t generation, uint64_t offset) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT ? Status::NotFound(path) : Errno("open " + path);
+  auto found = IdentifyFile(fd);
+  if (!found.ok() || !(*found == identity)) {
+    close(fd);
+    return Status::NotFound(path + " is another file now");
+  }
+  auto tailer = std::make_unique<FileTailer>(path);
+  tailer->fd_ = fd;
+  tailer->identity_ = identity;
+  tailer->generation_ = generation;
+  tailer->offset_ = offset;
+  tailer->rotated_ = true;
+  struct stat st {};
+  if (fstat(fd, &st) == 0) tailer->size_ = static_cast<uint64_t>(st.st_size);
+  return tailer;
+}
+
 Result<FileTailer::Open> FileTailer::Follow() {
+  if (rotated_) return Open::kMovedAway;
   if (fd_ >= 0) {
     struct stat open_st {
     }, path_st{};
@@ -40,7 +61,9 @@ Result<FileTailer::Open> FileTailer::Follow() {
     if (at_path) return Open::kAtPath;
     // Renamed away or deleted: read to its end first; then the file at the path, once there is one.
     if (static_cast<uint64_t>(open_st.st_size) > offset_) return Open::kMovedAway;
-    if (stat(path_.c_str(), &path_st) != 0) return Open::kMovedAway;
+    // Renamed, with no new file at the path yet: its writer may still append to it. Deleted:
+    // no one can; close it so its space is freed.
+    if (stat(path_.c_str(), &path_st) != 0 && open_st.st_nlink > 0) return Open::kMovedAway;
     close(fd_);
     fd_ = -1;
     identity_.reset();
@@ -59,6 +82,7 @@ Result<FileTailer::Open> FileTailer::Follow() {
   fd_ = fd;
   identity_ = *identity;
   generation_ = 0;
+  reidentify_ = false;
   offset_ = 0;
   return Open::kAtPath;
 }
@@ -70,16 +94,25 @@ Result<Chunk> FileTailer::Read(size_t max_bytes) {
   if (*open == Open::kNone) return chunk;
   struct stat st {};
   if (fstat(fd_, &st) != 0) return Errno("stat " + path_);
-  if (static_cast<uint64_t>(st.st_size) < offset_) {  // truncated in place: a new generation
+  size_ = static_cast<uint64_t>(st.st_size);
+  if (static_cast<uint64_t>(st.st_size) < offset_ && !rotated_) {  // truncated in place: a new generation
     ++generation_;
     offset_ = 0;
+    reidentify_ = true;
+  }
+  if (reidentify_) {  // its first line changed: so does its fingerprint, once it has a whole one
     auto identity = IdentifyFile(fd_);
     if (!identity.ok() && identity.status().code() != Status::Code::kFailedPrecondition) return identity.status();
-    if (identity.ok()) identity_ = *identity;
+    if (!identity.ok()) return chunk;
+    identity_ = *identity;
+    reidentify_ = false;
   }
   chunk.source = SourceId(*identity_, generation_);
   chunk.start = chunk.end = offset_;
-  const uint64_t available = static_cast<uint64_t>(st.st_size) - offset_;
+  const uint64_t available =
+      static_cast<uint64_t>(st.st_size) > offset_ ? static_cast<uint64_t>(st.st_size) - offset_ : 0;
+  chunk.at_end = true;
+  chunk.last = *open == Open::kMovedAway && available == 0;
   if (available == 0) return chunk;
   uint64_t want = std::min<uint64_t>(available, std::max<size_t>(max_bytes, 1));
   std::string buf;
@@ -94,7 +127,10 @@ Result<Chunk> FileTailer::Read(size_t max_bytes) {
       got += static_cast<size_t>(n);
     }
     buf.resize(got);
-    if (*open == Open::kMovedAway && got == available) break;  // its rest, a last line without newline too
+    if (*open == Open::kMovedAway && got == available) {  // its rest, a last line without newline too
+      chunk.last = true;
+      break;
+    }
     // Whole lines up to max_bytes; past it (a longer line being read whole) only that line.
     const size_t last = want > max_bytes ? buf.find('\n') : buf.rfind('\n');
     if (last != std::string::npos) {
@@ -109,6 +145,7 @@ Result<Chunk> FileTailer::Read(size_t max_bytes) {
     }
     want = std::min<uint64_t>(available, want * 2);  // a line longer than max_bytes comes whole
   }
+  chunk.at_end = want == available;
   chunk.text = std::move(buf);
   chunk.end = offset_ + chunk.text.size();
   return chunk;

@@ -4,13 +4,15 @@
 // at the path; a file that shrinks
 // under it (copytruncate) is read again from 0 as a new generation of its source, so gnomond,
 // which keeps one range per source ID, stores the new lines instead of taking them for ones it
-// has. A path that disappears is read to the end of what is open, then waited for.
+// has. A path that disappears is read to the end of what is open, then waited for; a deleted file
+// is closed once read to its end (its space is freed).
 //
 // Read does not move anything durable: it answers the chunk after `offset`, and the caller sends it
 // and, once gnomond acknowledged it, saves the chunk's end (ShipState) and reads on from there.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -19,16 +21,24 @@
 
 namespace gnomon::ship {
 
-// Whole lines [start, end) of one source, back to back, each with its newline.
+// Whole lines [start, end) of one source, back to back, each with its newline (but a rotated
+// file's last line, which may lack it).
 struct Chunk {
   std::string source;  // SourceId(identity, generation)
   uint64_t start = 0, end = 0;
   std::string text;
+  bool at_end = false;  // no whole line follows it in the file now
+  bool last = false;    // the file was rotated away or deleted and this is its end: nothing more will come
 };
 
 class FileTailer {
  public:
   explicit FileTailer(std::string path) : path_(std::move(path)) {}
+  // A file that was rotated away before it was read to its end (found by its identity, under
+  // another name): read from `offset` of `generation` to its end, last line whole or not, and
+  // never followed to another file. kNotFound when `path` no longer holds that identity.
+  static Result<std::unique_ptr<FileTailer>> OpenRotated(const std::string& path, const SourceIdentity& identity,
+                                                         uint32_t generation, uint64_t offset);
   ~FileTailer();
   FileTailer(const FileTailer&) = delete;
   FileTailer& operator=(const FileTailer&) = delete;
@@ -51,6 +61,12 @@ class FileTailer {
     offset_ = offset;
   }
 
+  // A rotated file (OpenRotated) read to its end: nothing more to do with it.
+  bool finished() const { return rotated_ && fd_ >= 0 && offset_ >= size_; }
+  // The open file's size when last read (0 when none is open): the lag is size() - offset().
+  uint64_t size() const { return fd_ >= 0 ? size_ : 0; }
+  const std::string& path() const { return path_; }
+
   const std::optional<SourceIdentity>& identity() const { return identity_; }
   uint32_t generation() const { return generation_; }
   uint64_t offset() const { return offset_; }
@@ -66,6 +82,9 @@ class FileTailer {
   std::optional<SourceIdentity> identity_;
   uint32_t generation_ = 0;
   uint64_t offset_ = 0;
+  uint64_t size_ = 0;
+  bool rotated_ = false;     // OpenRotated: the path is not followed
+  bool reidentify_ = false;  // truncated: the identity is read again once there is a first line
 };
 
 }  // namespace gnomon::ship

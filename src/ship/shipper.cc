@@ -1,20 +1,31 @@
 #include "ship/shipper.h"
 
+#include <dirent.h>
 #include <glob.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <charconv>
+#include <chrono>
+#include <thread>
 
 #include <simdjson.h>
-#include <nlohmann/json.hpp>
 
 #include "util/clock.h"
+#include "util/go_json.h"
 #include "util/log.h"
+#include "util/strings.h"
 #include "util/time_format.h"
 
 namespace gnomon::ship {
 
 namespace {
+
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 // The part of a source ID before its generation: the key of its saved state.
 std::string BaseId(const SourceIdentity& identity) { return SourceId(identity, 0); }
@@ -31,20 +42,22 @@ std::vector<std::string> Expand(const std::vector<std::string>& patterns) {
   return paths;
 }
 
-// A JSON line's "ts" (RFC 3339 or Unix nanoseconds), "service" and "level"; nothing for another line.
+// A JSON line's "ts" (RFC 3339 or Unix nanoseconds), "service" and "level"; nothing for another
+// line. `capacity` is how many bytes from line.data() may be read (simdjson reads past the end);
+// the views stay valid until the parser reads another document.
 struct LineFields {
   std::optional<int64_t> ts;
-  std::string service, level;
+  std::string_view service, level;
 };
 
-LineFields ReadFields(simdjson::ondemand::parser& parser, std::string_view line) {
+LineFields ReadFields(simdjson::ondemand::parser& parser, std::string_view line, size_t capacity) {
   LineFields f;
   if (line.empty() || line.front() != '{') return f;
-  simdjson::padded_string padded(line);
   simdjson::ondemand::document doc;
-  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS) return f;
+  if (parser.iterate(line.data(), line.size(), capacity).get(doc) != simdjson::SUCCESS) return f;
   simdjson::ondemand::object obj;
   if (doc.get_object().get(obj) != simdjson::SUCCESS) return f;
+  LineFields found;
   for (auto field : obj) {
     std::string_view key;
     if (field.unescaped_key().get(key) != simdjson::SUCCESS) return f;
@@ -52,94 +65,215 @@ LineFields ReadFields(simdjson::ondemand::parser& parser, std::string_view line)
     if (key == "ts") {
       int64_t ns = 0;
       if (field.value().get_string().get(text) == simdjson::SUCCESS) {
-        f.ts = ParseRfc3339Nanos(text);
+        found.ts = ParseRfc3339Nanos(text);
       } else if (field.value().get_int64().get(ns) == simdjson::SUCCESS) {
-        f.ts = ns;
+        found.ts = ns;
       }
     } else if ((key == "service" || key == "level") && field.value().get_string().get(text) == simdjson::SUCCESS) {
-      (key == "service" ? f.service : f.level) = std::string(text);
+      (key == "service" ? found.service : found.level) = text;  // valid until the parser's next document
     }
   }
-  return f;
+  return found;
+}
+
+// gzip of `in` at level 1 (fast: the body is compressed for the wire, not for keeping).
+Result<std::string> Gzip(std::string_view in) {
+  z_stream z{};
+  if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return Status::Internal("zlib init");
+  std::string out;
+  out.resize(deflateBound(&z, in.size()));
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) return Status::Internal("zlib deflate failed");
+  return out;
 }
 
 }  // namespace
 
-Shipper::Shipper(ShipperOptions options, ShipState state)
-    : options_(std::move(options)),
+Shipper::Shipper(ShipConfig config, ShipState state, EntrySplitter splitter)
+    : config_(std::move(config)),
+      host_(config_.host),
       state_(std::move(state)),
-      client_(options_.server, options_.token, "gnomond"),
-      batch_bytes_(options_.batch_bytes) {
-  client_.set_timeout_ms(options_.timeout_ms);
+      splitter_(std::move(splitter)),
+      client_(config_.server, config_.token, "gnomond"),
+      breaker_({static_cast<int>(config_.breaker_failures), config_.breaker_window_ms, config_.breaker_cooldown_ms}),
+      batch_bytes_(config_.batch_size) {
+  client_.set_timeout_ms(config_.timeout_ms);
   client_.set_user_agent("gnomon-ship");
-  if (options_.host.empty()) {
+  if (host_.empty()) {
     char name[256] = {};
-    if (gethostname(name, sizeof(name) - 1) == 0) options_.host = name;
+    if (gethostname(name, sizeof(name) - 1) == 0) host_ = name;
   }
 }
 
-Result<std::unique_ptr<Shipper>> Shipper::Open(ShipperOptions options) {
-  if (options.server.empty()) return Status::InvalidArgument("no server: give --server URL");
-  if (options.paths.empty()) return Status::InvalidArgument("no files: give --path GLOB");
-  if (options.state_dir.empty()) return Status::InvalidArgument("no state directory: give --state-dir DIR");
-  auto state = ShipState::Load(options.state_dir);
+Result<std::unique_ptr<Shipper>> Shipper::Open(ShipConfig config) {
+  GNOMON_RETURN_IF_ERROR(ValidateShipConfig(config));
+  auto splitter = EntrySplitter::Make(config.multiline_firstline, config.multiline_max_lines);
+  if (!splitter.ok()) return splitter.status();
+  auto state = ShipState::Load(config.state_dir);
   if (!state.ok()) return state.status();
-  return std::unique_ptr<Shipper>(new Shipper(std::move(options), std::move(*state)));
+  return std::unique_ptr<Shipper>(new Shipper(std::move(config), std::move(*state), std::move(*splitter)));
 }
 
-std::string Shipper::PushBody(const std::string& path, const Chunk& chunk, size_t* lines) const {
+void Shipper::RecoverRotated() {
+  std::vector<std::string> gone;
+  for (const auto& [base, saved] : state_.sources()) {
+    const std::optional<SourceIdentity> identity = ParseSourceId(base);
+    if (!identity.has_value()) continue;
+    struct stat st {};
+    if (stat(saved.path.c_str(), &st) == 0 && st.st_dev == identity->dev && st.st_ino == identity->ino) {
+      continue;  // still at its path: its tailer resumes it
+    }
+    // Rotated away: look for its inode in its directory (app.log.1, app.log-20261207, ...).
+    const size_t slash = saved.path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : saved.path.substr(0, slash + 1);
+    std::string found;
+    if (DIR* d = opendir(dir.c_str()); d != nullptr) {
+      while (const dirent* e = readdir(d)) {
+        if (e->d_ino != identity->ino) continue;
+        const std::string candidate = (slash == std::string::npos ? "" : dir) + e->d_name;
+        if (stat(candidate.c_str(), &st) == 0 && st.st_dev == identity->dev && S_ISREG(st.st_mode)) found = candidate;
+      }
+      closedir(d);
+    }
+    auto tailer = found.empty() ? Result<std::unique_ptr<FileTailer>>(Status::NotFound(saved.path))
+                                : FileTailer::OpenRotated(found, *identity, saved.generation, saved.offset);
+    if (!tailer.ok()) {
+      log::Warn("ship: " + saved.path + " was rotated away and is gone; the lines after byte " +
+                std::to_string(saved.offset) + " of it were not shipped");
+      gone.push_back(base);
+      continue;
+    }
+    log::Info("ship: reading " + found + " (rotated from " + saved.path + ") from byte " +
+              std::to_string(saved.offset));
+    File f;
+    f.tailer = std::move(*tailer);
+    f.path = saved.path;
+    f.known = base;
+    rotated_.push_back(std::move(f));
+  }
+  for (const std::string& base : gone) state_.Erase(base);
+}
+
+std::string Shipper::PushBody(const std::string& path, std::string& text, size_t* entries) const {
   thread_local simdjson::ondemand::parser parser;
-  // One stream per (service, level); the labels of each.
-  std::map<std::pair<std::string, std::string>, nlohmann::json> streams;
-  const int64_t now = NowNs();
-  std::string_view text = chunk.text;
-  *lines = 0;
-  while (!text.empty()) {
-    const size_t nl = text.find('\n');
-    const std::string_view line = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-    LineFields f = ReadFields(parser, line);
-    nlohmann::json& values = streams[{f.service, f.level}];
-    values.push_back({std::to_string(f.ts.value_or(now)), std::string(line)});
-    ++*lines;
+  text.reserve(text.size() + simdjson::SIMDJSON_PADDING);  // simdjson reads a little past a line
+  // One stream per (service, level): the entries of each, as JSON array items.
+  std::map<std::pair<std::string, std::string>, std::string> streams;
+  int64_t now = NowNs();
+  *entries = 0;
+  const std::vector<size_t> starts = splitter_.Starts(text);
+  for (size_t i = 0; i < starts.size(); ++i) {
+    size_t end = i + 1 < starts.size() ? starts[i + 1] : text.size();
+    if (end > starts[i] && text[end - 1] == '\n') --end;
+    const std::string_view entry(text.data() + starts[i], end - starts[i]);
+    const std::string_view first_line = entry.substr(0, entry.find('\n'));
+    const LineFields f = ReadFields(parser, first_line, text.data() + text.capacity() - first_line.data());
+    std::string& values = streams[{std::string(f.service), std::string(f.level)}];
+    values += values.empty() ? "[\"" : ",[\"";
+    values += std::to_string(f.ts.value_or(now++));  // stamped lines keep their order
+    values += "\",";
+    if (simdjson::validate_utf8(entry.data(), entry.size())) {
+      AppendJsonString(entry, &values);
+    } else {
+      AppendGoJsonString(&values, entry);  // invalid bytes become U+FFFD: the rest of the line is kept
+    }
+    values += ']';
+    ++*entries;
   }
-  nlohmann::json body;
-  body["streams"] = nlohmann::json::array();
+  std::map<std::string, std::string> labels(config_.labels.begin(), config_.labels.end());
+  if (!host_.empty()) labels["host"] = host_;
+  labels["filename"] = path;
+  std::string body = "{\"streams\":[";
+  bool first = true;
   for (auto& [key, values] : streams) {
-    nlohmann::json labels = nlohmann::json::object();
-    for (const auto& [name, value] : options_.labels) labels[name] = value;
-    if (!options_.host.empty()) labels["host"] = options_.host;
-    labels["filename"] = path;
-    if (!key.first.empty()) labels["service"] = key.first;
-    if (!key.second.empty()) labels["level"] = key.second;
-    body["streams"].push_back({{"stream", std::move(labels)}, {"values", std::move(values)}});
+    std::map<std::string, std::string> stream = labels;
+    if (!key.first.empty()) stream["service"] = key.first;
+    if (!key.second.empty()) stream["level"] = key.second;
+    body += first ? "{\"stream\":{" : ",{\"stream\":{";
+    first = false;
+    bool first_label = true;
+    for (const auto& [name, value] : stream) {
+      if (!first_label) body += ',';
+      first_label = false;
+      AppendJsonString(name, &body);
+      body += ':';
+      AppendGoJsonString(&body, value);
+    }
+    body += "},\"values\":[";
+    body += values;
+    body += "]}";
   }
-  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  body += "]}";
+  return body;
 }
 
-Result<bool> Shipper::Send(const std::string& path, File& file, const Chunk& chunk) {
-  size_t lines = 0;
-  const std::string body = PushBody(path, chunk, &lines);
-  counters_.lines_read += lines;
-  client_.set_headers({{"X-Gnomon-Source", chunk.source},
-                       {"X-Gnomon-Source-Range", std::to_string(chunk.start) + "-" + std::to_string(chunk.end)}});
+void Shipper::Throttle(size_t bytes) {
+  if (!catching_up_ || config_.catch_up_rate == 0) return;
+  catch_up_bytes_ += bytes;
+  const int64_t due = catch_up_since_ms_ + static_cast<int64_t>(catch_up_bytes_ * 1000 / config_.catch_up_rate);
+  const int64_t wait = due - SteadyMs();
+  if (wait > 0) std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(wait, 5000)));
+}
+
+Result<bool> Shipper::Send(File& file, const Chunk& chunk) {
+  const std::string& path = file.path;
+  const int64_t now = SteadyMs();
+  if (!breaker_.Allow(now)) {
+    return Status::Busy("the circuit breaker is open after " + std::to_string(config_.breaker_failures) +
+                        " failed pushes; waiting before a probe");
+  }
+  Throttle(chunk.text.size());
+  size_t entries = 0;
+  std::string text = chunk.text;
+  std::string body = PushBody(path, text, &entries);
+  std::vector<std::pair<std::string, std::string>> headers = {
+      {"X-Gnomon-Source", chunk.source},
+      {"X-Gnomon-Source-Range", std::to_string(chunk.start) + "-" + std::to_string(chunk.end)}};
+  if (config_.compression == ShipConfig::Compression::kGzip) {
+    auto gz = Gzip(body);
+    if (!gz.ok()) return gz.status();
+    body = std::move(*gz);
+    headers.emplace_back("Content-Encoding", "gzip");
+  }
+  client_.set_headers(std::move(headers));
   auto resp = client_.Post("/loki/api/v1/push", {}, body, "application/json");
-  if (!resp.ok()) return resp.status();
-  const long code = resp->status;
+  const long code = resp.ok() ? resp->status : 0;
+  if (!resp.ok() || code / 100 == 5 || code == 408 || code == 429) {
+    breaker_.OnFailure(SteadyMs());
+    ++counters_.push_failures;
+    failing_ = true;
+    if (!resp.ok()) return resp.status();
+    return Status::IOError("gnomond answered " + std::to_string(code) + ": " + resp->body.substr(0, 300));
+  }
+  if (code / 100 == 2) breaker_.OnSuccess(SteadyMs());
+  if (failing_) {  // gnomond is back: the backlog goes at catch_up_rate until every file is caught up
+    failing_ = false;
+    catching_up_ = true;
+    catch_up_since_ms_ = SteadyMs();
+    catch_up_bytes_ = 0;
+    log::Info("ship: gnomond answers again; catching up");
+  }
   const std::string base = BaseId(*file.tailer->identity());
   auto save = [&](uint64_t offset) -> Status {
-    state_.Set(base, {path, file.tailer->generation(), offset});
+    state_.Set(base, {file.tailer->path(), file.tailer->generation(), offset});
     return state_.Save();
   };
+  counters_.lines_read += entries;
   if (code / 100 == 2 || code == 400) {
     if (resp->Header("x-gnomon-duplicate") == "true") ++counters_.duplicates;
     if (code == 400) log::Warn("ship: gnomond rejected lines of " + path + ": " + resp->body.substr(0, 300));
     GNOMON_RETURN_IF_ERROR(save(chunk.end));
     file.tailer->Advance(chunk);
     ++counters_.batches_sent;
-    counters_.lines_shipped += lines;
+    counters_.lines_shipped += entries;
     counters_.bytes_shipped += chunk.text.size();
-    batch_bytes_ = options_.batch_bytes;
+    batch_bytes_ = config_.batch_size;
     return true;
   }
   if (code == 409) {  // gnomond has this source up to somewhere inside the batch: go on from there
@@ -158,46 +292,125 @@ Result<bool> Shipper::Send(const std::string& path, File& file, const Chunk& chu
     batch_bytes_ /= 2;
     return true;
   }
-  if (code / 100 == 4 && code != 408 && code != 429) {
-    log::Warn("ship: skipping bytes " + std::to_string(chunk.start) + "-" + std::to_string(chunk.end) + " of " + path +
-              ": gnomond answered " + std::to_string(code) + ": " + resp->body.substr(0, 300));
-    GNOMON_RETURN_IF_ERROR(save(chunk.end));
-    file.tailer->Advance(chunk);
-    ++counters_.batches_skipped;
-    return true;
+  log::Warn("ship: skipping bytes " + std::to_string(chunk.start) + "-" + std::to_string(chunk.end) + " of " + path +
+            ": gnomond answered " + std::to_string(code) + ": " + resp->body.substr(0, 300));
+  GNOMON_RETURN_IF_ERROR(save(chunk.end));
+  file.tailer->Advance(chunk);
+  ++counters_.batches_skipped;
+  counters_.lines_skipped += entries;
+  return true;
+}
+
+Status Shipper::ShipFile(File& file, bool* sent) {
+  for (;;) {
+    auto chunk = file.tailer->Read(batch_bytes_);
+    if (!chunk.ok()) return chunk.status();
+    // A file seen for the first time (at start, or after rotation): where its saved state says.
+    if (file.tailer->identity().has_value() && BaseId(*file.tailer->identity()) != file.known) {
+      // The tailer leaves a file only once it was read to its end: its state is done with.
+      if (!file.known.empty()) state_.Erase(file.known);
+      file.known = BaseId(*file.tailer->identity());
+      if (const SourceState* saved = state_.Find(file.known); saved != nullptr) {
+        file.tailer->Resume(saved->generation, saved->offset);
+        continue;  // read again from there
+      }
+    }
+    if (chunk->text.empty()) return Status::OK();
+    const int64_t now = SteadyMs();
+    if (chunk->start != file.pending_start) {
+      file.pending_start = chunk->start;
+      file.pending_since_ms = now;
+    }
+    if (chunk->end != file.seen_end) {
+      file.seen_end = chunk->end;
+      file.grew_at_ms = now;
+    }
+    // A full batch goes at once; a smaller one once it waited batch_wait, or when it is the end
+    // of a file that is rotated away.
+    if (chunk->at_end && !chunk->last && now - file.pending_since_ms < config_.batch_wait_ms) return Status::OK();
+    if (splitter_.joins() && !chunk->last) {
+      // The last entry may go on in bytes not read yet: hold it, unless the file has not grown
+      // for multiline_max_wait_time (or it fills the whole batch alone).
+      if (!chunk->at_end || now - file.grew_at_ms < config_.multiline_max_wait_time_ms) {
+        const size_t cut = splitter_.Starts(chunk->text).back();
+        if (cut > 0) {
+          chunk->text.resize(cut);
+          chunk->end = chunk->start + cut;
+        } else if (chunk->at_end) {
+          return Status::OK();
+        }
+      }
+    }
+    auto moved = Send(file, *chunk);
+    if (!moved.ok()) return moved.status();
+    *sent = *sent || *moved;
   }
-  return Status::IOError("gnomond answered " + std::to_string(code) + ": " + resp->body.substr(0, 300));
 }
 
 Result<bool> Shipper::Poll() {
-  for (const std::string& path : Expand(options_.paths)) {
+  if (!recovered_) {
+    RecoverRotated();
+    recovered_ = true;
+  }
+  for (const std::string& path : Expand(config_.paths)) {
     if (files_.count(path) == 0) {
       File f;
       f.tailer = std::make_unique<FileTailer>(path);
+      f.path = path;
       GNOMON_RETURN_IF_ERROR(f.tailer->Start(std::nullopt, 0, 0));
       files_.emplace(path, std::move(f));
     }
   }
   bool sent = false;
-  for (auto& [path, file] : files_) {
-    for (;;) {
-      auto chunk = file.tailer->Read(batch_bytes_);
-      if (!chunk.ok()) return chunk.status();
-      // A file seen for the first time (at start, or after rotation): where its saved state says.
-      if (file.tailer->identity().has_value() && BaseId(*file.tailer->identity()) != file.known) {
-        file.known = BaseId(*file.tailer->identity());
-        if (const SourceState* saved = state_.Find(file.known); saved != nullptr) {
-          file.tailer->Resume(saved->generation, saved->offset);
-          continue;  // read again from there
-        }
-      }
-      if (chunk->text.empty()) break;
-      auto moved = Send(path, file, *chunk);
-      if (!moved.ok()) return moved.status();
-      sent = true;
+  Status status;
+  for (size_t i = 0; i < rotated_.size() && status.ok();) {
+    File& f = rotated_[i];
+    status = ShipFile(f, &sent);
+    if (status.ok() && f.tailer->finished()) {
+      log::Info("ship: finished " + f.tailer->path());
+      state_.Erase(f.known);
+      status = state_.Save();
+      rotated_.erase(rotated_.begin() + static_cast<ptrdiff_t>(i));
+      continue;
     }
+    ++i;
   }
+  for (auto it = files_.begin(); it != files_.end() && status.ok(); ++it) status = ShipFile(it->second, &sent);
+  Publish();
+  if (!status.ok()) return status;
   return sent;
+}
+
+void Shipper::Publish() {
+  ShipperSnapshot s;
+  s.counters = counters_;
+  uint64_t lag = 0;
+  auto add = [&](const std::string& path, const File& f) {
+    FileStatus fs;
+    fs.path = path;
+    if (f.tailer->identity().has_value()) fs.source = SourceId(*f.tailer->identity(), f.tailer->generation());
+    fs.offset = f.tailer->offset();
+    fs.size = std::max(f.tailer->size(), fs.offset);
+    lag += fs.size - fs.offset;
+    s.files.push_back(std::move(fs));
+  };
+  for (const File& f : rotated_) add(f.tailer->path(), f);  // lag by the name it has now
+  for (const auto& [path, f] : files_) add(path, f);
+  if (catching_up_ && lag == 0) {
+    catching_up_ = false;
+    log::Info("ship: caught up");
+  }
+  const int64_t now = SteadyMs();
+  s.breaker = breaker_.state(now);
+  s.breaker_opened = breaker_.times_opened();
+  s.catching_up = catching_up_;
+  std::lock_guard lock(mu_);
+  published_ = std::move(s);
+}
+
+ShipperSnapshot Shipper::Snapshot() const {
+  std::lock_guard lock(mu_);
+  return published_;
 }
 
 }  // namespace gnomon::ship

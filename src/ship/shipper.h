@@ -1,74 +1,118 @@
 // Shipper: gnomon-ship's work (issue 13). It tails the files its globs match (FileTailer), sends
-// their whole lines to gnomond's Loki push API in batches that name their source and byte range
+// their entries to gnomond's Loki push API in batches that name their source and byte range
 // (X-Gnomon-Source, X-Gnomon-Source-Range), and saves a file's offset (ShipState) only after
 // gnomond acknowledged the batch — which gnomond stores exactly once, so every line arrives once
 // through crashes of either side. A JSON line keeps its text; its "ts" is its time and its
 // "service" and "level" join its labels (beside `host`, `filename` and those configured); any
-// other line is stamped when read.
+// other line is stamped when read. Entries are lines, or joined lines (EntrySplitter) when a
+// start-of-entry pattern is configured.
+//
+// Batching: a file's bytes go out when a batch is full (batch_size), when they waited batch_wait,
+// or when the file was rotated away and this is its end; with joining, the last entry of a file is
+// held until a line starts another or multiline_max_wait_time passed without new lines. Bodies are
+// gzipped unless configured not to be.
 //
 // Answers: 2xx (and 400, whose valid lines were stored) move the offset; 409 moves it to where
 // gnomond's range for that source ends; other 4xx but 408, 413 and 429 skip the batch (logged,
 // counted, the offset moved: never retried forever); 413 halves the batch; anything else — 5xx,
-// 408, 429, no answer — is an error for the caller to back off from, the offset unmoved.
+// 408, 429, no answer — is a failure: Poll returns the error for the caller to back off from, the
+// offset unmoved. Failures feed a circuit breaker (notify/circuit_breaker.h): while it is open
+// nothing is sent; after its cool-down one probe goes. Once gnomond answers again after failing,
+// the backlog is sent at most at catch_up_rate bytes/s until every file is caught up.
+//
+// Files rotated away while the shipper was stopped are found again by identity in their old
+// directory and read to their end from the saved offset. Memory is bounded by a batch per file:
+// the files are the backlog. Poll is called from one thread; Snapshot from any.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "gnomon/status.h"
 #include "http/client/http_client.h"
+#include "notify/circuit_breaker.h"
 #include "ship/file_tailer.h"
+#include "ship/multiline.h"
+#include "ship/ship_config.h"
 #include "ship/ship_state.h"
 
 namespace gnomon::ship {
 
-struct ShipperOptions {
-  std::string server;                                       // gnomond's base URL
-  std::string token;                                        // bearer token, if gnomond wants one
-  std::vector<std::string> paths;                           // globs
-  std::vector<std::pair<std::string, std::string>> labels;  // added to every line's labels
-  std::string state_dir;
-  std::string host;              // the `host` label ("" = this machine's name)
-  size_t batch_bytes = 1 << 20;  // the most line bytes per push (one longer line goes alone)
-  long timeout_ms = 30'000;      // per push
+struct ShipperCounters {
+  uint64_t lines_read = 0, lines_shipped = 0, bytes_shipped = 0, lines_skipped = 0;
+  uint64_t batches_sent = 0, batches_skipped = 0, duplicates = 0, conflicts = 0, push_failures = 0;
 };
 
-struct ShipperCounters {
-  uint64_t lines_read = 0, lines_shipped = 0, bytes_shipped = 0;
-  uint64_t batches_sent = 0, batches_skipped = 0, duplicates = 0, conflicts = 0;
+struct FileStatus {
+  std::string path;
+  std::string source;  // "" before the file has a first line
+  uint64_t offset = 0, size = 0;
+};
+
+struct ShipperSnapshot {
+  ShipperCounters counters;
+  std::vector<FileStatus> files;
+  notify::CircuitBreaker::State breaker = notify::CircuitBreaker::State::kClosed;
+  uint64_t breaker_opened = 0;
+  bool catching_up = false;
 };
 
 class Shipper {
  public:
-  static Result<std::unique_ptr<Shipper>> Open(ShipperOptions options);
+  // Checks the config (ValidateShipConfig, the multi-line pattern) and loads the state directory.
+  static Result<std::unique_ptr<Shipper>> Open(ShipConfig config);
 
-  // One round over every file the globs match now: each file's whole lines, batch by batch, the
-  // state saved after each acknowledged one. True when it sent something; an error (gnomond down
-  // or failing) leaves the rest for the next round.
+  // One round over every file the globs match now: each file's ready batches, the state saved
+  // after each acknowledged one. True when it sent something (call again soon); an error
+  // (gnomond down or failing, or the breaker open) leaves the rest for a later round.
   Result<bool> Poll();
 
-  const ShipperCounters& counters() const { return counters_; }
+  ShipperSnapshot Snapshot() const;
+  const ShipConfig& config() const { return config_; }
 
  private:
   struct File {
     std::unique_ptr<FileTailer> tailer;
+    std::string path;   // the tailed path: the `filename` label, also of a rotated file
     std::string known;  // the base source ID whose saved state the tailer was given
+    uint64_t pending_start = ~uint64_t{0};
+    int64_t pending_since_ms = 0;  // when bytes at pending_start were first seen unsent
+    uint64_t seen_end = 0;
+    int64_t grew_at_ms = 0;  // when the whole lines read last grew
   };
-  explicit Shipper(ShipperOptions options, ShipState state);
+  Shipper(ShipConfig config, ShipState state, EntrySplitter splitter);
+  // Finds the files of saved sources that were rotated away while the shipper was not running.
+  void RecoverRotated();
+  // Sends what is ready of one file; *sent when a batch moved its offset.
+  Status ShipFile(File& file, bool* sent);
   // Sends one chunk; true when the file's offset moved.
-  Result<bool> Send(const std::string& path, File& file, const Chunk& chunk);
-  std::string PushBody(const std::string& path, const Chunk& chunk, size_t* lines) const;
+  Result<bool> Send(File& file, const Chunk& chunk);
+  std::string PushBody(const std::string& path, std::string& text, size_t* entries) const;
+  void Throttle(size_t bytes);
+  void Publish();
 
-  ShipperOptions options_;
+  const ShipConfig config_;
+  std::string host_;
   ShipState state_;
+  EntrySplitter splitter_;
   http::HttpClient client_;
+  notify::CircuitBreaker breaker_;
   std::map<std::string, File> files_;  // by path
+  std::vector<File> rotated_;          // files rotated away before they were read to their end
+  bool recovered_ = false;
   size_t batch_bytes_;
+  bool failing_ = false;      // the last push failed
+  bool catching_up_ = false;  // gnomond is back after failing: sending at catch_up_rate
+  int64_t catch_up_since_ms_ = 0;
+  uint64_t catch_up_bytes_ = 0;
   ShipperCounters counters_;
+
+  mutable std::mutex mu_;
+  ShipperSnapshot published_;  // guarded by mu_
 };
 
 }  // namespace gnomon::ship

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 
 namespace gnomon::ship {
@@ -40,6 +41,23 @@ std::string SourceId(const SourceIdentity& identity, uint32_t generation) {
   std::string id = fmt::format("{:x}:{:x}:{:016x}", identity.dev, identity.ino, identity.fingerprint);
   if (generation != 0) id += fmt::format("-{}", generation);
   return id;
+}
+
+std::optional<SourceIdentity> ParseSourceId(std::string_view id) {
+  SourceIdentity identity;
+  uint64_t* parts[] = {&identity.dev, &identity.ino, &identity.fingerprint};
+  const char* p = id.data();
+  const char* end = id.data() + id.size();
+  for (size_t i = 0; i < 3; ++i) {
+    auto [next, ec] = std::from_chars(p, end, *parts[i], 16);
+    if (ec != std::errc() || next == p) return std::nullopt;
+    p = next;
+    const char want = i < 2 ? ':' : '-';
+    if (p == end && i == 2) break;
+    if (p == end || *p != want) return std::nullopt;
+    ++p;
+  }
+  return identity;
 }
 
 }  // namespace gnomon::ship

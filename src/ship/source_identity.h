@@ -7,7 +7,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "gnomon/status.h"
 
@@ -28,5 +30,9 @@ Result<SourceIdentity> IdentifyFile(int fd);
 
 // "dev:ino:fingerprint" in hex, then "-generation" when the generation is not 0.
 std::string SourceId(const SourceIdentity& identity, uint32_t generation);
+
+// The identity in a source ID written by SourceId (a "-generation" suffix is ignored); nothing
+// when `id` is not one.
+std::optional<SourceIdentity> ParseSourceId(std::string_view id);
 
 }  // namespace gnomon::ship
