@@ -27,7 +27,7 @@ struct Chunk {
   std::string source;  // SourceId(identity, generation)
   uint64_t start = 0, end = 0;
   std::string text;
-  bool at_end = false;  // no whole line follows it in the file now
+  bool at_end = false;  // it holds every whole line there is now (not cut short by max_bytes)
   bool last = false;    // the file was rotated away or deleted and this is its end: nothing more will come
 };
 

@@ -1,6 +1,8 @@
 // FileTailer (ship/file_tailer.h): whole lines only, chunks bounded by size, resumption from a saved
 // offset, and rotation both ways — by rename (the old file read to its end, then the new one) and
-// by copytruncate (a new generation of the source from 0) — and a file deleted while read.
+// by copytruncate (a new generation of the source from 0, identified again by its new first line)
+// — a file deleted while read, a file rotated away found again (OpenRotated), and what a chunk
+// says of the bytes after it.
 #include "ship/file_tailer.h"
 
 #include <doctest/doctest.h>
@@ -112,6 +114,72 @@ TEST_CASE("file tailer: copytruncate starts a new generation from 0; a deleted f
   const Chunk reborn = Next(t);
   CHECK(reborn.text == "reborn\n");
   CHECK(reborn.start == 0);
+}
+
+TEST_CASE("file tailer: a truncated file is identified again by its new first line, once it has one") {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/app.log";
+  Append(path, "old first\nmore\n");
+  FileTailer t(path);
+  REQUIRE(t.Start(std::nullopt, 0, 0).ok());
+  const Chunk before = Next(t);
+  REQUIRE(truncate(path.c_str(), 0) == 0);
+  CHECK(Next(t).text.empty());  // empty: no first line to tell it by
+  Append(path, "new fir");
+  CHECK(Next(t).text.empty());
+  Append(path, "st\n");
+  const Chunk after = Next(t);
+  CHECK(after.text == "new first\n");
+  CHECK(after.start == 0);
+  REQUIRE(t.identity().has_value());
+  CHECK(after.source == SourceId(*t.identity(), 1));
+  CHECK(t.identity()->ino == ParseSourceId(before.source)->ino);
+  CHECK(t.identity()->fingerprint != ParseSourceId(before.source)->fingerprint);
+}
+
+TEST_CASE("file tailer: chunks say whether more follows and whether the file is done with") {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/app.log", rotated = dir.path() + "/app.log.1";
+  Append(path, "aaaa\nbbbb\ncc");
+  FileTailer t(path);
+  REQUIRE(t.Start(std::nullopt, 0, 0).ok());
+  Chunk c = Next(t, 5);
+  CHECK(c.text == "aaaa\n");
+  CHECK_FALSE(c.at_end);  // "bbbb" follows
+  c = Next(t, 7);
+  CHECK(c.text == "bbbb\n");
+  CHECK(c.at_end);  // only a partial line after it
+  CHECK_FALSE(c.last);
+  CHECK(t.size() == 12);
+  REQUIRE(std::rename(path.c_str(), rotated.c_str()) == 0);
+  c = Next(t, 5);
+  CHECK(c.text == "cc");  // the rotated file's last line, without its newline
+  CHECK(c.last);
+}
+
+TEST_CASE("file tailer: a file rotated away is read from a saved offset to its end, found by its identity") {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/app.log", rotated = dir.path() + "/app.log.1";
+  Append(path, "one\ntwo\nthree");
+  FileTailer t(path);
+  REQUIRE(t.Start(std::nullopt, 0, 0).ok());
+  const Chunk first = Next(t, 4);
+  REQUIRE(first.text == "one\n");
+  const SourceIdentity identity = *t.identity();
+  REQUIRE(std::rename(path.c_str(), rotated.c_str()) == 0);
+  Append(path, "another file\n");
+  CHECK(FileTailer::OpenRotated(path, identity, 0, 4).status().code() == Status::Code::kNotFound);
+  auto r = FileTailer::OpenRotated(rotated, identity, 0, 4);
+  REQUIRE(r.ok());
+  FileTailer& old = **r;
+  CHECK_FALSE(old.finished());
+  const Chunk rest = Next(old);
+  CHECK(rest.text == "two\nthree");
+  CHECK(rest.start == 4);
+  CHECK(rest.source == first.source);
+  CHECK(rest.last);
+  CHECK(old.finished());
+  CHECK(Next(old).text.empty());  // never follows the path to another file
 }
 
 }  // namespace
