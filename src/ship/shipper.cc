@@ -221,7 +221,7 @@ void Shipper::Throttle(size_t bytes) {
   if (wait > 0) std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(wait, 5000)));
 }
 
-Result<bool> Shipper::Send(File& file, const Chunk& chunk) {
+Result<bool> Shipper::Send(File& file, Chunk& chunk) {
   const std::string& path = file.path;
   const int64_t now = SteadyMs();
   if (!breaker_.Allow(now)) {
@@ -230,8 +230,7 @@ Result<bool> Shipper::Send(File& file, const Chunk& chunk) {
   }
   Throttle(chunk.text.size());
   size_t entries = 0;
-  std::string text = chunk.text;
-  std::string body = PushBody(path, text, &entries);
+  std::string body = PushBody(path, chunk.text, &entries);
   std::vector<std::pair<std::string, std::string>> headers = {
       {"X-Gnomon-Source", chunk.source},
       {"X-Gnomon-Source-Range", std::to_string(chunk.start) + "-" + std::to_string(chunk.end)}};
@@ -343,7 +342,11 @@ Status Shipper::ShipFile(File& file, bool* sent) {
     }
     auto moved = Send(file, *chunk);
     if (!moved.ok()) return moved.status();
-    *sent = *sent || *moved;
+    // One batch a file a round, so a file with a large backlog does not hold the others back.
+    if (*moved) {
+      *sent = true;
+      return Status::OK();
+    }
   }
 }
 

@@ -66,8 +66,8 @@ class Shipper {
   // Checks the config (ValidateShipConfig, the multi-line pattern) and loads the state directory.
   static Result<std::unique_ptr<Shipper>> Open(ShipConfig config);
 
-  // One round over every file the globs match now: each file's ready batches, the state saved
-  // after each acknowledged one. True when it sent something (call again soon); an error
+  // One round over every file the globs match now: a ready batch of each, the state saved after
+  // each acknowledged one. True when it sent something (call again soon); an error
   // (gnomond down or failing, or the breaker open) leaves the rest for a later round.
   Result<bool> Poll();
 
@@ -89,8 +89,9 @@ class Shipper {
   void RecoverRotated();
   // Sends what is ready of one file; *sent when a batch moved its offset.
   Status ShipFile(File& file, bool* sent);
-  // Sends one chunk; true when the file's offset moved.
-  Result<bool> Send(File& file, const Chunk& chunk);
+  // Sends one chunk (its text gets room for the JSON reader's padding); true when the file's
+  // offset moved.
+  Result<bool> Send(File& file, Chunk& chunk);
   std::string PushBody(const std::string& path, std::string& text, size_t* entries) const;
   void Throttle(size_t bytes);
   void Publish();
