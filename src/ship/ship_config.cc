@@ -55,7 +55,15 @@ std::span<const config::Field<ShipConfig>> ShipConfig::Fields() {
       {"poll_interval", [](C* c, const Value& in) { return config::SetDuration(in, &c->poll_interval_ms, 1, kDay); }},
       {"status_interval",
        [](C* c, const Value& in) { return config::SetDuration(in, &c->status_interval_ms, 1000, kDay); }},
-      {"listen", [](C* c, const Value& in) { return config::SetListen(in, &c->listen); }},
+      {"listen",
+       [](C* c, const Value& in) {
+         std::string text;
+         if (config::ReadString(in, &text).empty() && text.empty()) {  // "": serve nothing
+           c->listen.clear();
+           return std::string();
+         }
+         return config::SetListen(in, &c->listen);
+       }},
   };
   return kFields;
 }

@@ -3,6 +3,7 @@
 // where entries start with and without a pattern.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <fstream>
 
 #include "ship/multiline.h"
@@ -51,6 +52,20 @@ listen = "127.0.0.1:0"
   CHECK(*defaults == ShipConfig{});
   CHECK(defaults->compression == ShipConfig::Compression::kGzip);
   CHECK(ValidateShipConfig(*defaults).message() == "no server: give --server URL (ship.server)");
+}
+
+TEST_CASE("ship.example.toml loads and holds the defaults but for what it must name") {
+  const char* root = std::getenv("GNOMON_SOURCE_DIR");
+  REQUIRE_MESSAGE(root != nullptr, "GNOMON_SOURCE_DIR must point at the repository root");
+  auto c = LoadShipConfig(std::string(root) + "/ship.example.toml", {});
+  REQUIRE_MESSAGE(c.ok(), c.status().message());
+  CHECK(ValidateShipConfig(*c).ok());
+  ShipConfig rest = *c;
+  rest.server.clear();
+  rest.paths.clear();
+  rest.state_dir.clear();
+  rest.labels.clear();
+  CHECK(rest == ShipConfig{});
 }
 
 TEST_CASE("ship config: errors name the file position, or the flag") {
