@@ -47,6 +47,7 @@ constexpr const char* kKeyFlags[][2] = {
     {"multiline-firstline", "RE2 pattern of a line that starts an entry (default: every line is one)"},
     {"multiline-max-wait-time", "a last entry is sent after this long without new lines (3s)"},
     {"multiline-max-lines", "an entry is cut after this many lines (128)"},
+    {"max-line-bytes", "a longer line is sent in pieces of this size (256KiB)"},
     {"compression", "gzip or none (gzip)"},
     {"timeout", "per push (30s)"},
     {"min-backoff", "first wait after a failed push (500ms)"},

@@ -137,13 +137,18 @@ Result<Chunk> FileTailer::Read(size_t max_bytes) {
       buf.resize(last + 1);
       break;
     }
+    if (buf.size() >= max_line_bytes_) {  // a line past the limit: sent in pieces of the limit
+      buf.resize(max_line_bytes_);
+      break;
+    }
     if (got < want || want == available) {
       // Only a partial last line: wait for its end, unless the file was renamed away (no more
       // will come to it), where it is the file's last line.
       if (*open == Open::kAtPath) buf.clear();
       break;
     }
-    want = std::min<uint64_t>(available, want * 2);  // a line longer than max_bytes comes whole
+    // A line longer than max_bytes comes whole, up to max_line_bytes.
+    want = std::min<uint64_t>({available, want * 2, std::max<uint64_t>(max_bytes, max_line_bytes_)});
   }
   chunk.at_end = want == available;
   chunk.text = std::move(buf);

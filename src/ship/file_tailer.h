@@ -11,6 +11,7 @@
 // and, once gnomond acknowledged it, saves the chunk's end (ShipState) and reads on from there.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -49,8 +50,11 @@ class FileTailer {
   Status Start(std::optional<SourceIdentity> identity, uint32_t generation, uint64_t offset);
 
   // The whole lines after the current position, at most `max_bytes` of them (one longer line comes
-  // whole); an empty chunk when there are none yet. Follows rotation and truncation first.
+  // whole); an empty chunk when there are none yet. Follows rotation and truncation first. A line
+  // longer than max_line_bytes comes in pieces of that many bytes (the last one with the newline),
+  // so memory stays bounded whatever a file holds.
   Result<Chunk> Read(size_t max_bytes);
+  void set_max_line_bytes(size_t n) { max_line_bytes_ = std::max<size_t>(n, 1); }
 
   // The chunk was acknowledged (or skipped): read on after it.
   void Advance(const Chunk& chunk) { offset_ = chunk.end; }
@@ -83,6 +87,7 @@ class FileTailer {
   uint32_t generation_ = 0;
   uint64_t offset_ = 0;
   uint64_t size_ = 0;
+  size_t max_line_bytes_ = 256 << 10;
   bool rotated_ = false;     // OpenRotated: the path is not followed
   bool reidentify_ = false;  // truncated: the identity is read again once there is a first line
 };

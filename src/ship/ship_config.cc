@@ -36,6 +36,7 @@ std::span<const config::Field<ShipConfig>> ShipConfig::Fields() {
        [](C* c, const Value& in) { return config::SetDuration(in, &c->multiline_max_wait_time_ms, 0, kDay); }},
       {"multiline_max_lines",
        [](C* c, const Value& in) { return config::SetCount(in, &c->multiline_max_lines, 1, 1'000'000); }},
+      {"max_line_bytes", [](C* c, const Value& in) { return config::SetSize(in, &c->max_line_bytes, 64, 64 << 20); }},
       {"compression",
        [](C* c, const Value& in) {
          static constexpr std::pair<std::string_view, Compression> kNames[] = {{"gzip", Compression::kGzip},

@@ -15,6 +15,7 @@
 //   multiline_firstline = ''           # RE2: a line matching it starts an entry ("" = each line is one)
 //   multiline_max_wait_time = "3s"     # a last entry is sent after this long without new lines
 //   multiline_max_lines = 128          # an entry is cut after this many lines
+//   max_line_bytes = "256KiB"          # a longer line is sent in pieces (gnomond's [logs] limit)
 //   compression = "gzip"               # or "none"
 //   timeout = "30s"                    # per push
 //   min_backoff = "500ms"              # backoff after a failed push, doubling with jitter,
@@ -57,6 +58,7 @@ struct ShipConfig {
   std::string multiline_firstline;
   int64_t multiline_max_wait_time_ms = 3000;
   uint64_t multiline_max_lines = 128;
+  uint64_t max_line_bytes = 256 << 10;
   Compression compression = Compression::kGzip;
   int64_t timeout_ms = 30'000;
   int64_t min_backoff_ms = 500;

@@ -153,6 +153,7 @@ void Shipper::RecoverRotated() {
               std::to_string(saved.offset));
     File f;
     f.tailer = std::move(*tailer);
+    f.tailer->set_max_line_bytes(config_.max_line_bytes);
     f.path = saved.path;
     f.known = base;
     rotated_.push_back(std::move(f));
@@ -359,6 +360,7 @@ Result<bool> Shipper::Poll() {
     if (files_.count(path) == 0) {
       File f;
       f.tailer = std::make_unique<FileTailer>(path);
+      f.tailer->set_max_line_bytes(config_.max_line_bytes);
       f.path = path;
       GNOMON_RETURN_IF_ERROR(f.tailer->Start(std::nullopt, 0, 0));
       files_.emplace(path, std::move(f));

@@ -137,6 +137,19 @@ TEST_CASE("file tailer: a truncated file is identified again by its new first li
   CHECK(t.identity()->fingerprint != ParseSourceId(before.source)->fingerprint);
 }
 
+TEST_CASE("file tailer: a line past max_line_bytes comes in pieces") {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/app.log";
+  Append(path, std::string(25, 'x') + "\nshort\n");
+  FileTailer t(path);
+  t.set_max_line_bytes(10);
+  REQUIRE(t.Start(std::nullopt, 0, 0).ok());
+  CHECK(Next(t, 4).text == std::string(10, 'x'));
+  CHECK(Next(t, 4).text == std::string(10, 'x'));
+  CHECK(Next(t, 4).text == "xxxxx\n");
+  CHECK(Next(t, 4).text == "short\n");
+}
+
 TEST_CASE("file tailer: chunks say whether more follows and whether the file is done with") {
   testing::TempDir dir;
   const std::string path = dir.path() + "/app.log", rotated = dir.path() + "/app.log.1";
