@@ -1,9 +1,12 @@
 // Tests for logs/push: Loki's push API in JSON and in snappy protobuf (built with the generated
 // classes), NDJSON and plain text; every rejection reason, the limits, timestamps, structured
-// metadata, Loki label text; and random mutations of valid bodies (no crash; ASan runs this).
+// metadata, Loki label text; that Loki JSON's simdjson reading and its nlohmann fallback decide
+// alike; and random mutations of valid bodies (no crash; ASan runs this).
 #include <doctest/doctest.h>
 
+#include <simdjson.h>
 #include <snappy.h>
+#include <nlohmann/json.hpp>
 
 #include <random>
 #include <string>
@@ -230,6 +233,252 @@ TEST_CASE("Loki JSON: request limits fail the whole request") {
   CHECK(many.accepted == 1);
   CHECK(many.rejected == 3);
   CHECK(many.rejections.size() == 2);
+}
+
+namespace {
+
+// `body` (a JSON object) with a first member simdjson does not parse, an integer past 64 bits,
+// which nlohmann-json reads as a double: DecodeLokiPushJson then decides by the nlohmann reading,
+// and the member changes nothing else (a later "pad" would win over it).
+std::string WithFallback(std::string_view body) {
+  const size_t open = body.find('{');
+  REQUIRE(open != std::string_view::npos);
+  const size_t next = body.find_first_not_of(" \t\r\n", open + 1);
+  const bool empty = next != std::string_view::npos && body[next] == '}';
+  std::string out(body.substr(0, open + 1));
+  out += R"("pad":123456789012345678901234567890)";
+  if (!empty) out += ',';
+  out += body.substr(open + 1);
+  simdjson::dom::parser parser;
+  REQUIRE(parser.parse(out).error() != simdjson::SUCCESS);  // what the test is about
+  return out;
+}
+
+// Both readings of `body`, which simdjson parses: the same result, or the same failure.
+void CheckSameReadings(std::string_view body, const LogLimits& limits = {}) {
+  CAPTURE(body);
+  simdjson::dom::parser parser;
+  REQUIRE(parser.parse(body.data(), body.size()).error() == simdjson::SUCCESS);
+  auto fast = DecodeLokiPushJson(body, limits);
+  auto slow = DecodeLokiPushJson(WithFallback(body), limits);
+  REQUIRE(fast.ok() == slow.ok());
+  if (!fast.ok()) {
+    CHECK(fast.status().code() == slow.status().code());
+    CHECK(fast.status().message() == slow.status().message());
+    return;
+  }
+  CHECK(fast->accepted == slow->accepted);
+  CHECK(fast->rejected == slow->rejected);
+  REQUIRE(fast->rejections.size() == slow->rejections.size());
+  for (size_t i = 0; i < fast->rejections.size(); ++i) {
+    CHECK(FormatRejection(fast->rejections[i], "stream") == FormatRejection(slow->rejections[i], "stream"));
+  }
+  REQUIRE(fast->batch.streams.size() == slow->batch.streams.size());
+  for (size_t i = 0; i < fast->batch.streams.size(); ++i) {
+    const auto& a = fast->batch.streams[i];
+    const auto& b = slow->batch.streams[i];
+    CHECK(a.labels == b.labels);
+    REQUIRE(a.entries.size() == b.entries.size());
+    for (size_t j = 0; j < a.entries.size(); ++j) {
+      CHECK(a.entries[j].ts_ns == b.entries[j].ts_ns);
+      CHECK(a.entries[j].line == b.entries[j].line);
+      CHECK(a.entries[j].metadata == b.entries[j].metadata);
+    }
+  }
+  CHECK(!fast->batch.source.has_value());
+  CHECK(!slow->batch.source.has_value());
+}
+
+}  // namespace
+
+TEST_CASE("Loki JSON: the simdjson reading and the nlohmann fallback agree on valid bodies") {
+  // Metadata in any order, keys written twice (nlohmann keeps the last), escapes and UTF-8, label
+  // sets that are the same once sorted and their empty values dropped.
+  const std::string body = R"({"extra":{"ignored":[1,2.5,-0,1e-400,true,null,"x"]},"streams":[
+    {"stream":{"job":"api","env":"prod","empty":""},"values":[
+      ["1700000000000000000","quote \" backslash \\ slash \/ controls \b\f\n\r\t nul \u0000 end"],
+      ["1700000000000000001","{\"msg\":\"caf\u00e9 \u65e5\u672c \ud83d\ude00\",\"raw\":\"café 日本 😀\"}",
+       {"user":"u1","trace_id":"abc","user":"u2","":"","\u00e9":"\u00e9"}]]},
+    {"stream":{"job":"db","job":"db2"},"values":[["-5","before 1970"]],"values":[["6","later values win"]]},
+    {"values":[["7","stream after values"]],"stream":{"env":"prod","job":"api","empty":""}},
+    {"stream":{"job":"api","env":"prod"},"values":[]},
+    {"stream":{"x":"1"},"values":[["8","a",{}]],"stream":{"env":"prod","job":"api"}}
+  ]})";
+  CheckSameReadings(body);
+
+  // What both readings give.
+  LogPushResult r = Json(body);
+  CHECK(r.accepted == 4);
+  CHECK(r.rejected == 1);  // the empty metadata name
+  CHECK(FormatRejection(r.rejections.at(0), "stream") == "stream 1, entry 2: structured metadata has an empty name");
+  REQUIRE(r.batch.streams.size() == 2);
+  const auto& api = r.batch.streams[0];
+  CHECK(api.labels == Labels{{"env", "prod"}, {"job", "api"}});
+  REQUIRE(api.entries.size() == 3);
+  constexpr char kFirst[] = "quote \" backslash \\ slash / controls \b\f\n\r\t nul \0 end";
+  CHECK(api.entries[0].line == std::string(kFirst, sizeof kFirst - 1));
+  CHECK(api.entries[1].line == "stream after values");
+  CHECK(api.entries[2].ts_ns == 8);
+  CHECK(r.batch.streams[1].labels == Labels{{"job", "db2"}});
+  CHECK(r.batch.streams[1].entries.at(0).line == "later values win");
+
+  LogPushResult md = Json(OneStream(
+      R"([["1","{\"msg\":\"caf\u00e9 \ud83d\ude00\"}",{"user":"u1","trace_id":"abc","user":"u2","\u00e9":"\u00e9"}]])"));
+  REQUIRE(md.accepted == 1);
+  const auto& e = md.batch.streams.at(0).entries.at(0);
+  CHECK(e.line == "{\"msg\":\"caf\xc3\xa9 \xf0\x9f\x98\x80\"}");
+  // By name, bytewise (é is 0xc3 0xa9), the last "user".
+  CHECK(e.metadata == std::vector<std::pair<std::string, std::string>>{
+                          {"trace_id", "abc"}, {"user", "u2"}, {"\xc3\xa9", "\xc3\xa9"}});
+  CheckSameReadings(OneStream(R"([["1","a",{"user":"u1","trace_id":"abc","user":"u2","\u00e9":"\u00e9"}]])"));
+
+  // Duplicate label sets merged, across many streams.
+  std::string many = R"({"streams":[)";
+  for (int i = 0; i < 50; ++i) {
+    many += (i ? "," : "") + std::string(R"({"stream":{"b":")") + std::to_string(i % 3) + R"(","a":"x"},"values":[[")" +
+            std::to_string(i) + R"(","line )" + std::to_string(i) + R"(\"q\""]]})";
+  }
+  many += "]}";
+  CheckSameReadings(many);
+  CHECK(Json(many).batch.streams.size() == 3);
+
+  // "streams" written twice: the last one.
+  CheckSameReadings(R"({"streams":7,"streams":[{"stream":{"a":"1"},"values":[["1","x"]]}]})");
+  CHECK(Json(R"({"streams":7,"streams":[{"stream":{"a":"1"},"values":[["1","x"]]}]})").accepted == 1);
+
+  // Bodies simdjson does not take but nlohmann-json does are decided by nlohmann.
+  const std::string plain = R"({"streams":[{"stream":{"a":"1"},"values":[["1","x"]]}]})";
+  CHECK(Json("\xef\xbb\xbf" + plain).accepted == 1);                 // a byte-order mark
+  CHECK(Json(plain + std::string(1, '\0') + "junk").accepted == 1);  // nlohmann stops at a NUL
+  std::string deep = R"({"deep":)" + std::string(1100, '[') + std::string(1100, ']') + "," + plain.substr(1);
+  CHECK(Json(deep).accepted == 1);  // nested past simdjson's 1024
+}
+
+TEST_CASE("Loki JSON: the simdjson reading and the nlohmann fallback reject alike, in the same words") {
+  const std::vector<std::string> streams = {
+      "7",
+      "null",
+      R"({"values":[]})",
+      R"({"stream":[],"values":[]})",
+      R"({"stream":{"a":1},"values":[]})",
+      R"({"stream":{"b":1,"a":[]},"values":[["1","x"]]})",    // nlohmann names the first by name: "a"
+      R"({"stream":{"a":1,"a":"ok"},"values":[["1","x"]]})",  // the last "a" is a string
+      R"({"stream":{"a":"ok","a":1},"values":[["1","x"]]})",
+      R"({"stream":{"a":"b"}})",
+      R"({"stream":{"a":"b"},"values":{}})",
+      R"({"stream":{"a":"b"},"values":[],"values":{}})",
+      R"({"stream":{},"values":[["1","x"],["2","y"]]})",
+      R"({"stream":{"a":""},"values":[]})",
+      R"({"stream":{"1a":"b"},"values":[]})",
+      R"({"stream":{"__name__":"b"},"values":[]})",
+      R"({"stream":{"a":")" + std::string(2049, 'v') + R"("},"values":[]})",
+      R"({"stream":{"a":"b"},"values":[["1","ok"],"x",["1"],["1","a",{},1],[1,"a"],["1.5","a"],["","a"],)"
+      R"(["99999999999999999999","a"],["1",5],["1","a",[]],["1","a",{"k":1}],["1","a",{"":"v"}],)"
+      R"(["1","a",{"b":1,"":2}],["1","a",{"":1}],["+1","a"],[" 1","a"],["1","abcd"],["2","ok"]]})",
+  };
+  LogLimits limits;
+  limits.max_line_bytes = 3;
+  for (const std::string& s : streams) {
+    CheckSameReadings(R"({"streams":[{"stream":{"ok":"1"},"values":[["1","kept"]]},)" + s + "]}");
+    CheckSameReadings(R"({"streams":[)" + s + "]}", limits);
+  }
+  // The long-entry case's reasons, as both give them.
+  LogPushResult r = Json(R"({"streams":[)" + streams.back() + "]}", limits);
+  std::vector<std::string> reasons;
+  for (const auto& rej : r.rejections) reasons.push_back(FormatRejection(rej, "stream"));
+  const std::string not_entry =
+      R"(entry is not an array ["<unix ns>", "<line>"] or ["<unix ns>", "<line>", {<metadata>}])";
+  CHECK(reasons == std::vector<std::string>{
+                       "stream 1, entry 2: " + not_entry,
+                       "stream 1, entry 3: " + not_entry,
+                       "stream 1, entry 4: " + not_entry,
+                       "stream 1, entry 5: timestamp is not a string of Unix nanoseconds",
+                       "stream 1, entry 6: timestamp \"1.5\" is not an integer number of Unix nanoseconds",
+                       "stream 1, entry 7: timestamp \"\" is not an integer number of Unix nanoseconds",
+                       "stream 1, entry 8: timestamp \"99999999999999999999\" is not an integer number of Unix "
+                       "nanoseconds",
+                       "stream 1, entry 9: line is not a string",
+                       "stream 1, entry 10: structured metadata is not a JSON object",
+                       "stream 1, entry 11: structured metadata \"k\" is not a string",
+                       "stream 1, entry 12: structured metadata has an empty name",
+                       "stream 1, entry 13: structured metadata \"\" is not a string",  // by name: "" first
+                       "stream 1, entry 14: structured metadata \"\" is not a string",
+                       "stream 1, entry 15: timestamp \"+1\" is not an integer number of Unix nanoseconds",
+                       "stream 1, entry 16: timestamp \" 1\" is not an integer number of Unix nanoseconds",
+                       "stream 1, entry 17: line is 4 bytes, limit is 3",
+                   });
+  CHECK(r.accepted == 2);
+
+  // Request limits.
+  limits = {};
+  limits.max_lines = 2;
+  CheckSameReadings(OneStream(R"([["1","a"],["2","b"],["3","c"]])"), limits);
+  CheckSameReadings(R"({"streams":[{"stream":{"a":"1"},"values":[["1","a"],["2","b"]]},7,{"values":[1]}]})", limits);
+  limits = {};
+  limits.max_streams = 1;
+  CheckSameReadings(
+      R"({"streams":[{"stream":{"a":"1"},"values":[["1","x"]]},{"stream":{"a":"2"},"values":[["1","y"]]}]})", limits);
+  limits = {};
+  limits.max_rejections = 2;
+  CheckSameReadings(OneStream(R"([[1,"a"],[2,"b"],[3,"c"],["4","d"]])"), limits);
+
+  // Bodies that fail whole: simdjson hands them to nlohmann, whose words they get.
+  auto message = [](std::string_view body) {
+    auto r = DecodeLokiPushJson(body, {});
+    REQUIRE(!r.ok());
+    CHECK(r.status().code() == Status::Code::kInvalidArgument);
+    return r.status().message();
+  };
+  for (std::string_view body : {"{}", R"({"x":1})", R"({"streams":{}})", R"({"streams":null})", R"({"streams":"x"})"}) {
+    CheckSameReadings(body);
+  }
+  CHECK(message(R"({"streams":[],"x":[1,]})") ==
+        "invalid JSON: parse error at line 1, column 22: syntax error while parsing value - unexpected ']'; "
+        "expected '[', '{', or a literal");
+  CHECK(message("{\"streams\":[{\"stream\":{\"a\":\"\xff\"}}]}") ==
+        "invalid JSON: parse error at line 1, column 29: syntax error while parsing value - invalid string: "
+        "ill-formed UTF-8 byte; last read: '\"\xff'");
+  CHECK(message("{\"streams\":[{\"stream\":{\"a\":\"\x01\"}}]}") ==
+        "invalid JSON: parse error at line 1, column 29: syntax error while parsing value - invalid string: "
+        "control character U+0001 (SOH) must be escaped to \\u0001; last read: '\"<U+0001>'");
+  CHECK(message(R"({"streams":[["\udc00"]]})") ==
+        "invalid JSON: parse error at line 1, column 20: syntax error while parsing value - invalid string: "
+        "surrogate U+DC00..U+DFFF must follow U+D800..U+DBFF; last read: '\"\\udc00'");
+  CHECK(message(R"({"streams":[]} x)") ==
+        "invalid JSON: parse error at line 1, column 16: syntax error while parsing value - invalid literal; last "
+        "read: '\"streams\":[]} x'; expected end of input");
+  CHECK(message(R"({"streams":[1e400]})") == "invalid JSON: number overflow parsing '1e400'");
+}
+
+TEST_CASE("Loki JSON: random mutations read the same by simdjson and by the nlohmann fallback") {
+  const std::string seed = R"({"streams":[{"stream":{"job":"a","env":"b"},"values":[["1","x \"q\" \u00e9"],)"
+                           R"(["2","y",{"k":"v","a":"b"}]]},{"stream":{"env":"b","job":"a"},"values":[["3","z"]]},)"
+                           R"({"stream":{"n":"1"},"values":[["-4","w",{"t":"1"}],[5,"bad"]]}]})";
+  std::mt19937 rng(777);
+  LogLimits limits;
+  limits.max_lines = 5;
+  limits.max_streams = 2;
+  limits.max_rejections = 3;
+  simdjson::dom::parser parser;
+  int compared = 0;
+  for (int iter = 0; iter < 3000; ++iter) {
+    std::string body = seed;
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int k = 0; k < edits && !body.empty(); ++k) {
+      const size_t at = rng() % body.size();
+      switch (rng() % 3) {
+        case 0: body.insert(at, 1, "{}[]\",:1a"[rng() % 9]); break;
+        case 1: body.erase(at, 1 + rng() % 3); break;
+        default: body[at] = "{}[]\",:1a\\"[rng() % 10]; break;
+      }
+    }
+    // Bodies both parsers take, whose top level is an object (WithFallback adds a member to it).
+    if (!nlohmann::json::accept(body) || parser.parse(body).error() != simdjson::SUCCESS) continue;
+    if (body.find_first_not_of(" \t\r\n") != body.find('{')) continue;
+    CheckSameReadings(body, limits);
+    ++compared;
+  }
+  CHECK(compared > 300);
 }
 
 TEST_CASE("Loki label text: Go escapes, quoting styles, errors") {

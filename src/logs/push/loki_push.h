@@ -26,7 +26,11 @@ namespace gnomon::logs {
 // break NormalizeStreamLabels' rules (push_common.h: names, reserved "__", duplicates, UTF-8,
 // lengths, count); an entry that is not [ts, line] or [ts, line, {metadata}], a timestamp that is
 // not a string of Unix nanoseconds, a line that is not a string or is longer than
-// max_line_bytes, metadata that is not an object of strings.
+// max_line_bytes, metadata that is not an object of strings. Objects mean what nlohmann-json makes
+// of them: a key written twice counts with its last value, metadata comes sorted by name. The body
+// is read with simdjson; nlohmann-json reads the bodies simdjson refuses (not JSON, but also
+// integers past 64 bits, nesting deeper than 1024, a byte-order mark) and words every error, so
+// what is accepted and the messages are nlohmann-json's.
 Result<LogPushResult> DecodeLokiPushJson(std::string_view body, const LogLimits& limits);
 
 // Decodes a snappy-compressed protobuf push body. Fails with kInvalidArgument naming the step
