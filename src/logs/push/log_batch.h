@@ -3,7 +3,8 @@
 // API, JSON and snappy protobuf) and logs/push/ndjson_push.h (NDJSON and plain text); the log
 // store (logs/log_store.h) ingests a LogBatch. This folder owns decoding and validation only: it
 // calls nothing but util/, index/labels_util.h (label naming rules), query/selector.h (Loki's
-// label-set text) and the protobuf, snappy and nlohmann-json libraries.
+// label-set text) and the protobuf, snappy, simdjson (the fast JSON path) and nlohmann-json (the
+// reference, and the messages of what simdjson refuses) libraries.
 //
 // A rejected stream or entry never fails the request: it is left out of the batch and reported as
 // a LogRejection, so the handler can answer 400 naming it while the valid lines are stored. Only
