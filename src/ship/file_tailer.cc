@@ -88,10 +88,9 @@ Result<FileTailer::Open> FileTailer::Follow() {
 }
 
 Result<Chunk> FileTailer::Read(size_t max_bytes) {
-  Chunk chunk;
   auto open = Follow();
   if (!open.ok()) return open.status();
-  if (*open == Open::kNone) return chunk;
+  if (*open == Open::kNone) return Chunk{};
   struct stat st {};
   if (fstat(fd_, &st) != 0) return Errno("stat " + path_);
   size_ = static_cast<uint64_t>(st.st_size);
@@ -103,16 +102,29 @@ Result<Chunk> FileTailer::Read(size_t max_bytes) {
   if (reidentify_) {  // its first line changed: so does its fingerprint, once it has a whole one
     auto identity = IdentifyFile(fd_);
     if (!identity.ok() && identity.status().code() != Status::Code::kFailedPrecondition) return identity.status();
-    if (!identity.ok()) return chunk;
+    if (!identity.ok()) return Chunk{};
     identity_ = *identity;
     reidentify_ = false;
   }
+  return ReadAt(offset_, max_bytes, *open == Open::kMovedAway, st);
+}
+
+Result<Chunk> FileTailer::Peek(uint64_t from, size_t max_bytes) const {
+  if (fd_ < 0 || !identity_.has_value() || reidentify_) return Chunk{};
+  struct stat st {};
+  if (fstat(fd_, &st) != 0) return Errno("stat " + path_);
+  if (static_cast<uint64_t>(st.st_size) < from) return Chunk{};  // truncated: Read sees to it
+  return ReadAt(from, max_bytes, rotated_, st);
+}
+
+Result<Chunk> FileTailer::ReadAt(uint64_t from, size_t max_bytes, bool moved_away, const struct stat& st) const {
+  Chunk chunk;
   chunk.source = SourceId(*identity_, generation_);
-  chunk.start = chunk.end = offset_;
-  const uint64_t available =
-      static_cast<uint64_t>(st.st_size) > offset_ ? static_cast<uint64_t>(st.st_size) - offset_ : 0;
+  chunk.start = chunk.end = from;
+  chunk.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  const uint64_t available = static_cast<uint64_t>(st.st_size) > from ? static_cast<uint64_t>(st.st_size) - from : 0;
   chunk.at_end = true;
-  chunk.last = *open == Open::kMovedAway && available == 0;
+  chunk.last = moved_away && available == 0;
   if (available == 0) return chunk;
   uint64_t want = std::min<uint64_t>(available, std::max<size_t>(max_bytes, 1));
   std::string buf;
@@ -120,14 +132,14 @@ Result<Chunk> FileTailer::Read(size_t max_bytes) {
     buf.resize(static_cast<size_t>(want));
     size_t got = 0;
     while (got < buf.size()) {
-      const ssize_t n = pread(fd_, buf.data() + got, buf.size() - got, static_cast<off_t>(offset_ + got));
+      const ssize_t n = pread(fd_, buf.data() + got, buf.size() - got, static_cast<off_t>(from + got));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return Errno("read " + path_);
       if (n == 0) break;
       got += static_cast<size_t>(n);
     }
     buf.resize(got);
-    if (*open == Open::kMovedAway && got == available) {  // its rest, a last line without newline too
+    if (moved_away && got == available) {  // its rest, a last line without newline too
       chunk.last = true;
       break;
     }
@@ -144,7 +156,7 @@ Result<Chunk> FileTailer::Read(size_t max_bytes) {
     if (got < want || want == available) {
       // Only a partial last line: wait for its end, unless the file was renamed away (no more
       // will come to it), where it is the file's last line.
-      if (*open == Open::kAtPath) buf.clear();
+      if (!moved_away) buf.clear();
       break;
     }
     // A line longer than max_bytes comes whole, up to max_line_bytes.
@@ -152,7 +164,7 @@ Result<Chunk> FileTailer::Read(size_t max_bytes) {
   }
   chunk.at_end = want == available;
   chunk.text = std::move(buf);
-  chunk.end = offset_ + chunk.text.size();
+  chunk.end = from + chunk.text.size();
   return chunk;
 }
 

@@ -17,6 +17,8 @@
 #include <optional>
 #include <string>
 
+#include <sys/stat.h>
+
 #include "gnomon/status.h"
 #include "ship/source_identity.h"
 
@@ -30,6 +32,7 @@ struct Chunk {
   std::string text;
   bool at_end = false;  // it holds every whole line there is now (not cut short by max_bytes)
   bool last = false;    // the file was rotated away or deleted and this is its end: nothing more will come
+  int64_t mtime_ns = 0;  // the file's last modification when read (how long its writer has been quiet)
 };
 
 class FileTailer {
@@ -56,6 +59,11 @@ class FileTailer {
   Result<Chunk> Read(size_t max_bytes);
   void set_max_line_bytes(size_t n) { max_line_bytes_ = std::max<size_t>(n, 1); }
 
+  // The whole lines of the open file from `from` on, as Read would give them after a chunk ending
+  // there was acknowledged, without moving anything or following the path: what a shipper
+  // prepares while that chunk is in flight. Empty when nothing is open or the file shrank.
+  Result<Chunk> Peek(uint64_t from, size_t max_bytes) const;
+
   // The chunk was acknowledged (or skipped): read on after it.
   void Advance(const Chunk& chunk) { offset_ = chunk.end; }
   // Goes on from a saved position of the open file (the state saved for identity()), or from
@@ -80,6 +88,9 @@ class FileTailer {
   // Opens the file now at the path when there is none open, or when the open one was read to its
   // end and the path names another file; says what is open then.
   Result<Open> Follow();
+  // Whole lines of the open file (whose stat is `st`) from `from`; a moved-away file's last line
+  // comes without its newline.
+  Result<Chunk> ReadAt(uint64_t from, size_t max_bytes, bool moved_away, const struct stat& st) const;
 
   std::string path_;
   int fd_ = -1;

@@ -8,6 +8,8 @@
 
 #include <charconv>
 #include <chrono>
+#include <future>
+#include <optional>
 #include <thread>
 
 #include <simdjson.h>
@@ -222,27 +224,39 @@ void Shipper::Throttle(size_t bytes) {
   if (wait > 0) std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(wait, 5000)));
 }
 
-Result<bool> Shipper::Send(File& file, Chunk& chunk) {
-  const std::string& path = file.path;
-  const int64_t now = SteadyMs();
-  if (!breaker_.Allow(now)) {
+Status Shipper::Prepare(const File& file, Chunk chunk, Batch* batch) const {
+  batch->chunk = std::move(chunk);
+  batch->body = PushBody(file.path, batch->chunk.text, &batch->entries);
+  batch->gzip = config_.compression == ShipConfig::Compression::kGzip;
+  if (batch->gzip) {
+    auto gz = Gzip(batch->body);
+    if (!gz.ok()) return gz.status();
+    batch->body = std::move(*gz);
+  }
+  return Status::OK();
+}
+
+Result<http::HttpResponse> Shipper::Post(const Batch& batch) {
+  std::vector<std::pair<std::string, std::string>> headers = {
+      {"X-Gnomon-Source", batch.chunk.source},
+      {"X-Gnomon-Source-Range", std::to_string(batch.chunk.start) + "-" + std::to_string(batch.chunk.end)}};
+  if (batch.gzip) headers.emplace_back("Content-Encoding", "gzip");
+  client_.set_headers(std::move(headers));
+  return client_.Post("/loki/api/v1/push", {}, batch.body, "application/json");
+}
+
+Status Shipper::MayPush(size_t bytes) {
+  if (!breaker_.Allow(SteadyMs())) {
     return Status::Busy("the circuit breaker is open after " + std::to_string(config_.breaker_failures) +
                         " failed pushes; waiting before a probe");
   }
-  Throttle(chunk.text.size());
-  size_t entries = 0;
-  std::string body = PushBody(path, chunk.text, &entries);
-  std::vector<std::pair<std::string, std::string>> headers = {
-      {"X-Gnomon-Source", chunk.source},
-      {"X-Gnomon-Source-Range", std::to_string(chunk.start) + "-" + std::to_string(chunk.end)}};
-  if (config_.compression == ShipConfig::Compression::kGzip) {
-    auto gz = Gzip(body);
-    if (!gz.ok()) return gz.status();
-    body = std::move(*gz);
-    headers.emplace_back("Content-Encoding", "gzip");
-  }
-  client_.set_headers(std::move(headers));
-  auto resp = client_.Post("/loki/api/v1/push", {}, body, "application/json");
+  Throttle(bytes);
+  return Status::OK();
+}
+
+Result<bool> Shipper::Answer(File& file, const Batch& batch, const Result<http::HttpResponse>& resp) {
+  const std::string& path = file.path;
+  const Chunk& chunk = batch.chunk;
   const long code = resp.ok() ? resp->status : 0;
   if (!resp.ok() || code / 100 == 5 || code == 408 || code == 429) {
     breaker_.OnFailure(SteadyMs());
@@ -264,15 +278,15 @@ Result<bool> Shipper::Send(File& file, Chunk& chunk) {
     state_.Set(base, {file.tailer->path(), file.tailer->generation(), offset});
     return state_.Save();
   };
-  counters_.lines_read += entries;
+  counters_.lines_read += batch.entries;
   if (code / 100 == 2 || code == 400) {
     if (resp->Header("x-gnomon-duplicate") == "true") ++counters_.duplicates;
     if (code == 400) log::Warn("ship: gnomond rejected lines of " + path + ": " + resp->body.substr(0, 300));
     GNOMON_RETURN_IF_ERROR(save(chunk.end));
     file.tailer->Advance(chunk);
     ++counters_.batches_sent;
-    counters_.lines_shipped += entries;
-    counters_.bytes_shipped += chunk.text.size();
+    counters_.lines_shipped += batch.entries;
+    counters_.bytes_shipped += chunk.end - chunk.start;
     batch_bytes_ = config_.batch_size;
     return true;
   }
@@ -286,18 +300,50 @@ Result<bool> Shipper::Send(File& file, Chunk& chunk) {
     ++counters_.conflicts;
     GNOMON_RETURN_IF_ERROR(save(end));
     file.tailer->Resume(file.tailer->generation(), end);
-    return true;
+    return false;  // read again from there
   }
   if (code == 413 && batch_bytes_ > 1) {
     batch_bytes_ /= 2;
-    return true;
+    return false;  // read again, in smaller batches
   }
   log::Warn("ship: skipping bytes " + std::to_string(chunk.start) + "-" + std::to_string(chunk.end) + " of " + path +
             ": gnomond answered " + std::to_string(code) + ": " + resp->body.substr(0, 300));
   GNOMON_RETURN_IF_ERROR(save(chunk.end));
   file.tailer->Advance(chunk);
   ++counters_.batches_skipped;
-  counters_.lines_skipped += entries;
+  counters_.lines_skipped += batch.entries;
+  return true;
+}
+
+bool Shipper::Ready(File& file, Chunk& chunk) {
+  if (chunk.text.empty()) return false;
+  const int64_t now = SteadyMs();
+  if (chunk.start != file.pending_start) {
+    file.pending_start = chunk.start;
+    file.pending_since_ms = now;
+  }
+  // How long the file's writer has been quiet.
+  const int64_t quiet_ms = (NowNs() - chunk.mtime_ns) / 1'000'000;
+  // A full batch goes at once; a smaller one once it waited batch_wait or its writer has been
+  // quiet that long, or when it is the end of a file rotated away.
+  if (chunk.at_end && !chunk.last && now - file.pending_since_ms < config_.batch_wait_ms &&
+      quiet_ms < config_.batch_wait_ms) {
+    return false;
+  }
+  if (splitter_.joins() && !chunk.last) {
+    // The last entry may go on in bytes not read yet: hold it, unless the file has not grown for
+    // multiline_max_wait_time (or it fills the whole batch alone).
+    if (!chunk.at_end || quiet_ms < config_.multiline_max_wait_time_ms) {
+      const size_t cut = splitter_.Starts(chunk.text).back();
+      if (cut > 0) {
+        chunk.text.resize(cut);
+        chunk.end = chunk.start + cut;
+        chunk.at_end = false;
+      } else if (chunk.at_end) {
+        return false;
+      }
+    }
+  }
   return true;
 }
 
@@ -315,38 +361,36 @@ Status Shipper::ShipFile(File& file, bool* sent) {
         continue;  // read again from there
       }
     }
-    if (chunk->text.empty()) return Status::OK();
-    const int64_t now = SteadyMs();
-    if (chunk->start != file.pending_start) {
-      file.pending_start = chunk->start;
-      file.pending_since_ms = now;
-    }
-    if (chunk->end != file.seen_end) {
-      file.seen_end = chunk->end;
-      file.grew_at_ms = now;
-    }
-    // A full batch goes at once; a smaller one once it waited batch_wait, or when it is the end
-    // of a file that is rotated away.
-    if (chunk->at_end && !chunk->last && now - file.pending_since_ms < config_.batch_wait_ms) return Status::OK();
-    if (splitter_.joins() && !chunk->last) {
-      // The last entry may go on in bytes not read yet: hold it, unless the file has not grown
-      // for multiline_max_wait_time (or it fills the whole batch alone).
-      if (!chunk->at_end || now - file.grew_at_ms < config_.multiline_max_wait_time_ms) {
-        const size_t cut = splitter_.Starts(chunk->text).back();
-        if (cut > 0) {
-          chunk->text.resize(cut);
-          chunk->end = chunk->start + cut;
-        } else if (chunk->at_end) {
-          return Status::OK();
+    if (!Ready(file, *chunk)) return Status::OK();
+    GNOMON_RETURN_IF_ERROR(MayPush(chunk->text.size()));
+    Batch batch;
+    GNOMON_RETURN_IF_ERROR(Prepare(file, std::move(*chunk), &batch));
+    // A pipeline of two: while a batch is in flight, the next one of the same file is read and
+    // encoded; it is sent only once the first was acknowledged (gnomond keeps one range per
+    // source, so a source's batches go one after the other).
+    for (int round = 0;; ++round) {
+      auto in_flight = std::async(std::launch::async, [this, &batch] { return Post(batch); });
+      std::optional<Batch> next;
+      Status prepared;
+      if (!batch.chunk.at_end && !batch.chunk.last && round < kBatchesPerRound) {
+        auto peek = file.tailer->Peek(batch.chunk.end, batch_bytes_);
+        if (!peek.ok()) {
+          prepared = peek.status();
+        } else if (Ready(file, *peek)) {
+          next.emplace();
+          prepared = Prepare(file, std::move(*peek), &*next);
         }
       }
-    }
-    auto moved = Send(file, *chunk);
-    if (!moved.ok()) return moved.status();
-    // One batch a file a round, so a file with a large backlog does not hold the others back.
-    if (*moved) {
+      const Result<http::HttpResponse> resp = in_flight.get();
+      auto moved = Answer(file, batch, resp);
+      if (!moved.ok()) return moved.status();
+      if (!*moved) break;  // 409 or 413: read again
       *sent = true;
-      return Status::OK();
+      GNOMON_RETURN_IF_ERROR(prepared);
+      // The next batch is still the one after the offset (nothing moved the tailer meanwhile).
+      if (!next.has_value() || file.tailer->offset() != next->chunk.start) return Status::OK();
+      GNOMON_RETURN_IF_ERROR(MayPush(next->chunk.text.size()));
+      batch = std::move(*next);
     }
   }
 }

@@ -77,21 +77,37 @@ class Shipper {
  private:
   struct File {
     std::unique_ptr<FileTailer> tailer;
-    std::string path;   // the tailed path: the `filename` label, also of a rotated file
-    std::string known;  // the base source ID whose saved state the tailer was given
+    std::string path;              // the tailed path: the `filename` label, also of a rotated file
+    std::string known;             // the base source ID whose saved state the tailer was given
     uint64_t pending_start = ~uint64_t{0};
     int64_t pending_since_ms = 0;  // when bytes at pending_start were first seen unsent
-    uint64_t seen_end = 0;
-    int64_t grew_at_ms = 0;  // when the whole lines read last grew
   };
+  // A chunk encoded as a push body.
+  struct Batch {
+    Chunk chunk;
+    std::string body;
+    size_t entries = 0;
+    bool gzip = false;
+  };
+  // Batches of one file sent in one round before the others get theirs.
+  static constexpr int kBatchesPerRound = 16;
+
   Shipper(ShipConfig config, ShipState state, EntrySplitter splitter);
   // Finds the files of saved sources that were rotated away while the shipper was not running.
   void RecoverRotated();
   // Sends what is ready of one file; *sent when a batch moved its offset.
   Status ShipFile(File& file, bool* sent);
-  // Sends one chunk (its text gets room for the JSON reader's padding); true when the file's
-  // offset moved.
-  Result<bool> Send(File& file, Chunk& chunk);
+  // Whether `chunk` is to go now (batch_size, batch_wait, the writer's quiet time); with
+  // multi-line joining, trims a last entry that may go on.
+  bool Ready(File& file, Chunk& chunk);
+  // The push body of a chunk (its text gets room for the JSON reader's padding).
+  Status Prepare(const File& file, Chunk chunk, Batch* batch) const;
+  // Busy while the breaker is open; waits for the catch-up rate.
+  Status MayPush(size_t bytes);
+  Result<http::HttpResponse> Post(const Batch& batch);
+  // What gnomond's answer does: true when the offset moved past the batch; false when the file is
+  // to be read again from its offset (409, 413); an error for a failed push.
+  Result<bool> Answer(File& file, const Batch& batch, const Result<http::HttpResponse>& resp);
   std::string PushBody(const std::string& path, std::string& text, size_t* entries) const;
   void Throttle(size_t bytes);
   void Publish();
