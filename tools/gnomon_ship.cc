@@ -48,7 +48,7 @@ constexpr const char* kKeyFlags[][2] = {
     {"multiline-max-wait-time", "a last entry is sent after this long without new lines (3s)"},
     {"multiline-max-lines", "an entry is cut after this many lines (128)"},
     {"max-line-bytes", "a longer line is sent in pieces of this size (256KiB)"},
-    {"compression", "gzip or none (gzip)"},
+    {"compression", "gzip, none, or auto: gzip unless gnomond is on loopback (auto)"},
     {"timeout", "per push (30s)"},
     {"min-backoff", "first wait after a failed push (500ms)"},
     {"max-backoff", "the longest wait between retries (30s)"},

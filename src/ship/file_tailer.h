@@ -30,8 +30,8 @@ struct Chunk {
   std::string source;  // SourceId(identity, generation)
   uint64_t start = 0, end = 0;
   std::string text;
-  bool at_end = false;  // it holds every whole line there is now (not cut short by max_bytes)
-  bool last = false;    // the file was rotated away or deleted and this is its end: nothing more will come
+  bool at_end = false;   // it holds every whole line there is now (not cut short by max_bytes)
+  bool last = false;     // the file was rotated away or deleted and this is its end: nothing more will come
   int64_t mtime_ns = 0;  // the file's last modification when read (how long its writer has been quiet)
 };
 

@@ -39,8 +39,8 @@ std::span<const config::Field<ShipConfig>> ShipConfig::Fields() {
       {"max_line_bytes", [](C* c, const Value& in) { return config::SetSize(in, &c->max_line_bytes, 64, 64 << 20); }},
       {"compression",
        [](C* c, const Value& in) {
-         static constexpr std::pair<std::string_view, Compression> kNames[] = {{"gzip", Compression::kGzip},
-                                                                               {"none", Compression::kNone}};
+         static constexpr std::pair<std::string_view, Compression> kNames[] = {
+             {"auto", Compression::kAuto}, {"gzip", Compression::kGzip}, {"none", Compression::kNone}};
          return config::SetEnum(in, &c->compression, kNames);
        }},
       {"timeout", [](C* c, const Value& in) { return config::SetDuration(in, &c->timeout_ms, 1, kDay); }},
@@ -104,6 +104,20 @@ Status ValidateShipConfig(const ShipConfig& config) {
     return Status::InvalidArgument("no state directory: give --state-dir DIR (ship.state_dir)");
   }
   return Status::OK();
+}
+
+bool GzipsTo(const std::string& server, ShipConfig::Compression compression) {
+  if (compression != ShipConfig::Compression::kAuto) return compression == ShipConfig::Compression::kGzip;
+  std::string_view host = server;
+  if (const size_t scheme = host.find("://"); scheme != std::string_view::npos) host.remove_prefix(scheme + 3);
+  host = host.substr(0, host.find('/'));
+  if (host.starts_with('[')) {
+    host = host.substr(1, host.find(']') - 1);
+  } else {
+    host = host.substr(0, host.find(':'));
+  }
+  const bool loopback = host == "localhost" || host.starts_with("127.") || host == "::1";
+  return !loopback;
 }
 
 }  // namespace gnomon::ship

@@ -16,7 +16,7 @@
 //   multiline_max_wait_time = "3s"     # a last entry is sent after this long without new lines
 //   multiline_max_lines = 128          # an entry is cut after this many lines
 //   max_line_bytes = "256KiB"          # a longer line is sent in pieces (gnomond's [logs] limit)
-//   compression = "gzip"               # or "none"
+//   compression = "auto"               # gzip, or none; auto: gzip unless gnomond is on loopback
 //   timeout = "30s"                    # per push
 //   min_backoff = "500ms"              # backoff after a failed push, doubling with jitter,
 //   max_backoff = "30s"                #   up to this
@@ -45,7 +45,9 @@ struct ShipConfig {
   static constexpr std::string_view kName = "ship";
   static std::span<const config::Field<ShipConfig>> Fields();
 
-  enum class Compression : unsigned char { kNone, kGzip };
+  // auto: gzip, but not to a server on a loopback address (localhost, 127.0.0.0/8, ::1), where it
+  // would cost both sides CPU and save nothing.
+  enum class Compression : unsigned char { kAuto, kNone, kGzip };
 
   std::string server;
   std::vector<std::string> paths;
@@ -59,7 +61,7 @@ struct ShipConfig {
   int64_t multiline_max_wait_time_ms = 3000;
   uint64_t multiline_max_lines = 128;
   uint64_t max_line_bytes = 256 << 10;
-  Compression compression = Compression::kGzip;
+  Compression compression = Compression::kAuto;
   int64_t timeout_ms = 30'000;
   int64_t min_backoff_ms = 500;
   int64_t max_backoff_ms = 30'000;
@@ -82,5 +84,8 @@ Result<ShipConfig> LoadShipConfig(const std::string& path,
 // What a runnable configuration needs: a server, paths and a state directory (kInvalidArgument
 // naming the flag and key otherwise).
 Status ValidateShipConfig(const ShipConfig& config);
+
+// Whether pushes to `server` (a URL) are gzipped under `compression`.
+bool GzipsTo(const std::string& server, ShipConfig::Compression compression);
 
 }  // namespace gnomon::ship

@@ -104,7 +104,8 @@ Shipper::Shipper(ShipConfig config, ShipState state, EntrySplitter splitter)
       splitter_(std::move(splitter)),
       client_(config_.server, config_.token, "gnomond"),
       breaker_({static_cast<int>(config_.breaker_failures), config_.breaker_window_ms, config_.breaker_cooldown_ms}),
-      batch_bytes_(config_.batch_size) {
+      batch_bytes_(config_.batch_size),
+      gzip_(GzipsTo(config_.server, config_.compression)) {
   client_.set_timeout_ms(config_.timeout_ms);
   client_.set_user_agent("gnomon-ship");
   if (host_.empty()) {
@@ -227,7 +228,7 @@ void Shipper::Throttle(size_t bytes) {
 Status Shipper::Prepare(const File& file, Chunk chunk, Batch* batch) const {
   batch->chunk = std::move(chunk);
   batch->body = PushBody(file.path, batch->chunk.text, &batch->entries);
-  batch->gzip = config_.compression == ShipConfig::Compression::kGzip;
+  batch->gzip = gzip_;
   if (batch->gzip) {
     auto gz = Gzip(batch->body);
     if (!gz.ok()) return gz.status();
@@ -288,6 +289,7 @@ Result<bool> Shipper::Answer(File& file, const Batch& batch, const Result<http::
     counters_.lines_shipped += batch.entries;
     counters_.bytes_shipped += chunk.end - chunk.start;
     batch_bytes_ = config_.batch_size;
+    Publish();
     return true;
   }
   if (code == 409) {  // gnomond has this source up to somewhere inside the batch: go on from there

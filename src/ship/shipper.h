@@ -77,8 +77,8 @@ class Shipper {
  private:
   struct File {
     std::unique_ptr<FileTailer> tailer;
-    std::string path;              // the tailed path: the `filename` label, also of a rotated file
-    std::string known;             // the base source ID whose saved state the tailer was given
+    std::string path;   // the tailed path: the `filename` label, also of a rotated file
+    std::string known;  // the base source ID whose saved state the tailer was given
     uint64_t pending_start = ~uint64_t{0};
     int64_t pending_since_ms = 0;  // when bytes at pending_start were first seen unsent
   };
@@ -122,6 +122,7 @@ class Shipper {
   std::vector<File> rotated_;          // files rotated away before they were read to their end
   bool recovered_ = false;
   size_t batch_bytes_;
+  const bool gzip_;
   bool failing_ = false;      // the last push failed
   bool catching_up_ = false;  // gnomond is back after failing: sending at catch_up_rate
   int64_t catch_up_since_ms_ = 0;

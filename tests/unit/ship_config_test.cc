@@ -50,7 +50,7 @@ listen = "127.0.0.1:0"
   auto defaults = LoadShipConfig("", {});
   REQUIRE(defaults.ok());
   CHECK(*defaults == ShipConfig{});
-  CHECK(defaults->compression == ShipConfig::Compression::kGzip);
+  CHECK(defaults->compression == ShipConfig::Compression::kAuto);
   CHECK(ValidateShipConfig(*defaults).message() == "no server: give --server URL (ship.server)");
 }
 
@@ -84,6 +84,18 @@ TEST_CASE("ship config: errors name the file position, or the flag") {
   auto backoff = LoadShipConfig("", {{"min_backoff", "1m"}, {"max_backoff", "1s"}});
   REQUIRE_FALSE(backoff.ok());
   CHECK(LoadShipConfig(dir.path() + "/missing.toml", {}).status().code() == Status::Code::kNotFound);
+}
+
+TEST_CASE("ship config: auto compression gzips except to loopback") {
+  using C = ShipConfig::Compression;
+  CHECK(GzipsTo("http://logs.example.com:9201", C::kAuto));
+  CHECK(GzipsTo("10.0.0.7:9201", C::kAuto));
+  CHECK(GzipsTo("http://[2001:db8::1]:9201/", C::kAuto));
+  CHECK_FALSE(GzipsTo("http://127.0.0.1:9201", C::kAuto));
+  CHECK_FALSE(GzipsTo("localhost:9201", C::kAuto));
+  CHECK_FALSE(GzipsTo("http://[::1]:9201", C::kAuto));
+  CHECK(GzipsTo("http://127.0.0.1:9201", C::kGzip));
+  CHECK_FALSE(GzipsTo("http://logs.example.com", C::kNone));
 }
 
 TEST_CASE("entry splitter: every line without a pattern; joined lines with one") {

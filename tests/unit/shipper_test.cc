@@ -75,6 +75,7 @@ ShipConfig Config(const FakeGnomond& g, const testing::TempDir& dir) {
   c.labels = {{"env", "test"}};
   c.host = "box1";
   c.batch_wait_ms = 0;
+  c.compression = ShipConfig::Compression::kGzip;  // auto would not, to loopback
   return c;
 }
 
