@@ -167,10 +167,16 @@ void Shipper::RecoverRotated() {
 std::string Shipper::PushBody(const std::string& path, std::string& text, size_t* entries) const {
   thread_local simdjson::ondemand::parser parser;
   text.reserve(text.size() + simdjson::SIMDJSON_PADDING);  // simdjson reads a little past a line
-  // One stream per (service, level): the entries of each, as JSON array items.
-  std::map<std::pair<std::string, std::string>, std::string> streams;
+  // First the entries, each with its time and stream — one stream per (service, level), few in a
+  // batch — then the body, a stream after another, written once into one string.
+  struct Entry {
+    std::string_view text;
+    int64_t ts;
+  };
+  std::vector<std::pair<std::string, std::string>> keys;  // (service, level) of each stream
+  std::vector<std::vector<Entry>> streams;
   int64_t now = NowNs();
-  *entries = 0;
+  size_t last = 0;
   const std::vector<size_t> starts = splitter_.Starts(text);
   for (size_t i = 0; i < starts.size(); ++i) {
     size_t end = i + 1 < starts.size() ? starts[i + 1] : text.size();
@@ -178,29 +184,29 @@ std::string Shipper::PushBody(const std::string& path, std::string& text, size_t
     const std::string_view entry(text.data() + starts[i], end - starts[i]);
     const std::string_view first_line = entry.substr(0, entry.find('\n'));
     const LineFields f = ReadFields(parser, first_line, text.data() + text.capacity() - first_line.data());
-    std::string& values = streams[{std::string(f.service), std::string(f.level)}];
-    values += values.empty() ? "[\"" : ",[\"";
-    values += std::to_string(f.ts.value_or(now++));  // stamped lines keep their order
-    values += "\",";
-    if (simdjson::validate_utf8(entry.data(), entry.size())) {
-      AppendJsonString(entry, &values);
-    } else {
-      AppendGoJsonString(&values, entry);  // invalid bytes become U+FFFD: the rest of the line is kept
+    if (last >= keys.size() || keys[last].first != f.service || keys[last].second != f.level) {
+      last = 0;
+      while (last < keys.size() && (keys[last].first != f.service || keys[last].second != f.level)) ++last;
+      if (last == keys.size()) {
+        keys.emplace_back(f.service, f.level);
+        streams.emplace_back();
+      }
     }
-    values += ']';
-    ++*entries;
+    streams[last].push_back({entry, f.ts.value_or(now++)});  // stamped lines keep their order
   }
+  *entries = starts.size();
+
   std::map<std::string, std::string> labels(config_.labels.begin(), config_.labels.end());
   if (!host_.empty()) labels["host"] = host_;
   labels["filename"] = path;
-  std::string body = "{\"streams\":[";
-  bool first = true;
-  for (auto& [key, values] : streams) {
+  std::string body;
+  body.reserve(text.size() + text.size() / 4 + starts.size() * 26 + 64);
+  body += "{\"streams\":[";
+  for (size_t k = 0; k < keys.size(); ++k) {
     std::map<std::string, std::string> stream = labels;
-    if (!key.first.empty()) stream["service"] = key.first;
-    if (!key.second.empty()) stream["level"] = key.second;
-    body += first ? "{\"stream\":{" : ",{\"stream\":{";
-    first = false;
+    if (!keys[k].first.empty()) stream["service"] = keys[k].first;
+    if (!keys[k].second.empty()) stream["level"] = keys[k].second;
+    body += k == 0 ? "{\"stream\":{" : ",{\"stream\":{";
     bool first_label = true;
     for (const auto& [name, value] : stream) {
       if (!first_label) body += ',';
@@ -210,7 +216,20 @@ std::string Shipper::PushBody(const std::string& path, std::string& text, size_t
       AppendGoJsonString(&body, value);
     }
     body += "},\"values\":[";
-    body += values;
+    bool first_entry = true;
+    for (const Entry& e : streams[k]) {
+      body += first_entry ? "[\"" : ",[\"";
+      first_entry = false;
+      char digits[24];
+      body.append(digits, std::to_chars(digits, digits + sizeof(digits), e.ts).ptr);
+      body += "\",";
+      if (simdjson::validate_utf8(e.text.data(), e.text.size())) {
+        AppendJsonString(e.text, &body);
+      } else {
+        AppendGoJsonString(&body, e.text);  // invalid bytes become U+FFFD: the rest of the line is kept
+      }
+      body += ']';
+    }
     body += "]}";
   }
   body += "]}";
@@ -275,9 +294,12 @@ Result<bool> Shipper::Answer(File& file, const Batch& batch, const Result<http::
     log::Info("ship: gnomond answers again; catching up");
   }
   const std::string base = BaseId(*file.tailer->identity());
+  // Recorded now, made durable by SaveState (while the next batch is in flight, or before
+  // ShipFile returns).
   auto save = [&](uint64_t offset) -> Status {
     state_.Set(base, {file.tailer->path(), file.tailer->generation(), offset});
-    return state_.Save();
+    state_dirty_ = true;
+    return Status::OK();
   };
   counters_.lines_read += batch.entries;
   if (code / 100 == 2 || code == 400) {
@@ -370,11 +392,14 @@ Status Shipper::ShipFile(File& file, bool* sent) {
     // A pipeline of two: while a batch is in flight, the next one of the same file is read and
     // encoded; it is sent only once the first was acknowledged (gnomond keeps one range per
     // source, so a source's batches go one after the other).
+    // The offset an acknowledgement moved is saved while the next batch is in flight: a crash in
+    // between only makes the shipper send again what gnomond has, which it does not store twice.
     for (int round = 0;; ++round) {
       auto in_flight = std::async(std::launch::async, [this, &batch] { return Post(batch); });
+      Status saved = SaveState();
       std::optional<Batch> next;
       Status prepared;
-      if (!batch.chunk.at_end && !batch.chunk.last && round < kBatchesPerRound) {
+      if (saved.ok() && !batch.chunk.at_end && !batch.chunk.last && round < kBatchesPerRound) {
         auto peek = file.tailer->Peek(batch.chunk.end, batch_bytes_);
         if (!peek.ok()) {
           prepared = peek.status();
@@ -384,17 +409,33 @@ Status Shipper::ShipFile(File& file, bool* sent) {
         }
       }
       const Result<http::HttpResponse> resp = in_flight.get();
+      GNOMON_RETURN_IF_ERROR(saved);
       auto moved = Answer(file, batch, resp);
       if (!moved.ok()) return moved.status();
-      if (!*moved) break;  // 409 or 413: read again
+      if (!*moved) {  // 409 or 413: read again
+        GNOMON_RETURN_IF_ERROR(SaveState());
+        break;
+      }
       *sent = true;
-      GNOMON_RETURN_IF_ERROR(prepared);
       // The next batch is still the one after the offset (nothing moved the tailer meanwhile).
-      if (!next.has_value() || file.tailer->offset() != next->chunk.start) return Status::OK();
-      GNOMON_RETURN_IF_ERROR(MayPush(next->chunk.text.size()));
+      if (!prepared.ok() || !next.has_value() || file.tailer->offset() != next->chunk.start) {
+        GNOMON_RETURN_IF_ERROR(SaveState());
+        return prepared;
+      }
+      if (Status may = MayPush(next->chunk.text.size()); !may.ok()) {
+        GNOMON_RETURN_IF_ERROR(SaveState());
+        return may;
+      }
       batch = std::move(*next);
     }
   }
+}
+
+Status Shipper::SaveState() {
+  if (!state_dirty_) return Status::OK();
+  GNOMON_RETURN_IF_ERROR(state_.Save());
+  state_dirty_ = false;
+  return Status::OK();
 }
 
 Result<bool> Shipper::Poll() {
@@ -420,7 +461,8 @@ Result<bool> Shipper::Poll() {
     if (status.ok() && f.tailer->finished()) {
       log::Info("ship: finished " + f.tailer->path());
       state_.Erase(f.known);
-      status = state_.Save();
+      state_dirty_ = true;
+      status = SaveState();
       rotated_.erase(rotated_.begin() + static_cast<ptrdiff_t>(i));
       continue;
     }

@@ -107,7 +107,10 @@ class Shipper {
   Result<http::HttpResponse> Post(const Batch& batch);
   // What gnomond's answer does: true when the offset moved past the batch; false when the file is
   // to be read again from its offset (409, 413); an error for a failed push.
+  // The offsets it moves are recorded in state_, saved by SaveState.
   Result<bool> Answer(File& file, const Batch& batch, const Result<http::HttpResponse>& resp);
+  // Writes state_ durably if an answer changed it.
+  Status SaveState();
   std::string PushBody(const std::string& path, std::string& text, size_t* entries) const;
   void Throttle(size_t bytes);
   void Publish();
@@ -121,6 +124,7 @@ class Shipper {
   std::map<std::string, File> files_;  // by path
   std::vector<File> rotated_;          // files rotated away before they were read to their end
   bool recovered_ = false;
+  bool state_dirty_ = false;  // state_ holds offsets not saved yet
   size_t batch_bytes_;
   const bool gzip_;
   bool failing_ = false;      // the last push failed

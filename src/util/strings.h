@@ -1,6 +1,7 @@
 // Small string helpers shared across components.
 #pragma once
 
+#include <array>
 #include <cctype>
 #include <cstdint>
 #include <cstring>
@@ -75,32 +76,50 @@ inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 }
 
 // Appends `s` as a JSON string literal (quotes included): `"` `\` and control bytes escaped,
-// other bytes (UTF-8) copied as they are.
+// other bytes (UTF-8) copied as they are. Sized first, then written in place: one growth of `out`.
 inline void AppendJsonString(std::string_view s, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  size_t run = 0;  // start of the pending run of bytes that need no escaping
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
-      default: {
-        char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
-        out->append(esc, sizeof(esc));
+  // Extra bytes an escaped byte takes: 1 for \" \\ \n \r \t \b \f, 5 for \u00XX, 0 otherwise.
+  static constexpr auto kExtra = [] {
+    std::array<unsigned char, 256> t{};
+    for (int c = 0; c < 0x20; ++c) t[c] = 5;
+    for (unsigned char c : {'"', '\\', '\n', '\r', '\t', '\b', '\f'}) t[c] = 1;
+    return t;
+  }();
+  size_t extra = 0;
+  for (unsigned char c : s) extra += kExtra[c];
+  const size_t at = out->size();
+  out->resize(at + s.size() + extra + 2);
+  char* p = out->data() + at;
+  *p++ = '"';
+  if (extra == 0) {
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  } else {
+    for (unsigned char c : s) {
+      if (kExtra[c] == 0) {
+        *p++ = static_cast<char>(c);
+        continue;
+      }
+      *p++ = '\\';
+      switch (c) {
+        case '"': *p++ = '"'; break;
+        case '\\': *p++ = '\\'; break;
+        case '\n': *p++ = 'n'; break;
+        case '\r': *p++ = 'r'; break;
+        case '\t': *p++ = 't'; break;
+        case '\b': *p++ = 'b'; break;
+        case '\f': *p++ = 'f'; break;
+        default:
+          *p++ = 'u';
+          *p++ = '0';
+          *p++ = '0';
+          *p++ = kHex[c >> 4];
+          *p++ = kHex[c & 0xf];
       }
     }
   }
-  out->append(s.data() + run, s.size() - run);
-  out->push_back('"');
+  *p = '"';
 }
 
 }  // namespace gnomon
