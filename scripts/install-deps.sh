@@ -20,13 +20,33 @@ packages=(
   syslog-ng-core syslog-ng-mod-http  # a real log collector posts to gnomond in the logs tests
   clickhouse-server  # the log store's benchmark peer (bench/logs_vs_clickhouse.sh)
   python3-yaml  # the rules test writes mutants of the shared rule tests
+  libjs-codemirror  # the console's query editor, embedded into gnomond at build time
+  chromium  # the console's tests and benchmark run it headless
 )
+# npm fetches the console's chart library (web/package-lock.json pins uPlot and its integrity
+# hash); Debian's nodejs + npm unless a Node.js with npm is there already.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+
+# The console's npm packages, as web/package-lock.json pins them (integrity-checked by npm ci);
+# again only when missing or another version.
+web_deps() {
+  local root
+  root=$(cd "$(dirname "$0")/.." && pwd)
+  local want have
+  want=$(sed -n 's/.*"uplot": *"\([^"]*\)".*/\1/p' "$root/web/package.json")
+  have=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$root/web/node_modules/uplot/package.json" 2>/dev/null | head -1 || true)
+  if [ "$want" != "$have" ]; then
+    echo "install-deps: npm ci in web/ (uplot $want)" >&2
+    (cd "$root/web" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+}
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
+  web_deps
   exit 0
 fi
 echo "install-deps: installing ${missing[*]}" >&2
@@ -35,3 +55,4 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+web_deps

@@ -1,6 +1,7 @@
 #include "http/components.h"
 
 #include "alert/alerting_config.h"
+#include "console/console_component.h"
 #include "http/api/export_api.h"
 #include "http/api/ingest_api.h"
 #include "http/api/logs_api.h"
@@ -20,6 +21,7 @@ constexpr ComponentEntry kComponents[] = {
     {"alerting", &api::RulesApi::Create, &config::SectionSpec::Of<alert::AlertingConfig>},  // rules, /api/v1/alerts
     {"logs", &api::LogsApi::Create,
      &config::SectionSpec::Of<logs::LogsConfig>},  // the log store, its ingest and queries
+    {"console", &console::ConsoleComponent::Create},  // the web console at /, its files embedded
 };
 
 }  // namespace

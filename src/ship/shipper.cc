@@ -4,7 +4,6 @@
 #include <glob.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <charconv>
 #include <chrono>
@@ -16,6 +15,7 @@
 
 #include "util/clock.h"
 #include "util/go_json.h"
+#include "util/gzip.h"
 #include "util/log.h"
 #include "util/strings.h"
 #include "util/time_format.h"
@@ -76,23 +76,6 @@ LineFields ReadFields(simdjson::ondemand::parser& parser, std::string_view line,
     }
   }
   return found;
-}
-
-// gzip of `in` at level 1 (fast: the body is compressed for the wire, not for keeping).
-Result<std::string> Gzip(std::string_view in) {
-  z_stream z{};
-  if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return Status::Internal("zlib init");
-  std::string out;
-  out.resize(deflateBound(&z, in.size()));
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = static_cast<uInt>(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  if (rc != Z_STREAM_END) return Status::Internal("zlib deflate failed");
-  return out;
 }
 
 }  // namespace
@@ -249,7 +232,7 @@ Status Shipper::Prepare(const File& file, Chunk chunk, Batch* batch) const {
   batch->body = PushBody(file.path, batch->chunk.text, &batch->entries);
   batch->gzip = gzip_;
   if (batch->gzip) {
-    auto gz = Gzip(batch->body);
+    auto gz = GzipCompress(batch->body, 1);  // fast: compressed for the wire, not for keeping
     if (!gz.ok()) return gz.status();
     batch->body = std::move(*gz);
   }
