@@ -48,6 +48,7 @@ constexpr const char* kKeyFlags[][2] = {
     {"multiline-max-wait-time", "a last entry is sent after this long without new lines (3s)"},
     {"multiline-max-lines", "an entry is cut after this many lines (128)"},
     {"max-line-bytes", "a longer line is sent in pieces of this size (256KiB)"},
+    {"rotate-wait", "a renamed file is read on until unwritten this long (5s)"},
     {"compression", "gzip, none, or auto: gzip unless gnomond is on loopback (auto)"},
     {"timeout", "per push (30s)"},
     {"min-backoff", "first wait after a failed push (500ms)"},

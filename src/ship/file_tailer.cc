@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "util/clock.h"
+
 namespace gnomon::ship {
 
 namespace {
@@ -61,9 +63,10 @@ Result<FileTailer::Open> FileTailer::Follow() {
     if (at_path) return Open::kAtPath;
     // Renamed away or deleted: read to its end first; then the file at the path, once there is one.
     if (static_cast<uint64_t>(open_st.st_size) > offset_) return Open::kMovedAway;
-    // Renamed, with no new file at the path yet: its writer may still append to it. Deleted:
-    // no one can; close it so its space is freed.
-    if (stat(path_.c_str(), &path_st) != 0 && open_st.st_nlink > 0) return Open::kMovedAway;
+    // Renamed: its writer may still append to it until it reopens the path, so it is kept while
+    // there is no new file at the path, or while it was written to within rotate_wait. Deleted:
+    // no one can append; closed so its space is freed.
+    if (open_st.st_nlink > 0 && (stat(path_.c_str(), &path_st) != 0 || !Quiet(open_st))) return Open::kMovedAway;
     close(fd_);
     fd_ = -1;
     identity_.reset();
@@ -98,6 +101,14 @@ Result<Chunk> FileTailer::Read(size_t max_bytes) {
     ++generation_;
     offset_ = 0;
     reidentify_ = true;
+  } else if (!rotated_ && !reidentify_ && *open == Open::kAtPath) {
+    // Truncated and written again past the offset since the last look: its first line tells.
+    auto now = IdentifyFile(fd_);
+    if (now.ok() && now->fingerprint != identity_->fingerprint) {
+      ++generation_;
+      offset_ = 0;
+      identity_ = *now;
+    }
   }
   if (reidentify_) {  // its first line changed: so does its fingerprint, once it has a whole one
     auto identity = IdentifyFile(fd_);
@@ -106,7 +117,9 @@ Result<Chunk> FileTailer::Read(size_t max_bytes) {
     identity_ = *identity;
     reidentify_ = false;
   }
-  return ReadAt(offset_, max_bytes, *open == Open::kMovedAway, st);
+  auto chunk = ReadAt(offset_, max_bytes, *open == Open::kMovedAway, st);
+  if (chunk.ok()) last_seen_ = chunk->last && chunk->end >= size_;
+  return chunk;
 }
 
 Result<Chunk> FileTailer::Peek(uint64_t from, size_t max_bytes) const {
@@ -114,7 +127,13 @@ Result<Chunk> FileTailer::Peek(uint64_t from, size_t max_bytes) const {
   struct stat st {};
   if (fstat(fd_, &st) != 0) return Errno("stat " + path_);
   if (static_cast<uint64_t>(st.st_size) < from) return Chunk{};  // truncated: Read sees to it
+  if (auto now = IdentifyFile(fd_); !now.ok() || now->fingerprint != identity_->fingerprint) return Chunk{};
   return ReadAt(from, max_bytes, rotated_, st);
+}
+
+bool FileTailer::Quiet(const struct stat& st) const {
+  const int64_t mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  return NowNs() - mtime_ns >= rotate_wait_ms_ * 1'000'000;
 }
 
 Result<Chunk> FileTailer::ReadAt(uint64_t from, size_t max_bytes, bool moved_away, const struct stat& st) const {
@@ -124,7 +143,10 @@ Result<Chunk> FileTailer::ReadAt(uint64_t from, size_t max_bytes, bool moved_awa
   chunk.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
   const uint64_t available = static_cast<uint64_t>(st.st_size) > from ? static_cast<uint64_t>(st.st_size) - from : 0;
   chunk.at_end = true;
-  chunk.last = moved_away && available == 0;
+  // A file moved away is done with once its writer has been quiet for rotate_wait: its last line
+  // then goes without a newline, and nothing more will come.
+  const bool done = moved_away && Quiet(st);
+  chunk.last = done && available == 0;
   if (available == 0) return chunk;
   uint64_t want = std::min<uint64_t>(available, std::max<size_t>(max_bytes, 1));
   std::string buf;
@@ -139,7 +161,7 @@ Result<Chunk> FileTailer::ReadAt(uint64_t from, size_t max_bytes, bool moved_awa
       got += static_cast<size_t>(n);
     }
     buf.resize(got);
-    if (moved_away && got == available) {  // its rest, a last line without newline too
+    if (done && got == available) {  // its rest, a last line without newline too
       chunk.last = true;
       break;
     }
@@ -154,9 +176,9 @@ Result<Chunk> FileTailer::ReadAt(uint64_t from, size_t max_bytes, bool moved_awa
       break;
     }
     if (got < want || want == available) {
-      // Only a partial last line: wait for its end, unless the file was renamed away (no more
-      // will come to it), where it is the file's last line.
-      if (!moved_away) buf.clear();
+      // Only a partial last line: wait for its end, unless the file is done with (renamed away
+      // and quiet), where it is the file's last line.
+      if (!done) buf.clear();
       break;
     }
     // A line longer than max_bytes comes whole, up to max_line_bytes.

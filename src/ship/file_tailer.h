@@ -58,6 +58,10 @@ class FileTailer {
   // so memory stays bounded whatever a file holds.
   Result<Chunk> Read(size_t max_bytes);
   void set_max_line_bytes(size_t n) { max_line_bytes_ = std::max<size_t>(n, 1); }
+  // How long a file renamed away must go unwritten before it is done with (its writer may append
+  // until it reopens the path; Fluent Bit's Rotate_Wait): until then it is read on, its partial
+  // last line held, and the new file at the path waits.
+  void set_rotate_wait_ms(int64_t ms) { rotate_wait_ms_ = ms; }
 
   // The whole lines of the open file from `from` on, as Read would give them after a chunk ending
   // there was acknowledged, without moving anything or following the path: what a shipper
@@ -73,8 +77,8 @@ class FileTailer {
     offset_ = offset;
   }
 
-  // A rotated file (OpenRotated) read to its end: nothing more to do with it.
-  bool finished() const { return rotated_ && fd_ >= 0 && offset_ >= size_; }
+  // A rotated file (OpenRotated) read to its end and quiet for rotate_wait: nothing more to do.
+  bool finished() const { return rotated_ && fd_ >= 0 && offset_ >= size_ && last_seen_; }
   // The open file's size when last read (0 when none is open): the lag is size() - offset().
   uint64_t size() const { return fd_ >= 0 ? size_ : 0; }
   const std::string& path() const { return path_; }
@@ -91,6 +95,8 @@ class FileTailer {
   // Whole lines of the open file (whose stat is `st`) from `from`; a moved-away file's last line
   // comes without its newline.
   Result<Chunk> ReadAt(uint64_t from, size_t max_bytes, bool moved_away, const struct stat& st) const;
+  // Unwritten for rotate_wait.
+  bool Quiet(const struct stat& st) const;
 
   std::string path_;
   int fd_ = -1;
@@ -99,6 +105,8 @@ class FileTailer {
   uint64_t offset_ = 0;
   uint64_t size_ = 0;
   size_t max_line_bytes_ = 256 << 10;
+  int64_t rotate_wait_ms_ = 5000;
+  bool last_seen_ = false;   // Read gave a chunk marked last
   bool rotated_ = false;     // OpenRotated: the path is not followed
   bool reidentify_ = false;  // truncated: the identity is read again once there is a first line
 };

@@ -37,6 +37,7 @@ std::span<const config::Field<ShipConfig>> ShipConfig::Fields() {
       {"multiline_max_lines",
        [](C* c, const Value& in) { return config::SetCount(in, &c->multiline_max_lines, 1, 1'000'000); }},
       {"max_line_bytes", [](C* c, const Value& in) { return config::SetSize(in, &c->max_line_bytes, 64, 64 << 20); }},
+      {"rotate_wait", [](C* c, const Value& in) { return config::SetDuration(in, &c->rotate_wait_ms, 0, kDay); }},
       {"compression",
        [](C* c, const Value& in) {
          static constexpr std::pair<std::string_view, Compression> kNames[] = {

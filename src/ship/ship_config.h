@@ -16,6 +16,7 @@
 //   multiline_max_wait_time = "3s"     # a last entry is sent after this long without new lines
 //   multiline_max_lines = 128          # an entry is cut after this many lines
 //   max_line_bytes = "256KiB"          # a longer line is sent in pieces (gnomond's [logs] limit)
+//   rotate_wait = "5s"                 # a renamed file is read on until unwritten this long
 //   compression = "auto"               # gzip, or none; auto: gzip unless gnomond is on loopback
 //   timeout = "30s"                    # per push
 //   min_backoff = "500ms"              # backoff after a failed push, doubling with jitter,
@@ -61,6 +62,7 @@ struct ShipConfig {
   int64_t multiline_max_wait_time_ms = 3000;
   uint64_t multiline_max_lines = 128;
   uint64_t max_line_bytes = 256 << 10;
+  int64_t rotate_wait_ms = 5000;
   Compression compression = Compression::kAuto;
   int64_t timeout_ms = 30'000;
   int64_t min_backoff_ms = 500;

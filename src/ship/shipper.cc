@@ -9,6 +9,7 @@
 #include <chrono>
 #include <future>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include <simdjson.h>
@@ -130,8 +131,8 @@ void Shipper::RecoverRotated() {
     auto tailer = found.empty() ? Result<std::unique_ptr<FileTailer>>(Status::NotFound(saved.path))
                                 : FileTailer::OpenRotated(found, *identity, saved.generation, saved.offset);
     if (!tailer.ok()) {
-      log::Warn("ship: " + saved.path + " was rotated away and is gone; the lines after byte " +
-                std::to_string(saved.offset) + " of it were not shipped");
+      log::Warn("ship: " + saved.path + " was rotated away and is gone; what it held after byte " +
+                std::to_string(saved.offset) + ", if anything, was not shipped");
       gone.push_back(base);
       continue;
     }
@@ -140,11 +141,13 @@ void Shipper::RecoverRotated() {
     File f;
     f.tailer = std::move(*tailer);
     f.tailer->set_max_line_bytes(config_.max_line_bytes);
+    f.tailer->set_rotate_wait_ms(config_.rotate_wait_ms);
     f.path = saved.path;
     f.known = base;
     rotated_.push_back(std::move(f));
   }
   for (const std::string& base : gone) state_.Erase(base);
+  state_dirty_ = state_dirty_ || !gone.empty();
 }
 
 std::string Shipper::PushBody(const std::string& path, std::string& text, size_t* entries) const {
@@ -261,7 +264,11 @@ Result<bool> Shipper::Answer(File& file, const Batch& batch, const Result<http::
   const std::string& path = file.path;
   const Chunk& chunk = batch.chunk;
   const long code = resp.ok() ? resp->status : 0;
-  if (!resp.ok() || code / 100 == 5 || code == 408 || code == 429) {
+  // 401/403 (a wrong token), 404/405 (not gnomond's push API) and 407 say the shipper is
+  // misconfigured, not that the lines are bad: retried after backoff, like a failing gnomond,
+  // never skipped (skipping would throw the whole backlog away).
+  const bool refused = code == 401 || code == 403 || code == 404 || code == 405 || code == 407;
+  if (!resp.ok() || code / 100 == 5 || code == 408 || code == 429 || refused) {
     breaker_.OnFailure(SteadyMs());
     ++counters_.push_failures;
     failing_ = true;
@@ -280,7 +287,7 @@ Result<bool> Shipper::Answer(File& file, const Batch& batch, const Result<http::
   // Recorded now, made durable by SaveState (while the next batch is in flight, or before
   // ShipFile returns).
   auto save = [&](uint64_t offset) -> Status {
-    state_.Set(base, {file.tailer->path(), file.tailer->generation(), offset});
+    state_.Set(base, {file.path, file.tailer->generation(), offset});
     state_dirty_ = true;
     return Status::OK();
   };
@@ -355,13 +362,27 @@ bool Shipper::Ready(File& file, Chunk& chunk) {
 }
 
 Status Shipper::ShipFile(File& file, bool* sent) {
+  file_error_ = false;
+  auto file_error = [&](const Status& st) {
+    file_error_ = true;
+    return Status::IOError(file.path + ": " + st.message());
+  };
   for (;;) {
     auto chunk = file.tailer->Read(batch_bytes_);
-    if (!chunk.ok()) return chunk.status();
+    if (!chunk.ok()) return file_error(chunk.status());
+    // Deleted and read to its end: the tailer closed it; its state is done with.
+    if (!file.tailer->identity().has_value() && !file.known.empty()) {
+      state_.Erase(file.known);
+      state_dirty_ = true;
+      file.known.clear();
+    }
     // A file seen for the first time (at start, or after rotation): where its saved state says.
     if (file.tailer->identity().has_value() && BaseId(*file.tailer->identity()) != file.known) {
       // The tailer leaves a file only once it was read to its end: its state is done with.
-      if (!file.known.empty()) state_.Erase(file.known);
+      if (!file.known.empty()) {
+        state_.Erase(file.known);
+        state_dirty_ = true;
+      }
       file.known = BaseId(*file.tailer->identity());
       if (const SourceState* saved = state_.Find(file.known); saved != nullptr) {
         file.tailer->Resume(saved->generation, saved->offset);
@@ -385,7 +406,7 @@ Status Shipper::ShipFile(File& file, bool* sent) {
       if (saved.ok() && !batch.chunk.at_end && !batch.chunk.last && round < kBatchesPerRound) {
         auto peek = file.tailer->Peek(batch.chunk.end, batch_bytes_);
         if (!peek.ok()) {
-          prepared = peek.status();
+          prepared = file_error(peek.status());
         } else if (Ready(file, *peek)) {
           next.emplace();
           prepared = Prepare(file, std::move(*peek), &*next);
@@ -426,21 +447,43 @@ Result<bool> Shipper::Poll() {
     RecoverRotated();
     recovered_ = true;
   }
+  std::set<std::string> matched;
   for (const std::string& path : Expand(config_.paths)) {
-    if (files_.count(path) == 0) {
-      File f;
-      f.tailer = std::make_unique<FileTailer>(path);
-      f.tailer->set_max_line_bytes(config_.max_line_bytes);
-      f.path = path;
-      GNOMON_RETURN_IF_ERROR(f.tailer->Start(std::nullopt, 0, 0));
-      files_.emplace(path, std::move(f));
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;  // directories, devices, ...
+    matched.insert(path);
+    if (files_.count(path) > 0) continue;
+    File f;
+    f.tailer = NewTailer(path);
+    f.path = path;
+    if (Status st = f.tailer->Start(std::nullopt, 0, 0); !st.ok()) {
+      WarnOnce(f, "ship: " + path + ": " + st.message());
+      continue;
     }
+    files_.emplace(path, std::move(f));
+  }
+  // Files gone from the globs whose tailer has nothing open any more.
+  for (auto it = files_.begin(); it != files_.end();) {
+    const bool done = matched.count(it->first) == 0 && !it->second.tailer->identity().has_value();
+    it = done ? files_.erase(it) : std::next(it);
   }
   bool sent = false;
   Status status;
+  // A file's own trouble (unreadable, say) is logged and the others go on; a failing gnomond
+  // ends the round.
+  auto ship = [&](File& f) {
+    Status st = ShipFile(f, &sent);
+    if (st.ok()) {
+      f.last_error.clear();
+    } else if (file_error_) {
+      WarnOnce(f, "ship: " + st.message());
+    } else {
+      status = st;
+    }
+  };
   for (size_t i = 0; i < rotated_.size() && status.ok();) {
     File& f = rotated_[i];
-    status = ShipFile(f, &sent);
+    ship(f);
     if (status.ok() && f.tailer->finished()) {
       log::Info("ship: finished " + f.tailer->path());
       state_.Erase(f.known);
@@ -451,10 +494,23 @@ Result<bool> Shipper::Poll() {
     }
     ++i;
   }
-  for (auto it = files_.begin(); it != files_.end() && status.ok(); ++it) status = ShipFile(it->second, &sent);
+  for (auto it = files_.begin(); it != files_.end() && status.ok(); ++it) ship(it->second);
   Publish();
   if (!status.ok()) return status;
   return sent;
+}
+
+std::unique_ptr<FileTailer> Shipper::NewTailer(const std::string& path) const {
+  auto t = std::make_unique<FileTailer>(path);
+  t->set_max_line_bytes(config_.max_line_bytes);
+  t->set_rotate_wait_ms(config_.rotate_wait_ms);
+  return t;
+}
+
+void Shipper::WarnOnce(File& file, const std::string& message) {
+  if (file.last_error == message) return;
+  file.last_error = message;
+  log::Warn(message);
 }
 
 void Shipper::Publish() {

@@ -13,12 +13,12 @@
 // gzipped unless configured not to be.
 //
 // Answers: 2xx (and 400, whose valid lines were stored) move the offset; 409 moves it to where
-// gnomond's range for that source ends; other 4xx but 408, 413 and 429 skip the batch (logged,
-// counted, the offset moved: never retried forever); 413 halves the batch; anything else — 5xx,
-// 408, 429, no answer — is a failure: Poll returns the error for the caller to back off from, the
-// offset unmoved. Failures feed a circuit breaker (notify/circuit_breaker.h): while it is open
-// nothing is sent; after its cool-down one probe goes. Once gnomond answers again after failing,
-// the backlog is sent at most at catch_up_rate bytes/s until every file is caught up.
+// gnomond's range for that source ends; 413 halves the batch; 401, 403, 404, 405 and 407 (a wrong
+// token or URL: the shipper's configuration, not the lines) and 5xx, 408, 429 and no answer are
+// failures: Poll returns the error for the caller to back off from, the offset unmoved; any other
+// 4xx skips the batch (logged, counted, the offset moved: never retried forever). Failures feed a circuit breaker
+// (notify/circuit_breaker.h): while it is open nothing is sent; after its cool-down one probe goes. Once gnomond
+// answers again after failing, the backlog is sent at most at catch_up_rate bytes/s until every file is caught up.
 //
 // Files rotated away while the shipper was stopped are found again by identity in their old
 // directory and read to their end from the saved offset. Memory is bounded by a batch per file:
@@ -81,6 +81,7 @@ class Shipper {
     std::string known;  // the base source ID whose saved state the tailer was given
     uint64_t pending_start = ~uint64_t{0};
     int64_t pending_since_ms = 0;  // when bytes at pending_start were first seen unsent
+    std::string last_error;        // the file's trouble last logged (not again until it changes)
   };
   // A chunk encoded as a push body.
   struct Batch {
@@ -95,8 +96,11 @@ class Shipper {
   Shipper(ShipConfig config, ShipState state, EntrySplitter splitter);
   // Finds the files of saved sources that were rotated away while the shipper was not running.
   void RecoverRotated();
-  // Sends what is ready of one file; *sent when a batch moved its offset.
+  // Sends what is ready of one file; *sent when a batch moved its offset. On an error,
+  // file_error_ says whether it was the file's own (then prefixed with its path) or gnomond's.
   Status ShipFile(File& file, bool* sent);
+  std::unique_ptr<FileTailer> NewTailer(const std::string& path) const;
+  void WarnOnce(File& file, const std::string& message);
   // Whether `chunk` is to go now (batch_size, batch_wait, the writer's quiet time); with
   // multi-line joining, trims a last entry that may go on.
   bool Ready(File& file, Chunk& chunk);
@@ -125,6 +129,7 @@ class Shipper {
   std::vector<File> rotated_;          // files rotated away before they were read to their end
   bool recovered_ = false;
   bool state_dirty_ = false;  // state_ holds offsets not saved yet
+  bool file_error_ = false;
   size_t batch_bytes_;
   const bool gzip_;
   bool failing_ = false;      // the last push failed

@@ -1,5 +1,6 @@
 #include "ship/source_identity.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,6 +31,16 @@ Result<SourceIdentity> IdentifyFile(int fd) {
     return Status::FailedPrecondition("the file holds no whole first line yet");
   }
   uint64_t h = 14695981039346656037ull;
+  // The birth time, where the file system keeps one: an inode reused for a new file with the same
+  // first line is then another source.
+  struct statx sx {};
+  if (statx(fd, "", AT_EMPTY_PATH, STATX_BTIME, &sx) == 0 && (sx.stx_mask & STATX_BTIME) != 0) {
+    const uint64_t birth = static_cast<uint64_t>(sx.stx_btime.tv_sec) * 1'000'000'000 + sx.stx_btime.tv_nsec;
+    for (int i = 0; i < 8; ++i) {
+      h ^= (birth >> (8 * i)) & 0xff;
+      h *= 1099511628211ull;
+    }
+  }
   for (size_t i = 0; i < len; ++i) {
     h ^= static_cast<unsigned char>(head[i]);
     h *= 1099511628211ull;

@@ -1,5 +1,6 @@
 // SourceIdentity: what makes a tailed file one source for exactly-once delivery (issue 13): its
-// device and inode, and a fingerprint of its first line (at most its first 256 bytes). A rename
+// device and inode, and a fingerprint of its birth time (where the file system keeps one) and its
+// first line (at most its first 256 bytes). A rename
 // keeps the source (same device, inode and first line); a new file at the same path, or a reused
 // inode with other content, is another one. A file truncated in place (copytruncate) keeps all
 // three, so the shipper counts a generation per source and bumps it when it sees the file shrink:
@@ -18,7 +19,7 @@ namespace gnomon::ship {
 struct SourceIdentity {
   uint64_t dev = 0;
   uint64_t ino = 0;
-  uint64_t fingerprint = 0;  // FNV-1a 64 of the first line, newline included, or of 256 bytes
+  uint64_t fingerprint = 0;  // FNV-1a 64 of the birth time (if kept) and the first line or 256 bytes
   bool operator==(const SourceIdentity&) const = default;
 };
 

@@ -29,7 +29,7 @@ printf '[ship]\nserver = "%s"\npaths = ["%s"]\nlabels = { env = "ship" }\nstate_
   "$GNOMOND_URL" "$LOGS/app.log" "$WORK/state" > "$WORK/ship.toml"
 start_ship() {
   "$SHIP" --config "$WORK/ship.toml" --compression gzip --batch-size 2000 --batch-wait 20ms --poll-interval 50ms \
-    --min-backoff 50ms --max-backoff 500ms --breaker-cooldown 200ms >>"$WORK/ship.log" 2>&1 &
+    --min-backoff 50ms --max-backoff 500ms --breaker-cooldown 200ms --rotate-wait 100ms >>"$WORK/ship.log" 2>&1 &
   SHIP_PID=$!
   EXTRA_PIDS="$SHIP_PID"
 }

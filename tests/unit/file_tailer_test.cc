@@ -8,9 +8,11 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "test_util.h"
 
@@ -78,6 +80,7 @@ TEST_CASE("file tailer: rotation by rename reads the old file to its end, then t
   const std::string path = dir.path() + "/app.log", rotated = dir.path() + "/app.log.1";
   Append(path, "a\nb\n");
   FileTailer t(path);
+  t.set_rotate_wait_ms(0);  // done with as soon as read (the next case waits)
   REQUIRE(t.Start(std::nullopt, 0, 0).ok());
   const Chunk first = Next(t);
   CHECK(first.text == "a\nb\n");
@@ -92,6 +95,68 @@ TEST_CASE("file tailer: rotation by rename reads the old file to its end, then t
   CHECK(next.text == "d\n");
   CHECK(next.source != first.source);
   CHECK(next.start == 0);
+}
+
+TEST_CASE("file tailer: a renamed file written within rotate_wait is read on before the new one") {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/app.log", rotated = dir.path() + "/app.log.1";
+  Append(path, "a\n");
+  FileTailer t(path);
+  t.set_rotate_wait_ms(300);
+  REQUIRE(t.Start(std::nullopt, 0, 0).ok());
+  const Chunk first = Next(t);
+  REQUIRE(std::rename(path.c_str(), rotated.c_str()) == 0);
+  Append(path, "new file\n");         // logrotate's `create`
+  Append(rotated, "b\nstill writi");  // the writer has not reopened the path yet
+  Chunk c = Next(t);
+  CHECK(c.text == "b\n");  // its partial last line is held while it is written to
+  CHECK(c.source == first.source);
+  CHECK_FALSE(c.last);
+  Append(rotated, "ng\n");
+  CHECK(Next(t).text == "still writing\n");
+  CHECK(Next(t).text.empty());  // quiet for less than rotate_wait: the new file waits
+  std::this_thread::sleep_for(std::chrono::milliseconds(350));
+  c = Next(t);
+  CHECK(c.text == "new file\n");
+  CHECK(c.source != first.source);
+}
+
+TEST_CASE("file tailer: a file truncated and written past the offset between two reads is a new generation") {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/app.log";
+  Append(path, "first line\nsecond\n");
+  FileTailer t(path);
+  REQUIRE(t.Start(std::nullopt, 0, 0).ok());
+  const Chunk before = Next(t);
+  REQUIRE(truncate(path.c_str(), 0) == 0);
+  Append(path, "another first line\nand more than before\n");  // longer than the offset already
+  const Chunk after = Next(t);
+  CHECK(after.start == 0);
+  CHECK(after.text == "another first line\nand more than before\n");
+  CHECK(t.generation() == 1);
+  CHECK(after.source != before.source);
+}
+
+TEST_CASE("file tailer: Peek reads ahead without moving, and not into another file's bytes") {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/app.log";
+  Append(path, "one\ntwo\nthree\n");
+  FileTailer t(path);
+  REQUIRE(t.Start(std::nullopt, 0, 0).ok());
+  auto c = t.Read(4);
+  REQUIRE(c.ok());
+  REQUIRE(c->text == "one\n");
+  auto ahead = t.Peek(c->end, 4);
+  REQUIRE(ahead.ok());
+  CHECK(ahead->text == "two\n");
+  CHECK(ahead->start == 4);
+  CHECK(ahead->source == c->source);
+  CHECK(t.offset() == 0);  // nothing moved
+  REQUIRE(truncate(path.c_str(), 0) == 0);
+  Append(path, "replaced first line\n");
+  auto stale = t.Peek(c->end, 4);
+  REQUIRE(stale.ok());
+  CHECK(stale->text.empty());  // the file changed under it: Read decides
 }
 
 TEST_CASE("file tailer: copytruncate starts a new generation from 0; a deleted file is waited for") {
@@ -155,6 +220,7 @@ TEST_CASE("file tailer: chunks say whether more follows and whether the file is 
   const std::string path = dir.path() + "/app.log", rotated = dir.path() + "/app.log.1";
   Append(path, "aaaa\nbbbb\ncc");
   FileTailer t(path);
+  t.set_rotate_wait_ms(0);
   REQUIRE(t.Start(std::nullopt, 0, 0).ok());
   Chunk c = Next(t, 5);
   CHECK(c.text == "aaaa\n");
@@ -185,6 +251,7 @@ TEST_CASE("file tailer: a file rotated away is read from a saved offset to its e
   auto r = FileTailer::OpenRotated(rotated, identity, 0, 4);
   REQUIRE(r.ok());
   FileTailer& old = **r;
+  old.set_rotate_wait_ms(0);
   CHECK_FALSE(old.finished());
   const Chunk rest = Next(old);
   CHECK(rest.text == "two\nthree");

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -164,6 +165,81 @@ TEST_CASE("shipper: 5xx keeps the offset, 413 halves the batch, 400 moves on, ot
   REQUIRE(again.ok());
   REQUIRE(Drain(**again).ok());
   CHECK(g.Pushes().size() == pushes.size());
+}
+
+TEST_CASE("shipper: 401, 403 and 404 are failures to retry, never batches to skip") {
+  FakeGnomond g;
+  testing::TempDir dir;
+  Append(dir.path() + "/app.log", Lines(0, 10));
+  ShipConfig c = Config(g, dir);
+  c.breaker_failures = 100;
+  g.answer = [](int n) { return n == 0 ? 401 : n == 1 ? 403 : n == 2 ? 404 : 204; };
+  auto s = Shipper::Open(c);
+  REQUIRE(s.ok());
+  for (int i = 0; i < 3; ++i) CHECK_FALSE((*s)->Poll().ok());
+  CHECK((*s)->Snapshot().files.at(0).offset == 0);
+  CHECK((*s)->Snapshot().counters.batches_skipped == 0);
+  REQUIRE(Drain(**s).ok());
+  CHECK((*s)->Snapshot().counters.lines_shipped == 10);
+}
+
+TEST_CASE("shipper: a directory the glob matches is passed over; a deleted file's state is dropped") {
+  FakeGnomond g;
+  testing::TempDir dir;
+  REQUIRE(std::filesystem::create_directory(dir.path() + "/sub.log"));
+  Append(dir.path() + "/app.log", Lines(0, 5));
+  Append(dir.path() + "/gone.log", Lines(5, 8));
+  auto s = Shipper::Open(Config(g, dir));
+  REQUIRE(s.ok());
+  REQUIRE(Drain(**s).ok());
+  CHECK((*s)->Snapshot().counters.lines_shipped == 8);
+  std::ifstream state_file(dir.path() + "/state/state");
+  std::string state((std::istreambuf_iterator<char>(state_file)), {});
+  CHECK(state.find("gone.log") != std::string::npos);
+  std::filesystem::remove(dir.path() + "/gone.log");
+  REQUIRE(Drain(**s).ok());
+  Append(dir.path() + "/app.log", Lines(8, 9));  // a save after the deletion was seen
+  REQUIRE(Drain(**s).ok());
+  std::ifstream again(dir.path() + "/state/state");
+  state.assign((std::istreambuf_iterator<char>(again)), {});
+  CHECK(state.find("gone.log") == std::string::npos);
+  CHECK(state.find("app.log") != std::string::npos);
+}
+
+TEST_CASE("shipper: a file rotated while stopped is found again, also after another restart mid-way") {
+  FakeGnomond g;
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/app.log", rotated = dir.path() + "/app.log.1";
+  Append(path, Lines(0, 300));  // ~15 KB
+  ShipConfig c = Config(g, dir);
+  c.paths = {path};
+  c.batch_size = 2000;
+  c.breaker_failures = 100;
+  c.rotate_wait_ms = 0;
+  std::atomic<int> allowed{3};  // batches answered 204 before gnomond "fails"
+  g.answer = [&allowed](int) { return allowed.fetch_sub(1) > 0 ? 204 : 503; };
+  auto run = [&] {
+    auto s = Shipper::Open(c);
+    REQUIRE(s.ok());
+    for (int i = 0; i < 50; ++i) {
+      auto r = (*s)->Poll();
+      if (!r.ok()) break;
+    }
+  };
+  run();  // 3 batches, then failures: stopped mid-file
+  REQUIRE(std::rename(path.c_str(), rotated.c_str()) == 0);
+  allowed = 2;
+  run();  // resumes the rotated file by its inode: 2 more batches, then stopped again
+  allowed = 1000;
+  run();  // and again, to its end
+  // Every byte once: the acknowledged ranges tile the file.
+  uint64_t covered = 0;
+  for (const Push& p : g.Pushes()) {
+    const size_t dash = p.range.find('-');
+    const uint64_t start = std::stoull(p.range.substr(0, dash)), end = std::stoull(p.range.substr(dash + 1));
+    if (start == covered) covered = end;  // answered 503 ones come again from the same start
+  }
+  CHECK(covered == std::filesystem::file_size(rotated));
 }
 
 TEST_CASE("shipper: the circuit breaker stops pushes until its cool-down, then a probe closes it") {
