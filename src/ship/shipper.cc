@@ -300,7 +300,11 @@ Result<bool> Shipper::Answer(File& file, const Batch& batch, const Result<http::
     ++counters_.batches_sent;
     counters_.lines_shipped += batch.entries;
     counters_.bytes_shipped += chunk.end - chunk.start;
-    batch_bytes_ = config_.batch_size;
+    // After a 413, smaller batches for a while, then back up a doubling at a time.
+    if (batch_bytes_ < config_.batch_size && ++small_batches_ >= kSmallBatchesAfter413) {
+      batch_bytes_ = std::min<size_t>(config_.batch_size, batch_bytes_ * 2);
+      small_batches_ = 0;
+    }
     Publish();
     return true;
   }
@@ -318,6 +322,7 @@ Result<bool> Shipper::Answer(File& file, const Batch& batch, const Result<http::
   }
   if (code == 413 && batch_bytes_ > 1) {
     batch_bytes_ /= 2;
+    small_batches_ = 0;
     return false;  // read again, in smaller batches
   }
   log::Warn("ship: skipping bytes " + std::to_string(chunk.start) + "-" + std::to_string(chunk.end) + " of " + path +

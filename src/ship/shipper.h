@@ -130,7 +130,9 @@ class Shipper {
   bool recovered_ = false;
   bool state_dirty_ = false;  // state_ holds offsets not saved yet
   bool file_error_ = false;
-  size_t batch_bytes_;
+  size_t batch_bytes_;     // batch_size, or less after a 413
+  int small_batches_ = 0;  // acknowledged since the last 413
+  static constexpr int kSmallBatchesAfter413 = 64;
   const bool gzip_;
   bool failing_ = false;      // the last push failed
   bool catching_up_ = false;  // gnomond is back after failing: sending at catch_up_rate
