@@ -7,7 +7,8 @@
 // log entries (failed loads, CSP, ...).
 //
 //   node --experimental-websocket cdp.mjs --url URL --wait EXPR [--timeout MS] [--screenshot PNG]
-//        [--eval EXPR]... [--chromium PATH] [--dark]
+//        [--eval EXPR]... [--init JS] [--chromium PATH] [--dark]
+// --init runs JS in the page before its own scripts (to put a bearer token in localStorage, say).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ for (let i = 2; i < process.argv.length; i++) {
   else if (a === '--screenshot') args.screenshot = next();
   else if (a === '--eval') args.evals.push(next());
   else if (a === '--chromium') args.chromium = next();
+  else if (a === '--init') args.init = next();
   else if (a === '--dark') args.dark = true;
   else { console.error(`cdp.mjs: unknown argument ${a}`); process.exit(2); }
 }
@@ -102,6 +104,7 @@ try {
   const s = (method, params) => send(method, params, sessionId);
   await Promise.all([s('Page.enable'), s('Runtime.enable'), s('Log.enable'), s('Network.enable')]);
   await s('Emulation.setDeviceMetricsOverride', { width: 1280, height: 800, deviceScaleFactor: 1, mobile: false });
+  if (args.init) await s('Page.addScriptToEvaluateOnNewDocument', { source: args.init });
   if (args.dark) await s('Emulation.setEmulatedMedia', { features: [{ name: 'prefers-color-scheme', value: 'dark' }] });
   const start = Date.now();
   await s('Page.navigate', { url: args.url });
