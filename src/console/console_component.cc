@@ -1,26 +1,12 @@
 #include "console/console_component.h"
 
 #include "console/assets.h"
+#include "http/server/body_decoder.h"
 #include "util/gzip.h"
 
 namespace gnomon::console {
 
 namespace {
-
-bool AcceptsGzip(std::string_view accept_encoding) {
-  // "gzip", "gzip, deflate, br", "br;q=1.0, gzip;q=0.8"; "gzip;q=0" refuses it.
-  for (size_t pos = 0; pos < accept_encoding.size();) {
-    size_t comma = accept_encoding.find(',', pos);
-    if (comma == std::string_view::npos) comma = accept_encoding.size();
-    std::string_view item = accept_encoding.substr(pos, comma - pos);
-    pos = comma + 1;
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    if (item.rfind("gzip", 0) != 0) continue;
-    const std::string_view params = item.substr(4);
-    return params.find("q=0") == std::string_view::npos || params.find("q=0.") != std::string_view::npos;
-  }
-  return false;
-}
 
 bool MatchesEtag(std::string_view if_none_match, std::string_view etag) {
   if (if_none_match == "*") return true;
@@ -53,7 +39,7 @@ void ConsoleComponent::Serve(const Asset& asset, const http::Request& req, http:
     return;
   }
   resp.content_type = std::string(asset.content_type);
-  if (auto it = gzipped_.find(asset.path); it != gzipped_.end() && AcceptsGzip(req.Header("accept-encoding"))) {
+  if (auto it = gzipped_.find(asset.path); it != gzipped_.end() && http::AcceptsGzip(req.Header("accept-encoding"))) {
     resp.SetHeader("Content-Encoding", "gzip");
     resp.body = it->second;
     return;

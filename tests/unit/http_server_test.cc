@@ -27,13 +27,13 @@
 #include "http/server/router.h"
 #include "wire_helpers.h"
 
+using gnomon::http::Access;
 using gnomon::http::FormatResponseHead;
-using gnomon::http::JsonErrorBody;
 using gnomon::http::HttpServer;
+using gnomon::http::JsonErrorBody;
 using gnomon::http::Params;
 using gnomon::http::Request;
 using gnomon::http::Response;
-using gnomon::http::Access;
 using gnomon::http::Router;
 using gnomon::http::ServerOptions;
 
@@ -218,7 +218,8 @@ struct Fixture {
     router.Handle({"GET", "POST"}, "/params", Access::kRead, [](const Request& req, Response& r) {
       for (const auto& [k, v] : req.Params()) r.body += k + "=" + v + ";";
     });
-    router.Handle({"GET"}, "/path", Access::kRead, [](const Request& req, Response& r) { r.body = req.path + "|" + req.query; });
+    router.Handle({"GET"}, "/path", Access::kRead,
+                  [](const Request& req, Response& r) { r.body = req.path + "|" + req.query; });
     router.Handle({"GET"}, "/api/v1/label/{name}/values", Access::kRead,
                   [](const Request& req, Response& r) { r.body = "label:" + req.path; });
     router.Handle({"GET"}, "/slow", Access::kRead, [this](const Request&, Response& r) {
@@ -243,12 +244,14 @@ struct Fixture {
     router.Handle({"GET"}, "/stream-fail", Access::kRead, streamer(2));
     router.Handle({"POST"}, "/ingest", Access::kWrite, [](const Request&, Response& r) { r.status = 204; });
     router.Handle({"POST"}, "/admin", Access::kAdmin, [](const Request&, Response& r) { r.status = 204; });
-    router.Handle({"GET"}, "/throw", Access::kRead, [](const Request&, Response&) { throw std::runtime_error("boom"); });
+    router.Handle({"GET"}, "/throw", Access::kRead,
+                  [](const Request&, Response&) { throw std::runtime_error("boom"); });
     options.listen = "127.0.0.1:0";
-    auto started = HttpServer::Start(options, &router, [this](const std::string& route, int status, double, size_t bytes) {
-      std::lock_guard<std::mutex> lock(mu);
-      observed.push_back({route, status, bytes});
-    });
+    auto started =
+        HttpServer::Start(options, &router, [this](const std::string& route, int status, double, size_t bytes) {
+          std::lock_guard<std::mutex> lock(mu);
+          observed.push_back({route, status, bytes});
+        });
     REQUIRE(started.ok());
     server = std::move(started.value());
   }
@@ -472,8 +475,9 @@ TEST_CASE("Pipelining: three requests in one write are answered in order") {
 TEST_CASE("Chunked request body is reassembled") {
   Fixture f;
   Client c(f.port());
-  REQUIRE(c.Send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                 "5\r\nhello\r\n1;ext=1\r\n \r\n"));
+  REQUIRE(
+      c.Send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+             "5\r\nhello\r\n1;ext=1\r\n \r\n"));
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   REQUIRE(c.Send("5\r\nworld\r\n0\r\n\r\n"));
   RawResponse r;
@@ -505,6 +509,41 @@ TEST_CASE("gzip and deflate bodies are decoded before the handler; snappy is pas
   REQUIRE(c.Send(Post("/echo", "garbage", "Content-Encoding: gzip\r\n")));
   REQUIRE(c.Read(&r));
   CHECK(r.status == 400);
+}
+
+TEST_CASE("Whole text and JSON responses are gzipped for a client that accepts it") {
+  using gnomon::http::AcceptsGzip;
+  using gnomon::http::BodyEncoding;
+  using gnomon::http::DecodeBody;
+  using gnomon::http::DecodeOutcome;
+  Fixture f;
+  Client c(f.port());
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += "line " + std::to_string(i) + "\n";
+  RawResponse r;
+  REQUIRE(c.Send(Post("/echo", text, "Accept-Encoding: br, gzip;q=0.8\r\n")));
+  REQUIRE(c.Read(&r));
+  CHECK(r.status == 200);
+  CHECK(r.Header("content-encoding") == "gzip");
+  CHECK(r.body.size() < text.size() / 2);
+  std::string error;
+  REQUIRE(DecodeBody(BodyEncoding::kGzip, r.body, 1 << 20, &error) == DecodeOutcome::kOk);
+  CHECK(r.body == text);
+  for (const char* refuse : {"", "Accept-Encoding: gzip;q=0\r\n", "Accept-Encoding: br\r\n"}) {
+    REQUIRE(c.Send(Post("/echo", text, refuse)));
+    REQUIRE(c.Read(&r));
+    CHECK(r.Header("content-encoding").empty());
+    CHECK(r.body == text);
+  }
+  REQUIRE(c.Send(Post("/echo", "short", "Accept-Encoding: gzip\r\n")));  // too small to bother
+  REQUIRE(c.Read(&r));
+  CHECK(r.body == "short");
+  CHECK(AcceptsGzip("gzip"));
+  CHECK(AcceptsGzip("deflate, GZIP;q=1.0"));
+  CHECK(AcceptsGzip("x-gzip"));
+  CHECK_FALSE(AcceptsGzip("gzip;q=0"));
+  CHECK_FALSE(AcceptsGzip("gzip; q=0.0"));
+  CHECK_FALSE(AcceptsGzip("identity"));
 }
 
 TEST_CASE("Unknown Content-Encoding gets 415") {
@@ -757,8 +796,8 @@ TEST_CASE("Large bodies over keep-alive connections") {
   }
   for (auto& t : threads) t.join();
   CHECK(ok == 10);
-  MESSAGE("10 x 4 MiB echoed in "
-          << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() << " s");
+  MESSAGE("10 x 4 MiB echoed in " << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
+                                  << " s");
 }
 
 TEST_CASE("Start fails cleanly on a bad listen address") {
@@ -830,11 +869,11 @@ TEST_CASE("Access levels: each token reaches the routes its role allows, public 
     int status;
   };
   const Case cases[] = {
-      {"GET /health", "", 200},         {"GET /hello", "", 401},          {"GET /hello", "nope", 401},
-      {"GET /hello", "reader", 200},    {"GET /hello", "writer", 200},    {"GET /hello", "root", 200},
-      {"POST /ingest", "reader", 403},  {"POST /ingest", "writer", 204},  {"POST /ingest", "root", 204},
-      {"POST /admin", "reader", 403},   {"POST /admin", "writer", 403},   {"POST /admin", "root", 204},
-      {"GET /nope", "", 401},           {"GET /nope", "reader", 404},
+      {"GET /health", "", 200},        {"GET /hello", "", 401},         {"GET /hello", "nope", 401},
+      {"GET /hello", "reader", 200},   {"GET /hello", "writer", 200},   {"GET /hello", "root", 200},
+      {"POST /ingest", "reader", 403}, {"POST /ingest", "writer", 204}, {"POST /ingest", "root", 204},
+      {"POST /admin", "reader", 403},  {"POST /admin", "writer", 403},  {"POST /admin", "root", 204},
+      {"GET /nope", "", 401},          {"GET /nope", "reader", 404},
   };
   for (const Case& k : cases) {
     CAPTURE(k.request_line);
@@ -850,8 +889,9 @@ TEST_CASE("Access levels: each token reaches the routes its role allows, public 
   }
   // A refusal with Expect: 100-continue comes before the body, for 403 too.
   Client d(f.port());
-  REQUIRE(d.Send("POST /admin HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n"
-                 "Authorization: Bearer writer\r\n\r\n"));
+  REQUIRE(
+      d.Send("POST /admin HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n"
+             "Authorization: Bearer writer\r\n\r\n"));
   RawResponse r;
   REQUIRE(d.Read(&r));
   CHECK(r.status == 403);

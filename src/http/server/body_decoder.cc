@@ -104,4 +104,20 @@ DecodeOutcome DecodeBody(BodyEncoding encoding, std::string& body, size_t max_by
   return outcome;
 }
 
+bool AcceptsGzip(std::string_view accept_encoding) {
+  for (size_t pos = 0; pos < accept_encoding.size();) {
+    size_t comma = accept_encoding.find(',', pos);
+    if (comma == std::string_view::npos) comma = accept_encoding.size();
+    std::string_view item = accept_encoding.substr(pos, comma - pos);
+    pos = comma + 1;
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    if (!EqualsIgnoreCase(item.substr(0, 4), "gzip") && !EqualsIgnoreCase(item.substr(0, 6), "x-gzip")) continue;
+    const size_t q = item.find("q=");
+    if (q == std::string_view::npos) return true;
+    std::string_view v = item.substr(q + 2);
+    return !(v.starts_with("0") && v.find_first_not_of("0.") == std::string_view::npos);  // q=0, q=0.0
+  }
+  return false;
+}
+
 }  // namespace gnomon::http

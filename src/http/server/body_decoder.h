@@ -1,5 +1,6 @@
 // Request-body decoding for `Content-Encoding`: gzip and deflate are inflated with zlib, bounded by
 // a size limit; identity passes through; snappy passes through (the remote_write handler decodes it).
+// And whether a client accepts a gzipped response.
 #pragma once
 
 #include <cstddef>
@@ -25,5 +26,9 @@ enum class DecodeOutcome { kOk, kTooLarge, kCorrupt };
 // as is. kTooLarge when the decoded size would exceed `max_bytes` (decoding stops there);
 // kCorrupt, with a reason in `*error`, when the data is not valid or is truncated.
 DecodeOutcome DecodeBody(BodyEncoding encoding, std::string& body, size_t max_bytes, std::string* error);
+
+// Whether an Accept-Encoding header value accepts gzip ("gzip", "gzip, br", "br;q=1, gzip;q=0.5";
+// not "gzip;q=0").
+bool AcceptsGzip(std::string_view accept_encoding);
 
 }  // namespace gnomon::http

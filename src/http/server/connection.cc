@@ -7,6 +7,7 @@
 
 #include "http/server/body_decoder.h"
 #include "http/server/response_head.h"
+#include "util/gzip.h"
 #include "util/strings.h"
 
 namespace gnomon::http {
@@ -62,7 +63,8 @@ Connection::Connection(ServerContext* context, asio::ip::tcp::socket socket)
   asio::error_code ec;
   auto endpoint = socket_.remote_endpoint(ec);
   if (!ec) {
-    remote_address_ = endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]" : endpoint.address().to_string();
+    remote_address_ =
+        endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]" : endpoint.address().to_string();
     remote_address_ += ":" + std::to_string(endpoint.port());
   }
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
@@ -175,8 +177,8 @@ int Connection::HeadersComplete() {
   request_.remote_address = remote_address_;
 
   const ServerOptions& options = context_->options;
-  bool has_body = (parser_.flags & F_CHUNKED) != 0 ||
-                  ((parser_.flags & F_CONTENTLENGTH) != 0 && parser_.content_length > 0);
+  bool has_body =
+      (parser_.flags & F_CHUNKED) != 0 || ((parser_.flags & F_CONTENTLENGTH) != 0 && parser_.content_length > 0);
   if ((parser_.flags & F_CHUNKED) == 0 && (parser_.flags & F_CONTENTLENGTH) != 0) {
     if (parser_.content_length > options.max_body_bytes) {
       Reject(413, "bad_data",
@@ -187,7 +189,8 @@ int Connection::HeadersComplete() {
     request_.body.reserve(static_cast<size_t>(parser_.content_length));
   }
   if (ClassifyEncoding(request_.Header("content-encoding")) == BodyEncoding::kUnsupported) {
-    Reject(415, "bad_data", "unsupported Content-Encoding \"" + std::string(request_.Header("content-encoding")) + "\"");
+    Reject(415, "bad_data",
+           "unsupported Content-Encoding \"" + std::string(request_.Header("content-encoding")) + "\"");
     return -1;
   }
   expect_continue_ = has_body && parser_.http_major == 1 && parser_.http_minor >= 1 &&
@@ -350,17 +353,17 @@ void Connection::HandleRequest() {
   const Route* route = context_->router->Match(request_.path, &request_.path_params);
   route_ = route == nullptr ? std::string() : route->pattern;
   const Access access = route == nullptr ? Access::kRead : route->access;
-  bool keep_alive = http_should_keep_alive(&parser_) != 0 && !parser_.upgrade &&
-                    !context_->stopping.load(std::memory_order_relaxed);
+  bool keep_alive =
+      http_should_keep_alive(&parser_) != 0 && !parser_.upgrade && !context_->stopping.load(std::memory_order_relaxed);
 
   BodyEncoding encoding = ClassifyEncoding(request_.Header("content-encoding"));
   std::string error;
   DecodeOutcome outcome = DecodeBody(encoding, request_.body, context_->options.max_body_bytes, &error);
   if (outcome == DecodeOutcome::kTooLarge) {
-    SendError(413, "bad_data",
-              "decompressed request body exceeds the limit of " + std::to_string(context_->options.max_body_bytes) +
-                  " bytes",
-              true);
+    SendError(
+        413, "bad_data",
+        "decompressed request body exceeds the limit of " + std::to_string(context_->options.max_body_bytes) + " bytes",
+        true);
     return;
   }
   if (outcome == DecodeOutcome::kCorrupt) {
@@ -428,6 +431,7 @@ void Connection::SendResponse(bool close) {
     r.stream = nullptr;
   }
   streaming_ = r.stream != nullptr;
+  MaybeCompress(send_body);
   std::string& head = response_head_;
   FormatResponseHead(r, close, std::time(nullptr), &head, streaming_ || head_of_stream);
   writing_ = true;
@@ -443,6 +447,22 @@ void Connection::SendResponse(bool close) {
       asio::buffer(head), send_body && !r.body.empty() ? asio::buffer(r.body) : asio::const_buffer()};
   asio::async_write(socket_, buffers,
                     [self = shared_from_this()](const asio::error_code& ec, size_t) { self->OnWritten(ec); });
+}
+
+void Connection::MaybeCompress(bool send_body) {
+  Response& r = response_;
+  if (!send_body || streaming_ || r.body.size() < kCompressMinBytes) return;
+  if (!AcceptsGzip(request_.Header("accept-encoding"))) return;
+  const std::string_view type = r.content_type;
+  if (!(type.starts_with("application/json") || type.starts_with("text/"))) return;
+  for (const auto& [name, value] : r.headers) {
+    if (EqualsIgnoreCase(name, "content-encoding")) return;  // the handler encoded it already
+  }
+  auto gz = GzipCompress(r.body, 1);  // level 1: most of the saving for a fraction of the time
+  if (!gz.ok() || gz->size() >= r.body.size()) return;
+  r.body = std::move(*gz);
+  r.SetHeader("Content-Encoding", "gzip");
+  r.SetHeader("Vary", "Accept-Encoding");
 }
 
 void Connection::OnChunkWritten(const asio::error_code& ec) {
@@ -476,13 +496,14 @@ void Connection::WriteNextChunk() {
     response_.stream = nullptr;
   }
   ArmTimer(TimerKind::kWrite, context_->options.read_timeout_ms);
-  asio::async_write(socket_, asio::buffer(chunk_), [self = shared_from_this(), done](const asio::error_code& ec, size_t) {
-    if (done) {
-      self->OnWritten(ec);
-    } else {
-      self->OnChunkWritten(ec);
-    }
-  });
+  asio::async_write(socket_, asio::buffer(chunk_),
+                    [self = shared_from_this(), done](const asio::error_code& ec, size_t) {
+                      if (done) {
+                        self->OnWritten(ec);
+                      } else {
+                        self->OnChunkWritten(ec);
+                      }
+                    });
 }
 
 void Connection::OnWritten(const asio::error_code& ec) {
@@ -558,9 +579,7 @@ void Connection::CancelTimer() {
 void Connection::OnTimer(uint64_t generation, const asio::error_code& ec) {
   if (ec == asio::error::operation_aborted || generation != timer_generation_ || closed_) return;
   switch (timer_kind_) {
-    case TimerKind::kIdle:
-      Close();
-      return;
+    case TimerKind::kIdle: Close(); return;
     case TimerKind::kRead:
       if (writing_) {  // still sending "100 Continue": the client is not reading either
         Close();
@@ -572,9 +591,7 @@ void Connection::OnTimer(uint64_t generation, const asio::error_code& ec) {
       SendError(408, "timeout", "request not received within the read timeout", true);
       return;
     case TimerKind::kWrite:
-    case TimerKind::kLinger:
-      Close();
-      return;
+    case TimerKind::kLinger: Close(); return;
   }
 }
 

@@ -89,6 +89,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void SendError(int status, const std::string& error_type, const std::string& message, bool close,
                  bool observe = true);
   void SendResponse(bool close);
+  // Gzips a whole JSON or text body of at least kCompressMinBytes when the client accepts it.
+  void MaybeCompress(bool send_body);
+  static constexpr size_t kCompressMinBytes = 4096;
   // Streamed responses: pulls the next piece of response_.stream and writes it as a chunk.
   void WriteNextChunk();
   void OnChunkWritten(const asio::error_code& ec);
@@ -118,21 +121,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string header_value_;
   bool last_was_value_ = false;
   size_t header_bytes_ = 0;
-  bool in_message_ = false;       // a request has started and is not complete
+  bool in_message_ = false;  // a request has started and is not complete
   bool headers_done_ = false;
   bool message_complete_ = false;
   bool expect_continue_ = false;
   bool continue_sent_ = false;
   size_t wire_body_bytes_ = 0;
-  int early_status_ = 0;          // a rejection decided inside a parser callback
+  int early_status_ = 0;  // a rejection decided inside a parser callback
   std::string early_type_;
   std::string early_message_;
 
   // The response being written.
   Response response_;
   std::string response_head_;
-  std::string chunk_;            // the chunk being written (streamed responses)
-  bool streaming_ = false;       // response_.stream is being sent
+  std::string chunk_;       // the chunk being written (streamed responses)
+  bool streaming_ = false;  // response_.stream is being sent
   std::string route_;
   bool close_after_write_ = false;
   bool observe_ = false;
@@ -142,7 +145,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool processing_ = false;  // a request is being handled or its response written
   bool writing_ = false;
   bool lingering_ = false;
-  bool closing_ = false;     // a final response is on its way; ignore further reads
+  bool closing_ = false;  // a final response is on its way; ignore further reads
   bool closed_ = false;
 };
 

@@ -8,7 +8,8 @@
 // configured, a route that is not kPublic needs `Authorization: Bearer <token>` with a token that
 // grants at least that access — 401 without a valid token, 403 with one that grants too little.
 // Unknown paths need kRead. Malformed requests get 400 and the connection is closed.
-// Streamed responses (Response::stream) go out with chunked transfer encoding.
+// Streamed responses (Response::stream) go out with chunked transfer encoding. Whole JSON and text
+// responses of 4 KiB or more are gzipped for a client whose Accept-Encoding takes gzip.
 // Handlers run on the worker threads and may block (e.g. on a durable write).
 //
 // Stop() stops accepting, lets in-flight requests finish and be answered (with `Connection: close`),
