@@ -59,7 +59,7 @@ browse() {
   local evals=()
   for e in "$@"; do evals+=(--eval "$e"); done
   OUT=$(node --experimental-websocket "$SRC/tests/console/cdp.mjs" --url "$url" --wait "$wait" --timeout 15000 \
-    --screenshot "$SHOTS/$name.png" ${INIT:+--init "$INIT"} "${evals[@]}" || true)
+    --screenshot "$SHOTS/$name.png" ${INIT:+--init "$INIT"} ${DARK:+--dark} "${evals[@]}" || true)
   check "$name: ready" true "$(json ok)"
   # A request the page makes on purpose and gnomond refuses (a bad expression's 400) is logged
   # by the browser as a failed load: ALLOW names that one.
@@ -96,6 +96,9 @@ browse timeline "$GNOMOND_URL/logs/correlation/req-42" "document.body.dataset.pa
 check "timeline: a lane per service" "gateway,inventory,payments" "$(ev 0)"
 check "timeline: the error line is marked" 1 "$(ev 1)"
 check "timeline: the error line is listed" True "$(ev 2)"
+DARK=1 browse timeline-dark "$GNOMOND_URL/logs/correlation/req-42" "document.body.dataset.pageReady === '1'" \
+  "getComputedStyle(document.body).backgroundColor"
+check "timeline: dark mode follows the system" "rgb(20, 23, 29)" "$(ev 0)"
 
 browse alerts "$GNOMOND_URL/alerts" "document.body.dataset.pageReady === '1' && document.body.innerText.includes('AlwaysFiring')" \
   "document.body.innerText.toLowerCase().includes('firing')"

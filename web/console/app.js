@@ -63,4 +63,5 @@ window.addEventListener('popstate', route);
 
 route();
 refreshStats();
+setTimeout(refreshStats, 2000);  // a second look soon, so the ingest rate shows at once
 setInterval(refreshStats, 15000);
