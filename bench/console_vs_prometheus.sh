@@ -14,22 +14,8 @@
 set -euo pipefail
 BUILD=$(cd "${1:?build dir}" && pwd)
 RUNS=${2:-5}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/lib.sh"
 PEERS=$ROOT/../shared/peers
-WORK=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_up() {  # URL
-  for _ in $(seq 300); do curl -sf "$1" >/dev/null && return 0; sleep 0.1; done
-  echo "timeout waiting for $1" >&2
-  exit 1
-}
 
 end_ms=$(date +%s%3N)
 "$BUILD/gnomon_remote_write_gen" --hosts 100 --hours 24 --interval 60 --end-ms "$end_ms" \

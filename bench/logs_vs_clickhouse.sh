@@ -11,16 +11,8 @@
 set -euo pipefail
 BUILD=$(cd "${1:?build dir}" && pwd)
 LINES=${2:-1000000}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/lib.sh"
 KIT=$ROOT/../shared/logs
-WORK=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
 
 python3 "$KIT/gen_logs.py" --format jsonl --lines "$LINES" --seed 42 --out "$WORK/logs.jsonl" --ids-out "$WORK/ids.tsv"
 mkdir "$WORK/chunks"
@@ -30,7 +22,7 @@ raw=$(wc -c < "$WORK/logs.jsonl")
 echo "data: $lines lines, $((raw / lines)) bytes/line raw"
 
 # ---- gnomond
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 "$BUILD/gnomond" --listen "127.0.0.1:$port" --data-dir "$WORK/gnomond" --log-level warn >"$WORK/gnomond.log" 2>&1 &
 gpid=$!
 pids+=("$gpid")

@@ -22,16 +22,8 @@ BUILD=$(cd "${1:?build dir}" && pwd)
 LINES=${2:-1000000}
 RUNS=${RUNS:-1}
 TIMEOUT=${TIMEOUT:-600}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/lib.sh"
 KIT=$ROOT/../shared/logs
-WORK=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
 for bin in gnomond gnomon gnomon-ship; do
   [ -x "$BUILD/$bin" ] || { echo "missing $BUILD/$bin (targets gnomond gnomon_cli_bin gnomon_ship_bin)" >&2; exit 1; }
 done
@@ -48,7 +40,6 @@ case "${PUSH_BATCH:-}" in
 esac
 echo "data: $lines lines, $raw bytes, $((raw / lines)) bytes/line; shipper batch 1 MiB = ~$ship_batch_lines lines; push ${push_batch[*]:-(default batch)}"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 now() { date +%s.%N; }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }  # calc FORMAT EXPR
 cpu_s() { awk -v t="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); print ($12 + $13) / t}' "/proc/$1/stat"; }
