@@ -16,6 +16,7 @@
 #include "index/labels_util.h"
 #include "ship/ship_metrics.h"
 #include "ship/shipper.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 namespace {
@@ -28,11 +29,6 @@ void Nap(int64_t ms) {
   for (int64_t slept = 0; slept < ms && g_stop == 0; slept += 20) {
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(20, ms - slept)));
   }
-}
-
-int64_t SteadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
 }
 
 // Flags that set a [ship] key of the same name (dashes for underscores), checked as the file's.
@@ -159,13 +155,13 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, OnSignal);
   std::mt19937_64 rng(std::random_device{}());
   int64_t backoff_ms = 0;
-  int64_t next_status_ms = SteadyMs() + c.status_interval_ms;
+  int64_t next_status_ms = gnomon::SteadyMs() + c.status_interval_ms;
   gnomon::log::Info("ship: started server=" + c.server + " state_dir=" + c.state_dir);
   while (g_stop == 0) {
     auto sent = ship.Poll();
-    if (SteadyMs() >= next_status_ms) {
+    if (gnomon::SteadyMs() >= next_status_ms) {
       gnomon::log::Info("ship: status " + gnomon::ship::StatusLine(ship.Snapshot()));
-      next_status_ms = SteadyMs() + c.status_interval_ms;
+      next_status_ms = gnomon::SteadyMs() + c.status_interval_ms;
     }
     if (!sent.ok()) {
       // Exponential backoff with full jitter, capped: a failing gnomond is not hammered.

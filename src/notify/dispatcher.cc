@@ -5,15 +5,11 @@
 
 #include "http/client/http_client.h"
 #include "notify/payload.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 namespace gnomon::notify {
 namespace {
-
-int64_t SteadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 bool Retryable(long status) { return status >= 500 || status == 408 || status == 429; }
 

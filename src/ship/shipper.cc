@@ -25,11 +25,6 @@ namespace gnomon::ship {
 
 namespace {
 
-int64_t SteadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 // The part of a source ID before its generation: the key of its saved state.
 std::string BaseId(const SourceIdentity& identity) { return SourceId(identity, 0); }
 

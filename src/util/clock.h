@@ -24,6 +24,13 @@ inline int64_t NowNs() {
       .count();
 }
 
+// A monotonic clock in milliseconds (std::chrono::steady_clock), for intervals, timeouts and
+// backoff: it never jumps.
+inline int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 // Saturating int64 arithmetic for times and ranges that may be anything an int64 holds.
 inline int64_t SatAdd(int64_t a, int64_t b) {
   int64_t r = 0;
