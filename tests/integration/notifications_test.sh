@@ -57,7 +57,7 @@ check "nothing delivered yet" no "$(hook_has TooHot && echo yes || echo no)"
 GNOMOND_PID=
 start_gnomond "$WORK/data" "${ARGS[@]}"
 check_contains "restart finds the queued notices" "notifications queued from before" "$(cat "$GNOMOND_LOG")"
-until_true 20 hook_has '\"status\":\"firing\"' && r=yes || r=no
+until_true 40 hook_has '\"status\":\"firing\"' && r=yes || r=no
 check "the firing notice arrives once the receiver is up" yes "$r"
 first=$(grep -m1 TooHot "$WORK/hooks.jsonl" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["body"])')
 check_contains "webhook payload version 4" '{"version":"4","groupKey":"{}:{alertname=\"TooHot\"}"' "$first"
@@ -66,7 +66,7 @@ check_contains "alert annotation" '"annotations":{"summary":"lab is at 95 degree
 check_contains "receiver name" '"receiver":"webhook-1"' "$first"
 
 push 10
-until_true 20 hook_has '\"status\":\"resolved\"' && r=yes || r=no
+until_true 40 hook_has '\"status\":\"resolved\"' && r=yes || r=no
 check "the resolved notice arrives" yes "$r"
 until_true 10 bash -c "! grep -q '\"queued\":[1-9]' <<<\"\$(curl -s $GNOMOND_URL/api/v1/alerts/receivers)\"" && r=yes || r=no
 check "the outbox empties" yes "$r"
