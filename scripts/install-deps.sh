@@ -11,6 +11,7 @@ packages=(
   libasio-dev libhttp-parser-dev libprotobuf-dev protobuf-compiler libsnappy-dev nlohmann-json3-dev
   libyaml-cpp-dev  # alert rule files
   libsimdjson-dev  # log lines' JSON at ingest
+  libssl-dev  # libcrypto: relabelling's hashmod (MD5, as Prometheus) and scrape basic auth
   # tests and benchmarks
   doctest-dev libbenchmark-dev
   libcurl4-openssl-dev tmux  # the gnomon command line and its terminal tests
