@@ -13,10 +13,11 @@
 #include "cli/command_util.h"
 #include "cli/commands.h"
 #include "cli/format.h"
-#include "http/client/http_client.h"
+#include "cli/list_output.h"
 #include "cli/query_result.h"
 #include "cli/terminal.h"
 #include "cli/time_parse.h"
+#include "http/client/http_client.h"
 #include "util/clock.h"
 #include "util/duration.h"
 
@@ -41,9 +42,10 @@ int CheckRuleFiles(const std::vector<std::string>& files) {
 }
 
 int RunTest(int argc, char** argv) {
-  cxxopts::Options options("gnomon test", "Run rule unit tests offline: 'gnomon test rules FILE...' runs promtool-format "
-                                          "test files (rule_files, input_series, alert_rule_test, promql_expr_test) "
-                                          "and exits 1 if any test fails.");
+  cxxopts::Options options("gnomon test",
+                           "Run rule unit tests offline: 'gnomon test rules FILE...' runs promtool-format "
+                           "test files (rule_files, input_series, alert_rule_test, promql_expr_test) "
+                           "and exits 1 if any test fails.");
   options.custom_help("[OPTIONS]").positional_help("rules FILE...");
   AddHelpOption(&options);
   return RunCommand(options, argc, argv, [&](const cxxopts::ParseResult& args) {
@@ -73,27 +75,6 @@ std::string Pairs(const nlohmann::json& obj, bool skip_name) {
     out += (out.empty() ? "" : ", ") + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
   }
   return out;
-}
-
-// GETs `path` and returns data[key] if it is an array.
-Result<nlohmann::json> GetList(HttpClient* client, const std::string& path, const QueryParams& params, const char* key) {
-  auto resp = client->Get(path, params);
-  if (!resp.ok()) return resp.status();
-  if (resp->status != 200) return Status::IOError(ErrorMessage(resp->body, resp->status));
-  nlohmann::json body = nlohmann::json::parse(resp->body, nullptr, false);
-  if (body.is_discarded() || !body.contains("data") || !body["data"].is_object() || !body["data"].contains(key) ||
-      !body["data"][key].is_array()) {
-    return Status::IOError(std::string("the server's answer has no ") + key + " list");
-  }
-  return body["data"][key];
-}
-
-void PrintRows(const nlohmann::json& items, const std::string& format, Table table) {
-  if (format == "json") {
-    std::printf("%s\n", items.dump(2).c_str());
-    return;
-  }
-  std::printf("%s", format == "csv" ? RenderCsv(table).c_str() : RenderTable(table).c_str());
 }
 
 // An event of the log is a state change ("from", "to") or a notification's outcome ("receiver",
@@ -139,16 +120,17 @@ int RunAlertsHistory(int argc, char** argv) {
                            "timeline, oldest first: one line per change or notification outcome with its absolute and "
                            "relative time.");
   options.custom_help("[OPTIONS]");
-  options.add_options()
-      ("alertname", "only this alert (repeatable)", cxxopts::value<std::vector<std::string>>(), "NAME")
-      ("match", "only alerts whose labels match this selector, e.g. '{severity=\"page\"}' (repeatable: any)",
-       cxxopts::value<std::vector<std::string>>(), "SELECTOR")
-      ("since", "changes at or after this time (e.g. -1h, RFC 3339, unix seconds)",
-       cxxopts::value<std::string>()->default_value(""), "TIME")
-      ("until", "changes at or before this time", cxxopts::value<std::string>()->default_value(""), "TIME")
-      ("limit", "at most this many, the newest", cxxopts::value<long>()->default_value("1000"), "N")
-      ("format", "timeline, table, json or csv", cxxopts::value<std::string>()->default_value("timeline"), "FORMAT")
-      ("color", "colour the states: auto, always or never", cxxopts::value<std::string>()->default_value("auto"), "WHEN");
+  options.add_options()("alertname", "only this alert (repeatable)", cxxopts::value<std::vector<std::string>>(),
+                        "NAME")(
+      "match", "only alerts whose labels match this selector, e.g. '{severity=\"page\"}' (repeatable: any)",
+      cxxopts::value<std::vector<std::string>>(),
+      "SELECTOR")("since", "changes at or after this time (e.g. -1h, RFC 3339, unix seconds)",
+                  cxxopts::value<std::string>()->default_value(""), "TIME")(
+      "until", "changes at or before this time", cxxopts::value<std::string>()->default_value(""), "TIME")(
+      "limit", "at most this many, the newest", cxxopts::value<long>()->default_value("1000"), "N")(
+      "format", "timeline, table, json or csv", cxxopts::value<std::string>()->default_value("timeline"), "FORMAT")(
+      "color", "colour the states: auto, always or never", cxxopts::value<std::string>()->default_value("auto"),
+      "WHEN");
   AddServerOptions(&options);
   AddHelpOption(&options);
   return RunCommand(options, argc, argv, [&](const cxxopts::ParseResult& args) {
@@ -188,7 +170,8 @@ int RunAlertsHistory(int argc, char** argv) {
       std::string line = e.value("time", "") + "  " + PadRight(Ago(t, now), 10) + "  " + e.value("alertname", "") +
                          "  " + Change(e, "\u2192", paint);
       if (const std::string v = e.value("value", ""); !v.empty()) line += "  value=" + v;
-      if (const std::string l = Pairs(e.value("labels", nlohmann::json::object()), true); !l.empty()) line += "  {" + l + "}";
+      if (const std::string l = Pairs(e.value("labels", nlohmann::json::object()), true); !l.empty())
+        line += "  {" + l + "}";
       std::printf("%s\n", line.c_str());
     }
     return kExitOk;
@@ -201,7 +184,8 @@ int RunAlertsReceivers(int argc, char** argv) {
                            "The notification receivers (GET /api/v1/alerts/receivers): circuit breaker state, "
                            "queued notifications and the oldest one's age, sent, failed and dropped counts.");
   options.custom_help("[OPTIONS]");
-  options.add_options()("format", "table, json or csv", cxxopts::value<std::string>()->default_value("table"), "FORMAT");
+  options.add_options()("format", "table, json or csv", cxxopts::value<std::string>()->default_value("table"),
+                        "FORMAT");
   AddServerOptions(&options);
   AddHelpOption(&options);
   return RunCommand(options, argc, argv, [&](const cxxopts::ParseResult& args) {
@@ -236,20 +220,21 @@ int RunAlerts(int argc, char** argv) {
   if (int rc = RunSubcommand(argc, argv, {{"history", RunAlertsHistory}, {"receivers", RunAlertsReceivers}}); rc >= 0) {
     return rc;
   }
-  cxxopts::Options options("gnomon alerts", "List gnomond's pending and firing alerts (GET /api/v1/alerts): "
-                                            "name, state, since when, value, labels and annotations. With --events, "
-                                            "the alert event log instead (GET /api/v1/alerts/events): every state "
-                                            "change, oldest first. 'gnomon alerts history --help': the history "
-                                            "filtered by alert and labels, as a timeline; 'gnomon alerts receivers': "
-                                            "the notification receivers.");
+  cxxopts::Options options("gnomon alerts",
+                           "List gnomond's pending and firing alerts (GET /api/v1/alerts): "
+                           "name, state, since when, value, labels and annotations. With --events, "
+                           "the alert event log instead (GET /api/v1/alerts/events): every state "
+                           "change, oldest first. 'gnomon alerts history --help': the history "
+                           "filtered by alert and labels, as a timeline; 'gnomon alerts receivers': "
+                           "the notification receivers.");
   options.custom_help("[OPTIONS]");
-  options.add_options()
-      ("format", "table, json or csv", cxxopts::value<std::string>()->default_value("table"), "FORMAT")
-      ("state", "only alerts in this state: pending or firing", cxxopts::value<std::string>()->default_value(""), "STATE")
-      ("events", "show the event log of state changes")
-      ("since", "with --events: changes at or after this time (e.g. -1h, RFC 3339, unix seconds)",
-       cxxopts::value<std::string>()->default_value(""), "TIME")
-      ("limit", "with --events: at most this many, the newest", cxxopts::value<long>()->default_value("1000"), "N");
+  options.add_options()("format", "table, json or csv", cxxopts::value<std::string>()->default_value("table"),
+                        "FORMAT")("state", "only alerts in this state: pending or firing",
+                                  cxxopts::value<std::string>()->default_value(""),
+                                  "STATE")("events", "show the event log of state changes")(
+      "since", "with --events: changes at or after this time (e.g. -1h, RFC 3339, unix seconds)",
+      cxxopts::value<std::string>()->default_value(""), "TIME")("limit", "with --events: at most this many, the newest",
+                                                                cxxopts::value<long>()->default_value("1000"), "N");
   AddServerOptions(&options);
   AddHelpOption(&options);
   return RunCommand(options, argc, argv, [&](const cxxopts::ParseResult& args) {
@@ -285,7 +270,8 @@ int RunAlerts(int argc, char** argv) {
     for (const auto& a : alerts) {
       const nlohmann::json labels = a.value("labels", nlohmann::json::object());
       table.rows.push_back({labels.value("alertname", ""), a.value("state", ""), a.value("activeAt", ""),
-                            a.value("value", ""), Pairs(labels, true), Pairs(a.value("annotations", nlohmann::json::object()), false)});
+                            a.value("value", ""), Pairs(labels, true),
+                            Pairs(a.value("annotations", nlohmann::json::object()), false)});
     }
     PrintRows(alerts, format, std::move(table));
     return kExitOk;
