@@ -23,6 +23,7 @@ packages=(
   python3-yaml  # the rules test writes mutants of the shared rule tests
   libjs-codemirror  # the console's query editor, embedded into gnomond at build time
   chromium  # the console's tests and benchmark run it headless
+  prometheus-node-exporter  # the scrape tests scrape the real exporter
 )
 # npm fetches the console's chart library (web/package-lock.json pins uPlot and its integrity
 # hash); Debian's nodejs + npm unless a Node.js with npm is there already.

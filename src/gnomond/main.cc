@@ -3,8 +3,8 @@
 // then stops accepting, finishes in-flight requests, flushes and exits 0.
 #include <signal.h>
 
-#include <cxxopts.hpp>
 #include <fmt/format.h>
+#include <cxxopts.hpp>
 
 #include <cstdio>
 #include <memory>
@@ -48,9 +48,10 @@ http::ServerOptions ServerOptionsFromConfig(const config::ServerConfig& c) {
   return o;
 }
 
-// The quick-start flags of the alerting component: --rules, --evaluation-interval and receivers
-// from --alertmanager/--webhook (named alertmanager-N and webhook-N, after the file's receivers).
-Status ApplyAlertingFlags(const cxxopts::ParseResult& args, config::Config* cfg) {
+// The quick-start flags of the components: alerting's --rules, --evaluation-interval, the
+// restore durations and receivers from --alertmanager/--webhook (named alertmanager-N and
+// webhook-N, after the file's receivers); scraping's --scrape.config-file.
+Status ApplyComponentFlags(const cxxopts::ParseResult& args, config::Config* cfg) {
   const config::Schema& schema = http::ComponentSchema();
   if (args.count("rules")) {
     std::string list;
@@ -64,7 +65,8 @@ Status ApplyAlertingFlags(const cxxopts::ParseResult& args, config::Config* cfg)
     if (!s.ok()) return Status::InvalidArgument("--evaluation-interval: " + s.message());
   }
   for (const auto& [flag, key] : {std::pair{"rules.alert.for-outage-tolerance", "alerting.for_outage_tolerance"},
-                                  std::pair{"rules.alert.for-grace-period", "alerting.for_grace_period"}}) {
+                                  std::pair{"rules.alert.for-grace-period", "alerting.for_grace_period"},
+                                  std::pair{"scrape.config-file", "scrape.config_file"}}) {
     if (!args.count(flag)) continue;
     Status s = config::ApplyOverride(cfg, key, args[flag].as<std::string>(), schema);
     if (!s.ok()) return Status::InvalidArgument(std::string("--") + flag + ": " + s.message());
@@ -78,9 +80,12 @@ Status ApplyAlertingFlags(const cxxopts::ParseResult& args, config::Config* cfg)
       r.name = std::string(kind) + "-" + std::to_string(++n);
       r.type = kind;
       r.url = url;
-      if (std::string err = r.Validate(); !err.empty()) return Status::InvalidArgument(std::string("--") + kind + ": " + err);
+      if (std::string err = r.Validate(); !err.empty())
+        return Status::InvalidArgument(std::string("--") + kind + ": " + err);
       for (const auto& other : alerting.receivers) {
-        if (other.name == r.name) return Status::InvalidArgument(std::string("--") + kind + ": a receiver in the config file is already named \"" + r.name + "\"");
+        if (other.name == r.name)
+          return Status::InvalidArgument(std::string("--") + kind +
+                                         ": a receiver in the config file is already named \"" + r.name + "\"");
       }
       alerting.receivers.push_back(std::move(r));
     }
@@ -110,6 +115,8 @@ int Run(int argc, char** argv) {
        cxxopts::value<std::vector<std::string>>(), "URL")
       ("webhook", "send alerts to this URL as Alertmanager webhook payloads (repeatable)",
        cxxopts::value<std::vector<std::string>>(), "URL")
+      ("scrape.config-file", "scrape the jobs of this Prometheus-format scrape config (scrape.config_file)",
+       cxxopts::value<std::string>())
       ("version", "print the version and exit")
       ("h,help", "print this help and exit");
   // clang-format on
@@ -154,7 +161,7 @@ int Run(int argc, char** argv) {
       return 2;
     }
   }
-  if (Status s = ApplyAlertingFlags(args, &cfg); !s.ok()) {
+  if (Status s = ApplyComponentFlags(args, &cfg); !s.ok()) {
     std::fprintf(stderr, "gnomond: %s\n", s.message().c_str());
     return 2;
   }
@@ -177,8 +184,8 @@ int Run(int argc, char** argv) {
     return 1;
   }
   Stats st = db->GetStats();
-  log::Info(fmt::format("opened {} with {} series, {} samples recovered from the write-ahead log",
-                        cfg.server.data_dir, st.num_series, st.samples_written));
+  log::Info(fmt::format("opened {} with {} series, {} samples recovered from the write-ahead log", cfg.server.data_dir,
+                        st.num_series, st.samples_written));
 
   // Every component, created in order; its routes go into the one route table.
   api::SelfMetrics metrics;
@@ -206,9 +213,10 @@ int Run(int argc, char** argv) {
     log::Error("cannot listen on " + cfg.server.listen + ": " + server.status().ToString());
     return 1;
   }
-  log::Info(fmt::format("listening on http://{} (data dir {}, retention {}, auth {})", (*server)->address(),
-                        cfg.server.data_dir, cfg.storage.retention_ms == 0 ? "forever" : std::to_string(cfg.storage.retention_ms / 1000) + "s",
-                        cfg.server.auth_token.empty() ? "off" : "bearer token"));
+  log::Info(fmt::format(
+      "listening on http://{} (data dir {}, retention {}, auth {})", (*server)->address(), cfg.server.data_dir,
+      cfg.storage.retention_ms == 0 ? "forever" : std::to_string(cfg.storage.retention_ms / 1000) + "s",
+      cfg.server.auth_token.empty() ? "off" : "bearer token"));
 
   reloader.SetComponents(components, NowMs());
   for (const auto& component : components) {

@@ -8,6 +8,7 @@
 #include "http/api/query_api.h"
 #include "http/api/rules_api.h"
 #include "http/api/status_api.h"
+#include "scrape/scrape_component.h"
 
 namespace gnomon::http {
 
@@ -21,7 +22,9 @@ constexpr ComponentEntry kComponents[] = {
     {"alerting", &api::RulesApi::Create, &config::SectionSpec::Of<alert::AlertingConfig>},  // rules, /api/v1/alerts
     {"logs", &api::LogsApi::Create,
      &config::SectionSpec::Of<logs::LogsConfig>},  // the log store, its ingest and queries
-    {"console", &console::ConsoleComponent::Create},  // the web console at /, its files embedded
+    {"scrape", &scrape::ScrapeComponent::Create,
+     &config::SectionSpec::Of<scrape::ScrapeSection>},  // scrape_configs: gnomond scrapes exporters itself
+    {"console", &console::ConsoleComponent::Create},    // the web console at /, its files embedded
 };
 
 }  // namespace

@@ -260,7 +260,7 @@ TEST_CASE("unknown section, with a suggestion") {
 
   e = Error("[server]\n[http]\nport = 1\n");
   CHECK(StartsWith(e, "x.toml:2:"));
-  CHECK(Contains(e, "key \"http\": unknown section (the sections are [server], [storage], [limits], [alerting] and [logs])"));
+  CHECK(Contains(e, "key \"http\": unknown section (the sections are [server], [storage], [limits], [alerting], [logs] and [scrape])"));
 }
 
 TEST_CASE("wrong TOML type") {

@@ -1,0 +1,112 @@
+#include "scrape/scrape_component.h"
+
+#include <nlohmann/json.hpp>
+
+#include "util/duration.h"
+#include "util/log.h"
+#include "util/time_format.h"
+
+namespace gnomon::scrape {
+
+namespace {
+
+nlohmann::json LabelObject(const Labels& labels) {
+  nlohmann::json o = nlohmann::json::object();
+  for (const Label& l : labels) o[l.name] = l.value;
+  return o;
+}
+
+}  // namespace
+
+std::span<const config::Field<ScrapeSection>> ScrapeSection::Fields() {
+  static const config::Field<ScrapeSection> kFields[] = {
+      {"config_file", [](ScrapeSection* s, const config::Value& in) { return config::SetString(in, &s->config_file); }},
+  };
+  return kFields;
+}
+
+Result<std::unique_ptr<http::Component>> ScrapeComponent::Create(const http::ComponentContext& context) {
+  const ScrapeSection& section = context.config.Get<ScrapeSection>();
+  if (!section.config_file.empty()) {
+    auto jobs = LoadScrapeConfigs(section.config_file);  // refused at start, with every error
+    if (!jobs.ok()) return Status::InvalidArgument("[scrape] config_file: " + jobs.status().message());
+  }
+  return std::unique_ptr<http::Component>(new ScrapeComponent(section.config_file, context.db));
+}
+
+Status ScrapeComponent::Start() {
+  std::lock_guard lock(mu_);
+  manager_ = std::make_unique<ScrapeManager>(db_);
+  if (config_file_.empty()) return Status::OK();
+  auto jobs = LoadScrapeConfigs(config_file_);
+  if (!jobs.ok()) return jobs.status();
+  log::Info("scrape: " + std::to_string(jobs->size()) + " jobs from " + config_file_);
+  manager_->Apply(std::move(*jobs));
+  return Status::OK();
+}
+
+void ScrapeComponent::Stop() {
+  std::unique_ptr<ScrapeManager> manager;
+  {
+    std::lock_guard lock(mu_);
+    manager.swap(manager_);
+  }
+  manager.reset();  // stops every loop, their series marked stale
+}
+
+Status ScrapeComponent::Reload() {
+  if (config_file_.empty()) return Status::OK();
+  auto jobs = LoadScrapeConfigs(config_file_);
+  if (!jobs.ok()) return Status::InvalidArgument("[scrape] config_file: " + jobs.status().message());
+  std::lock_guard lock(mu_);
+  if (manager_ != nullptr) manager_->Apply(std::move(*jobs));
+  return Status::OK();
+}
+
+void ScrapeComponent::RegisterRoutes(http::Router* router) {
+  router->Handle({"GET"}, "/api/v1/targets", http::Access::kRead, [this](const http::Request& req, http::Response& r) {
+    std::string state = "any";
+    for (const auto& [k, v] : req.Params()) {
+      if (k == "state") state = v;
+    }
+    std::vector<ActiveTarget> active;
+    std::vector<DroppedTarget> dropped;
+    {
+      std::lock_guard lock(mu_);
+      if (manager_ != nullptr) {
+        active = manager_->Active();
+        dropped = manager_->Dropped();
+      }
+    }
+    nlohmann::json data;
+    data["activeTargets"] = nlohmann::json::array();
+    data["droppedTargets"] = nlohmann::json::array();
+    if (state == "any" || state == "active") {
+      for (const ActiveTarget& t : active) {
+        data["activeTargets"].push_back({
+            {"discoveredLabels", LabelObject(t.discovered_labels)},
+            {"labels", LabelObject(t.labels)},
+            {"scrapePool", t.scrape_pool},
+            {"scrapeUrl", t.scrape_url},
+            {"globalUrl", t.scrape_url},
+            {"lastError", t.health.last_error},
+            {"lastScrape",
+             t.health.last_scrape_ms == 0 ? "0001-01-01T00:00:00Z" : FormatRfc3339(t.health.last_scrape_ms)},
+            {"lastScrapeDuration", t.health.last_scrape_duration_s},
+            {"health", t.health.health},
+            {"scrapeInterval", FormatDuration(t.interval_ms)},
+            {"scrapeTimeout", FormatDuration(t.timeout_ms)},
+        });
+      }
+    }
+    if (state == "any" || state == "dropped") {
+      for (const DroppedTarget& t : dropped)
+        data["droppedTargets"].push_back({{"discoveredLabels", LabelObject(t.discovered_labels)}});
+    }
+    r.content_type = "application/json";
+    r.body = nlohmann::json({{"status", "success"}, {"data", data}})
+                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  });
+}
+
+}  // namespace gnomon::scrape

@@ -1,0 +1,68 @@
+// ScrapeManager: the scrape jobs' targets and their loops (issue 15), as Prometheus' scrape
+// manager and file discovery. Apply takes the jobs of a config (scrape_config.h): each job's
+// static targets and file_sd files become targets (targets.h: labels populated and relabelled as
+// Prometheus does), each scraped by a ScrapeLoop; a target that stays keeps its loop (and its
+// rhythm), a new one starts, one that went away is stopped (its series marked stale). A background
+// thread reads the file_sd files again when they change (and at their refresh_interval). Targets
+// answers /api/v1/targets. Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gnomon/db.h"
+#include "scrape/scrape_config.h"
+#include "scrape/scrape_loop.h"
+
+namespace gnomon::scrape {
+
+struct ActiveTarget {
+  std::string scrape_pool;  // the job
+  std::string scrape_url;
+  Labels discovered_labels;
+  Labels labels;
+  int64_t interval_ms = 0, timeout_ms = 0;
+  TargetHealth health;
+};
+
+struct DroppedTarget {
+  Labels discovered_labels;
+};
+
+class ScrapeManager {
+ public:
+  explicit ScrapeManager(DB* db);
+  ~ScrapeManager();  // stops every loop
+
+  // The jobs to scrape from now on.
+  void Apply(std::vector<ScrapeConfig> jobs);
+
+  std::vector<ActiveTarget> Active() const;
+  std::vector<DroppedTarget> Dropped() const;
+
+ private:
+  struct Running {
+    Labels discovered;
+    std::unique_ptr<ScrapeLoop> loop;
+  };
+  // Rebuilds the targets from the jobs and the file_sd files as they are now.
+  void Sync();
+  void WatchFiles();
+
+  DB* const db_;
+  mutable std::mutex mu_;
+  std::vector<ScrapeConfig> jobs_;                    // guarded by mu_
+  std::map<std::string, Running> running_;            // by ScrapeTarget::Key(), guarded by mu_
+  std::vector<DroppedTarget> dropped_;                // guarded by mu_
+  std::map<std::string, std::string> file_versions_;  // file_sd path -> size:mtime, guarded by mu_
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread watcher_;
+};
+
+}  // namespace gnomon::scrape
