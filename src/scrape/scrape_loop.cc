@@ -192,14 +192,16 @@ void ScrapeLoop::ScrapeOnce(int64_t scrape_ms) {
   const auto start = std::chrono::steady_clock::now();
   std::string error;
   std::vector<ScrapedSample> samples;
-  http::HttpClient client(target_.url, "", target_.job + " target");
-  client.set_timeout_ms(target_.timeout_ms);
-  client.set_user_agent("gnomond-scrape");
-  std::vector<std::pair<std::string, std::string>> headers = {
-      {"Accept", kAccept}, {"X-Prometheus-Scrape-Timeout-Seconds", fmt::format("{:g}", target_.timeout_ms / 1000.0)}};
-  if (!target_.authorization.empty()) headers.emplace_back("Authorization", target_.authorization);
-  client.set_headers(std::move(headers));
-  auto resp = client.Get("");
+  if (client_ == nullptr) {  // one per loop: its connection is kept alive between scrapes
+    client_ = std::make_unique<http::HttpClient>(target_.url, "", target_.job + " target");
+    client_->set_timeout_ms(target_.timeout_ms);
+    client_->set_user_agent("gnomond-scrape");
+    std::vector<std::pair<std::string, std::string>> headers = {
+        {"Accept", kAccept}, {"X-Prometheus-Scrape-Timeout-Seconds", fmt::format("{:g}", target_.timeout_ms / 1000.0)}};
+    if (!target_.authorization.empty()) headers.emplace_back("Authorization", target_.authorization);
+    client_->set_headers(std::move(headers));
+  }
+  auto resp = client_->Get("");
   if (!resp.ok()) {
     error = resp.status().message();
   } else if (resp->status != 200) {

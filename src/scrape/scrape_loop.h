@@ -15,6 +15,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -24,6 +25,7 @@
 #include "gnomon/db.h"
 #include "gnomon/series.h"
 #include "gnomon/write_batch.h"
+#include "http/client/http_client.h"
 #include "scrape/exposition.h"
 #include "scrape/relabel.h"
 
@@ -83,6 +85,7 @@ class ScrapeLoop {
   const ScrapeTarget target_;
   DB* const db_;
   std::unordered_set<std::string> previous_;  // series of the last good scrape (loop thread only)
+  std::unique_ptr<http::HttpClient> client_;  // loop thread only
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool stop_ = false;    // guarded by mu_
