@@ -2,7 +2,8 @@
 # gnomond scrapes exporters itself (issue 15): Debian's real prometheus-node-exporter on a loopback
 # port, scraped every second through a Prometheus-format scrape config named by [scrape]
 # config_file: CPU, memory and network series queryable (with rate()), up and the report series,
-# metric_relabel_configs and relabel_configs applied, /api/v1/targets in Prometheus' shape; when
+# metric_relabel_configs and relabel_configs applied — the same series as a real Prometheus 2.42
+# scraping the same exporter with the same config — /api/v1/targets in Prometheus' shape; when
 # the exporter stops, up = 0 with the reason and its series go stale; a target serving bad
 # exposition text fails with the line and reason while the others are unaffected; a reload picks
 # up a new job.
@@ -92,6 +93,28 @@ check_contains "targets: the dropped one" '"droppedTargets":[{"discoveredLabels"
 check "broken target down" 1 "$(wait_for 'up{job="broken"} == 0' 1)"
 check_contains "its lastError names the line" 'line 3' "$(curl -s "$GNOMOND_URL/api/v1/targets?state=active")"
 check "nothing of the broken scrape stored" 0 "$(q 'ok' | cut -d' ' -f1)"
+
+# The same config in a real Prometheus 2.42, scraping the same exporter: the same series (label
+# sets) for the node job, relabelling and metric relabelling included.
+PROM_PORT=$(free_port)
+prometheus --config.file="$WORK/scrape.yml" --storage.tsdb.path="$WORK/prom" --web.listen-address="127.0.0.1:$PROM_PORT" \
+  --log.level=warn >"$WORK/prom.log" 2>&1 &
+PROM_PID=$!
+EXTRA_PIDS="$NE_PID $BAD_PID $PROM_PID"
+for _ in $(seq 150); do
+  curl -s "http://127.0.0.1:$PROM_PORT/api/v1/query?query=up%7Bjob%3D%22node%22%7D" | grep -q '"value"' && break
+  sleep 0.2
+done
+sleep 1.5  # a scrape or two more on both sides
+series_set() {  # series_set URL: the node job's label sets of the last 20 s, one per line, sorted
+  curl -s "$1/api/v1/series" --data-urlencode 'match[]={job="node"}' --data-urlencode "start=$(( $(date +%s) - 20 ))" |
+    python3 -c 'import json, sys; [print(json.dumps(s, sort_keys=True)) for s in json.load(sys.stdin)["data"]]' | sort
+}
+series_set "$GNOMOND_URL" >"$WORK/g.series"
+series_set "http://127.0.0.1:$PROM_PORT" >"$WORK/p.series"
+check "Prometheus 2.42 stored series for the node job" 1 "$([ "$(wc -l <"$WORK/p.series")" -gt 50 ] && echo 1)"
+check "the same series as Prometheus 2.42 (relabelling included)" "" "$(diff "$WORK/g.series" "$WORK/p.series" | head -5)"
+kill "$PROM_PID"; wait "$PROM_PID" 2>/dev/null || true
 
 # The exporter stops: up = 0 with the reason, its series stale.
 kill "$NE_PID"; wait "$NE_PID" 2>/dev/null || true
