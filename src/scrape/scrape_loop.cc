@@ -196,22 +196,31 @@ void ScrapeLoop::ScrapeOnce(int64_t scrape_ms) {
     client_ = std::make_unique<http::HttpClient>(target_.url, "", target_.job + " target");
     client_->set_timeout_ms(target_.timeout_ms);
     client_->set_user_agent("gnomond-scrape");
-    std::vector<std::pair<std::string, std::string>> headers = {
-        {"Accept", kAccept}, {"X-Prometheus-Scrape-Timeout-Seconds", fmt::format("{:g}", target_.timeout_ms / 1000.0)}};
-    if (!target_.authorization.empty()) headers.emplace_back("Authorization", target_.authorization);
-    client_->set_headers(std::move(headers));
   }
-  auto resp = client_->Get("");
-  if (!resp.ok()) {
-    error = resp.status().message();
-  } else if (resp->status != 200) {
-    error = fmt::format("server returned HTTP status {}", resp->status);
-  } else {
-    auto parsed = ParseExposition(resp->body, FormatFromContentType(resp->content_type));
-    if (parsed.ok()) {
-      samples = std::move(*parsed);
+  std::vector<std::pair<std::string, std::string>> headers = {
+      {"Accept", kAccept}, {"X-Prometheus-Scrape-Timeout-Seconds", fmt::format("{:g}", target_.timeout_ms / 1000.0)}};
+  if (target_.basic_auth.has_value() || target_.authorization.has_value()) {
+    ScrapeConfig auth;
+    auth.basic_auth = target_.basic_auth;
+    auth.authorization = target_.authorization;
+    auto header = AuthorizationHeader(auth);  // reads the password or credentials file now
+    if (!header.ok()) error = header.status().message();
+    if (header.ok() && !header->empty()) headers.emplace_back("Authorization", *header);
+  }
+  client_->set_headers(std::move(headers));
+  if (error.empty()) {  // else the credentials could not be read: the scrape fails with that
+    auto resp = client_->Get("");
+    if (!resp.ok()) {
+      error = resp.status().message();
+    } else if (resp->status != 200) {
+      error = fmt::format("server returned HTTP status {}", resp->status);
     } else {
-      error = parsed.status().message();
+      auto parsed = ParseExposition(resp->body, FormatFromContentType(resp->content_type));
+      if (parsed.ok()) {
+        samples = std::move(*parsed);
+      } else {
+        error = parsed.status().message();
+      }
     }
   }
   const double duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -28,6 +29,7 @@
 #include "http/client/http_client.h"
 #include "scrape/exposition.h"
 #include "scrape/relabel.h"
+#include "scrape/scrape_config.h"
 
 namespace gnomon::scrape {
 
@@ -43,7 +45,10 @@ struct ScrapeTarget {
   uint64_t sample_limit = 0;  // 0: none
   uint64_t label_limit = 0;   // 0: none
   std::vector<RelabelConfig> metric_relabel_configs;
-  std::string authorization;  // the Authorization header's value, if any
+  // The job's basic_auth / authorization: the header is made at every scrape, so a password or
+  // credentials file that changes is read again (as Prometheus).
+  std::optional<BasicAuth> basic_auth;
+  std::optional<Authorization> authorization;
 
   // Identity for the manager: the same target when job, URL and labels are the same.
   std::string Key() const;

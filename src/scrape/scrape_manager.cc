@@ -79,12 +79,6 @@ void ScrapeManager::Sync() {
         for (TargetGroup& g : *read) groups.push_back(std::move(g));
       }
     }
-    std::string authorization;
-    if (auto auth = AuthorizationHeader(job); auth.ok()) {
-      authorization = *auth;
-    } else {
-      log::Warn("scrape: job " + job.job_name + ": " + auth.status().message());
-    }
     for (const TargetGroup& group : groups) {
       std::vector<std::string> errors;
       for (PopulatedTarget& t : TargetsFromGroup(group, job, &errors)) {
@@ -105,7 +99,8 @@ void ScrapeManager::Sync() {
         target.sample_limit = job.sample_limit;
         target.label_limit = job.label_limit;
         target.metric_relabel_configs = job.metric_relabel_configs;
-        target.authorization = authorization;
+        target.basic_auth = job.basic_auth;
+        target.authorization = job.authorization;
         std::string key = target.Key();
         wanted.emplace(std::move(key), std::make_pair(std::move(target), std::move(t.discovered_labels)));
       }
