@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
+
 #include "util/duration.h"
 #include "util/log.h"
 #include "util/time_format.h"
@@ -31,35 +33,43 @@ Result<std::unique_ptr<http::Component>> ScrapeComponent::Create(const http::Com
     auto jobs = LoadScrapeConfigs(section.config_file);  // refused at start, with every error
     if (!jobs.ok()) return Status::InvalidArgument("[scrape] config_file: " + jobs.status().message());
   }
-  return std::unique_ptr<http::Component>(new ScrapeComponent(section.config_file, context.db));
+  return std::unique_ptr<http::Component>(
+      new ScrapeComponent(section.config_file, context.db, context.engine_options.limits));
+}
+
+std::shared_ptr<ScrapeManager> ScrapeComponent::manager() const {
+  std::lock_guard lock(mu_);
+  return manager_;
 }
 
 Status ScrapeComponent::Start() {
-  std::lock_guard lock(mu_);
-  manager_ = std::make_unique<ScrapeManager>(db_);
+  auto manager = std::make_shared<ScrapeManager>(db_, limits_);
+  {
+    std::lock_guard lock(mu_);
+    manager_ = manager;
+  }
   if (config_file_.empty()) return Status::OK();
   auto jobs = LoadScrapeConfigs(config_file_);
-  if (!jobs.ok()) return jobs.status();
+  if (!jobs.ok()) return Status::InvalidArgument("[scrape] config_file: " + jobs.status().message());
   log::Info("scrape: " + std::to_string(jobs->size()) + " jobs from " + config_file_);
-  manager_->Apply(std::move(*jobs));
+  manager->Apply(std::move(*jobs));
   return Status::OK();
 }
 
 void ScrapeComponent::Stop() {
-  std::unique_ptr<ScrapeManager> manager;
+  std::shared_ptr<ScrapeManager> manager;
   {
     std::lock_guard lock(mu_);
     manager.swap(manager_);
   }
-  manager.reset();  // stops every loop, their series marked stale
+  manager.reset();  // the last holder stops every loop
 }
 
 Status ScrapeComponent::Reload() {
   if (config_file_.empty()) return Status::OK();
   auto jobs = LoadScrapeConfigs(config_file_);
   if (!jobs.ok()) return Status::InvalidArgument("[scrape] config_file: " + jobs.status().message());
-  std::lock_guard lock(mu_);
-  if (manager_ != nullptr) manager_->Apply(std::move(*jobs));
+  if (auto m = manager(); m != nullptr) m->Apply(std::move(*jobs));
   return Status::OK();
 }
 
@@ -67,16 +77,17 @@ void ScrapeComponent::RegisterRoutes(http::Router* router) {
   router->Handle({"GET"}, "/api/v1/targets", http::Access::kRead, [this](const http::Request& req, http::Response& r) {
     std::string state = "any";
     for (const auto& [k, v] : req.Params()) {
-      if (k == "state") state = v;
+      if (k == "state") {
+        state = v;
+        for (char& c : state) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
     }
+    if (state.empty()) state = "any";
     std::vector<ActiveTarget> active;
     std::vector<DroppedTarget> dropped;
-    {
-      std::lock_guard lock(mu_);
-      if (manager_ != nullptr) {
-        active = manager_->Active();
-        dropped = manager_->Dropped();
-      }
+    if (auto m = manager(); m != nullptr) {
+      active = m->Active();
+      dropped = m->Dropped();
     }
     nlohmann::json data;
     data["activeTargets"] = nlohmann::json::array();

@@ -39,12 +39,17 @@ class ScrapeComponent final : public http::Component {
   Status Reload() override;
 
  private:
-  ScrapeComponent(std::string config_file, DB* db) : config_file_(std::move(config_file)), db_(db) {}
+  ScrapeComponent(std::string config_file, DB* db, Limits limits)
+      : config_file_(std::move(config_file)), db_(db), limits_(limits) {}
+  std::shared_ptr<ScrapeManager> manager() const;
 
   const std::string config_file_;
   DB* const db_;
-  std::mutex mu_;
-  std::unique_ptr<ScrapeManager> manager_;  // guarded by mu_ (null before Start, after Stop)
+  const Limits limits_;
+  mutable std::mutex mu_;
+  // Null before Start and after Stop; used outside mu_ through a copy of the pointer (a reload
+  // may wait for scrapes in progress).
+  std::shared_ptr<ScrapeManager> manager_;
 };
 
 }  // namespace gnomon::scrape

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "http/client/http_client.h"
 #include "index/labels_util.h"
@@ -67,41 +68,66 @@ void AttachTargetLabels(const ScrapeTarget& target, Labels* labels) {
 
 }  // namespace
 
-std::string ScrapeTarget::Key() const { return job + '\n' + url + '\n' + SeriesKey(labels); }
+std::string ScrapeTarget::Key() const {
+  // Everything a scrape depends on: a reload that changes any of it restarts the loop.
+  std::string key = job + '\n' + url + '\n' + SeriesKey(labels);
+  key += fmt::format("\n{} {} {} {} {} {} {} {}", interval_ms, timeout_ms, honor_labels, honor_timestamps, sample_limit,
+                     label_limit, basic_auth.has_value(), authorization.has_value());
+  if (basic_auth.has_value())
+    key += '\n' + basic_auth->username + '\xff' + basic_auth->password + '\xff' + basic_auth->password_file;
+  if (authorization.has_value()) {
+    key += '\n' + authorization->type + '\xff' + authorization->credentials + '\xff' + authorization->credentials_file;
+  }
+  for (const RelabelConfig& r : metric_relabel_configs) {
+    key += fmt::format("\n{}|{}|{}|{}|{}|{}|{}", RelabelActionName(r.action), fmt::join(r.source_labels, ","),
+                       r.separator, r.regex.text(), r.modulus, r.target_label, r.replacement);
+  }
+  return key;
+}
 
 void AssembleScrape(const ScrapeTarget& target, std::vector<ScrapedSample> samples, const std::string& error,
                     int64_t scrape_ms, double duration_s, std::unordered_set<std::string>* previous, WriteBatch* batch,
                     std::string* final_error) {
   *final_error = error;
   const size_t scraped = error.empty() ? samples.size() : 0;
-  std::vector<std::pair<Labels, Sample>> kept;
+  struct Kept {
+    Labels labels;
+    Sample sample;
+    bool stamped;  // its own timestamp, honoured: not tracked for staleness (as Prometheus)
+  };
+  std::vector<Kept> kept;
   if (error.empty()) {
     kept.reserve(samples.size());
     for (ScrapedSample& s : samples) {
       Labels labels = std::move(s.labels);
       AttachTargetLabels(target, &labels);
       if (!target.metric_relabel_configs.empty() && !Relabel(target.metric_relabel_configs, &labels)) continue;
+      if (labels.empty()) continue;  // relabelled to nothing: dropped, as Prometheus
       if (target.label_limit != 0 && labels.size() > target.label_limit) {
-        *final_error = fmt::format("label_limit exceeded (metric: {}, number of labels: {}, limit: {})",
-                                   labels.empty() ? "" : labels.front().value, labels.size(), target.label_limit);
+        std::string_view name;
+        for (const Label& l : labels) {
+          if (l.name == kMetricNameLabel) name = l.value;
+        }
+        *final_error = fmt::format("label_limit exceeded (metric: {:.50}, number of labels: {}, limit: {})", name,
+                                   labels.size(), target.label_limit);
         break;
       }
-      const int64_t ts = target.honor_timestamps && s.timestamp_ms.has_value() ? *s.timestamp_ms : scrape_ms;
-      kept.push_back({std::move(labels), {ts, s.value}});
+      const bool stamped = target.honor_timestamps && s.timestamp_ms.has_value();
+      kept.push_back({std::move(labels), {stamped ? *s.timestamp_ms : scrape_ms, s.value}, stamped});
     }
     if (final_error->empty() && target.sample_limit != 0 && kept.size() > target.sample_limit) {
-      *final_error = fmt::format("sample limit exceeded (limit {})", target.sample_limit);
+      *final_error = "sample limit exceeded";
     }
   }
-  std::unordered_set<std::string> seen;
+  std::unordered_set<std::string> seen, tracked;
   uint64_t added = 0;
   if (final_error->empty()) {
     WriteBatch samples;
-    for (auto& [labels, sample] : kept) {
+    for (auto& [labels, sample, stamped] : kept) {
       SortLabels(&labels);
       // What the engine would refuse (a reserved "__" name, say) fails the scrape by name,
       // rather than the whole write with up and the report.
-      if (Status valid = index::ValidateLabels(labels, Limits{}); !valid.ok()) {
+      if (Status valid = index::ValidateLabels(labels, target.limits); !valid.ok()) {
         *final_error = index::MetricToString(labels) + ": " + valid.message();
         break;
       }
@@ -109,19 +135,20 @@ void AssembleScrape(const ScrapeTarget& target, std::vector<ScrapedSample> sampl
       if (!seen.insert(key).second) continue;  // a series twice in one scrape: the first value, as Prometheus
       if (previous->count(key) == 0) ++added;
       samples.Add(labels, sample.timestamp, sample.value);
+      if (!stamped) tracked.insert(std::move(key));
     }
     if (final_error->empty()) {
       *batch = std::move(samples);
     } else {
-      seen.clear();
+      tracked.clear();
       added = 0;
     }
   }
   // Series of the last good scrape that are not here any more (all of them after a failure).
   for (const std::string& key : *previous) {
-    if (seen.count(key) == 0) batch->Add(FromKey(key), scrape_ms, StaleNaN());
+    if (tracked.count(key) == 0) batch->Add(FromKey(key), scrape_ms, StaleNaN());
   }
-  *previous = std::move(seen);
+  *previous = std::move(tracked);
   const bool up = final_error->empty();
   auto report = [&](const char* name, double value) {
     Labels labels = target.labels;
@@ -145,13 +172,21 @@ ScrapeLoop::ScrapeLoop(ScrapeTarget target, DB* db) : target_(std::move(target))
   thread_ = std::thread([this] { Run(); });
 }
 
-ScrapeLoop::~ScrapeLoop() {
+void ScrapeLoop::RequestStop(bool shutdown) {
   {
     std::lock_guard lock(mu_);
     stop_ = true;
+    shutdown_ = shutdown_ || shutdown;
   }
   wake_.notify_all();
+}
+
+ScrapeLoop::~ScrapeLoop() {
+  RequestStop(false);
   thread_.join();
+  // On shutdown the series go on after the restart: no markers (Prometheus' end-of-run
+  // staleness is skipped then too); nor for a target never scraped.
+  if (shutdown_ || health_.last_scrape_ms == 0) return;
   // The target went away: its series end here, as do its report series.
   const int64_t now = NowMs();
   WriteBatch batch;

@@ -8,7 +8,8 @@
 // batch. A series the previous scrape had and this one has not gets Prometheus' stale marker; a
 // failed scrape (unreachable, bad text, a limit) stores nothing but up = 0 and the report, and
 // marks every series of the last good scrape stale; so does stopping the loop (the target went
-// away). Scrapes start at a fixed offset within the interval (a hash of the target), so targets
+// away; not when gnomond shuts down). A series with its own timestamp, honoured, is not tracked
+// for staleness (as Prometheus). Scrapes start at a fixed offset within the interval (a hash of the target), so targets
 // are spread over it; a slow target delays only itself.
 #pragma once
 
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "gnomon/db.h"
+#include "gnomon/options.h"
 #include "gnomon/series.h"
 #include "gnomon/write_batch.h"
 #include "http/client/http_client.h"
@@ -49,8 +51,10 @@ struct ScrapeTarget {
   // credentials file that changes is read again (as Prometheus).
   std::optional<BasicAuth> basic_auth;
   std::optional<Authorization> authorization;
+  Limits limits;  // the engine's: a series it would refuse fails the scrape by name
 
-  // Identity for the manager: the same target when job, URL and labels are the same.
+  // Identity for the manager: the same target (and loop) while job, URL, labels and every
+  // setting above but the limits are the same.
   std::string Key() const;
 };
 
@@ -75,7 +79,12 @@ class ScrapeLoop {
  public:
   // Starts scraping at once (at the target's offset in the interval). `db` outlives the loop.
   ScrapeLoop(ScrapeTarget target, DB* db);
-  // Stops and writes stale markers for the target's series and its report.
+  // Asks the loop to stop after the scrape in progress, without waiting (so many loops stop
+  // together); `shutdown`: gnomond is stopping, so no stale markers (the series go on after it
+  // restarts).
+  void RequestStop(bool shutdown);
+  // Stops, and unless shutting down writes stale markers for the target's series and its report
+  // (the target went away).
   ~ScrapeLoop();
 
   const ScrapeTarget& target() const { return target_; }
@@ -93,8 +102,9 @@ class ScrapeLoop {
   std::unique_ptr<http::HttpClient> client_;  // loop thread only
   mutable std::mutex mu_;
   std::condition_variable wake_;
-  bool stop_ = false;    // guarded by mu_
-  TargetHealth health_;  // guarded by mu_
+  bool stop_ = false;      // guarded by mu_
+  bool shutdown_ = false;  // guarded by mu_
+  TargetHealth health_;    // guarded by mu_
   std::thread thread_;
 };
 

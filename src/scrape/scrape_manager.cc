@@ -29,7 +29,7 @@ std::string FileVersion(const std::string& path) {
 
 }  // namespace
 
-ScrapeManager::ScrapeManager(DB* db) : db_(db) {
+ScrapeManager::ScrapeManager(DB* db, Limits limits) : db_(db), limits_(limits) {
   watcher_ = std::thread([this] { WatchFiles(); });
 }
 
@@ -45,7 +45,10 @@ ScrapeManager::~ScrapeManager() {
     std::lock_guard lock(mu_);
     running.swap(running_);
   }
-  running.clear();  // each loop stops and marks its series stale
+  // gnomond is stopping: every loop told at once, then each joined; no stale markers (the series
+  // go on after the restart).
+  for (auto& [key, r] : running) r.loop->RequestStop(/*shutdown=*/true);
+  running.clear();
 }
 
 void ScrapeManager::Apply(std::vector<ScrapeConfig> jobs) {
@@ -57,6 +60,7 @@ void ScrapeManager::Apply(std::vector<ScrapeConfig> jobs) {
 }
 
 void ScrapeManager::Sync() {
+  std::lock_guard sync(sync_mu_);  // one Sync at a time: the last one applies the newest jobs
   std::vector<ScrapeConfig> jobs;
   {
     std::lock_guard lock(mu_);
@@ -72,11 +76,15 @@ void ScrapeManager::Sync() {
       for (const std::string& path : ExpandFileSdPaths(sd)) {
         versions[path] = FileVersion(path);
         auto read = ReadFileSd(path);
-        if (!read.ok()) {
+        if (read.ok()) {
+          last_good_[path] = *read;
+        } else {
+          // A file caught half-written, say: its last good targets stay (as Prometheus).
           log::Warn("scrape: job " + job.job_name + ": " + read.status().message());
-          continue;
         }
-        for (TargetGroup& g : *read) groups.push_back(std::move(g));
+        if (auto it = last_good_.find(path); it != last_good_.end()) {
+          groups.insert(groups.end(), it->second.begin(), it->second.end());
+        }
       }
     }
     for (const TargetGroup& group : groups) {
@@ -101,6 +109,7 @@ void ScrapeManager::Sync() {
         target.metric_relabel_configs = job.metric_relabel_configs;
         target.basic_auth = job.basic_auth;
         target.authorization = job.authorization;
+        target.limits = limits_;
         std::string key = target.Key();
         wanted.emplace(std::move(key), std::make_pair(std::move(target), std::move(t.discovered_labels)));
       }
@@ -127,7 +136,10 @@ void ScrapeManager::Sync() {
     dropped_ = std::move(dropped);
     file_versions_ = std::move(versions);
   }
-  stopped.clear();  // outside the lock: each waits for its scrape in progress, then marks stale
+  // Outside the lock: every stopped loop told at once, then each joined (it finishes its scrape
+  // in progress) and marks its series stale.
+  for (auto& [key, r] : stopped) r.loop->RequestStop(/*shutdown=*/false);
+  stopped.clear();
 }
 
 void ScrapeManager::WatchFiles() {

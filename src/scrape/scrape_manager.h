@@ -2,9 +2,10 @@
 // manager and file discovery. Apply takes the jobs of a config (scrape_config.h): each job's
 // static targets and file_sd files become targets (targets.h: labels populated and relabelled as
 // Prometheus does), each scraped by a ScrapeLoop; a target that stays keeps its loop (and its
-// rhythm), a new one starts, one that went away is stopped (its series marked stale). A background
-// thread reads the file_sd files again when they change (and at their refresh_interval). Targets
-// answers /api/v1/targets. Thread-safe.
+// rhythm; a change of its settings restarts it), a new one starts, one that went away is stopped
+// (its series marked stale). A background thread looks at the file_sd files every 5 s and reads
+// them again when one changed (size or mtime), appeared or went; a file that cannot be read keeps
+// its last good targets. Targets answers /api/v1/targets. Thread-safe.
 #pragma once
 
 #include <condition_variable>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "gnomon/db.h"
+#include "gnomon/options.h"
 #include "scrape/scrape_config.h"
 #include "scrape/scrape_loop.h"
 
@@ -36,8 +38,9 @@ struct DroppedTarget {
 
 class ScrapeManager {
  public:
-  explicit ScrapeManager(DB* db);
-  ~ScrapeManager();  // stops every loop
+  // `limits`: the engine's, which a scraped series must meet.
+  ScrapeManager(DB* db, Limits limits);
+  ~ScrapeManager();  // stops every loop (gnomond stopping: no stale markers)
 
   // The jobs to scrape from now on.
   void Apply(std::vector<ScrapeConfig> jobs);
@@ -55,6 +58,9 @@ class ScrapeManager {
   void WatchFiles();
 
   DB* const db_;
+  const Limits limits_;
+  std::mutex sync_mu_;                                         // held through a Sync: they run one at a time
+  std::map<std::string, std::vector<TargetGroup>> last_good_;  // file_sd path -> its last good groups (sync_mu_)
   mutable std::mutex mu_;
   std::vector<ScrapeConfig> jobs_;                    // guarded by mu_
   std::map<std::string, Running> running_;            // by ScrapeTarget::Key(), guarded by mu_
