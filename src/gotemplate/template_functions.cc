@@ -11,6 +11,7 @@
 
 #include "gotemplate/template_internal.h"
 #include "util/duration.h"
+#include "util/go_regexp.h"
 
 namespace gnomon::gotemplate::tmpl {
 namespace {
@@ -266,52 +267,6 @@ std::unique_ptr<RE2> Compile(const std::string& pattern, std::string* err) {
   return re;
 }
 
-// Go's Regexp.expand: $1, ${1}, $name, ${name} and $$ in `templ`.
-void Expand(const RE2& re, std::string_view templ, const std::vector<re2::StringPiece>& m, std::string* out) {
-  while (!templ.empty()) {
-    size_t dollar = templ.find('$');
-    if (dollar == std::string_view::npos) break;
-    out->append(templ.substr(0, dollar));
-    templ.remove_prefix(dollar + 1);
-    if (!templ.empty() && templ[0] == '$') {
-      out->push_back('$');
-      templ.remove_prefix(1);
-      continue;
-    }
-    std::string_view str = templ;
-    bool brace = !str.empty() && str[0] == '{';
-    if (brace) str.remove_prefix(1);
-    size_t i = 0;
-    while (i < str.size() && (std::isalnum(static_cast<unsigned char>(str[i])) || str[i] == '_' ||
-                              static_cast<unsigned char>(str[i]) >= 0x80)) {
-      ++i;
-    }
-    if (i == 0 || (brace && (i >= str.size() || str[i] != '}'))) {
-      out->push_back('$');  // malformed: the '$' is literal text
-      continue;
-    }
-    std::string name(str.substr(0, i));
-    templ = str.substr(i + (brace ? 1 : 0));
-    int num = 0;
-    for (char c : name) {
-      if (c < '0' || c > '9' || num >= 100000000) {
-        num = -1;
-        break;
-      }
-      num = num * 10 + (c - '0');
-    }
-    if (name.size() > 1 && name[0] == '0') num = -1;
-    if (num < 0) {
-      auto it = re.NamedCapturingGroups().find(name);
-      num = it == re.NamedCapturingGroups().end() ? -1 : it->second;
-    }
-    if (num >= 0 && static_cast<size_t>(num) < m.size() && m[static_cast<size_t>(num)].data() != nullptr) {
-      out->append(m[static_cast<size_t>(num)].data(), m[static_cast<size_t>(num)].size());
-    }
-  }
-  out->append(templ);
-}
-
 Value ReReplaceAll(ExecState&, std::vector<Value>& a, std::string* err) {
   const std::string& pattern = a[0].s;
   std::string cerr;
@@ -331,7 +286,7 @@ Value ReReplaceAll(ExecState&, std::vector<Value>& a, std::string* err) {
     size_t a0 = static_cast<size_t>(m[0].data() - src.data());
     size_t a1 = a0 + m[0].size();
     out.append(src, last_end, a0 - last_end);
-    if (a1 > last_end || a0 == 0) Expand(*re, repl, m, &out);
+    if (a1 > last_end || a0 == 0) GoRegexpExpand(*re, repl, m.data(), static_cast<int>(m.size()), &out);
     if (out.size() > kMaxOutputBytes) {
       *err = "result exceeds " + std::to_string(kMaxOutputBytes) + " bytes";
       return Value();

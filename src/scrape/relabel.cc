@@ -10,6 +10,7 @@
 #include <map>
 
 #include "index/labels_util.h"
+#include "util/go_regexp.h"
 #include "util/go_strconv.h"
 #include "util/strings.h"
 
@@ -55,13 +56,6 @@ locale_t Utf8Locale() {
   return loc;
 }
 
-// Go's unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_': a rune of a $name in a template.
-bool IsNameRune(char32_t r) {
-  if (r < 0x80) return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') || r == '_';
-  const locale_t loc = Utf8Locale();
-  return loc != nullptr && iswalnum_l(static_cast<wint_t>(r), loc);
-}
-
 // Go's strings.ToLower / strings.ToUpper: an ASCII fast path, else every rune mapped (simple case
 // mapping) and every invalid byte replaced by U+FFFD, as strings.Map does.
 std::string MapCase(std::string_view s, bool upper) {
@@ -92,58 +86,6 @@ std::string MapCase(std::string_view s, bool upper) {
     i += width;
   }
   return out;
-}
-
-// Go's regexp.Expand (with a string source): `tmpl` with $1, ${1}, $name, ${name} replaced by the
-// submatch (empty if out of range, unnamed or not participating) and $$ by $; a $ not followed by
-// a well-formed reference is kept as it is.
-void Expand(const re2::RE2& re, std::string_view tmpl, const re2::StringPiece* groups, int ngroups, std::string* out) {
-  while (!tmpl.empty()) {
-    const size_t dollar = tmpl.find('$');
-    if (dollar == std::string_view::npos) break;
-    out->append(tmpl.substr(0, dollar));
-    tmpl.remove_prefix(dollar + 1);
-    if (!tmpl.empty() && tmpl[0] == '$') {
-      out->push_back('$');
-      tmpl.remove_prefix(1);
-      continue;
-    }
-    // extract(): a leading name or {name}.
-    std::string_view rest = tmpl;
-    const bool brace = !rest.empty() && rest[0] == '{';
-    if (brace) rest.remove_prefix(1);
-    size_t n = 0;
-    while (n < rest.size()) {
-      size_t width = 1;
-      const char32_t r = gostr::DecodeRune(rest, n, &width);
-      if (!IsNameRune(r)) break;
-      n += width;
-    }
-    if (n == 0 || (brace && (n >= rest.size() || rest[n] != '}'))) {
-      out->push_back('$');  // malformed: the $ is literal text
-      continue;
-    }
-    const std::string_view name = rest.substr(0, n);
-    tmpl = rest.substr(n + (brace ? 1 : 0));
-    int num = 0;
-    for (char c : name) {
-      if (c < '0' || c > '9' || num >= 100000000) {
-        num = -1;
-        break;
-      }
-      num = num * 10 + (c - '0');
-    }
-    if (name[0] == '0' && name.size() > 1) num = -1;
-    if (num < 0) {
-      const auto& named = re.NamedCapturingGroups();
-      const auto it = named.find(std::string(name));
-      num = it == named.end() ? -1 : it->second;
-    }
-    if (num >= 0 && num < ngroups && groups[num].data() != nullptr) {
-      out->append(groups[num].data(), groups[num].size());
-    }
-  }
-  out->append(tmpl);
 }
 
 // Labels sorted by name: the value of `name`, or "".
@@ -204,13 +146,13 @@ bool Apply(const RelabelConfig& cfg, Labels* ls) {
       std::vector<re2::StringPiece> groups(static_cast<size_t>(ngroups));
       if (!re.Match(val, 0, val.size(), re2::RE2::UNANCHORED, groups.data(), ngroups)) break;
       std::string target;
-      Expand(re, cfg.target_label, groups.data(), ngroups, &target);
+      GoRegexpExpand(re, cfg.target_label, groups.data(), ngroups, &target);
       if (!index::IsValidLabelName(target)) {
         Del(ls, cfg.target_label);
         break;
       }
       std::string res;
-      Expand(re, cfg.replacement, groups.data(), ngroups, &res);
+      GoRegexpExpand(re, cfg.replacement, groups.data(), ngroups, &res);
       if (res.empty()) {
         Del(ls, cfg.target_label);
         break;
@@ -231,7 +173,7 @@ bool Apply(const RelabelConfig& cfg, Labels* ls) {
       for (const Label& l : *ls) {
         if (!re.Match(l.name, 0, l.name.size(), re2::RE2::UNANCHORED, groups.data(), ngroups)) continue;
         std::string name;
-        Expand(re, cfg.replacement, groups.data(), ngroups, &name);
+        GoRegexpExpand(re, cfg.replacement, groups.data(), ngroups, &name);
         sets.push_back(Label{std::move(name), l.value});
       }
       for (Label& s : sets) Set(ls, s.name, std::move(s.value));
