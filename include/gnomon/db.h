@@ -72,7 +72,12 @@ class DB {
   // SyncMode::kInterval, after a background sync failed, writes are refused the same way until a
   // sync succeeds again (each Write retries it). See Stats::writable. Once the cause is gone,
   // writes succeed again without reopening.
-  virtual Status Write(const WriteBatch& batch) = 0;
+  Status Write(const WriteBatch& batch) { return Write(batch, nullptr); }
+  // The same, and when it returns OK and `refs` is not null, *refs holds each of the batch's
+  // entries' series reference, in order (WriteBatch::num_entries), for later batches to name the
+  // series by (WriteBatch::Add(SeriesRef, ...)). A ref this DB never gave fails the whole batch
+  // with kInvalidArgument.
+  virtual Status Write(const WriteBatch& batch, std::vector<SeriesRef>* refs) = 0;
 
   // The series matching all `matchers`, with their samples in [mint, maxt] (inclusive).
   // At least one matcher must not match the empty string (as in Prometheus).

@@ -23,6 +23,12 @@ struct Label {
 
 using Labels = std::vector<Label>;
 
+// The engine's handle for a series, as Prometheus' storage.SeriesRef: DB::Write hands one back for
+// each entry of a batch, and a later batch may name the series by it (WriteBatch::Add(SeriesRef,
+// ...)) instead of its labels, skipping their encoding and lookup. A ref is valid for the life of
+// the DB object that gave it (not across a reopen, nor for another DB). 0 is no series.
+using SeriesRef = uint64_t;
+
 // One observation: milliseconds since the Unix epoch, and a value. Any double is a valid value,
 // including NaN, ±Inf and Prometheus' stale marker; Gnomon stores the bit pattern exactly.
 struct Sample {

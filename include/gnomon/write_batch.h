@@ -25,14 +25,19 @@ class WriteBatch {
   void Add(const Labels& labels, int64_t timestamp_ms, double value);
   // Appends several samples for the series `labels`.
   void Add(const Labels& labels, std::span<const Sample> samples);
+  // Appends one sample for the series with reference `ref`, which a DB::Write of this batch's DB
+  // returned: nothing to encode or look up. A ref that DB does not know fails the Write.
+  void Add(SeriesRef ref, int64_t timestamp_ms, double value);
 
   void Clear();
   bool empty() const { return samples_.empty(); }
   size_t num_samples() const { return samples_.size(); }
   size_t num_entries() const { return entries_.size(); }
 
-  // For the engine: entry i's label set in canonical encoded form (sorted by name; see
-  // src/index/labels_util.h) and its samples.
+  // For the engine: entry i's series reference (0 when it was given by labels), its label set in
+  // canonical encoded form (sorted by name; see src/index/labels_util.h; empty when given by
+  // reference) and its samples.
+  SeriesRef RefOf(size_t i) const { return entries_[i].ref; }
   std::string_view EncodedLabels(size_t i) const {
     return std::string_view(keys_).substr(entries_[i].key_offset, entries_[i].key_size);
   }
@@ -43,6 +48,7 @@ class WriteBatch {
     size_t key_offset;
     size_t key_size;
     size_t first_sample;
+    SeriesRef ref;  // 0: given by labels (key_offset, key_size)
   };
   void StartEntry(const Labels& labels);
 

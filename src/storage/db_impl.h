@@ -57,7 +57,8 @@ class DBImpl final : public DB {
 
   Status Init();
 
-  Status Write(const WriteBatch& batch) override;
+  using DB::Write;
+  Status Write(const WriteBatch& batch, std::vector<SeriesRef>* refs) override;
   Result<std::unique_ptr<SeriesSet>> Select(const Matchers& matchers, int64_t mint, int64_t maxt) override;
   Result<std::vector<std::unique_ptr<SeriesSet>>> SelectShards(const Matchers& matchers, int64_t mint, int64_t maxt,
                                                                size_t max_shards, size_t min_series_per_shard) override;

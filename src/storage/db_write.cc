@@ -19,7 +19,9 @@ bool DBImpl::LookupSeries(const WriteBatch& batch, std::vector<uint64_t>* refs) 
   refs->assign(batch.num_entries(), 0);
   bool missing = false;
   for (size_t i = 0; i < batch.num_entries(); ++i) {
-    if (auto ref = series_.Find(batch.EncodedLabels(i))) {
+    if (SeriesRef given = batch.RefOf(i); given != 0) {
+      (*refs)[i] = given;  // checked by Write
+    } else if (auto ref = series_.Find(batch.EncodedLabels(i))) {
       (*refs)[i] = *ref;
     } else {
       missing = true;
@@ -76,10 +78,16 @@ Status DBImpl::CreateSeries(const WriteBatch& batch, std::vector<uint64_t>* refs
   return Status::OK();
 }
 
-Status DBImpl::Write(const WriteBatch& batch) {
-  if (batch.empty()) return Status::OK();
+Status DBImpl::Write(const WriteBatch& batch, std::vector<SeriesRef>* refs_out) {
+  if (batch.empty()) {
+    if (refs_out != nullptr) refs_out->clear();
+    return Status::OK();
+  }
   std::vector<uint64_t> refs;
   const bool all_known = LookupSeries(batch, &refs);
+  if (SeriesRef unknown = series_.FirstUnknown(batch); unknown != 0) {
+    return Status::InvalidArgument("series ref " + std::to_string(unknown) + " is not a series of this database");
+  }
   std::lock_guard lock(write_mu_);
   GNOMON_RETURN_IF_ERROR(RetryFailedSync());
   if (!all_known) GNOMON_RETURN_IF_ERROR(CreateSeries(batch, &refs));
@@ -122,6 +130,7 @@ Status DBImpl::Write(const WriteBatch& batch) {
   // fail (a full disk) the samples stay in the head and the WAL, the failure is recorded in the
   // write state (Stats::writable), and the next write retries; the batch itself is acknowledged.
   if (Seal(seals).ok()) MaybeRotateWal();
+  if (refs_out != nullptr) *refs_out = std::move(refs);
   return Status::OK();
 }
 

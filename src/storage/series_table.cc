@@ -34,6 +34,15 @@ Status SeriesTable::GetLabels(uint64_t ref, Labels* labels) const {
   return index::DecodeLabels(key, labels);
 }
 
+uint64_t SeriesTable::FirstUnknown(const WriteBatch& batch) const {
+  std::shared_lock lock(mu_);
+  for (size_t i = 0; i < batch.num_entries(); ++i) {
+    const uint64_t ref = batch.RefOf(i);
+    if (ref != 0 && (ref > keys_.size() || keys_[ref - 1].empty())) return ref;
+  }
+  return 0;
+}
+
 uint64_t SeriesTable::size() const {
   std::shared_lock lock(mu_);
   return by_key_.size();

@@ -15,6 +15,7 @@
 
 #include "gnomon/series.h"
 #include "gnomon/status.h"
+#include "gnomon/write_batch.h"
 
 namespace gnomon::storage {
 
@@ -27,6 +28,9 @@ class SeriesTable {
   // The encoded labels of `ref`, or an empty view if unknown. Views stay valid for the table's life.
   std::string_view EncodedLabels(uint64_t ref) const;
   Status GetLabels(uint64_t ref, Labels* labels) const;
+  // The first reference `batch` names its series by (WriteBatch::RefOf) that is not in the table,
+  // or 0 when all are known. One shared lock for the whole batch.
+  uint64_t FirstUnknown(const WriteBatch& batch) const;
 
   uint64_t size() const;
   uint64_t memory_bytes() const;

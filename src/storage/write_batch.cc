@@ -21,8 +21,10 @@ void WriteBatch::StartEntry(const Labels& labels) {
   }
   key_scratch_.clear();
   index::AppendEncodedLabels(*sorted, &key_scratch_);
-  if (!entries_.empty() && EncodedLabels(entries_.size() - 1) == key_scratch_) return;  // same series
-  entries_.push_back({keys_.size(), key_scratch_.size(), samples_.size()});
+  if (!entries_.empty() && entries_.back().ref == 0 && EncodedLabels(entries_.size() - 1) == key_scratch_) {
+    return;  // the same series as the last entry
+  }
+  entries_.push_back({keys_.size(), key_scratch_.size(), samples_.size(), 0});
   keys_.append(key_scratch_);
 }
 
@@ -35,6 +37,13 @@ void WriteBatch::Add(const Labels& labels, std::span<const Sample> samples) {
   if (samples.empty()) return;
   StartEntry(labels);
   samples_.insert(samples_.end(), samples.begin(), samples.end());
+}
+
+void WriteBatch::Add(SeriesRef ref, int64_t timestamp_ms, double value) {
+  if (entries_.empty() || entries_.back().ref != ref || ref == 0) {
+    entries_.push_back({keys_.size(), 0, samples_.size(), ref});
+  }
+  samples_.push_back({timestamp_ms, value});
 }
 
 void WriteBatch::Clear() {

@@ -183,7 +183,7 @@ TEST_CASE("keyspace: approximate size grows with the data") {
 
 TEST_CASE("keyspace: OpenKeyspace refuses a DB that is not Gnomon's engine") {
   struct FakeDB : DB {
-    Status Write(const WriteBatch&) override { return Status::OK(); }
+    Status Write(const WriteBatch&, std::vector<SeriesRef>*) override { return Status::OK(); }
     Result<std::unique_ptr<SeriesSet>> Select(const Matchers&, int64_t, int64_t) override {
       return Status::Internal("fake");
     }
