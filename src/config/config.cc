@@ -4,7 +4,9 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cmath>
 #include <cstring>
+#include <sstream>
 #include <limits>
 #include <vector>
 
@@ -307,6 +309,107 @@ std::string SetStringMap(const Value& in, std::map<std::string, std::string>* ds
   return ReadStringMap(in, "", [](const std::string& name) -> std::string {
     return name.empty() ? "names must not be empty" : "";
   }, dst);
+}
+
+namespace {
+
+// YAML's double-quoted scalar: JSON's escapes, which YAML shares.
+void AppendYamlQuoted(std::string_view text, std::string* out) {
+  *out += '"';
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      *out += '\\';
+      *out += c;
+    } else if (u < 0x20 || u == 0x7f) {
+      *out += fmt::format("\\x{:02x}", u);
+    } else {
+      *out += c;
+    }
+  }
+  *out += '"';
+}
+
+class YamlWriter {
+ public:
+  YamlWriter(std::string* out, std::vector<int>* lines) : out_(out), lines_(lines) {}
+
+  // A scalar, or "" for a table or an array (then written by Block).
+  static std::string Scalar(const toml::node& node) {
+    std::string s;
+    if (const auto* v = node.as_string()) {
+      AppendYamlQuoted(v->get(), &s);
+    } else if (const auto* i = node.as_integer()) {
+      s = std::to_string(i->get());
+    } else if (const auto* f = node.as_floating_point()) {
+      const double d = f->get();
+      s = std::isnan(d) ? ".nan" : std::isinf(d) ? (d > 0 ? ".inf" : "-.inf") : fmt::format("{}", d);
+      if (s.find_first_of(".en") == std::string::npos) s += ".0";  // still a float: 1.0, not 1
+    } else if (const auto* b = node.as_boolean()) {
+      s = b->get() ? "true" : "false";
+    } else if (node.is_date() || node.is_time() || node.is_date_time()) {
+      std::ostringstream text;
+      node.visit([&](const auto& n) { text << n; });
+      AppendYamlQuoted(text.str(), &s);
+    }
+    return s;
+  }
+
+  // `prefix` (a key and ':' or a '-') then the node: on the same line when it is a scalar or
+  // empty, else as an indented block below.
+  void Entry(int indent, const std::string& prefix, const toml::node& node) {
+    const auto* table = node.as_table();
+    const auto* array = node.as_array();
+    std::string line(static_cast<size_t>(indent), ' ');
+    line += prefix;
+    if (table != nullptr && !table->empty()) {
+      Line(line, node);
+      Block(indent + 2, node);
+    } else if (array != nullptr && !array->empty()) {
+      Line(line, node);
+      Block(indent + 2, node);
+    } else {
+      Line(line + " " + (table != nullptr ? "{}" : array != nullptr ? "[]" : Scalar(node)), node);
+    }
+  }
+
+  void Block(int indent, const toml::node& node) {
+    if (const auto* table = node.as_table()) {
+      for (const auto& [key, value] : *table) {
+        std::string prefix;
+        AppendYamlQuoted(key.str(), &prefix);
+        Entry(indent, prefix + ":", value);
+      }
+    } else if (const auto* array = node.as_array()) {
+      for (const toml::node& item : *array) Entry(indent, "-", item);
+    }
+  }
+
+ private:
+  void Line(const std::string& text, const toml::node& from) {
+    *out_ += text;
+    *out_ += '\n';
+    lines_->push_back(static_cast<int>(from.source().begin.line));
+  }
+
+  std::string* out_;
+  std::vector<int>* lines_;
+};
+
+}  // namespace
+
+std::string ReadAsYaml(const Value& in, int indent, std::string* yaml, std::vector<int>* lines, std::string* file) {
+  if (in.node == nullptr) return "cannot be set by a flag; write it in the config file";
+  if (!in.node->is_table() && !in.node->is_array()) {
+    return fmt::format("expected a table or an array, got {}", TypeName(*in.node));
+  }
+  std::string out;
+  std::vector<int> out_lines;
+  YamlWriter(&out, &out_lines).Block(indent, *in.node);
+  *yaml = std::move(out);
+  *lines = std::move(out_lines);
+  *file = in.node->source().path ? *in.node->source().path : std::string();
+  return "";
 }
 
 std::string ForEachTable(const Value& in, const std::function<void()>& begin_item,

@@ -61,6 +61,14 @@ std::string ForEachTable(const Value& value, const std::function<void()>& begin_
                          const std::function<std::string(std::string_view key, const Value& value)>& set,
                          const std::function<std::string()>& end_item);
 
+// A value handed to a YAML-reading parser as it is (Prometheus' scrape_configs written inline in
+// the TOML file): the value, a table or an array from the file, as YAML text of the same
+// structure, each line indented by `indent` spaces; *lines gets, for each line of the text, the
+// file's line it comes from (to point a YAML parser's errors back into the file) and *file the
+// file's name. Strings stay strings, integers, floats and booleans stay what they are, dates
+// become strings. Not settable from a flag.
+std::string ReadAsYaml(const Value& value, int indent, std::string* yaml, std::vector<int>* lines, std::string* file);
+
 // A non-negative integer in [min, max] (and within T).
 template <typename T>
 std::string SetCount(const Value& value, T* dst, uint64_t min, uint64_t max) {

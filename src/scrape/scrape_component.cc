@@ -2,7 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
+
+#include <fmt/format.h>
 
 #include "util/duration.h"
 #include "util/log.h"
@@ -23,18 +26,69 @@ nlohmann::json LabelObject(const Labels& labels) {
 std::span<const config::Field<ScrapeSection>> ScrapeSection::Fields() {
   static const config::Field<ScrapeSection> kFields[] = {
       {"config_file", [](ScrapeSection* s, const config::Value& in) { return config::SetString(in, &s->config_file); }},
+      {"global",
+       [](ScrapeSection* s, const config::Value& in) {
+         return config::ReadAsYaml(in, 2, &s->global.text, &s->global.lines, &s->global.file);
+       }},
+      {"scrape_configs",
+       [](ScrapeSection* s, const config::Value& in) {
+         return config::ReadAsYaml(in, 2, &s->scrape_configs.text, &s->scrape_configs.lines, &s->scrape_configs.file);
+       }},
   };
   return kFields;
 }
 
+Result<std::vector<ScrapeConfig>> InlineScrapeConfigs(const ScrapeSection& section) {
+  if (section.global.text.empty() && section.scrape_configs.text.empty()) return std::vector<ScrapeConfig>{};
+  // One Prometheus document, and for each of its lines the TOML line it comes from.
+  std::string yaml;
+  std::vector<int> lines;
+  for (const auto& [key, part] : {std::pair{"global", &section.global}, {"scrape_configs", &section.scrape_configs}}) {
+    if (part->text.empty()) continue;
+    yaml += std::string(key) + ":\n" + part->text;
+    lines.push_back(part->lines.front());
+    lines.insert(lines.end(), part->lines.begin(), part->lines.end());
+  }
+  const std::string file = section.scrape_configs.file.empty() ? section.global.file : section.scrape_configs.file;
+  auto jobs = ParseScrapeConfigs(yaml, file);
+  if (jobs.ok()) return jobs;
+  // "FILE:LINE:COL: reason" (LINE in the YAML text) -> "FILE:TOML-LINE: [scrape] reason".
+  std::string message;
+  std::string_view rest = jobs.status().message();
+  while (!rest.empty()) {
+    std::string_view line = rest.substr(0, rest.find('\n'));
+    rest.remove_prefix(std::min(rest.size(), line.size() + 1));
+    if (!message.empty()) message += '\n';
+    const std::string prefix = file + ":";
+    int yaml_line = 0;
+    size_t at = prefix.size();
+    if (line.starts_with(prefix)) {
+      while (at < line.size() && std::isdigit(static_cast<unsigned char>(line[at]))) yaml_line = yaml_line * 10 + (line[at++] - '0');
+    }
+    if (yaml_line < 1 || static_cast<size_t>(yaml_line) > lines.size()) {
+      message += "[scrape] " + std::string(line);
+      continue;
+    }
+    const size_t reason = line.find(": ", at);
+    message += fmt::format("{}:{}: [scrape] {}", file, lines[yaml_line - 1],
+                           reason == std::string_view::npos ? line : line.substr(reason + 2));
+  }
+  return Status::InvalidArgument(message);
+}
+
 Result<std::unique_ptr<http::Component>> ScrapeComponent::Create(const http::ComponentContext& context) {
   const ScrapeSection& section = context.config.Get<ScrapeSection>();
+  auto inline_jobs = InlineScrapeConfigs(section);
+  if (!inline_jobs.ok()) return inline_jobs.status();
+  if (!section.config_file.empty() && (!section.scrape_configs.text.empty() || !section.global.text.empty())) {
+    return Status::InvalidArgument("[scrape]: set config_file or write the jobs inline (global, scrape_configs), not both");
+  }
   if (!section.config_file.empty()) {
     auto jobs = LoadScrapeConfigs(section.config_file);  // refused at start, with every error
     if (!jobs.ok()) return Status::InvalidArgument("[scrape] config_file: " + jobs.status().message());
   }
-  return std::unique_ptr<http::Component>(
-      new ScrapeComponent(section.config_file, context.db, context.engine_options.limits));
+  return std::unique_ptr<http::Component>(new ScrapeComponent(section.config_file, std::move(*inline_jobs), context.db,
+                                                              context.engine_options.limits));
 }
 
 std::shared_ptr<ScrapeManager> ScrapeComponent::manager() const {
@@ -48,7 +102,11 @@ Status ScrapeComponent::Start() {
     std::lock_guard lock(mu_);
     manager_ = manager;
   }
-  if (config_file_.empty()) return Status::OK();
+  if (config_file_.empty()) {
+    if (!inline_jobs_.empty()) log::Info("scrape: " + std::to_string(inline_jobs_.size()) + " jobs from [scrape]");
+    manager->Apply(inline_jobs_);
+    return Status::OK();
+  }
   auto jobs = LoadScrapeConfigs(config_file_);
   if (!jobs.ok()) return Status::InvalidArgument("[scrape] config_file: " + jobs.status().message());
   log::Info("scrape: " + std::to_string(jobs->size()) + " jobs from " + config_file_);

@@ -12,6 +12,9 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "config/config.h"
+#include "http/components.h"
+#include "scrape/scrape_component.h"
 #include "scrape/scrape_config.h"
 #include "scrape/targets.h"
 #include "test_util.h"
@@ -617,6 +620,65 @@ TEST_CASE("targets: the same as Prometheus 2.42 on tests/scrape/relabel/promethe
   std::sort(want_dropped.begin(), want_dropped.end(), by_text);
   CHECK(got_dropped == want_dropped);
   CHECK(errors == expected["errors"].get<std::set<std::string>>());
+}
+
+TEST_CASE("scrape config: jobs inline in gnomond's TOML file") {
+  auto config = config::ParseConfig(R"([scrape.global]
+scrape_interval = "15s"
+
+[[scrape.scrape_configs]]
+job_name = "node"
+honor_labels = true
+sample_limit = 1000
+params = { "module" = ["cpu", "mem"] }
+static_configs = [{ targets = ["127.0.0.1:9100"], labels = { env = "dev \"x\"" } }]
+
+[[scrape.scrape_configs.metric_relabel_configs]]
+source_labels = ["__name__"]
+regex = "go_.*"
+action = "drop"
+
+[[scrape.scrape_configs]]
+job_name = "self"
+scrape_interval = "5s"
+static_configs = [{ targets = ["127.0.0.1:9201"] }]
+)",
+                                    "gnomond.toml", http::ComponentSchema());
+  REQUIRE_MESSAGE(config.ok(), config.status().ToString());
+  auto jobs = InlineScrapeConfigs(config->Get<ScrapeSection>());
+  REQUIRE_MESSAGE(jobs.ok(), jobs.status().ToString());
+  REQUIRE(jobs->size() == 2);
+  const ScrapeConfig& node = jobs->at(0);
+  CHECK(node.job_name == "node");
+  CHECK(node.scrape_interval_ms == 15'000);  // from [scrape.global]
+  CHECK(node.honor_labels);
+  CHECK(node.sample_limit == 1000);
+  CHECK(node.params.at("module") == std::vector<std::string>{"cpu", "mem"});
+  REQUIRE(node.static_configs.size() == 1);
+  CHECK(node.static_configs[0].labels == L({{"env", "dev \"x\""}}));
+  REQUIRE(node.metric_relabel_configs.size() == 1);
+  CHECK(node.metric_relabel_configs[0].action == RelabelAction::kDrop);
+  CHECK(jobs->at(1).scrape_interval_ms == 5'000);
+
+  // Errors name the TOML file's line; what Prometheus would refuse is refused here too.
+  auto bad = config::ParseConfig(R"([scrape]
+
+[[scrape.scrape_configs]]
+job_name = "node"
+scrape_interval = "5s"
+scrape_timeout = "10s"
+tls_config = { insecure_skip_verify = true }
+)",
+                                 "gnomond.toml", http::ComponentSchema());
+  REQUIRE(bad.ok());
+  auto refused = InlineScrapeConfigs(bad->Get<ScrapeSection>());
+  REQUIRE_FALSE(refused.ok());
+  CHECK_MESSAGE(refused.status().message().find("gnomond.toml:7: [scrape]") != std::string::npos,
+                refused.status().message());
+  CHECK_MESSAGE(refused.status().message().find("gnomond.toml:6: [scrape] scrape timeout greater") != std::string::npos,
+                refused.status().message());  // the timeout above the interval
+  auto flag = config::ParseConfig("[scrape]\nscrape_configs = \"x\"\n", "gnomond.toml", http::ComponentSchema());
+  CHECK_FALSE(flag.ok());
 }
 
 }  // namespace
