@@ -1,6 +1,7 @@
 #include "scrape/scrape_appender.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -14,10 +15,6 @@ namespace {
 
 constexpr const char* kReportNames[5] = {"up", "scrape_duration_seconds", "scrape_samples_scraped",
                                          "scrape_samples_post_metric_relabeling", "scrape_series_added"};
-
-// Cache entries not seen for this many good scrapes are forgotten (a series that comes back
-// costs one miss).
-constexpr uint64_t kEvictAfterScrapes = 4;
 
 // The target's labels on a scraped series, as Prometheus' mutateSampleLabels.
 void AttachTargetLabels(const ScrapeTarget& target, Labels* labels) {
@@ -40,155 +37,252 @@ void AttachTargetLabels(const ScrapeTarget& target, Labels* labels) {
   }
 }
 
+bool SortedContains(const std::vector<SeriesRef>& sorted, SeriesRef ref) {
+  return std::binary_search(sorted.begin(), sorted.end(), ref);
+}
+
+void SortUnique(std::vector<SeriesRef>* refs) {
+  std::sort(refs->begin(), refs->end());
+  refs->erase(std::unique(refs->begin(), refs->end()), refs->end());
+}
+
 }  // namespace
 
 ScrapeAppender::ScrapeAppender(const ScrapeTarget* target, DB* db) : target_(target), db_(db) {
   for (size_t i = 0; i < 5; ++i) {
-    report_[i].labels = target_->labels;
-    report_[i].labels.push_back({kMetricNameLabel, kReportNames[i]});
-    index::SortLabels(&report_[i].labels);
+    report_labels_[i] = target_->labels;
+    report_labels_[i].push_back({kMetricNameLabel, kReportNames[i]});
+    index::SortLabels(&report_labels_[i]);
   }
 }
 
-std::string ScrapeAppender::Resolve(const ExpositionParser& parser, Text** text) {
+std::string ScrapeAppender::Resolve(const ExpositionParser& parser, Entry* entry) {
   parser.ReadLabels(&labels_);
   AttachTargetLabels(*target_, &labels_);
-  Series* series = nullptr;
-  const bool kept = (target_->metric_relabel_configs.empty() || Relabel(target_->metric_relabel_configs, &labels_)) &&
-                    !labels_.empty();  // relabelled to nothing: dropped, as Prometheus
-  if (kept) {
-    if (target_->label_limit != 0 && labels_.size() > target_->label_limit) {
-      std::string_view name;
-      for (const Label& l : labels_) {
-        if (l.name == kMetricNameLabel) name = l.value;
-      }
-      return fmt::format("label_limit exceeded (metric: {:.50}, number of labels: {}, limit: {})", name, labels_.size(),
-                         target_->label_limit);
-    }
-    index::SortLabels(&labels_);
-    // What the engine would refuse (a reserved "__" name, say) fails the scrape by name, rather
-    // than the whole write with up and the report.
-    if (Status valid = index::ValidateLabels(labels_, target_->limits); !valid.ok()) {
-      return index::MetricToString(labels_) + ": " + valid.message();
-    }
-    key_.clear();
-    index::AppendEncodedLabels(labels_, &key_);
-    auto [it, created] = series_.try_emplace(key_);
-    if (created) it->second.labels = labels_;
-    series = &it->second;
+  if ((!target_->metric_relabel_configs.empty() && !Relabel(target_->metric_relabel_configs, &labels_)) ||
+      labels_.empty()) {  // relabelled to nothing: dropped, as Prometheus
+    entry->dropped = true;
+    return "";
   }
-  auto [it, created] = texts_.try_emplace(std::string(parser.series_text()));
-  it->second.series = series;
-  *text = &it->second;
+  if (target_->label_limit != 0 && labels_.size() > target_->label_limit) {
+    std::string_view name;
+    for (const Label& l : labels_) {
+      if (l.name == kMetricNameLabel) name = l.value;
+    }
+    return fmt::format("label_limit exceeded (metric: {:.50}, number of labels: {}, limit: {})", name, labels_.size(),
+                       target_->label_limit);
+  }
+  index::SortLabels(&labels_);
+  // What the engine would refuse (a reserved "__" name, say) fails the scrape by name, rather
+  // than the whole write with up and the report.
+  if (Status valid = index::ValidateLabels(labels_, target_->limits); !valid.ok()) {
+    return index::MetricToString(labels_) + ": " + valid.message();
+  }
+  key_.clear();
+  index::AppendEncodedLabels(labels_, &key_);
+  auto [it, created] = miss_keys_.try_emplace(key_, static_cast<uint32_t>(miss_labels_.size()));
+  if (created) {
+    miss_labels_.push_back(labels_);
+  } else {
+    entry->duplicate = true;  // a new series twice in one scrape (two spellings): the first value
+  }
+  entry->miss = it->second;
   return "";
 }
 
-void ScrapeAppender::AddToBatch(Series* series, int64_t timestamp_ms, double value) {
-  if (series->ref != 0) {
-    batch_.Add(series->ref, timestamp_ms, value);
-    return;
+int64_t ScrapeAppender::Find(std::string_view text) {
+  if (entries_.empty()) return -1;
+  const size_t mask = index_.empty() ? 0 : index_.size() - 1;
+  if (index_.empty()) {
+    size_t size = 16;
+    while (size < entries_.size() * 2) size *= 2;
+    index_.assign(size, 0);
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      for (size_t slot = std::hash<std::string_view>{}(entries_[i].text) & (size - 1);;
+           slot = (slot + 1) & (size - 1)) {
+        if (index_[slot] == 0) {
+          index_[slot] = static_cast<uint32_t>(i + 1);
+          break;
+        }
+        if (entries_[index_[slot] - 1].text == entries_[i].text) break;  // the first one stays
+      }
+    }
+    return Find(text);
   }
-  const size_t entries = batch_.num_entries();
-  batch_.Add(series->labels, timestamp_ms, value);
-  if (batch_.num_entries() > entries) unresolved_.push_back({batch_.num_entries() - 1, series});
+  for (size_t slot = std::hash<std::string_view>{}(text)&mask;; slot = (slot + 1) & mask) {
+    if (index_[slot] == 0) return -1;
+    if (entries_[index_[slot] - 1].text == text) return index_[slot] - 1;
+  }
+}
+
+std::string ScrapeAppender::Append(std::string_view body, ExpositionFormat format, const std::string& error,
+                                   int64_t scrape_ms, double duration_s) {
+  std::string final_error = error;
+  current_.clear();
+  samples_.clear();
+  miss_labels_.clear();
+  miss_keys_.clear();
+  size_t scraped = 0;
+  // Whether this scrape has exactly the cached texts, in order, stamped alike: then its series,
+  // duplicates and staleness are the last scrape's.
+  bool same = written_.size() > 0 || entries_.empty();
+  if (error.empty()) {
+    ExpositionParser parser(body, format);
+    size_t next = 0;  // the cached entry expected next
+    while (parser.Next()) {
+      ++scraped;
+      const std::string_view text = parser.series_text();
+      const bool stamped = target_->honor_timestamps && parser.timestamp_ms().has_value();
+      Entry& e = current_.emplace_back();
+      e.text = text;
+      e.stamped = stamped;
+      samples_.push_back({stamped ? *parser.timestamp_ms() : scrape_ms, parser.value()});
+      int64_t hit = -1;
+      if (next < entries_.size() && entries_[next].text.size() == text.size() &&
+          std::memcmp(entries_[next].text.data(), text.data(), text.size()) == 0) {
+        hit = static_cast<int64_t>(next);
+      } else {
+        same = false;
+        hit = Find(text);
+      }
+      if (hit >= 0) {
+        const Entry& cached = entries_[static_cast<size_t>(hit)];
+        e.ref = cached.ref;
+        e.dropped = cached.dropped;
+        e.duplicate = cached.duplicate;  // recomputed below unless the scrape is the same
+        same = same && cached.stamped == stamped;
+        next = static_cast<size_t>(hit) + 1;
+      } else if (final_error = Resolve(parser, &e); !final_error.empty()) {
+        break;
+      }
+    }
+    if (final_error.empty() && !parser.status().ok()) final_error = parser.status().message();
+    same = same && final_error.empty() && current_.size() == entries_.size();
+  }
+
+  // Duplicates among known series (new ones were found by Resolve): the first value, as Prometheus.
+  if (final_error.empty() && !same) {
+    by_ref_.clear();
+    for (size_t i = 0; i < current_.size(); ++i) {
+      Entry& e = current_[i];
+      if (e.ref != 0) {
+        e.duplicate = false;
+        by_ref_.push_back({e.ref, i});
+      }
+    }
+    std::sort(by_ref_.begin(), by_ref_.end());
+    for (size_t i = 1; i < by_ref_.size(); ++i) {
+      if (by_ref_[i].first == by_ref_[i - 1].first) current_[by_ref_[i].second].duplicate = true;
+    }
+  }
+  size_t kept = 0;
+  uint64_t added = 0;
+  if (final_error.empty()) {
+    for (const Entry& e : current_) {
+      if (e.dropped || e.duplicate) continue;
+      ++kept;
+      if (!same && (e.ref == 0 || !SortedContains(written_, e.ref))) ++added;
+    }
+    if (target_->sample_limit != 0 && kept > target_->sample_limit) final_error = "sample limit exceeded";
+  }
+  const bool up = final_error.empty();
+
+  batch_.Clear();
+  // Stale markers first: a series that is back under a new spelling gets its sample after its
+  // marker, and the later one wins.
+  if (!up) {
+    for (SeriesRef ref : tracked_) batch_.Add(ref, scrape_ms, StaleNaN());
+  } else if (!same) {
+    scratch_.clear();
+    for (const Entry& e : current_) {
+      if (e.ref != 0 && !e.dropped && !e.duplicate && !e.stamped) scratch_.push_back(e.ref);
+    }
+    SortUnique(&scratch_);
+    for (SeriesRef ref : tracked_) {
+      if (!SortedContains(scratch_, ref)) batch_.Add(ref, scrape_ms, StaleNaN());
+    }
+  }
+  miss_entry_.assign(miss_labels_.size(), 0);
+  if (up) {
+    for (size_t i = 0; i < current_.size(); ++i) {
+      const Entry& e = current_[i];
+      if (e.dropped || e.duplicate) continue;
+      if (e.ref != 0) {
+        batch_.Add(e.ref, samples_[i].timestamp, samples_[i].value);
+      } else {
+        batch_.Add(miss_labels_[e.miss], samples_[i].timestamp, samples_[i].value);
+        miss_entry_[e.miss] = batch_.num_entries() - 1;
+      }
+    }
+  }
+  const size_t report_entry = batch_.num_entries();
+  AddReport(scrape_ms, up, duration_s, static_cast<double>(scraped), up ? static_cast<double>(kept) : 0,
+            up ? static_cast<double>(same ? 0 : added) : 0);
+  Status st = db_->Write(batch_, &refs_);
+  if (!st.ok()) {
+    return up ? "storing the samples: " + st.message() : final_error;  // the cache stays as it was
+  }
+  for (size_t i = 0; i < 5; ++i) report_refs_[i] = refs_[report_entry + i];
+  if (!up) {
+    tracked_.clear();
+    written_.clear();
+    return final_error;
+  }
+  if (!same) Commit();
+  return "";
+}
+
+void ScrapeAppender::Commit() {
+  for (Entry& e : current_) {
+    if (e.miss != kNoMiss) e.ref = refs_[miss_entry_[e.miss]];
+  }
+  tracked_.clear();
+  written_.clear();
+  size_t bytes = 0;
+  for (const Entry& e : current_) {
+    bytes += e.text.size();
+    if (e.dropped) continue;
+    written_.push_back(e.ref);
+    if (!e.stamped && !e.duplicate) tracked_.push_back(e.ref);
+  }
+  SortUnique(&tracked_);
+  SortUnique(&written_);
+  // The cache: this scrape's texts, copied out of the body.
+  next_arena_.resize(bytes);
+  size_t at = 0;
+  for (Entry& e : current_) {
+    if (!e.text.empty()) std::memcpy(next_arena_.data() + at, e.text.data(), e.text.size());
+    e.text = std::string_view(next_arena_.data() + at, e.text.size());
+    e.miss = kNoMiss;
+    at += e.text.size();
+  }
+  arena_.swap(next_arena_);
+  entries_.swap(current_);
+  index_.clear();
 }
 
 void ScrapeAppender::AddReport(int64_t scrape_ms, bool up, double duration_s, double scraped, double post_relabel,
                                double added) {
   const double values[5] = {up ? 1.0 : 0.0, duration_s, scraped, post_relabel, added};
-  for (size_t i = 0; i < 5; ++i) AddToBatch(&report_[i], scrape_ms, values[i]);
-}
-
-std::string ScrapeAppender::Append(std::string_view body, ExpositionFormat format, const std::string& error,
-                                   int64_t scrape_ms, double duration_s) {
-  const uint64_t scrape = ++scrape_;
-  std::string final_error = error;
-  pending_.clear();
-  now_tracked_.clear();
-  size_t scraped = 0;
-  uint64_t added = 0;
-  if (error.empty()) {
-    ExpositionParser parser(body, format);
-    while (parser.Next()) {
-      ++scraped;
-      auto it = texts_.find(parser.series_text());
-      Text* text;
-      if (it != texts_.end()) {
-        text = &it->second;
-      } else if (final_error = Resolve(parser, &text); !final_error.empty()) {
-        break;
-      }
-      text->seen_scrape = scrape;
-      Series* series = text->series;
-      if (series == nullptr) continue;              // relabelled away
-      if (series->seen_scrape == scrape) continue;  // twice in one scrape: the first value, as Prometheus
-      if (series->seen_scrape == 0 || series->seen_scrape + 1 != scrape) ++added;  // not in the last scrape
-      series->seen_scrape = scrape;
-      const bool stamped = target_->honor_timestamps && parser.timestamp_ms().has_value();
-      pending_.push_back({series, {stamped ? *parser.timestamp_ms() : scrape_ms, parser.value()}});
-      if (stamped) continue;  // its own timestamp: not tracked for staleness (as Prometheus)
-      series->tracked_scrape = scrape;
-      now_tracked_.push_back(series);
-    }
-    if (final_error.empty() && !parser.status().ok()) final_error = parser.status().message();
-    if (final_error.empty() && target_->sample_limit != 0 && pending_.size() > target_->sample_limit) {
-      final_error = "sample limit exceeded";
+  for (size_t i = 0; i < 5; ++i) {
+    if (report_refs_[i] != 0) {
+      batch_.Add(report_refs_[i], scrape_ms, values[i]);
+    } else {
+      batch_.Add(report_labels_[i], scrape_ms, values[i]);
     }
   }
-  const bool up = final_error.empty();
-  if (!up) {  // nothing of this scrape is stored, and nothing is tracked
-    for (const Pending& p : pending_) p.series->seen_scrape = p.series->tracked_scrape = 0;
-    pending_.clear();
-    now_tracked_.clear();
-  }
-
-  batch_.Clear();
-  unresolved_.clear();
-  for (const Pending& p : pending_) AddToBatch(p.series, p.sample.timestamp, p.sample.value);
-  // The last good scrape's series that are not here any more (all of them after a failure).
-  for (Series* s : tracked_) {
-    if (s->tracked_scrape != scrape) batch_.Add(s->ref, scrape_ms, StaleNaN());
-  }
-  AddReport(scrape_ms, up, duration_s, static_cast<double>(scraped), up ? static_cast<double>(pending_.size()) : 0,
-            up ? static_cast<double>(added) : 0);
-  Status st = db_->Write(batch_, &refs_);
-  if (st.ok()) {
-    for (auto [entry, series] : unresolved_) {
-      series->ref = refs_[entry];
-      Labels().swap(series->labels);
-    }
-    tracked_.swap(now_tracked_);
-  } else {
-    if (up) final_error = "storing the samples: " + st.message();
-    // Still tracked: what has a ref (the last good scrape's series and this one's known ones).
-    for (Series* s : now_tracked_) {
-      if (s->ref != 0) tracked_.push_back(s);
-    }
-    std::sort(tracked_.begin(), tracked_.end());
-    tracked_.erase(std::unique(tracked_.begin(), tracked_.end()), tracked_.end());
-  }
-  if (up) Evict();
-  return final_error;
-}
-
-void ScrapeAppender::Evict() {
-  if (scrape_ % kEvictAfterScrapes != 0) return;
-  const uint64_t cutoff = scrape_ - kEvictAfterScrapes;
-  std::erase_if(texts_, [&](const auto& entry) { return entry.second.seen_scrape <= cutoff; });
-  // A series is kept while a cached text leads to it or it is tracked.
-  for (auto& [key, series] : series_) series.keep = false;
-  for (auto& [text, entry] : texts_) {
-    if (entry.series != nullptr) entry.series->keep = true;
-  }
-  for (Series* s : tracked_) s->keep = true;
-  std::erase_if(series_, [](const auto& entry) { return !entry.second.keep; });
 }
 
 Status ScrapeAppender::MarkStale(int64_t now_ms) {
   batch_.Clear();
-  unresolved_.clear();
-  for (Series* s : tracked_) batch_.Add(s->ref, now_ms, StaleNaN());
-  for (Series& r : report_) AddToBatch(&r, now_ms, StaleNaN());
+  for (SeriesRef ref : tracked_) batch_.Add(ref, now_ms, StaleNaN());
+  for (size_t i = 0; i < 5; ++i) {
+    if (report_refs_[i] != 0) {
+      batch_.Add(report_refs_[i], now_ms, StaleNaN());
+    } else {
+      batch_.Add(report_labels_[i], now_ms, StaleNaN());
+    }
+  }
   tracked_.clear();
   return db_->Write(batch_);
 }

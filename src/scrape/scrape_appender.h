@@ -13,10 +13,16 @@
 // written twice in one scrape keeps its first value; one with its own timestamp, honoured, is not
 // tracked for staleness (both as Prometheus). MarkStale() ends every series of the target.
 //
-// The cache: per series text as the target wrote it (ExpositionParser::series_text) the series it
-// became after the target's labels and relabelling (or that it was dropped), and per series its
-// engine reference, so a series seen before costs a hash lookup and no label work or engine
-// lookup. Entries not seen for a few good scrapes are forgotten.
+// The cache, as Prometheus' scrapeCache: the last good scrape's samples in order, each with its
+// series text as the target wrote it (ExpositionParser::series_text) and the engine reference of
+// the series it became (or that relabelling dropped it). A target writes the same texts in the
+// same order every time, so a sample is matched against the next cached text with one memcmp (a
+// hash index, built when first needed, finds texts out of order); a series seen before costs no
+// label work and no engine lookup, and a scrape with exactly the last one's series needs no
+// staleness or duplicate bookkeeping either. New series are resolved through their labels and
+// join the cache; texts the last good scrape did not have are forgotten. A text first seen for a
+// series that another cached text already gives (two spellings of one label set) is written
+// twice in that scrape, the engine keeping the later value; Prometheus keeps the first.
 //
 // Thread safety: one thread at a time (the target's loop).
 #pragma once
@@ -53,51 +59,48 @@ class ScrapeAppender {
   // The target went away: stale markers at `now_ms` for its series and its report series.
   Status MarkStale(int64_t now_ms);
 
-  // Series text entries cached (for tests).
-  size_t cached_texts() const { return texts_.size(); }
+  // Series texts cached (for tests).
+  size_t cached_texts() const { return entries_.size(); }
 
  private:
-  // A series as stored: its labels until the engine gave it a ref.
-  struct Series {
-    SeriesRef ref = 0;
-    Labels labels;                // cleared once ref is known
-    uint64_t seen_scrape = 0;     // the last scrape that wrote it (dedups a series written twice)
-    uint64_t tracked_scrape = 0;  // the last scrape where it was tracked for staleness
-    bool keep = false;            // Evict's mark
+  // One sample of a scrape, in the target's order.
+  struct Entry {
+    std::string_view text;    // into the body (this scrape) or arena_ (the cache)
+    SeriesRef ref = 0;        // 0: not known yet (a new series) or dropped
+    uint32_t miss = kNoMiss;  // a new series: its index in miss_labels_
+    bool dropped = false;     // relabelled away
+    bool stamped = false;     // its own timestamp, honoured: not tracked for staleness
+    bool duplicate = false;   // its series came earlier in the scrape: not written
   };
-  struct Text {
-    Series* series = nullptr;  // nullptr: relabelled away
-    uint64_t seen_scrape = 0;
-  };
-  struct Pending {
-    Series* series;
-    Sample sample;
-  };
-  struct StringHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  using TextMap = std::unordered_map<std::string, Text, StringHash, std::equal_to<>>;
+  static constexpr uint32_t kNoMiss = UINT32_MAX;
 
-  // The cache entry for the parser's current sample, made on a miss; "" or the reason the scrape
-  // fails (label_limit, a series the engine refuses).
-  std::string Resolve(const ExpositionParser& parser, Text** text);
-  // Adds a sample for `series` to batch_, remembering which entry gives it its ref.
-  void AddToBatch(Series* series, int64_t timestamp_ms, double value);
+  // Fills a new series' entry from the parser's labels; "" or why the scrape fails.
+  std::string Resolve(const ExpositionParser& parser, Entry* entry);
+  // The cached entry holding `text`, or -1 (the hash index is built on first use).
+  int64_t Find(std::string_view text);
+  // Replaces the cache with this scrape's entries (their refs now known).
+  void Commit();
   void AddReport(int64_t scrape_ms, bool up, double duration_s, double scraped, double post_relabel, double added);
-  void Evict();
 
   const ScrapeTarget* const target_;
   DB* const db_;
-  uint64_t scrape_ = 0;  // scrapes appended so far
-  TextMap texts_;
-  std::unordered_map<std::string, Series> series_;  // by encoded labels
-  std::vector<Series*> tracked_;                    // the last good scrape's, for staleness
-  Series report_[5];                                // up, scrape_duration_seconds, ...
-  // Reused between scrapes.
-  std::vector<Pending> pending_;
-  std::vector<Series*> now_tracked_;
-  std::vector<std::pair<size_t, Series*>> unresolved_;  // batch entry -> series without a ref
+  // The cache (see above).
+  std::vector<char> arena_;  // the cached texts back to back (a vector: swapping keeps views valid)
+  std::vector<char> next_arena_;
+  std::vector<Entry> entries_;
+  std::vector<uint32_t> index_;     // open addressing: entry + 1, 0 empty; empty until first needed
+  std::vector<SeriesRef> tracked_;  // sorted: the last good scrape's series tracked for staleness
+  std::vector<SeriesRef> written_;  // sorted: the series the last scrape wrote (none after a failure)
+  SeriesRef report_refs_[5] = {};
+  Labels report_labels_[5];
+  // This scrape's, reused.
+  std::vector<Entry> current_;
+  std::vector<Sample> samples_;  // current_[i]'s
+  std::vector<Labels> miss_labels_;
+  std::vector<size_t> miss_entry_;                       // miss_labels_[i]'s batch entry
+  std::unordered_map<std::string, uint32_t> miss_keys_;  // encoded labels -> miss index
+  std::vector<std::pair<SeriesRef, size_t>> by_ref_;
+  std::vector<SeriesRef> scratch_;
   std::vector<SeriesRef> refs_;
   WriteBatch batch_;
   Labels labels_;

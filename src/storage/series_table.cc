@@ -15,7 +15,10 @@ std::optional<uint64_t> SeriesTable::Find(std::string_view key) const {
 
 void SeriesTable::Insert(uint64_t ref, std::string key) {
   std::unique_lock lock(mu_);
-  while (keys_.size() + 1 < ref) keys_.emplace_back();  // holes (refs never used) stay empty
+  while (keys_.size() + 1 < ref) {  // holes (refs never used) stay empty
+    keys_.emplace_back();
+    ++holes_;
+  }
   bytes_ += key.capacity() + sizeof(std::string) + 48;  // + hash node, roughly
   keys_.push_back(std::move(key));
   by_key_.emplace(keys_.back(), ref);
@@ -38,7 +41,7 @@ uint64_t SeriesTable::FirstUnknown(const WriteBatch& batch) const {
   std::shared_lock lock(mu_);
   for (size_t i = 0; i < batch.num_entries(); ++i) {
     const uint64_t ref = batch.RefOf(i);
-    if (ref != 0 && (ref > keys_.size() || keys_[ref - 1].empty())) return ref;
+    if (ref != 0 && (ref > keys_.size() || (holes_ != 0 && keys_[ref - 1].empty()))) return ref;
   }
   return 0;
 }

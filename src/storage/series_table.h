@@ -40,6 +40,7 @@ class SeriesTable {
   std::deque<std::string> keys_;  // index ref - 1; deque: elements never move
   std::unordered_map<std::string_view, uint64_t> by_key_;
   uint64_t bytes_ = 0;
+  uint64_t holes_ = 0;  // refs below the largest that no series has
 };
 
 }  // namespace gnomon::storage

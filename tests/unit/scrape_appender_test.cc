@@ -201,6 +201,34 @@ TEST_CASE("scrape: the series-text cache forgets what is not seen, and relearns 
   CHECK(s.series.size() == 7);  // gone, stays and the five report series
 }
 
+TEST_CASE("scrape: the cache follows reordered, inserted and removed series") {
+  auto db = OpenDb();
+  ScrapeTarget t = Target();
+  ScrapeAppender app(&t, db.get());
+  auto name = [](const char* n) { return std::string("__name__=") + n + ",instance=127.0.0.1:9100,job=node,"; };
+  CHECK(app.Append("a 1\nb 2\nc 3\n", kText, "", 1000, 0) == "");
+  CHECK(app.Append("c 4\na 5\nb 6\n", kText, "", 2000, 0) == "");          // reordered
+  CHECK(app.Append("a 7\nnew 8\nb 9\nc 10\n", kText, "", 3000, 0) == "");  // one inserted
+  CHECK(app.Append("a 7\nnew 8\nb 9\nc 11\n", kText, "", 4000, 0) == "");  // the same series
+  CHECK(app.Append("a 12\nc 13 5000\n", kText, "", 5000, 0) == "");         // b, new gone; c stamped
+  CHECK(app.Append("a 14\nc 15\n", kText, "", 6000, 0) == "");              // c tracked again
+  Stored s = Read(db.get());
+  CHECK(s.At(name("c"), 2000) == 4);
+  CHECK(s.At(name("a"), 2000) == 5);
+  CHECK(s.At(kAdded, 2000) == 0);
+  CHECK(s.At(name("new"), 3000) == 8);
+  CHECK(s.At(kAdded, 3000) == 1);
+  CHECK(s.At(name("c"), 4000) == 11);
+  CHECK(s.At(kAdded, 4000) == 0);
+  CHECK(s.At(name("a"), 5000) == 12);
+  CHECK(IsStaleNaN(s.At(name("b"), 5000)));
+  CHECK(IsStaleNaN(s.At(name("new"), 5000)));
+  CHECK(s.At(name("c"), 5000) == 13);  // its own timestamp, and no marker: it is there
+  CHECK(s.At(name("c"), 6000) == 15);
+  for (int64_t ts = 1000; ts <= 6000; ts += 1000) CHECK(s.At(kUp, ts) == 1);
+  CHECK(app.cached_texts() == 2);
+}
+
 TEST_CASE("engine: a batch names series by the refs a write returned") {
   auto db = OpenDb();
   WriteBatch b;
