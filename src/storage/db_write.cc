@@ -115,9 +115,10 @@ Status DBImpl::Write(const WriteBatch& batch, std::vector<SeriesRef>* refs_out) 
 
   std::vector<PendingSeal> seals;
   const uint32_t segment = wal_ ? wal_->current_segment() : 0;
-  for (const WalEntry& e : entries) {
-    size_t cut = head_.Append(e.ref, e.samples, segment);
-    if (cut > 0) seals.push_back({e.ref, cut});
+  std::vector<size_t> cuts;
+  head_.AppendAll(entries, segment, &cuts);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (cuts[i] > 0) seals.push_back({entries[i].ref, cuts[i]});
   }
   samples_written_ += batch.num_samples();
   // A series listed twice (it appeared in two entries): keep its largest cut.

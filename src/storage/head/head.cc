@@ -19,6 +19,16 @@ Head::Run* Head::MutableRun(uint64_t ref) {
 
 size_t Head::Append(uint64_t ref, std::span<const Sample> samples, uint32_t segment) {
   std::unique_lock lock(mu_);
+  return AppendLocked(ref, samples, segment);
+}
+
+void Head::AppendAll(std::span<const WalEntry> entries, uint32_t segment, std::vector<size_t>* cuts) {
+  cuts->resize(entries.size());
+  std::unique_lock lock(mu_);
+  for (size_t i = 0; i < entries.size(); ++i) (*cuts)[i] = AppendLocked(entries[i].ref, entries[i].samples, segment);
+}
+
+size_t Head::AppendLocked(uint64_t ref, std::span<const Sample> samples, uint32_t segment) {
   Run* run = MutableRun(ref);
   if (run->samples.empty()) run->first_segment = segment;
   size_t cut = 0;
@@ -26,7 +36,7 @@ size_t Head::Append(uint64_t ref, std::span<const Sample> samples, uint32_t segm
     if (!run->samples.empty() && s.timestamp > run->max_time && WindowOf(s.timestamp) > WindowOf(run->max_time)) {
       cut = run->samples.size();  // everything before this sample belongs to older windows
     }
-    run->samples.push_back(s);
+    run->samples.Append(s);
     run->max_time = std::max(run->max_time, s.timestamp);
   }
   num_samples_ += samples.size();
@@ -36,31 +46,38 @@ size_t Head::Append(uint64_t ref, std::span<const Sample> samples, uint32_t segm
 
 void Head::CopyPrefix(uint64_t ref, size_t n, std::vector<Sample>* out) const {
   std::shared_lock lock(mu_);
-  const Run& run = runs_[ref - 1];
-  out->assign(run.samples.begin(), run.samples.begin() + static_cast<ptrdiff_t>(n));
+  out->clear();
+  runs_[ref - 1].samples.Decode(out, n);
 }
 
 void Head::DropPrefix(uint64_t ref, size_t n, uint32_t segment) {
   std::unique_lock lock(mu_);
   Run& run = runs_[ref - 1];
-  run.samples.erase(run.samples.begin(), run.samples.begin() + static_cast<ptrdiff_t>(n));
-  num_samples_ -= n;
-  if (run.samples.empty()) {
+  num_samples_ -= std::min(n, run.samples.size());
+  if (n >= run.samples.size()) {
+    run.samples.Clear(/*release=*/run.samples.memory_bytes() > 4096);  // a burst's buffer is not kept
     run.max_time = INT64_MIN;
-    if (run.samples.capacity() > 2 * options_.max_samples_per_chunk) run.samples.shrink_to_fit();
-  } else {
-    run.first_segment = segment;
-    run.max_time = INT64_MIN;
-    for (const Sample& s : run.samples) run.max_time = std::max(run.max_time, s.timestamp);
+    return;
+  }
+  std::vector<Sample> rest;
+  run.samples.Decode(&rest);
+  run.samples.Clear(/*release=*/false);
+  run.first_segment = segment;
+  run.max_time = INT64_MIN;
+  for (size_t i = n; i < rest.size(); ++i) {
+    run.samples.Append(rest[i]);
+    run.max_time = std::max(run.max_time, rest[i].timestamp);
   }
 }
 
 void Head::CopyRange(uint64_t ref, int64_t mint, int64_t maxt, std::vector<Sample>* out) const {
   std::shared_lock lock(mu_);
   if (ref == 0 || ref > runs_.size()) return;
-  for (const Sample& s : runs_[ref - 1].samples) {
-    if (s.timestamp >= mint && s.timestamp <= maxt) out->push_back(s);
-  }
+  const size_t start = out->size();
+  runs_[ref - 1].samples.Decode(out);
+  auto kept = std::remove_if(out->begin() + static_cast<ptrdiff_t>(start), out->end(),
+                             [&](const Sample& s) { return s.timestamp < mint || s.timestamp > maxt; });
+  out->erase(kept, out->end());
 }
 
 std::vector<std::pair<uint64_t, size_t>> Head::SeriesOlderThan(uint32_t segment) const {
@@ -99,7 +116,7 @@ uint64_t Head::num_samples() const {
 uint64_t Head::memory_bytes() const {
   std::shared_lock lock(mu_);
   uint64_t bytes = runs_.size() * sizeof(Run);
-  for (const Run& run : runs_) bytes += run.samples.capacity() * sizeof(Sample);
+  for (const Run& run : runs_) bytes += run.samples.memory_bytes();
   return bytes;
 }
 

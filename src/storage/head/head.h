@@ -1,4 +1,5 @@
-// Head: the most recent, not yet sealed samples of every series, held in memory.
+// Head: the most recent, not yet sealed samples of every series, held in memory, compressed
+// (sample_run.h).
 //
 // Samples arrive in any order and are kept per series in arrival order (so a later write of the
 // same timestamp wins when the run is sealed). A series' run is sealed into chunks when a sample
@@ -19,6 +20,8 @@
 
 #include "gnomon/options.h"
 #include "gnomon/series.h"
+#include "storage/head/sample_run.h"
+#include "storage/wal/wal_record.h"
 
 namespace gnomon::storage {
 
@@ -29,6 +32,8 @@ class Head {
   // Appends `samples` to series `ref`, recording that they live in WAL segment `segment`.
   // Returns how many leading samples of the series' run should now be sealed (0 for none).
   size_t Append(uint64_t ref, std::span<const Sample> samples, uint32_t segment);
+  // Append for each entry of a write, under one lock; (*cuts)[i] is entry i's Append result.
+  void AppendAll(std::span<const WalEntry> entries, uint32_t segment, std::vector<size_t>* cuts);
 
   // Copies the first `n` samples of series `ref`'s run into *out (they stay in the head).
   void CopyPrefix(uint64_t ref, size_t n, std::vector<Sample>* out) const;
@@ -50,12 +55,13 @@ class Head {
 
  private:
   struct Run {
-    std::vector<Sample> samples;
+    SampleRun samples;
     int64_t max_time = INT64_MIN;
     uint32_t first_segment = 0;
   };
   int64_t WindowOf(int64_t t) const;
   Run* MutableRun(uint64_t ref);
+  size_t AppendLocked(uint64_t ref, std::span<const Sample> samples, uint32_t segment);
 
   const Options options_;
   mutable std::shared_mutex mu_;

@@ -1,0 +1,133 @@
+#include "storage/head/sample_run.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+#include "storage/chunk/bit_stream.h"
+
+namespace gnomon::storage {
+
+namespace {
+
+bool FitsSigned(int64_t v, int bits) { return v >= -(int64_t{1} << (bits - 1)) && v < (int64_t{1} << (bits - 1)); }
+
+int64_t SignExtend(uint64_t v, int bits) {
+  const uint64_t sign = uint64_t{1} << (bits - 1);
+  return static_cast<int64_t>((v ^ sign) - sign);
+}
+
+uint64_t Bits(double d) { return std::bit_cast<uint64_t>(d); }
+
+}  // namespace
+
+void SampleRun::PutBits(uint64_t v, int n) {
+  while (n > 0) {
+    if (bit_pos_ == 0) bytes_.push_back(0);
+    const int free = 8 - bit_pos_;
+    const int take = std::min(free, n);
+    const auto chunk = static_cast<uint8_t>((v >> (n - take)) & ((1u << take) - 1));
+    bytes_.back() = static_cast<char>(static_cast<uint8_t>(bytes_.back()) | (chunk << (free - take)));
+    bit_pos_ = static_cast<uint8_t>((bit_pos_ + take) & 7);
+    n -= take;
+  }
+}
+
+void SampleRun::Append(const Sample& s) {
+  const auto ts = static_cast<uint64_t>(s.timestamp);
+  const uint64_t bits = Bits(s.value);
+  if (count_ == 0) {
+    PutBits(ts, 64);
+    PutBits(bits, 64);
+  } else {
+    const uint64_t delta = ts - last_ts_;
+    const auto dod = static_cast<int64_t>(delta - last_delta_);
+    if (dod == 0) {
+      PutBits(0, 1);
+    } else if (FitsSigned(dod, 14)) {
+      PutBits(0b10, 2);
+      PutBits(static_cast<uint64_t>(dod) & 0x3fff, 14);
+    } else if (FitsSigned(dod, 17)) {
+      PutBits(0b110, 3);
+      PutBits(static_cast<uint64_t>(dod) & 0x1ffff, 17);
+    } else if (FitsSigned(dod, 20)) {
+      PutBits(0b1110, 4);
+      PutBits(static_cast<uint64_t>(dod) & 0xfffff, 20);
+    } else {
+      PutBits(0b1111, 4);
+      PutBits(static_cast<uint64_t>(dod), 64);
+    }
+    last_delta_ = delta;
+    const uint64_t x = bits ^ last_bits_;
+    if (x == 0) {
+      PutBits(0, 1);
+    } else {
+      const int leading = std::min(std::countl_zero(x), 31);
+      const int trailing = std::countr_zero(x);
+      if (leading_ != 0xff && leading >= leading_ && trailing >= trailing_) {
+        PutBits(0b10, 2);
+        PutBits(x >> trailing_, 64 - leading_ - trailing_);
+      } else {
+        const int sig = 64 - leading - trailing;
+        PutBits(0b11, 2);
+        PutBits(static_cast<uint64_t>(leading), 5);
+        PutBits(static_cast<uint64_t>(sig & 63), 6);  // 64 is written as 0
+        PutBits(x >> trailing, sig);
+        leading_ = static_cast<uint8_t>(leading);
+        trailing_ = static_cast<uint8_t>(trailing);
+      }
+    }
+  }
+  last_ts_ = ts;
+  last_bits_ = bits;
+  ++count_;
+}
+
+void SampleRun::Decode(std::vector<Sample>* out, size_t n) const {
+  n = std::min<size_t>(n, count_);
+  if (n == 0) return;
+  chunk::BitReader r(reinterpret_cast<const uint8_t*>(bytes_.data()), bytes_.size());
+  uint64_t ts = r.Read(64);
+  uint64_t bits = r.Read(64);
+  uint64_t delta = 0;
+  int leading = 0, trailing = 0;
+  out->push_back({static_cast<int64_t>(ts), std::bit_cast<double>(bits)});
+  for (size_t i = 1; i < n; ++i) {
+    int64_t dod;
+    if (r.ReadShort(1) == 0) {
+      dod = 0;
+    } else if (r.ReadShort(1) == 0) {
+      dod = SignExtend(r.ReadShort(14), 14);
+    } else if (r.ReadShort(1) == 0) {
+      dod = SignExtend(r.ReadShort(17), 17);
+    } else if (r.ReadShort(1) == 0) {
+      dod = SignExtend(r.ReadShort(20), 20);
+    } else {
+      dod = static_cast<int64_t>(r.Read(64));
+    }
+    delta += static_cast<uint64_t>(dod);
+    ts += delta;
+    if (r.ReadShort(1) != 0) {
+      if (r.ReadShort(1) != 0) {
+        leading = static_cast<int>(r.ReadShort(5));
+        int sig = static_cast<int>(r.ReadShort(6));
+        if (sig == 0) sig = 64;
+        trailing = 64 - leading - sig;
+      }
+      bits ^= r.Read(64 - leading - trailing) << trailing;
+    }
+    out->push_back({static_cast<int64_t>(ts), std::bit_cast<double>(bits)});
+  }
+}
+
+void SampleRun::Clear(bool release) {
+  bytes_.clear();
+  if (release) std::string().swap(bytes_);
+  count_ = 0;
+  bit_pos_ = 0;
+  leading_ = 0xff;
+  trailing_ = 0;
+  last_ts_ = last_delta_ = last_bits_ = 0;
+}
+
+}  // namespace gnomon::storage
