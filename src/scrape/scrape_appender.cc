@@ -257,7 +257,12 @@ void ScrapeAppender::Commit() {
     at += e.text.size();
   }
   arena_.swap(next_arena_);
+  std::vector<char>().swap(next_arena_);  // the old texts: the cache is rebuilt rarely, memory is kept always
   entries_.swap(current_);
+  if (miss_labels_.size() > 64) {  // a target's first scrape: its new series' labels are not needed again
+    std::vector<Labels>().swap(miss_labels_);
+    std::unordered_map<std::string, uint32_t>().swap(miss_keys_);
+  }
   index_.clear();
 }
 
