@@ -4,13 +4,10 @@
 #include <chrono>
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "http/client/http_client.h"
-#include "index/labels_util.h"
 #include "util/clock.h"
 #include "util/log.h"
-#include "util/stale_marker.h"
 
 namespace gnomon::scrape {
 
@@ -29,7 +26,7 @@ int64_t ScrapeLoop::Offset(const ScrapeTarget& target) {
   return target.interval_ms <= 0 ? 0 : static_cast<int64_t>(h % static_cast<uint64_t>(target.interval_ms));
 }
 
-ScrapeLoop::ScrapeLoop(ScrapeTarget target, DB* db) : target_(std::move(target)), db_(db), appender_(&target_, db) {
+ScrapeLoop::ScrapeLoop(ScrapeTarget target, DB* db) : target_(std::move(target)), appender_(&target_, db) {
   thread_ = std::thread([this] { Run(); });
 }
 

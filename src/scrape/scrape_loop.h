@@ -53,7 +53,6 @@ class ScrapeLoop {
   void ScrapeOnce(int64_t scrape_ms);
 
   const ScrapeTarget target_;
-  DB* const db_;
   ScrapeAppender appender_;                   // loop thread only (and the destructor's)
   std::unique_ptr<http::HttpClient> client_;  // loop thread only
   mutable std::mutex mu_;
