@@ -28,6 +28,13 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
   if (ctx->streaming) {
     return (*ctx->sink)(std::string_view(data, len)) ? len : 0;
   }
+  if (ctx->resp->body.empty()) {  // the first piece: room for the whole body at once when its size is known
+    curl_off_t length = -1;
+    if (curl_easy_getinfo(ctx->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK && length > 0 &&
+        length <= (64 << 20)) {
+      ctx->resp->body.reserve(static_cast<size_t>(length));
+    }
+  }
   ctx->resp->body.append(data, len);
   return len;
 }
@@ -41,7 +48,8 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+      value.remove_suffix(1);
     if (name == "retry-after") resp->retry_after = value;
     resp->headers.emplace_back(std::move(name), std::string(value));
   }
@@ -70,7 +78,10 @@ std::string UrlEncode(std::string_view s) {
 }
 
 HttpClient::HttpClient(std::string base_url, std::string token, std::string peer)
-    : base_url_(std::move(base_url)), token_(std::move(token)), peer_(std::move(peer)), impl_(std::make_unique<Impl>()) {
+    : base_url_(std::move(base_url)),
+      token_(std::move(token)),
+      peer_(std::move(peer)),
+      impl_(std::make_unique<Impl>()) {
   if (base_url_.find("://") == std::string::npos) base_url_ = "http://" + base_url_;
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
   static const bool global_init = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }();
@@ -100,8 +111,8 @@ std::string HttpClient::BuildUrl(std::string_view path, const QueryParams& param
   return url;
 }
 
-Result<HttpResponse> HttpClient::Perform(const std::function<bool(std::string_view)>* sink, std::string_view content_type,
-                                         HttpResponse* resp) {
+Result<HttpResponse> HttpClient::Perform(const std::function<bool(std::string_view)>* sink,
+                                         std::string_view content_type, HttpResponse* resp) {
   CURL* curl = impl_->curl;
   WriteContext ctx{resp, sink, curl};
   char errbuf[CURL_ERROR_SIZE] = {0};
@@ -117,7 +128,8 @@ Result<HttpResponse> HttpClient::Perform(const std::function<bool(std::string_vi
   curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // whatever libcurl can decode
   struct curl_slist* headers = nullptr;
   if (!token_.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + token_).c_str());
-  if (!content_type.empty()) headers = curl_slist_append(headers, ("Content-Type: " + std::string(content_type)).c_str());
+  if (!content_type.empty())
+    headers = curl_slist_append(headers, ("Content-Type: " + std::string(content_type)).c_str());
   for (const auto& [name, value] : headers_) headers = curl_slist_append(headers, (name + ": " + value).c_str());
   headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip for big bodies
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
@@ -146,6 +158,8 @@ Result<HttpResponse> HttpClient::GetStreaming(std::string_view path, const Query
   curl_easy_setopt(impl_->curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(impl_->curl, CURLOPT_HTTPGET, 1L);
   HttpResponse resp;
+  resp.body.swap(spare_body_);
+  resp.body.clear();
   return Perform(sink ? &sink : nullptr, {}, &resp);
 }
 

@@ -25,7 +25,21 @@ size_t Head::Append(uint64_t ref, std::span<const Sample> samples, uint32_t segm
 void Head::AppendAll(std::span<const WalEntry> entries, uint32_t segment, std::vector<size_t>* cuts) {
   cuts->resize(entries.size());
   std::unique_lock lock(mu_);
-  for (size_t i = 0; i < entries.size(); ++i) (*cuts)[i] = AppendLocked(entries[i].ref, entries[i].samples, segment);
+  // Each series' run and its bytes are usually cache misses: ask for them a few series ahead.
+  constexpr size_t kRunsAhead = 8, kBytesAhead = 4;
+  auto run_of = [&](size_t i) -> const Run* {
+    const uint64_t ref = entries[i].ref;
+    return ref != 0 && ref <= runs_.size() ? &runs_[ref - 1] : nullptr;
+  };
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i + kRunsAhead < entries.size()) {
+      if (const Run* r = run_of(i + kRunsAhead)) __builtin_prefetch(r, 1);
+    }
+    if (i + kBytesAhead < entries.size()) {
+      if (const Run* r = run_of(i + kBytesAhead)) r->samples.PrefetchTail();
+    }
+    (*cuts)[i] = AppendLocked(entries[i].ref, entries[i].samples, segment);
+  }
 }
 
 size_t Head::AppendLocked(uint64_t ref, std::span<const Sample> samples, uint32_t segment) {

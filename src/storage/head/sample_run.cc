@@ -22,14 +22,26 @@ uint64_t Bits(double d) { return std::bit_cast<uint64_t>(d); }
 }  // namespace
 
 void SampleRun::PutBits(uint64_t v, int n) {
-  while (n > 0) {
-    if (bit_pos_ == 0) bytes_.push_back(0);
+  if (n < 64) v &= (uint64_t{1} << n) - 1;
+  if (bit_pos_ != 0) {  // fill the partial last byte first
     const int free = 8 - bit_pos_;
-    const int take = std::min(free, n);
-    const auto chunk = static_cast<uint8_t>((v >> (n - take)) & ((1u << take) - 1));
-    bytes_.back() = static_cast<char>(static_cast<uint8_t>(bytes_.back()) | (chunk << (free - take)));
-    bit_pos_ = static_cast<uint8_t>((bit_pos_ + take) & 7);
-    n -= take;
+    auto& last = reinterpret_cast<uint8_t&>(bytes_.back());
+    if (n <= free) {
+      last = static_cast<uint8_t>(last | (v << (free - n)));
+      bit_pos_ = static_cast<uint8_t>((bit_pos_ + n) & 7);
+      return;
+    }
+    n -= free;
+    last = static_cast<uint8_t>(last | (v >> n));
+    bit_pos_ = 0;
+  }
+  while (n >= 8) {
+    n -= 8;
+    bytes_.push_back(static_cast<char>(static_cast<uint8_t>(v >> n)));
+  }
+  if (n > 0) {
+    bytes_.push_back(static_cast<char>(static_cast<uint8_t>(v << (8 - n))));
+    bit_pos_ = static_cast<uint8_t>(n);
   }
 }
 
@@ -37,6 +49,7 @@ void SampleRun::Append(const Sample& s) {
   const auto ts = static_cast<uint64_t>(s.timestamp);
   const uint64_t bits = Bits(s.value);
   if (count_ == 0) {
+    if (bytes_.capacity() < 64) bytes_.reserve(64);  // room for the first few samples at once
     PutBits(ts, 64);
     PutBits(bits, 64);
   } else {
