@@ -2,20 +2,27 @@
 // (100 hosts x 10 fields x 24 h at 10 s = 8.64 M samples by default).
 //
 //   storage_driver [--hosts N] [--hours H] [--dir DIR] [--sync always|interval|never]
-//                  [--chunk-window-hours H] [--head-series N]
+//                  [--chunk-window-hours H] [--head-series N] [--scrape-series N [--rounds R]]
 //
 // Prints one line per figure: ingest samples/s (one writer thread; batches of 10,000 lines, i.e.
 // 100 samples for each of 1,000 series, each batch appended to the WAL before Write returns),
 // bytes/sample on disk (du of the data dir after Flush and Compact), select of one series over
 // 24 h (median of 200), full-scan decode samples/s, peak RSS, and head bytes per series with
 // --head-series N active series.
+//
+// --scrape-series N is a scraper's write pattern instead: N series in targets of 1,000, each
+// target's scrape one Write of 1,000 samples named by SeriesRef (the refs its first scrape got
+// back), R rounds 5 s apart; prints the writer's CPU ns per sample (CLOCK_THREAD_CPUTIME_ID) over
+// the rounds after the first. With N far beyond the caches this is the head's cache-miss cost.
 #include <sys/resource.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "gnomon/db.h"
 #include "tsbs_data.h"
@@ -82,12 +89,55 @@ int HeadMemory(int n_series, const std::string& dir) {
   return 0;
 }
 
+double ThreadCpuSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int ScrapePattern(int n_series, int rounds, int pause_us, const std::string& dir) {
+  std::filesystem::remove_all(dir);
+  std::unique_ptr<DB> db;
+  Options options;
+  options.sync_mode = SyncMode::kNever;
+  Die(DB::Open(options, dir, &db), "open");
+  constexpr int kPerTarget = 1000;
+  const int targets = std::max(1, n_series / kPerTarget);
+  std::vector<std::vector<SeriesRef>> refs(targets);
+  const int64_t t0 = 1700000000000;
+  WriteBatch b;
+  for (int t = 0; t < targets; ++t) {  // the first scrape: by labels
+    b.Clear();
+    for (int i = 0; i < kPerTarget; ++i) {
+      Labels l = {{"__name__", "bench_metric"}, {"instance", "127.0.0.1:" + std::to_string(20000 + t)},
+                  {"job", "bench"}, {"series", "s" + std::to_string(i)}, {"group", "g" + std::to_string(i % 20)}};
+      b.Add(l, t0, 1000.0 * t + 7 * i);
+    }
+    Die(db->Write(b, &refs[t]), "write");
+  }
+  const double c0 = ThreadCpuSeconds();
+  auto w0 = Clock::now();
+  for (int r = 1; r < rounds; ++r) {
+    for (int t = 0; t < targets; ++t) {
+      b.Clear();
+      for (int i = 0; i < kPerTarget; ++i) b.Add(refs[t][i], t0 + r * 5000, 1000.0 * t + 7 * i + r * (i % 4));
+      Die(db->Write(b), "write");
+      if (pause_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(pause_us));
+    }
+  }
+  const double cpu = ThreadCpuSeconds() - c0, wall = Seconds(w0, Clock::now());
+  const double samples = double(targets) * kPerTarget * (rounds - 1);
+  std::printf("scrape_series=%d rounds=%d cpu_ns_per_sample=%.1f wall_ns_per_sample=%.1f peak_rss_mb=%.1f\n",
+              targets * kPerTarget, rounds, cpu * 1e9 / samples, wall * 1e9 / samples, PeakRssKb() / 1024.0);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int hosts = 100;
   double hours = 24;
-  int head_series = 0;
+  int head_series = 0, scrape_series = 0, rounds = 24, pause_us = 0;
   std::string dir = "/tmp/gnomon-storage-bench";
   SyncMode sync = SyncMode::kInterval;
   int64_t chunk_window_ms = Options().chunk_window_ms;
@@ -97,10 +147,14 @@ int main(int argc, char** argv) {
     else if (a == "--hours") hours = std::atof(v.c_str());
     else if (a == "--dir") dir = v;
     else if (a == "--head-series") head_series = std::atoi(v.c_str());
+    else if (a == "--scrape-series") scrape_series = std::atoi(v.c_str());
+    else if (a == "--pause-us") pause_us = std::atoi(v.c_str());
+    else if (a == "--rounds") rounds = std::max(2, std::atoi(v.c_str()));
     else if (a == "--chunk-window-hours") chunk_window_ms = static_cast<int64_t>(std::atof(v.c_str()) * 3600000);
     else if (a == "--sync") sync = v == "always" ? SyncMode::kAlways : v == "never" ? SyncMode::kNever : SyncMode::kInterval;
   }
   if (head_series > 0) return HeadMemory(head_series, dir);
+  if (scrape_series > 0) return ScrapePattern(scrape_series, rounds, pause_us, dir);
 
   const int steps = static_cast<int>(hours * 360);
   auto data = bench::GenerateTsbs(hosts, steps);

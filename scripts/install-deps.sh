@@ -12,6 +12,7 @@ packages=(
   libyaml-cpp-dev  # alert rule files
   libsimdjson-dev  # log lines' JSON at ingest
   libssl-dev  # libcrypto: relabelling's hashmod (MD5, as Prometheus) and scrape basic auth
+  libjemalloc-dev  # gnomond's allocator: huge pages for the head (src/gnomond/allocator.cc)
   # tests and benchmarks
   doctest-dev libbenchmark-dev
   libcurl4-openssl-dev tmux  # the gnomon command line and its terminal tests

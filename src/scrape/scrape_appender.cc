@@ -262,6 +262,7 @@ void ScrapeAppender::Commit() {
   if (miss_labels_.size() > 64) {  // a target's first scrape: its new series' labels are not needed again
     std::vector<Labels>().swap(miss_labels_);
     std::unordered_map<std::string, uint32_t>().swap(miss_keys_);
+    batch_ = WriteBatch();  // nor the room their encoded labels took in the batch
   }
   index_.clear();
 }

@@ -104,7 +104,6 @@ void ScrapeLoop::ScrapeOnce(int64_t scrape_ms) {
   std::string_view body = error.empty() ? std::string_view(resp->body) : std::string_view();
   const ExpositionFormat format = error.empty() ? FormatFromContentType(resp->content_type) : ExpositionFormat{};
   const std::string final_error = appender_.Append(body, format, error, scrape_ms, duration);
-  if (resp.ok()) client_->RecycleBody(std::move(resp->body));  // the next scrape reads into it
   std::lock_guard lock(mu_);
   health_.health = final_error.empty() ? "up" : "down";
   health_.last_error = final_error;

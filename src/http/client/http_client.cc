@@ -158,8 +158,6 @@ Result<HttpResponse> HttpClient::GetStreaming(std::string_view path, const Query
   curl_easy_setopt(impl_->curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(impl_->curl, CURLOPT_HTTPGET, 1L);
   HttpResponse resp;
-  resp.body.swap(spare_body_);
-  resp.body.clear();
   return Perform(sink ? &sink : nullptr, {}, &resp);
 }
 

@@ -68,9 +68,6 @@ class HttpClient {
   // Extra headers sent with every request ("Name", "value").
   void set_headers(std::vector<std::pair<std::string, std::string>> headers) { headers_ = std::move(headers); }
   void set_user_agent(std::string agent) { user_agent_ = std::move(agent); }
-  // Hands a response body back when done with it: the next response is read into its memory (a
-  // client that fetches similar bodies again and again, a scrape loop, allocates once).
-  void RecycleBody(std::string body) { spare_body_ = std::move(body); }
 
  private:
   struct Impl;
@@ -85,7 +82,6 @@ class HttpClient {
   long timeout_ms_ = 0;
   std::vector<std::pair<std::string, std::string>> headers_;
   std::string user_agent_ = "gnomon-cli";
-  std::string spare_body_;
   std::unique_ptr<Impl> impl_;
 };
 

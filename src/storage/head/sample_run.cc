@@ -23,26 +23,21 @@ uint64_t Bits(double d) { return std::bit_cast<uint64_t>(d); }
 
 void SampleRun::PutBits(uint64_t v, int n) {
   if (n < 64) v &= (uint64_t{1} << n) - 1;
-  if (bit_pos_ != 0) {  // fill the partial last byte first
-    const int free = 8 - bit_pos_;
-    auto& last = reinterpret_cast<uint8_t&>(bytes_.back());
-    if (n <= free) {
-      last = static_cast<uint8_t>(last | (v << (free - n)));
-      bit_pos_ = static_cast<uint8_t>((bit_pos_ + n) & 7);
-      return;
-    }
-    n -= free;
-    last = static_cast<uint8_t>(last | (v >> n));
-    bit_pos_ = 0;
+  const int room = 64 - pending_bits_;
+  if (n < room) {
+    pending_ = (pending_ << n) | v;  // n < room <= 64
+    pending_bits_ = static_cast<uint8_t>(pending_bits_ + n);
+    return;
   }
-  while (n >= 8) {
-    n -= 8;
-    bytes_.push_back(static_cast<char>(static_cast<uint8_t>(v >> n)));
-  }
-  if (n > 0) {
-    bytes_.push_back(static_cast<char>(static_cast<uint8_t>(v << (8 - n))));
-    bit_pos_ = static_cast<uint8_t>(n);
-  }
+  // n >= room: a whole word is ready.
+  const int rest = n - room;  // bits of v left over, < 64 (room >= 1, n <= 64)
+  uint64_t word = room == 64 ? v : (pending_ << room) | (v >> rest);
+  if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
+  char out[8];
+  std::memcpy(out, &word, 8);
+  bytes_.append(out, 8);
+  pending_ = rest == 0 ? 0 : v & ((uint64_t{1} << rest) - 1);
+  pending_bits_ = static_cast<uint8_t>(rest);
 }
 
 void SampleRun::Append(const Sample& s) {
@@ -99,7 +94,14 @@ void SampleRun::Append(const Sample& s) {
 void SampleRun::Decode(std::vector<Sample>* out, size_t n) const {
   n = std::min<size_t>(n, count_);
   if (n == 0) return;
-  chunk::BitReader r(reinterpret_cast<const uint8_t*>(bytes_.data()), bytes_.size());
+  // The stream as one buffer: the words, then the pending bits left-aligned in whole bytes.
+  thread_local std::string stream;
+  stream.assign(bytes_);
+  if (pending_bits_ > 0) {
+    const uint64_t tail = pending_ << (64 - pending_bits_);
+    for (int i = 0; i < (pending_bits_ + 7) / 8; ++i) stream.push_back(static_cast<char>(tail >> (56 - 8 * i)));
+  }
+  chunk::BitReader r(reinterpret_cast<const uint8_t*>(stream.data()), stream.size());
   uint64_t ts = r.Read(64);
   uint64_t bits = r.Read(64);
   uint64_t delta = 0;
@@ -137,7 +139,8 @@ void SampleRun::Clear(bool release) {
   bytes_.clear();
   if (release) std::string().swap(bytes_);
   count_ = 0;
-  bit_pos_ = 0;
+  pending_ = 0;
+  pending_bits_ = 0;
   leading_ = 0xff;
   trailing_ = 0;
   last_ts_ = last_delta_ = last_bits_ = 0;

@@ -26,16 +26,21 @@ class SampleRun {
   // Forgets every sample; with `release`, frees the buffer too.
   void Clear(bool release);
   size_t memory_bytes() const { return bytes_.capacity(); }
-  // Hints the CPU to fetch the bytes the next Append writes (the head prefetches a few series
+  // Hints the CPU to fetch the bytes the next Append may write (the head prefetches a few series
   // ahead of the one it appends to).
-  void PrefetchTail() const { __builtin_prefetch(bytes_.data() + (bytes_.empty() ? 0 : bytes_.size() - 1), 1); }
+  void PrefetchTail() const { __builtin_prefetch(bytes_.data() + bytes_.size(), 1); }
 
  private:
   void PutBits(uint64_t v, int n);
 
-  std::string bytes_;  // the bit stream, most significant bit first; the last byte may be partial
+  // The bit stream, most significant bit first, is bytes_ followed by the low pending_bits_ bits
+  // of pending_. Whole 64-bit words go to bytes_, so appending only ever stores into the buffer
+  // and never reads it back: with a hundred thousand series the buffer is rarely in cache, and a
+  // store miss does not stall the CPU the way a read-modify-write of a partial last byte does.
+  std::string bytes_;
+  uint64_t pending_ = 0;
   uint32_t count_ = 0;
-  uint8_t bit_pos_ = 0;     // bits used in the last byte; 0: it is full (or there is none)
+  uint8_t pending_bits_ = 0;  // < 64
   uint8_t leading_ = 0xff;  // the XOR window of the last value written with a new window
   uint8_t trailing_ = 0;
   uint64_t last_ts_ = 0;
