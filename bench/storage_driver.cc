@@ -2,7 +2,8 @@
 // (100 hosts x 10 fields x 24 h at 10 s = 8.64 M samples by default).
 //
 //   storage_driver [--hosts N] [--hours H] [--dir DIR] [--sync always|interval|never]
-//                  [--chunk-window-hours H] [--head-series N] [--scrape-series N [--rounds R]]
+//                  [--chunk-window-hours H] [--head-series N]
+//                  [--scrape-series N [--rounds R] [--pause-us U]]
 //
 // Prints one line per figure: ingest samples/s (one writer thread; batches of 10,000 lines, i.e.
 // 100 samples for each of 1,000 series, each batch appended to the WAL before Write returns),
@@ -14,6 +15,8 @@
 // target's scrape one Write of 1,000 samples named by SeriesRef (the refs its first scrape got
 // back), R rounds 5 s apart; prints the writer's CPU ns per sample (CLOCK_THREAD_CPUTIME_ID) over
 // the rounds after the first. With N far beyond the caches this is the head's cache-miss cost.
+// --pause-us U sleeps U us after each target's write, as a scrape thread sleeps between scrapes:
+// the caches and address translations go cold in between, which is what a scraper really pays.
 #include <sys/resource.h>
 #include <time.h>
 
