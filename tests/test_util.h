@@ -3,9 +3,14 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <initializer_list>
 #include <string>
+#include <utility>
+
+#include "gnomon/series.h"
 
 namespace gnomon::testing {
 
@@ -34,6 +39,14 @@ class TempDir {
 inline std::string BuildDir() {
   const char* d = std::getenv("GNOMON_BUILD_DIR");
   return d ? d : ".";
+}
+
+// A label set from literal pairs, sorted by name, as relabelling and the engine keep them.
+inline Labels SortedLabels(std::initializer_list<std::pair<const char*, const char*>> pairs) {
+  Labels out;
+  for (const auto& [n, v] : pairs) out.push_back(Label{n, v});
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace gnomon::testing

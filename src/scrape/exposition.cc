@@ -491,15 +491,8 @@ bool ExpositionParser::OpenMetricsSample(const char* p) {
   if (p == e) return Fail("data does not end with # EOF");
   if (*p == ' ' && !exemplar_next(p)) {
     if (p + 1 == e || !Is(p[1], kOmValue)) return Fail("expected timestamp or exemplar, got " + Got(p, e));
-    const char* const ts = ++p;
-    p = Skip(p, e, kOmValue);
-    const std::string_view ts_text(ts, static_cast<size_t>(p - ts));
-    double seconds = 0;
-    if (FloatError err = go::ParseFloat(ts_text, &seconds); err != FloatError::kNone) {
-      return Fail(FloatProblem("timestamp", ts_text, err));
-    }
-    if (std::isnan(seconds) || std::isinf(seconds)) return Fail("invalid timestamp " + GoQuote(ts_text));
-    ts_ = SecondsToMs(seconds);
+    ++p;
+    if (!OpenMetricsTimestamp(&p, "timestamp", &ts_)) return false;
     has_ts_ = true;
   }
   if (exemplar_next(p)) return OpenMetricsExemplar(p + 3);
@@ -509,6 +502,19 @@ bool ExpositionParser::OpenMetricsSample(const char* p) {
                 ", got " + Got(p, e));
   }
   return FinishSample(p);
+}
+
+bool ExpositionParser::OpenMetricsTimestamp(const char** p, const char* what, int64_t* ms) {
+  const char* const ts = *p;
+  *p = Skip(ts, end_, kOmValue);
+  const std::string_view ts_text(ts, static_cast<size_t>(*p - ts));
+  double seconds = 0;
+  if (FloatError err = go::ParseFloat(ts_text, &seconds); err != FloatError::kNone) {
+    return Fail(FloatProblem(what, ts_text, err));
+  }
+  if (std::isnan(seconds) || std::isinf(seconds)) return Fail(std::string("invalid ") + what + " " + GoQuote(ts_text));
+  *ms = SecondsToMs(seconds);
+  return true;
 }
 
 bool ExpositionParser::OpenMetricsExemplar(const char* p) {
@@ -530,15 +536,8 @@ bool ExpositionParser::OpenMetricsExemplar(const char* p) {
   }
   exemplar_has_ts_ = false;
   if (p < e && *p == ' ' && p + 1 < e && Is(p[1], kOmValue)) {
-    const char* const ts = ++p;
-    p = Skip(p, e, kOmValue);
-    const std::string_view ts_text(ts, static_cast<size_t>(p - ts));
-    double seconds = 0;
-    if (FloatError err = go::ParseFloat(ts_text, &seconds); err != FloatError::kNone) {
-      return Fail(FloatProblem("exemplar timestamp", ts_text, err));
-    }
-    if (std::isnan(seconds) || std::isinf(seconds)) return Fail("invalid exemplar timestamp " + GoQuote(ts_text));
-    exemplar_ts_ = SecondsToMs(seconds);
+    ++p;
+    if (!OpenMetricsTimestamp(&p, "exemplar timestamp", &exemplar_ts_)) return false;
     exemplar_has_ts_ = true;
   }
   if (p == e && !exemplar_has_ts_) return Fail("data does not end with # EOF");

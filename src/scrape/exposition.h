@@ -147,6 +147,9 @@ class ExpositionParser {
   bool OpenMetricsMeta(const char* p, int kind);
   bool OpenMetricsSample(const char* p);
   bool OpenMetricsExemplar(const char* p);
+  // Reads an OpenMetrics timestamp (seconds, a float) starting at *p into *ms and moves *p past
+  // it; `what` names it in the error ("timestamp", "exemplar timestamp").
+  bool OpenMetricsTimestamp(const char** p, const char* what, int64_t* ms);
   // Parses `{...}` at p (at the '{'); text-format rules when `loose`, OpenMetrics' otherwise.
   const char* ParseLabels(const char* p, bool loose, bool allow_nul, std::vector<LabelRef>* out);
   bool FinishSample(const char* eol);

@@ -270,11 +270,15 @@ void ScrapeAppender::Commit() {
 void ScrapeAppender::AddReport(int64_t scrape_ms, bool up, double duration_s, double scraped, double post_relabel,
                                double added) {
   const double values[5] = {up ? 1.0 : 0.0, duration_s, scraped, post_relabel, added};
+  AddReportSamples(scrape_ms, values);
+}
+
+void ScrapeAppender::AddReportSamples(int64_t ms, const double (&values)[5]) {
   for (size_t i = 0; i < 5; ++i) {
     if (report_refs_[i] != 0) {
-      batch_.Add(report_refs_[i], scrape_ms, values[i]);
+      batch_.Add(report_refs_[i], ms, values[i]);
     } else {
-      batch_.Add(report_labels_[i], scrape_ms, values[i]);
+      batch_.Add(report_labels_[i], ms, values[i]);
     }
   }
 }
@@ -282,13 +286,8 @@ void ScrapeAppender::AddReport(int64_t scrape_ms, bool up, double duration_s, do
 Status ScrapeAppender::MarkStale(int64_t now_ms) {
   batch_.Clear();
   for (SeriesRef ref : tracked_) batch_.Add(ref, now_ms, StaleNaN());
-  for (size_t i = 0; i < 5; ++i) {
-    if (report_refs_[i] != 0) {
-      batch_.Add(report_refs_[i], now_ms, StaleNaN());
-    } else {
-      batch_.Add(report_labels_[i], now_ms, StaleNaN());
-    }
-  }
+  const double stale = StaleNaN();
+  AddReportSamples(now_ms, {stale, stale, stale, stale, stale});
   tracked_.clear();
   return db_->Write(batch_);
 }

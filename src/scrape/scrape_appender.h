@@ -81,6 +81,8 @@ class ScrapeAppender {
   // Replaces the cache with this scrape's entries (their refs now known).
   void Commit();
   void AddReport(int64_t scrape_ms, bool up, double duration_s, double scraped, double post_relabel, double added);
+  // The five report series' samples at `ms`, each by its ref once the engine gave one.
+  void AddReportSamples(int64_t ms, const double (&values)[5]);
 
   const ScrapeTarget* const target_;
   DB* const db_;

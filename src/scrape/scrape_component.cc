@@ -63,7 +63,8 @@ Result<std::vector<ScrapeConfig>> InlineScrapeConfigs(const ScrapeSection& secti
     int yaml_line = 0;
     size_t at = prefix.size();
     if (line.starts_with(prefix)) {
-      while (at < line.size() && std::isdigit(static_cast<unsigned char>(line[at]))) yaml_line = yaml_line * 10 + (line[at++] - '0');
+      while (at < line.size() && std::isdigit(static_cast<unsigned char>(line[at])))
+        yaml_line = yaml_line * 10 + (line[at++] - '0');
     }
     if (yaml_line < 1 || static_cast<size_t>(yaml_line) > lines.size()) {
       message += "[scrape] " + std::string(line);
@@ -81,14 +82,15 @@ Result<std::unique_ptr<http::Component>> ScrapeComponent::Create(const http::Com
   auto inline_jobs = InlineScrapeConfigs(section);
   if (!inline_jobs.ok()) return inline_jobs.status();
   if (!section.config_file.empty() && (!section.scrape_configs.text.empty() || !section.global.text.empty())) {
-    return Status::InvalidArgument("[scrape]: set config_file or write the jobs inline (global, scrape_configs), not both");
+    return Status::InvalidArgument(
+        "[scrape]: set config_file or write the jobs inline (global, scrape_configs), not both");
   }
   if (!section.config_file.empty()) {
     auto jobs = LoadScrapeConfigs(section.config_file);  // refused at start, with every error
     if (!jobs.ok()) return Status::InvalidArgument("[scrape] config_file: " + jobs.status().message());
   }
-  return std::unique_ptr<http::Component>(new ScrapeComponent(section.config_file, std::move(*inline_jobs), context.db,
-                                                              context.engine_options.limits));
+  return std::unique_ptr<http::Component>(
+      new ScrapeComponent(section.config_file, std::move(*inline_jobs), context.db, context.engine_options.limits));
 }
 
 std::shared_ptr<ScrapeManager> ScrapeComponent::manager() const {

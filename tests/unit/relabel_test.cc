@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "scrape/relabel.h"
+#include "test_util.h"
 
 // Designated initializers leave the other fields at their (Prometheus) defaults on purpose.
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -15,12 +16,7 @@
 namespace gnomon::scrape {
 namespace {
 
-Labels L(std::initializer_list<std::pair<const char*, const char*>> pairs) {
-  Labels out;
-  for (const auto& [n, v] : pairs) out.push_back(Label{n, v});
-  std::sort(out.begin(), out.end());
-  return out;
-}
+constexpr auto& L = testing::SortedLabels;
 
 RelabelRegex Re(std::string_view text) {
   auto re = RelabelRegex::Compile(text);

@@ -25,12 +25,7 @@
 namespace gnomon::scrape {
 namespace {
 
-Labels L(std::initializer_list<std::pair<const char*, const char*>> pairs) {
-  Labels out;
-  for (const auto& [n, v] : pairs) out.push_back(Label{n, v});
-  std::sort(out.begin(), out.end());
-  return out;
-}
+constexpr auto& L = testing::SortedLabels;
 
 std::vector<ScrapeConfig> Parse(std::string_view yaml, std::string_view file = "prometheus.yml") {
   auto r = ParseScrapeConfigs(yaml, file);
