@@ -25,6 +25,7 @@ constexpr Command kCommands[] = {
     {"check", gnomon::cli::RunCheck, "validate files: check config FILE, check rules FILE..."},
     {"alerts", gnomon::cli::RunAlerts, "list the server's pending and firing alerts"},
     {"targets", gnomon::cli::RunTargets, "the scrape targets: health, last scrape, last error"},
+    {"status", gnomon::cli::RunStatus, "series cardinality: the top metric names and labels by series"},
     {"logs", gnomon::cli::RunLogs, "log lines: trace ID (one request's timeline), push FILE, query LOGQL"},
     {"test", gnomon::cli::RunTest, "run rule unit tests in promtool's format: test rules FILE..."},
 };

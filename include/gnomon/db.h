@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "gnomon/cardinality.h"
 #include "gnomon/iterator.h"
 #include "gnomon/matcher.h"
 #include "gnomon/options.h"
@@ -27,16 +28,16 @@ namespace gnomon {
 // Counters describing the engine's state; see DB::GetStats.
 struct Stats {
   uint64_t num_series = 0;
-  uint64_t head_series = 0;          // series with samples not yet sealed into a chunk
-  uint64_t head_samples = 0;         // samples held in memory, not yet sealed
-  uint64_t head_bytes = 0;           // approximate memory used by the head
-  uint64_t samples_written = 0;      // since Open
-  uint64_t chunks_written = 0;       // since Open
-  uint64_t wal_bytes = 0;            // current size of the write-ahead log on disk
-  uint64_t disk_bytes = 0;           // RocksDB's live SST files
-  int64_t retention_cutoff_ms = 0;   // samples before this are no longer returned (0: none)
-  uint64_t compactions = 0;          // Compact runs completed since Open (explicit and periodic)
-  uint64_t compaction_errors = 0;    // Compact runs that failed since Open
+  uint64_t head_series = 0;         // series with samples not yet sealed into a chunk
+  uint64_t head_samples = 0;        // samples held in memory, not yet sealed
+  uint64_t head_bytes = 0;          // approximate memory used by the head
+  uint64_t samples_written = 0;     // since Open
+  uint64_t chunks_written = 0;      // since Open
+  uint64_t wal_bytes = 0;           // current size of the write-ahead log on disk
+  uint64_t disk_bytes = 0;          // RocksDB's live SST files
+  int64_t retention_cutoff_ms = 0;  // samples before this are no longer returned (0: none)
+  uint64_t compactions = 0;         // Compact runs completed since Open (explicit and periodic)
+  uint64_t compaction_errors = 0;   // Compact runs that failed since Open
 
   // Durability. A write is durable once its WAL record (and, with SyncMode::kAlways, its sync)
   // succeeded; these say when that could not be done. Failed WAL appends, RocksDB writes (series,
@@ -45,8 +46,8 @@ struct Stats {
   // since, and `write_error` then holds that failure's reason (empty while writable). The engine
   // retries by itself: each Write tries again, the background thread retries syncs and probes
   // whether the log can be appended to again, so the state clears once there is room again.
-  uint64_t wal_write_errors = 0;     // failed WAL / RocksDB appends since Open
-  uint64_t wal_sync_errors = 0;      // failed WAL fdatasyncs / RocksDB log syncs since Open
+  uint64_t wal_write_errors = 0;  // failed WAL / RocksDB appends since Open
+  uint64_t wal_sync_errors = 0;   // failed WAL fdatasyncs / RocksDB log syncs since Open
   bool writable = true;
   std::string write_error;
 };
@@ -81,8 +82,7 @@ class DB {
 
   // The series matching all `matchers`, with their samples in [mint, maxt] (inclusive).
   // At least one matcher must not match the empty string (as in Prometheus).
-  virtual Result<std::unique_ptr<SeriesSet>> Select(const Matchers& matchers, int64_t mint,
-                                                    int64_t maxt) = 0;
+  virtual Result<std::unique_ptr<SeriesSet>> Select(const Matchers& matchers, int64_t mint, int64_t maxt) = 0;
 
   // The same selection split for parallel reading: up to `max_shards` sets, each holding about
   // the same number of series (at least `min_series_per_shard`, except a lone shard) in label
@@ -95,8 +95,7 @@ class DB {
   // Sorted label names / values of a label, over the series matching `matchers` (all series if
   // empty).
   virtual Result<std::vector<std::string>> LabelNames(const Matchers& matchers) = 0;
-  virtual Result<std::vector<std::string>> LabelValues(const std::string& name,
-                                                       const Matchers& matchers) = 0;
+  virtual Result<std::vector<std::string>> LabelValues(const std::string& name, const Matchers& matchers) = 0;
 
   // Seals every in-memory sample into compressed chunks and persists them, then trims the
   // write-ahead log. After Flush the data directory holds no unsealed data.
@@ -107,6 +106,10 @@ class DB {
   virtual Status Compact() = 0;
 
   virtual Stats GetStats() = 0;
+
+  // The index's cardinality: series and label pairs, the top `limit` of each list (see
+  // CardinalityStats). Takes time proportional to the number of distinct label pairs.
+  virtual CardinalityStats GetCardinality(size_t limit) = 0;
 };
 
 }  // namespace gnomon

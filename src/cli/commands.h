@@ -22,6 +22,7 @@ int RunCheck(int argc, char** argv);
 int RunTest(int argc, char** argv);
 int RunAlerts(int argc, char** argv);
 int RunTargets(int argc, char** argv);
+int RunStatus(int argc, char** argv);
 int RunLogs(int argc, char** argv);
 
 // `check rules`: checks each rule file, prints promtool's report; 0 if all are valid, else 1.

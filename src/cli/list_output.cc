@@ -6,17 +6,25 @@
 
 namespace gnomon::cli {
 
-Result<nlohmann::json> GetList(http::HttpClient* client, const std::string& path, const http::QueryParams& params,
-                               const char* key) {
+Result<nlohmann::json> GetData(http::HttpClient* client, const std::string& path, const http::QueryParams& params) {
   auto resp = client->Get(path, params);
   if (!resp.ok()) return resp.status();
   if (resp->status != 200) return Status::IOError(ErrorMessage(resp->body, resp->status));
   nlohmann::json body = nlohmann::json::parse(resp->body, nullptr, false);
-  if (body.is_discarded() || !body.contains("data") || !body["data"].is_object() || !body["data"].contains(key) ||
-      !body["data"][key].is_array()) {
+  if (body.is_discarded() || !body.contains("data") || !body["data"].is_object()) {
+    return Status::IOError("the server's answer has no data object");
+  }
+  return std::move(body["data"]);
+}
+
+Result<nlohmann::json> GetList(http::HttpClient* client, const std::string& path, const http::QueryParams& params,
+                               const char* key) {
+  auto data = GetData(client, path, params);
+  if (!data.ok()) return data.status();
+  if (!data->contains(key) || !(*data)[key].is_array()) {
     return Status::IOError(std::string("the server's answer has no ") + key + " list");
   }
-  return body["data"][key];
+  return std::move((*data)[key]);
 }
 
 void PrintRows(const nlohmann::json& items, const std::string& format, Table table) {

@@ -12,6 +12,10 @@
 
 namespace gnomon::cli {
 
+// GETs `path` and returns the answer's data object; otherwise the server's error or "the server's
+// answer has no data object".
+Result<nlohmann::json> GetData(http::HttpClient* client, const std::string& path, const http::QueryParams& params);
+
 // GETs `path` and returns data[key] if it is an array; otherwise the server's error or "the
 // server's answer has no KEY list".
 Result<nlohmann::json> GetList(http::HttpClient* client, const std::string& path, const http::QueryParams& params,

@@ -218,6 +218,65 @@ std::vector<std::string> LabelIndex::LabelValues(const std::string& name, const 
   return out;
 }
 
+namespace {
+
+// The `limit` largest entries offered, largest first (ties: the first offered); names are built
+// only for entries that make it in.
+class TopEntries {
+ public:
+  explicit TopEntries(size_t limit) : limit_(limit) {}
+
+  template <typename MakeName>
+  void Offer(uint64_t value, MakeName&& make_name) {
+    if (limit_ == 0) return;
+    if (heap_.size() == limit_) {
+      if (value <= heap_.front().value) return;
+      std::pop_heap(heap_.begin(), heap_.end(), Greater);
+      heap_.pop_back();
+    }
+    heap_.push_back({make_name(), value});
+    std::push_heap(heap_.begin(), heap_.end(), Greater);
+  }
+
+  std::vector<CardinalityStats::Entry> Take() {
+    std::stable_sort(heap_.begin(), heap_.end(), [](const auto& a, const auto& b) {
+      return a.value != b.value ? a.value > b.value : a.name < b.name;
+    });
+    return std::move(heap_);
+  }
+
+ private:
+  static bool Greater(const CardinalityStats::Entry& a, const CardinalityStats::Entry& b) { return a.value > b.value; }
+  size_t limit_;
+  std::vector<CardinalityStats::Entry> heap_;  // a min-heap by value
+};
+
+}  // namespace
+
+void LabelIndex::Cardinality(size_t limit, CardinalityStats* out) const {
+  TopEntries metrics(limit), values(limit), memory(limit), pairs(limit);
+  uint64_t num_pairs = 0;
+  std::shared_lock lock(mu_);
+  for (const auto& [name, by_value] : postings_) {
+    values.Offer(by_value.size(), [&] { return name; });
+    num_pairs += by_value.size();
+    uint64_t bytes = 0;
+    for (const auto& [value, refs] : by_value) {
+      if (name == "__name__") metrics.Offer(refs.size(), [&] { return value; });
+      pairs.Offer(refs.size(), [&] { return name + "=" + value; });
+      bytes += value.size() * refs.size();
+    }
+    memory.Offer(bytes, [&] { return name; });
+  }
+  out->num_series = all_.size();
+  out->num_label_pairs = num_pairs;
+  lock.unlock();
+  out->series_count_by_metric_name = metrics.Take();
+  out->label_value_count_by_label_name = values.Take();
+  out->memory_in_bytes_by_label_name = memory.Take();
+  out->series_count_by_label_value_pair = pairs.Take();
+}
+
 size_t LabelIndex::num_series() const {
   std::shared_lock lock(mu_);
   return all_.size();

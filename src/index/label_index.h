@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "gnomon/cardinality.h"
 #include "gnomon/matcher.h"
 #include "gnomon/series.h"
 #include "gnomon/status.h"
@@ -43,6 +44,10 @@ class LabelIndex {
   std::vector<std::string> LabelNames(const Postings* refs) const;
   // Sorted distinct values of label `name` over the series in `refs` (all when null).
   std::vector<std::string> LabelValues(const std::string& name, const Postings* refs) const;
+
+  // Fills num_series, num_label_pairs and the four top-`limit` lists of *out (Prometheus'
+  // PostingsStats: a label's memory is the length of each of its values times its series).
+  void Cardinality(size_t limit, CardinalityStats* out) const;
 
   size_t num_series() const;
   // Approximate bytes of memory held.

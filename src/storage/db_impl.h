@@ -5,7 +5,7 @@
 // One class, one file per concept:
 //   db_open.cc        Open/Init, RocksDB and its column families, series load, WAL replay, close
 //   db_write.cc       Write: series creation, WAL append, head append, Seal, WAL rotation, Flush
-//   db_select.cc      Select, SelectShards, LabelNames/LabelValues, GetStats
+//   db_select.cc      Select, SelectShards, LabelNames/LabelValues, GetStats, GetCardinality
 //   db_compact.cc     Compact: chunk merging within a window, retention, RocksDB compaction
 //   db_background.cc  the background threads: interval sync and write-probe, periodic compaction
 //   db_keyspace.cc    keyspace column families (storage/keyspace.h)
@@ -67,6 +67,7 @@ class DBImpl final : public DB {
   Status Flush() override;
   Status Compact() override;
   Stats GetStats() override;
+  CardinalityStats GetCardinality(size_t limit) override;
 
   // For storage/keyspace.cc. The column family of keyspace `name`, created on first use
   // (db_keyspace.cc); the handle lives as long as this DBImpl.

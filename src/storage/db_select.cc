@@ -26,8 +26,8 @@ Status DBImpl::PrepareSelection(const Matchers& matchers, int64_t* mint, int64_t
     for (SelectedSeries& s : *selected) head_.CopyRange(s.ref, *mint, maxt, &s.head);
   }
   rocksdb::DB* rocks = rocks_;
-  *snapshot = std::shared_ptr<const rocksdb::Snapshot>(rocks_->GetSnapshot(),
-                                                       [rocks](const rocksdb::Snapshot* s) { rocks->ReleaseSnapshot(s); });
+  *snapshot = std::shared_ptr<const rocksdb::Snapshot>(
+      rocks_->GetSnapshot(), [rocks](const rocksdb::Snapshot* s) { rocks->ReleaseSnapshot(s); });
   return Status::OK();
 }
 
@@ -55,8 +55,8 @@ Result<std::vector<std::unique_ptr<SeriesSet>>> DBImpl::SelectShards(const Match
     const size_t from = n * i / count, to = n * (i + 1) / count;
     std::vector<SelectedSeries> piece(std::make_move_iterator(selected.begin() + static_cast<ptrdiff_t>(from)),
                                       std::make_move_iterator(selected.begin() + static_cast<ptrdiff_t>(to)));
-    shards.emplace_back(new SeriesSetImpl(rocks_, chunks_cf_, snapshot, std::move(piece), mint, maxt,
-                                          options_.chunk_window_ms));
+    shards.emplace_back(
+        new SeriesSetImpl(rocks_, chunks_cf_, snapshot, std::move(piece), mint, maxt, options_.chunk_window_ms));
   }
   return shards;
 }
@@ -73,6 +73,14 @@ Result<std::vector<std::string>> DBImpl::LabelValues(const std::string& name, co
   auto refs = index_.Select(matchers);
   if (!refs.ok()) return refs.status();
   return index_.LabelValues(name, &refs.value());
+}
+
+CardinalityStats DBImpl::GetCardinality(size_t limit) {
+  CardinalityStats out;
+  index_.Cardinality(limit, &out);
+  out.head_series = head_.num_series_with_samples();
+  if (!head_.TimeRange(&out.head_min_time, &out.head_max_time)) out.head_min_time = out.head_max_time = 0;
+  return out;
 }
 
 Stats DBImpl::GetStats() {

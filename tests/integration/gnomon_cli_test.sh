@@ -30,7 +30,7 @@ start_gnomond "$WORK/data"
 export GNOMON_URL=$GNOMOND_URL
 
 # ---- help and usage errors (no server needed for these)
-for cmd in query push series labels export health check; do
+for cmd in query push series labels export health check status; do
   run "$G" "$cmd" --help
   check "$cmd --help exit" 0 "$RC"
   check_contains "$cmd --help usage" "Usage:" "$OUT"
@@ -233,6 +233,37 @@ a
 b" "$OUT"
 run "$G" labels __name__ --match '{room="a"}'
 check "labels with --match" "temp_value" "$OUT"
+
+# ---- status: the index's cardinality (GET /api/v1/status/tsdb, Prometheus' shape)
+run "$G" series '{__name__=~".+"}' --format json --compact
+all_series=$(python3 -c 'import json, sys; print(len(json.load(sys.stdin)))' <<<"$OUT")
+run "$G" status --format json --limit 1000
+check "status json exit" 0 "$RC"
+check "status json" "ok" "$(python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+top = lambda k: {e["name"]: e["value"] for e in d[k]}
+problems = []
+if sorted(d) != ["headStats", "labelValueCountByLabelName", "memoryInBytesByLabelName",
+                 "seriesCountByLabelValuePair", "seriesCountByMetricName"]:
+    problems.append(f"keys {sorted(d)}")
+n = d["headStats"]["numSeries"]
+if n != int(sys.argv[1]): problems.append(f"numSeries {n} != {sys.argv[1]}")
+if top("seriesCountByMetricName").get("temp_value") != 2: problems.append("temp_value is not 2 series")
+if top("labelValueCountByLabelName").get("room") != 2: problems.append("room has not 2 values")
+if top("seriesCountByLabelValuePair").get("room=a") != 1: problems.append("room=a is not 1 series")
+if top("memoryInBytesByLabelName").get("room") != 2: problems.append("room values are not 2 bytes")
+counts = [e["value"] for e in d["seriesCountByMetricName"]]
+if counts != sorted(counts, reverse=True): problems.append("not largest first")
+print("; ".join(problems) or "ok")' "$all_series" <<<"$OUT")"
+run "$G" status --limit 1
+check "status table exit" 0 "$RC"
+check_contains "status table head" "series $all_series, label pairs" "$OUT"
+check "status --limit 1: one row per list" 4 "$(grep -c '^label_pair\|^metric_name\|^label_name' <<<"$OUT")"
+check "status --limit 1: four one-row lists" 8 "$(grep -v '^series\|^$' <<<"$OUT" | wc -l)"
+run "$G" status --limit 0
+check "status --limit 0 exit" 2 "$RC"
+check "status: a bad limit is a 400" 400 "$(curl -s -o /dev/null -w '%{http_code}' "$GNOMOND_URL/api/v1/status/tsdb?limit=abc")"
 
 # ---- export and a JSON-lines round trip through push --format jsonl
 run "$G" export temp_value

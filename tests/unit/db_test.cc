@@ -78,6 +78,30 @@ TEST_CASE("write then read returns samples in time order with sorted labels") {
   CHECK(part[0].samples.back().timestamp == 20000);
 }
 
+TEST_CASE("cardinality: the index's lists and the head's series and time range; Flush empties the head") {
+  TempDir dir;
+  auto db = OpenDB(dir.path());
+  WriteBatch b;
+  b.Add(kUp, 5000, 1);
+  b.Add(kUp, 2000, 1);  // out of order
+  b.Add(L({{"__name__", "up"}, {"job", "db"}, {"instance", "b:1"}}), 3000, 1);
+  REQUIRE(db->Write(b).ok());
+  CardinalityStats st = db->GetCardinality(10);
+  CHECK(st.num_series == 2);
+  CHECK(st.head_series == 2);
+  CHECK(st.head_min_time == 2000);
+  CHECK(st.head_max_time == 5000);
+  REQUIRE(st.series_count_by_metric_name.size() == 1);
+  CHECK(st.series_count_by_metric_name[0].name == "up");
+  CHECK(st.series_count_by_metric_name[0].value == 2);
+  REQUIRE(db->Flush().ok());
+  st = db->GetCardinality(10);
+  CHECK(st.num_series == 2);
+  CHECK(st.head_series == 0);
+  CHECK(st.head_min_time == 0);
+  CHECK(st.head_max_time == 0);
+}
+
 TEST_CASE("out-of-order, backfilled and duplicate samples: sorted, last write wins") {
   TempDir dir;
   Options o;
@@ -142,8 +166,9 @@ TEST_CASE("reopen after clean close without flush replays the write-ahead log") 
 TEST_CASE("special float values round-trip bit-exactly through the engine") {
   TempDir dir;
   const double stale = std::bit_cast<double>(uint64_t{0x7ff0000000000002});
-  std::vector<double> values = {0.0, -0.0, 1.5, std::numeric_limits<double>::infinity(),
-                                -std::numeric_limits<double>::infinity(), stale, 1e308, 5e-324};
+  std::vector<double> values = {
+      0.0,   -0.0,  1.5,   std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
+      stale, 1e308, 5e-324};
   {
     auto db = OpenDB(dir.path());
     WriteBatch b;
@@ -173,8 +198,12 @@ TEST_CASE("matchers select series with Prometheus semantics") {
   CHECK(ReadAll(db.get(), {Matcher::Regex("job", "api")}).size() == 2);  // anchored: not api2
   CHECK(ReadAll(db.get(), {Matcher::Regex("job", "api.*")}).size() == 3);
   CHECK(ReadAll(db.get(), {Matcher::Equal("__name__", "http_requests_total"), Matcher::Equal("code", "")}).size() == 1);
-  CHECK(ReadAll(db.get(), {Matcher::Equal("__name__", "http_requests_total"), Matcher::NotEqual("code", "200")}).size() == 2);
-  CHECK(ReadAll(db.get(), {Matcher::Equal("__name__", "http_requests_total"), Matcher::NotRegex("code", "5..")}).size() == 2);
+  CHECK(
+      ReadAll(db.get(), {Matcher::Equal("__name__", "http_requests_total"), Matcher::NotEqual("code", "200")}).size() ==
+      2);
+  CHECK(
+      ReadAll(db.get(), {Matcher::Equal("__name__", "http_requests_total"), Matcher::NotRegex("code", "5..")}).size() ==
+      2);
   // Every matcher matches the empty string: refused, as Prometheus does.
   CHECK_FALSE(db->Select({Matcher::Regex("job", ".*")}, 0, 10).ok());
   CHECK_FALSE(db->Select({Matcher::Regex("job", "(")}, 0, 10).ok());
@@ -233,10 +262,11 @@ TEST_CASE("series limit") {
 TEST_CASE("retention drops old data from reads and, after compaction, from disk") {
   TempDir dir;
   Options o;
-  o.retention_ms = 3600 * 1000;  // one hour
+  o.retention_ms = 3600 * 1000;         // one hour
   o.chunk_window_ms = 2 * 3600 * 1000;  // retention drops whole windows: keep them small here
-  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   auto db = OpenDB(dir.path(), o);
   WriteBatch b;
   for (int i = 0; i < 48; ++i) b.Add(kUp, now - (48 - i) * 600000LL + 300000, i);  // 8 h, 10 min apart

@@ -198,6 +198,7 @@ TEST_CASE("keyspace: OpenKeyspace refuses a DB that is not Gnomon's engine") {
     Status Flush() override { return Status::OK(); }
     Status Compact() override { return Status::OK(); }
     Stats GetStats() override { return {}; }
+    CardinalityStats GetCardinality(size_t) override { return {}; }
   } fake;
   CHECK(OpenKeyspace(&fake, "outbox").status().code() == Status::Code::kInvalidArgument);
 }

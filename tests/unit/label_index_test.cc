@@ -159,10 +159,10 @@ TEST_CASE("CompiledMatcher: literal fast path agrees with RE2") {
   REQUIRE(lits != nullptr);
   CHECK(*lits == std::vector<std::string>{"", "a", "b", "c"});
 
-  const char* patterns[] = {"api|web", "a\\.b|a\\|b", "x", "", "|", "a||b", "-/:,= ", "\xE6\x97\xA5|b",
-                            ".*", ".+", "a\\*|\\(b\\)"};
-  const char* values[] = {"", "api", "web", "apiweb", "a.b", "a|b", "axb", "x", "-/:,= ", "\xE6\x97\xA5", "b",
-                          "a*", "(b)", "a\nb", "\n"};
+  const char* patterns[] = {"api|web", "a\\.b|a\\|b",    "x",  "",   "|",           "a||b",
+                            "-/:,= ",  "\xE6\x97\xA5|b", ".*", ".+", "a\\*|\\(b\\)"};
+  const char* values[] = {"",       "api",          "web", "apiweb", "a.b", "a|b",  "axb", "x",
+                          "-/:,= ", "\xE6\x97\xA5", "b",   "a*",     "(b)", "a\nb", "\n"};
   RE2::Options opts;
   opts.set_dot_nl(true);
   for (const char* p : patterns) {
@@ -268,8 +268,8 @@ TEST_CASE("Select agrees with brute force on random fleets and matchers") {
   std::mt19937 rng(7);
   const std::vector<std::string> names = {"__name__", "a", "b", "c"};
   const std::vector<std::string> values = {"x", "y", "xy", "yx", "z", "xx"};
-  const std::vector<std::string> patterns = {"x", "y", "",      "x|y",  "x.*", ".*", ".+",
-                                             "x|", "z|xy", ".y", "[xz]+", "q", "xy|yx|zz"};
+  const std::vector<std::string> patterns = {"x",  "y",    "",   "x|y",   "x.*", ".*",      ".+",
+                                             "x|", "z|xy", ".y", "[xz]+", "q",   "xy|yx|zz"};
   for (int round = 0; round < 30; ++round) {
     LabelIndex index;
     std::vector<Labels> series(60);
@@ -334,8 +334,7 @@ TEST_CASE("LabelNames and LabelValues") {
   Fleet f;
   CHECK(f.index.LabelNames(nullptr) == std::vector<std::string>{"__name__", "code", "env", "instance", "job", "msg"});
   CHECK(f.index.LabelValues("job", nullptr) == std::vector<std::string>{"api", "api2", "web"});
-  CHECK(f.index.LabelValues("__name__", nullptr) ==
-        std::vector<std::string>{"http_requests_total", "log_lines", "up"});
+  CHECK(f.index.LabelValues("__name__", nullptr) == std::vector<std::string>{"http_requests_total", "log_lines", "up"});
   CHECK(f.index.LabelValues("nope", nullptr).empty());
 
   Postings up = *f.index.Select({Matcher::Equal("__name__", "up")});
@@ -442,4 +441,40 @@ TEST_CASE("set operations against std::set") {
     CHECK(Union(b, a) == uni);
     CHECK(Subtract(a, b) == diff);
   }
+}
+
+TEST_CASE("label index: cardinality, the top entries of each list, largest first") {
+  LabelIndex index;
+  // 3 series of http_requests (2 jobs), 1 of up; "instance" has 4 distinct values.
+  index.Add(1, {{"__name__", "http_requests"}, {"instance", "a:1"}, {"job", "api"}});
+  index.Add(2, {{"__name__", "http_requests"}, {"instance", "b:1"}, {"job", "api"}});
+  index.Add(3, {{"__name__", "http_requests"}, {"instance", "c:1"}, {"job", "web"}});
+  index.Add(4, {{"__name__", "up"}, {"instance", "dd:1"}, {"job", "web"}});
+  gnomon::CardinalityStats all;
+  index.Cardinality(100, &all);
+  CHECK(all.num_series == 4);
+  CHECK(all.num_label_pairs == 2 + 4 + 2);
+  auto pairs = [](const std::vector<gnomon::CardinalityStats::Entry>& v) {
+    std::vector<std::pair<std::string, uint64_t>> out;
+    for (const auto& e : v) out.emplace_back(e.name, e.value);
+    return out;
+  };
+  using P = std::vector<std::pair<std::string, uint64_t>>;
+  CHECK(pairs(all.series_count_by_metric_name) == P{{"http_requests", 3}, {"up", 1}});
+  CHECK(pairs(all.label_value_count_by_label_name) == P{{"instance", 4}, {"__name__", 2}, {"job", 2}});
+  // bytes of each value times its series: instance 3*3 + 4, __name__ 13*3 + 2, job 3*2 + 3*2
+  CHECK(pairs(all.memory_in_bytes_by_label_name) == P{{"__name__", 41}, {"instance", 13}, {"job", 12}});
+  CHECK(all.series_count_by_label_value_pair.size() == 8);
+  CHECK(pairs(all.series_count_by_label_value_pair)[0] ==
+        std::pair<std::string, uint64_t>{"__name__=http_requests", 3});
+  // Ties broken by name: job=api and job=web both have 2.
+  CHECK(pairs(all.series_count_by_label_value_pair)[1] == std::pair<std::string, uint64_t>{"job=api", 2});
+  CHECK(pairs(all.series_count_by_label_value_pair)[2] == std::pair<std::string, uint64_t>{"job=web", 2});
+
+  gnomon::CardinalityStats top1;
+  index.Cardinality(1, &top1);
+  CHECK(pairs(top1.series_count_by_metric_name) == P{{"http_requests", 3}});
+  CHECK(pairs(top1.label_value_count_by_label_name) == P{{"instance", 4}});
+  CHECK(pairs(top1.series_count_by_label_value_pair) == P{{"__name__=http_requests", 3}});
+  CHECK(top1.num_label_pairs == 8);  // the totals do not depend on the limit
 }

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "http/server/response_head.h"
@@ -75,6 +77,36 @@ void StatusApi::RegisterRoutes(http::Router* router) {
     out += "}}";
     r.content_type = "application/json";
     r.body = std::move(out);
+  });
+  router->Handle({"GET"}, "/api/v1/status/tsdb", Access::kRead, [this](const Request& req, Response& r) {
+    size_t limit = 10;  // Prometheus' default
+    for (const auto& [name, value] : req.Params()) {
+      if (name != "limit") continue;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
+      if (ec != std::errc() || end != value.data() + value.size() || limit == 0) {
+        http::SetJsonError(r, 400, "bad_data", "limit must be a positive number");
+        return;
+      }
+    }
+    const CardinalityStats stats = db_->GetCardinality(limit);
+    auto list = [](const std::vector<CardinalityStats::Entry>& entries) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& e : entries) out.push_back({{"name", e.name}, {"value", e.value}});
+      return out;
+    };
+    nlohmann::json data = {{"headStats",
+                            {{"numSeries", stats.num_series},
+                             {"numLabelPairs", stats.num_label_pairs},
+                             {"chunkCount", stats.head_series},
+                             {"minTime", stats.head_min_time},
+                             {"maxTime", stats.head_max_time}}},
+                           {"seriesCountByMetricName", list(stats.series_count_by_metric_name)},
+                           {"labelValueCountByLabelName", list(stats.label_value_count_by_label_name)},
+                           {"memoryInBytesByLabelName", list(stats.memory_in_bytes_by_label_name)},
+                           {"seriesCountByLabelValuePair", list(stats.series_count_by_label_value_pair)}};
+    r.content_type = "application/json";
+    r.body = nlohmann::json{{"status", "success"}, {"data", std::move(data)}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
   });
   router->Handle({"POST", "GET"}, "/internal/compact", Access::kAdmin, [this](const Request&, Response& r) {
     // The components' rewrites first, so the engine's compaction drops what they replaced.

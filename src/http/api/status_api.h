@@ -13,6 +13,8 @@
 //                                200, or 500 "failed to reload config: REASON" (nothing changed)
 //   GET  /api/v1/status/runtimeinfo  read; Prometheus' shape: startTime, CWD, reloadConfigSuccess,
 //                                lastConfigTime, storageRetention (Go-runtime fields as neutral values)
+//   GET  /api/v1/status/tsdb     read; Prometheus' shape: headStats and the top `limit` (default 10)
+//                                metric names, label names and label pairs by series, values and bytes
 #pragma once
 
 #include "gnomon/db.h"

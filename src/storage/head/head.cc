@@ -51,6 +51,7 @@ size_t Head::AppendLocked(uint64_t ref, std::span<const Sample> samples, uint32_
       cut = run->samples.size();  // everything before this sample belongs to older windows
     }
     run->samples.Append(s);
+    run->min_time = std::min(run->min_time, s.timestamp);
     run->max_time = std::max(run->max_time, s.timestamp);
   }
   num_samples_ += samples.size();
@@ -70,6 +71,7 @@ void Head::DropPrefix(uint64_t ref, size_t n, uint32_t segment) {
   num_samples_ -= std::min(n, run.samples.size());
   if (n >= run.samples.size()) {
     run.samples.Clear(/*release=*/run.samples.memory_bytes() > 4096);  // a burst's buffer is not kept
+    run.min_time = INT64_MAX;
     run.max_time = INT64_MIN;
     return;
   }
@@ -77,9 +79,11 @@ void Head::DropPrefix(uint64_t ref, size_t n, uint32_t segment) {
   run.samples.Decode(&rest);
   run.samples.Clear(/*release=*/false);
   run.first_segment = segment;
+  run.min_time = INT64_MAX;
   run.max_time = INT64_MIN;
   for (size_t i = n; i < rest.size(); ++i) {
     run.samples.Append(rest[i]);
+    run.min_time = std::min(run.min_time, rest[i].timestamp);
     run.max_time = std::max(run.max_time, rest[i].timestamp);
   }
 }
@@ -120,6 +124,18 @@ uint64_t Head::num_series_with_samples() const {
   uint64_t n = 0;
   for (const Run& run : runs_) n += run.samples.empty() ? 0 : 1;
   return n;
+}
+
+bool Head::TimeRange(int64_t* min_time, int64_t* max_time) const {
+  std::shared_lock lock(mu_);
+  bool any = false;
+  for (const Run& run : runs_) {
+    if (run.samples.empty()) continue;
+    *min_time = any ? std::min(*min_time, run.min_time) : run.min_time;
+    *max_time = any ? std::max(*max_time, run.max_time) : run.max_time;
+    any = true;
+  }
+  return any;
 }
 
 uint64_t Head::num_samples() const {

@@ -50,12 +50,16 @@ class Head {
   uint32_t OldestSegment(uint32_t current) const;
 
   uint64_t num_series_with_samples() const;
+  // The earliest and the latest unsealed sample over every series, ms; false if the head holds
+  // none.
+  bool TimeRange(int64_t* min_time, int64_t* max_time) const;
   uint64_t num_samples() const;
   uint64_t memory_bytes() const;
 
  private:
   struct Run {
     SampleRun samples;
+    int64_t min_time = INT64_MAX;
     int64_t max_time = INT64_MIN;
     uint32_t first_segment = 0;
   };

@@ -41,7 +41,7 @@ class SampleRun {
   uint64_t pending_ = 0;
   uint32_t count_ = 0;
   uint8_t pending_bits_ = 0;  // < 64
-  uint8_t leading_ = 0xff;  // the XOR window of the last value written with a new window
+  uint8_t leading_ = 0xff;    // the XOR window of the last value written with a new window
   uint8_t trailing_ = 0;
   uint64_t last_ts_ = 0;
   uint64_t last_delta_ = 0;
