@@ -24,6 +24,9 @@ struct Limits {
   size_t max_label_name_length = 256;
   size_t max_label_value_length = 4096;
   size_t max_series = 0;  // 0 = unlimited; creating a series beyond it fails with kResourceExhausted
+  // Most series one metric name may have; creating one more fails with kResourceExhausted naming
+  // the metric and the limit. 0 = unlimited.
+  size_t max_series_per_metric = 0;
 };
 
 struct Options {

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
-#include <sstream>
 #include <limits>
+#include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
@@ -107,12 +107,12 @@ std::string FormatSize(uint64_t bytes) {
 std::string SetDuration(const Value& in, int64_t* dst, int64_t min_ms, int64_t max_ms) {
   if (in.node != nullptr && !in.node->is_string()) {
     if (const auto* i = in.node->as_integer()) {
-      return fmt::format("expected a duration string such as \"30s\" or \"15d\", got the integer {}"
-                         " (write it as a string with a unit, e.g. \"{}s\")",
-                         i->get(), i->get());
+      return fmt::format(
+          "expected a duration string such as \"30s\" or \"15d\", got the integer {}"
+          " (write it as a string with a unit, e.g. \"{}s\")",
+          i->get(), i->get());
     }
-    return fmt::format("expected a duration string such as \"30s\" or \"15d\", got {}",
-                       TypeName(*in.node));
+    return fmt::format("expected a duration string such as \"30s\" or \"15d\", got {}", TypeName(*in.node));
   }
   std::string text;
   ReadString(in, &text);
@@ -135,9 +135,10 @@ std::string SetSize(const Value& in, uint64_t* dst, uint64_t min, uint64_t max) 
     if (v < 0) return fmt::format("must not be negative, got {}", v);
     bytes = static_cast<uint64_t>(v);
   } else if (in.node != nullptr && !in.node->is_string()) {
-    return fmt::format("expected a size (an integer number of bytes, or a string such as "
-                       "\"64MiB\"), got {}",
-                       TypeName(*in.node));
+    return fmt::format(
+        "expected a size (an integer number of bytes, or a string such as "
+        "\"64MiB\"), got {}",
+        TypeName(*in.node));
   } else {
     std::string text;
     ReadString(in, &text);
@@ -154,14 +155,12 @@ std::string SetSize(const Value& in, uint64_t* dst, uint64_t min, uint64_t max) 
 namespace {
 
 constexpr std::pair<std::string_view, LogLevel> kLogLevels[] = {
-    {"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo},
-    {"warn", LogLevel::kWarn},   {"error", LogLevel::kError}};
+    {"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo}, {"warn", LogLevel::kWarn}, {"error", LogLevel::kError}};
 constexpr std::pair<std::string_view, SyncMode> kSyncModes[] = {
     {"always", SyncMode::kAlways}, {"interval", SyncMode::kInterval}, {"never", SyncMode::kNever}};
 
 bool IsHostChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '-' || c == '_';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
 }
 
 // host:port, [ipv6]:port.
@@ -185,8 +184,7 @@ std::string CheckListen(std::string_view addr) {
     host = addr.substr(0, colon);
     port = addr.substr(colon + 1);
     if (host.empty()) {
-      return fmt::format("\"{}\": missing host (use \"0.0.0.0:{}\" to listen on every interface)",
-                         addr, port);
+      return fmt::format("\"{}\": missing host (use \"0.0.0.0:{}\" to listen on every interface)", addr, port);
     }
     if (host.find(':') != std::string_view::npos) {
       return fmt::format("\"{}\": write an IPv6 address in brackets, e.g. \"[::1]:9201\"", addr);
@@ -280,7 +278,8 @@ std::string ReadStringMap(const Value& in, std::string_view noun, std::string (*
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
       const size_t eq = item.find('=');
       if (eq == std::string_view::npos) return fmt::format("expected name=value, got \"{}\"", item);
-      if (std::string err = add(std::string(item.substr(0, eq)), std::string(item.substr(eq + 1))); !err.empty()) return err;
+      if (std::string err = add(std::string(item.substr(0, eq)), std::string(item.substr(eq + 1))); !err.empty())
+        return err;
     }
   } else if (const auto* table = in.node->as_table()) {
     for (const auto& [key, value] : *table) {
@@ -299,16 +298,19 @@ std::string ReadStringMap(const Value& in, std::string_view noun, std::string (*
 
 // Label names to values.
 std::string SetLabelMap(const Value& in, std::map<std::string, std::string>* dst) {
-  return ReadStringMap(in, "label", [](const std::string& name) -> std::string {
-    if (!index::IsValidLabelName(name)) return fmt::format("\"{}\" is not a valid label name", name);
-    return "";
-  }, dst);
+  return ReadStringMap(
+      in, "label",
+      [](const std::string& name) -> std::string {
+        if (!index::IsValidLabelName(name)) return fmt::format("\"{}\" is not a valid label name", name);
+        return "";
+      },
+      dst);
 }
 
 std::string SetStringMap(const Value& in, std::map<std::string, std::string>* dst) {
-  return ReadStringMap(in, "", [](const std::string& name) -> std::string {
-    return name.empty() ? "names must not be empty" : "";
-  }, dst);
+  return ReadStringMap(
+      in, "", [](const std::string& name) -> std::string { return name.empty() ? "names must not be empty" : ""; },
+      dst);
 }
 
 namespace {
@@ -417,7 +419,8 @@ std::string ForEachTable(const Value& in, const std::function<void()>& begin_ite
                          const std::function<std::string()>& end_item) {
   if (in.node == nullptr) return "cannot be set by a flag; write it in the config file";
   const auto* array = in.node->as_array();
-  if (array == nullptr) return fmt::format("expected an array of tables ([[...]] sections), got {}", TypeName(*in.node));
+  if (array == nullptr)
+    return fmt::format("expected an array of tables ([[...]] sections), got {}", TypeName(*in.node));
   size_t i = 0;
   for (const toml::node& item : *array) {
     ++i;
@@ -440,19 +443,24 @@ std::string ForEachTable(const Value& in, const std::function<void()>& begin_ite
 // Every setting: its key and how its value is checked and stored. Keep config.example.toml and
 // config.h in step with these tables.
 
-
 std::span<const Field<ServerConfig>> ServerConfig::Fields() {
   static const Field<ServerConfig> kFields[] = {
       {"listen", [](ServerConfig* c, const Value& in) { return SetListen(in, &c->listen); }},
       {"data_dir", [](ServerConfig* c, const Value& in) { return SetNonEmptyString(in, &c->data_dir); }},
       {"auth_token", [](ServerConfig* c, const Value& in) { return SetToken(in, &c->auth_token); }},
       {"worker_threads", [](ServerConfig* c, const Value& in) { return SetCount(in, &c->worker_threads, 1, 1024); }},
-      {"max_connections", [](ServerConfig* c, const Value& in) { return SetCount(in, &c->max_connections, 1, 1'000'000); }},
-      {"max_body_bytes", [](ServerConfig* c, const Value& in) { return SetSize(in, &c->max_body_bytes, kKiB, kNoMax); }},
-      {"max_inflight_ingest_bytes", [](ServerConfig* c, const Value& in) { return SetSize(in, &c->max_inflight_ingest_bytes, kKiB, kNoMax); }},
-      {"max_header_bytes", [](ServerConfig* c, const Value& in) { return SetSize(in, &c->max_header_bytes, kKiB, kGiB); }},
-      {"read_timeout", [](ServerConfig* c, const Value& in) { return SetDuration(in, &c->read_timeout_ms, 1, kNoMaxMs); }},
-      {"idle_timeout", [](ServerConfig* c, const Value& in) { return SetDuration(in, &c->idle_timeout_ms, 1, kNoMaxMs); }},
+      {"max_connections",
+       [](ServerConfig* c, const Value& in) { return SetCount(in, &c->max_connections, 1, 1'000'000); }},
+      {"max_body_bytes",
+       [](ServerConfig* c, const Value& in) { return SetSize(in, &c->max_body_bytes, kKiB, kNoMax); }},
+      {"max_inflight_ingest_bytes",
+       [](ServerConfig* c, const Value& in) { return SetSize(in, &c->max_inflight_ingest_bytes, kKiB, kNoMax); }},
+      {"max_header_bytes",
+       [](ServerConfig* c, const Value& in) { return SetSize(in, &c->max_header_bytes, kKiB, kGiB); }},
+      {"read_timeout",
+       [](ServerConfig* c, const Value& in) { return SetDuration(in, &c->read_timeout_ms, 1, kNoMaxMs); }},
+      {"idle_timeout",
+       [](ServerConfig* c, const Value& in) { return SetDuration(in, &c->idle_timeout_ms, 1, kNoMaxMs); }},
       {"log_level", [](ServerConfig* c, const Value& in) { return SetEnum(in, &c->log_level, kLogLevels); }},
   };
   return kFields;
@@ -462,26 +470,40 @@ std::span<const Field<StorageConfig>> StorageConfig::Fields() {
   static const Field<StorageConfig> kFields[] = {
       {"retention", [](StorageConfig* c, const Value& in) { return SetDuration(in, &c->retention_ms, 0, kNoMaxMs); }},
       {"sync", [](StorageConfig* c, const Value& in) { return SetEnum(in, &c->sync, kSyncModes); }},
-      {"sync_interval", [](StorageConfig* c, const Value& in) { return SetDuration(in, &c->sync_interval_ms, 1, kDay); }},
-      {"max_samples_per_chunk", [](StorageConfig* c, const Value& in) { return SetCount(in, &c->max_samples_per_chunk, 1, 65536); }},
-      {"chunk_window", [](StorageConfig* c, const Value& in) { return SetDuration(in, &c->chunk_window_ms, 1, kNoMaxMs); }},
-      {"wal_segment_size", [](StorageConfig* c, const Value& in) { return SetSize(in, &c->wal_segment_bytes, kMiB, kNoMax); }},
-      {"compaction_interval", [](StorageConfig* c, const Value& in) { return SetDuration(in, &c->compaction_interval_ms, 0, kNoMaxMs); }},
-      {"block_cache_size", [](StorageConfig* c, const Value& in) { return SetSize(in, &c->block_cache_bytes, 0, kNoMax); }},
+      {"sync_interval",
+       [](StorageConfig* c, const Value& in) { return SetDuration(in, &c->sync_interval_ms, 1, kDay); }},
+      {"max_samples_per_chunk",
+       [](StorageConfig* c, const Value& in) { return SetCount(in, &c->max_samples_per_chunk, 1, 65536); }},
+      {"chunk_window",
+       [](StorageConfig* c, const Value& in) { return SetDuration(in, &c->chunk_window_ms, 1, kNoMaxMs); }},
+      {"wal_segment_size",
+       [](StorageConfig* c, const Value& in) { return SetSize(in, &c->wal_segment_bytes, kMiB, kNoMax); }},
+      {"compaction_interval",
+       [](StorageConfig* c, const Value& in) { return SetDuration(in, &c->compaction_interval_ms, 0, kNoMaxMs); }},
+      {"block_cache_size",
+       [](StorageConfig* c, const Value& in) { return SetSize(in, &c->block_cache_bytes, 0, kNoMax); }},
   };
   return kFields;
 }
 
 std::span<const Field<LimitsConfig>> LimitsConfig::Fields() {
   static const Field<LimitsConfig> kFields[] = {
-      {"max_labels_per_series", [](LimitsConfig* c, const Value& in) { return SetCount(in, &c->max_labels_per_series, 1, kNoMax); }},
-      {"max_label_name_length", [](LimitsConfig* c, const Value& in) { return SetCount(in, &c->max_label_name_length, 1, kNoMax); }},
-      {"max_label_value_length", [](LimitsConfig* c, const Value& in) { return SetCount(in, &c->max_label_value_length, 1, kNoMax); }},
+      {"max_labels_per_series",
+       [](LimitsConfig* c, const Value& in) { return SetCount(in, &c->max_labels_per_series, 1, kNoMax); }},
+      {"max_label_name_length",
+       [](LimitsConfig* c, const Value& in) { return SetCount(in, &c->max_label_name_length, 1, kNoMax); }},
+      {"max_label_value_length",
+       [](LimitsConfig* c, const Value& in) { return SetCount(in, &c->max_label_value_length, 1, kNoMax); }},
       {"max_series", [](LimitsConfig* c, const Value& in) { return SetCount(in, &c->max_series, 0, kNoMax); }},
-      {"max_query_samples", [](LimitsConfig* c, const Value& in) { return SetCount(in, &c->max_query_samples, 0, kNoMax); }},
-      {"max_query_series", [](LimitsConfig* c, const Value& in) { return SetCount(in, &c->max_query_series, 0, kNoMax); }},
+      {"max_series_per_metric",
+       [](LimitsConfig* c, const Value& in) { return SetCount(in, &c->max_series_per_metric, 0, kNoMax); }},
+      {"max_query_samples",
+       [](LimitsConfig* c, const Value& in) { return SetCount(in, &c->max_query_samples, 0, kNoMax); }},
+      {"max_query_series",
+       [](LimitsConfig* c, const Value& in) { return SetCount(in, &c->max_query_series, 0, kNoMax); }},
       {"query_threads", [](LimitsConfig* c, const Value& in) { return SetCount(in, &c->query_threads, 0, 256); }},
-      {"query_timeout", [](LimitsConfig* c, const Value& in) { return SetDuration(in, &c->query_timeout_ms, 0, kNoMaxMs); }},
+      {"query_timeout",
+       [](LimitsConfig* c, const Value& in) { return SetDuration(in, &c->query_timeout_ms, 0, kNoMaxMs); }},
   };
   return kFields;
 }
@@ -589,9 +611,9 @@ class Problems {
   explicit Problems(std::string_view source) : source_(source) {}
 
   void Add(const toml::source_region& where, std::string_view key, std::string_view reason) {
-    list_.push_back({where.begin.line, where.begin.column,
-                     fmt::format("{}:{}:{}: key \"{}\": {}", source_, where.begin.line,
-                                 where.begin.column, key, reason)});
+    list_.push_back(
+        {where.begin.line, where.begin.column,
+         fmt::format("{}:{}:{}: key \"{}\": {}", source_, where.begin.line, where.begin.column, key, reason)});
   }
 
   bool empty() const { return list_.empty(); }
@@ -650,12 +672,16 @@ Result<uint64_t> ParseByteSize(std::string_view text) {
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + digits, n);
   if (ec != std::errc()) return fail("out of range");
   std::string_view unit = text.substr(digits);
-  static constexpr std::pair<std::string_view, uint64_t> kUnits[] = {
-      {"", 1},           {"B", 1},
-      {"KB", 1000},      {"MB", 1000 * 1000},     {"GB", 1000ull * 1000 * 1000},
-      {"TB", 1000ull * 1000 * 1000 * 1000},
-      {"KiB", kKiB},     {"MiB", kMiB},           {"GiB", kGiB},
-      {"TiB", kTiB}};
+  static constexpr std::pair<std::string_view, uint64_t> kUnits[] = {{"", 1},
+                                                                     {"B", 1},
+                                                                     {"KB", 1000},
+                                                                     {"MB", 1000 * 1000},
+                                                                     {"GB", 1000ull * 1000 * 1000},
+                                                                     {"TB", 1000ull * 1000 * 1000 * 1000},
+                                                                     {"KiB", kKiB},
+                                                                     {"MiB", kMiB},
+                                                                     {"GiB", kGiB},
+                                                                     {"TiB", kTiB}};
   for (const auto& [name, mult] : kUnits) {
     if (name != unit) continue;
     if (n > std::numeric_limits<uint64_t>::max() / mult) return fail("out of range");
@@ -675,6 +701,7 @@ Options Config::ToOptions() const {
   o.limits.max_label_name_length = static_cast<size_t>(limits.max_label_name_length);
   o.limits.max_label_value_length = static_cast<size_t>(limits.max_label_value_length);
   o.limits.max_series = static_cast<size_t>(limits.max_series);
+  o.limits.max_series_per_metric = static_cast<size_t>(limits.max_series_per_metric);
   o.max_samples_per_chunk = storage.max_samples_per_chunk;
   o.chunk_window_ms = storage.chunk_window_ms;
   o.wal_segment_bytes = storage.wal_segment_bytes;

@@ -91,11 +91,12 @@ struct LimitsConfig {
   static std::span<const Field<LimitsConfig>> Fields();
 
   uint64_t max_labels_per_series = 64;
-  uint64_t max_label_name_length = 256;     // bytes
-  uint64_t max_label_value_length = 4096;   // bytes
-  uint64_t max_series = 0;                  // 0 = unlimited
-  uint64_t max_query_samples = 50'000'000;  // samples one query may load; 0 = unlimited
-  uint64_t max_query_series = 100'000;      // series one query may touch; 0 = unlimited
+  uint64_t max_label_name_length = 256;      // bytes
+  uint64_t max_label_value_length = 4096;    // bytes
+  uint64_t max_series = 0;                   // 0 = unlimited
+  uint64_t max_series_per_metric = 0;        // series one metric name may have; 0 = unlimited
+  uint64_t max_query_samples = 50'000'000;   // samples one query may load; 0 = unlimited
+  uint64_t max_query_series = 100'000;       // series one query may touch; 0 = unlimited
   int64_t query_timeout_ms = 2 * 60 * 1000;  // 0 = no timeout
   uint64_t query_threads = 0;                // threads one query may use; 0 = one per core
 

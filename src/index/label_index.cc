@@ -277,6 +277,14 @@ void LabelIndex::Cardinality(size_t limit, CardinalityStats* out) const {
   out->series_count_by_label_value_pair = pairs.Take();
 }
 
+size_t LabelIndex::NumSeriesWith(std::string_view name, std::string_view value) const {
+  std::shared_lock lock(mu_);
+  auto by_name = postings_.find(name);
+  if (by_name == postings_.end()) return 0;
+  auto it = by_name->second.find(value);
+  return it == by_name->second.end() ? 0 : it->second.size();
+}
+
 size_t LabelIndex::num_series() const {
   std::shared_lock lock(mu_);
   return all_.size();

@@ -49,6 +49,9 @@ class LabelIndex {
   // PostingsStats: a label's memory is the length of each of its values times its series).
   void Cardinality(size_t limit, CardinalityStats* out) const;
 
+  // How many series carry name=value (0 if none).
+  size_t NumSeriesWith(std::string_view name, std::string_view value) const;
+
   size_t num_series() const;
   // Approximate bytes of memory held.
   size_t memory_bytes() const;

@@ -3,6 +3,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "index/labels_util.h"
 #include "storage/chunk/chunk.h"
@@ -37,6 +38,7 @@ Status DBImpl::CreateSeries(const WriteBatch& batch, std::vector<uint64_t>* refs
     uint64_t ref;
   };
   std::vector<NewSeries> created;
+  std::unordered_map<std::string, size_t> new_per_metric;  // series this batch adds, by metric name
   for (size_t i = 0; i < batch.num_entries(); ++i) {
     if ((*refs)[i] != 0) continue;
     std::string_view key = batch.EncodedLabels(i);
@@ -55,6 +57,18 @@ Status DBImpl::CreateSeries(const WriteBatch& batch, std::vector<uint64_t>* refs
     if (options_.limits.max_series > 0 && series_.size() + created.size() >= options_.limits.max_series) {
       return Status::ResourceExhausted("series limit reached (" + std::to_string(options_.limits.max_series) +
                                        "): cannot create " + index::MetricToString(labels));
+    }
+    if (const size_t limit = options_.limits.max_series_per_metric; limit > 0) {
+      auto name = std::find_if(labels.begin(), labels.end(), [](const Label& l) { return l.name == "__name__"; });
+      if (name != labels.end()) {
+        size_t& added = new_per_metric[name->value];
+        if (index_.NumSeriesWith("__name__", name->value) + added >= limit) {
+          return Status::ResourceExhausted(
+              "series limit of metric " + index::QuoteForMessage(name->value) + " reached (" + std::to_string(limit) +
+              ", limits.max_series_per_metric): cannot create " + index::MetricToString(labels));
+        }
+        ++added;
+      }
     }
     created.push_back({key, std::move(labels), next_ref_ + created.size()});
     (*refs)[i] = created.back().ref;
@@ -125,7 +139,8 @@ Status DBImpl::Write(const WriteBatch& batch, std::vector<SeriesRef>* refs_out) 
   std::sort(seals.begin(), seals.end(), [](const PendingSeal& a, const PendingSeal& b) {
     return a.ref != b.ref ? a.ref < b.ref : a.count > b.count;
   });
-  seals.erase(std::unique(seals.begin(), seals.end(), [](const PendingSeal& a, const PendingSeal& b) { return a.ref == b.ref; }),
+  seals.erase(std::unique(seals.begin(), seals.end(),
+                          [](const PendingSeal& a, const PendingSeal& b) { return a.ref == b.ref; }),
               seals.end());
   // The batch is durable and visible: sealing and rotation below only move data around. If they
   // fail (a full disk) the samples stay in the head and the WAL, the failure is recorded in the

@@ -127,6 +127,16 @@ check "right token" "204 " "$(http POST /write -H 'Authorization: Bearer s3cret'
 check "health needs no token" "200 OK" "$(http GET /health)"
 stop_gnomond
 
+# ---- a series limit per metric name: 400 naming the metric and the limit; other metrics unaffected
+start_gnomond "$WORK/data3" --config <(printf '[limits]\nmax_series_per_metric = 2\n')
+check "per-metric limit: up to the limit" "204 " "$(http POST /write --data-binary $'req,id=1 v=1\nreq,id=2 v=1\n')"
+r=$(http POST /write --data-binary $'req,id=3 v=1\nother,id=1 v=1\n')
+check_contains "per-metric limit: 400" "400 " "$r"
+check_contains "per-metric limit: the metric and the limit named" 'series limit of metric \"req_v\" reached (2, limits.max_series_per_metric)' "$r"
+check "per-metric limit: other metrics written" "204 " "$(http POST /write --data-binary 'other,id=1 v=1')"
+check_contains "per-metric limit: existing series still written" "204 " "$(http POST /write --data-binary 'req,id=1 v=2')"
+stop_gnomond
+
 # ---- bad flags and config
 set +e
 "$BUILD/gnomond" --retention forever >/dev/null 2>"$WORK/err"; rc=$?

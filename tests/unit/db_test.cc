@@ -259,6 +259,37 @@ TEST_CASE("series limit") {
   CHECK(s.code() == Status::Code::kResourceExhausted);
 }
 
+TEST_CASE("series limit per metric name: counted over the index and the batch, named in the error") {
+  TempDir dir;
+  Options o;
+  o.limits.max_series_per_metric = 2;
+  auto db = OpenDB(dir.path(), o);
+  WriteBatch b;
+  b.Add(L({{"__name__", "req"}, {"id", "1"}}), 1, 1);
+  b.Add(L({{"__name__", "other"}, {"id", "1"}}), 1, 1);
+  REQUIRE(db->Write(b).ok());
+  WriteBatch c;  // one more req series, and the third of the batch is one too many
+  c.Add(L({{"__name__", "req"}, {"id", "2"}}), 1, 1);
+  c.Add(L({{"__name__", "req"}, {"id", "1"}}), 2, 1);  // existing: not counted again
+  c.Add(L({{"__name__", "req"}, {"id", "3"}}), 1, 1);
+  Status s = db->Write(c);
+  CHECK(s.code() == Status::Code::kResourceExhausted);
+  CHECK(s.message().find("series limit of metric \"req\" reached (2, limits.max_series_per_metric)") !=
+        std::string::npos);
+  CHECK(s.message().find("id=\"3\"") != std::string::npos);
+  CHECK(ReadAll(db.get(), {Matcher::Equal("__name__", "req")}).size() == 1);  // the batch is not stored
+  WriteBatch d;  // up to the limit is fine, other metrics are not affected
+  d.Add(L({{"__name__", "req"}, {"id", "2"}}), 1, 1);
+  d.Add(L({{"__name__", "other"}, {"id", "2"}}), 1, 1);
+  d.Add(L({{"__name__", "other"}, {"id", "3"}}), 1, 1);  // "other" at 3: over the limit too
+  CHECK(db->Write(d).code() == Status::Code::kResourceExhausted);
+  WriteBatch e;
+  e.Add(L({{"__name__", "req"}, {"id", "2"}}), 1, 1);
+  e.Add(L({{"__name__", "other"}, {"id", "2"}}), 1, 1);
+  REQUIRE(db->Write(e).ok());
+  CHECK(ReadAll(db.get(), {Matcher::Equal("__name__", "req")}).size() == 2);
+}
+
 TEST_CASE("retention drops old data from reads and, after compaction, from disk") {
   TempDir dir;
   Options o;
