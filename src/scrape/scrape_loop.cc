@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -17,6 +19,15 @@ namespace {
 constexpr const char* kAccept =
     "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
     "text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
+// "http://h:9100/metrics/?a=b" -> {"http://h:9100", "/metrics/?a=b"}: the client gets the origin
+// and each request the path, which may end in '/' (a client's base URL loses a trailing '/').
+std::pair<std::string, std::string> SplitOrigin(const std::string& url) {
+  const size_t scheme = url.find("://");
+  const size_t path = url.find_first_of("/?", scheme == std::string::npos ? 0 : scheme + 3);
+  if (path == std::string::npos) return {url, ""};
+  return {url.substr(0, path), url.substr(path)};
+}
 
 }  // namespace
 
@@ -75,8 +86,9 @@ void ScrapeLoop::Run() {
 void ScrapeLoop::ScrapeOnce(int64_t scrape_ms) {
   const auto start = std::chrono::steady_clock::now();
   std::string error;
+  auto [origin, path] = SplitOrigin(target_.url);
   if (client_ == nullptr) {  // one per loop: its connection is kept alive between scrapes
-    client_ = std::make_unique<http::HttpClient>(target_.url, "", target_.job + " target");
+    client_ = std::make_unique<http::HttpClient>(origin, "", target_.job + " target");
     client_->set_timeout_ms(target_.timeout_ms);
     client_->set_user_agent("gnomond-scrape");
   }
@@ -93,7 +105,7 @@ void ScrapeLoop::ScrapeOnce(int64_t scrape_ms) {
   client_->set_headers(std::move(headers));
   Result<http::HttpResponse> resp = Status::Aborted("not sent");
   if (error.empty()) {  // else the credentials could not be read: the scrape fails with that
-    resp = client_->Get("");
+    resp = client_->Get(path);
     if (!resp.ok()) {
       error = resp.status().message();
     } else if (resp->status != 200) {

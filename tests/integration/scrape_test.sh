@@ -20,6 +20,9 @@ NE_PID=$!
 BAD_PORT=$(free_port)
 mkdir -p "$WORK/bad"
 printf '# TYPE ok gauge\nok 1\nbroken{ 2\n' >"$WORK/bad/metrics"
+# The same server answers a metrics_path ending in '/' (and redirects the path without it).
+mkdir -p "$WORK/bad/m"
+printf 'slash_ok 1\n' >"$WORK/bad/m/index.html"
 python3 -m http.server "$BAD_PORT" --bind 127.0.0.1 --directory "$WORK/bad" >/dev/null 2>&1 &
 BAD_PID=$!
 EXTRA_PIDS="$NE_PID $BAD_PID"
@@ -44,6 +47,10 @@ scrape_configs:
         target_label: port
         replacement: 'p\$1'
   - job_name: broken
+    static_configs:
+      - targets: ['127.0.0.1:$BAD_PORT']
+  - job_name: slash
+    metrics_path: /m/
     static_configs:
       - targets: ['127.0.0.1:$BAD_PORT']
   - job_name: skipped
@@ -77,6 +84,7 @@ check "node target up" 1 "$(wait_for 'up{job="node",env="test"} == 1' 1)"
 check "CPU usage with rate()" 1 "$([ "$(wait_for 'count(rate(node_cpu_seconds_total{mode="idle"}[3s]) >= 0)' 1)" = 1 ] && echo 1)"
 check "available memory" 1 "$(q 'node_memory_MemAvailable_bytes{job="node",instance="127.0.0.1:'"$NE_PORT"'"} > 0' | cut -d' ' -f1)"
 check "network receive rate" 1 "$([ "$(q 'count(rate(node_network_receive_bytes_total[3s]))' | cut -d' ' -f1)" = 1 ] && echo 1)"
+check "a metrics_path ending in / is requested as written" 1 "$(wait_for 'slash_ok{job="slash"} == 1' 1)"
 check "relabel_configs made a target label" 1 "$(q 'up{port="p'"$NE_PORT"'"}' | cut -d' ' -f1)"
 check "metric_relabel_configs dropped series" 0 "$(q '{__name__=~"node_scrape_collector_.*"}' | cut -d' ' -f1)"
 for m in scrape_duration_seconds scrape_samples_scraped scrape_samples_post_metric_relabeling scrape_series_added; do
