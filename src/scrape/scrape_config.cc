@@ -60,7 +60,7 @@ Result<std::string> ReadWholeFile(const std::string& path, std::string_view what
 
 constexpr std::string_view kOnlyScrape = "gnomond reads only 'global' and 'scrape_configs' from this file";
 constexpr std::string_view kNoTls = "gnomond scrapes over plain HTTP (no TLS)";
-constexpr std::string_view kLimits = "gnomond supports sample_limit and label_limit";
+constexpr std::string_view kLimits = "gnomond supports sample_limit, label_limit and body_size_limit";
 constexpr std::string_view kNoProxy = "gnomond does not scrape through proxies";
 
 constexpr UnsupportedKey kTopUnsupported[] = {
@@ -83,7 +83,6 @@ constexpr UnsupportedKey kJobUnsupported[] = {
     {"proxy_connect_header", kNoProxy},
     {"follow_redirects", "gnomond does not follow redirects"},
     {"enable_http2", "gnomond scrapes over HTTP/1.1"},
-    {"body_size_limit", kLimits},
     {"target_limit", kLimits},
     {"label_name_length_limit", kLimits},
     {"label_value_length_limit", kLimits},
@@ -349,6 +348,8 @@ void ConfigReader::Job(const YAML::Node& n, int64_t global_interval, int64_t glo
       Uint(v, k, &job->sample_limit);
     } else if (name == "label_limit") {
       Uint(v, k, &job->label_limit);
+    } else if (name == "body_size_limit") {
+      Base2Bytes(v, k, &job->body_size_limit);
     } else if (name == "static_configs" || name == "file_sd_configs") {
       if (v.IsNull()) return;
       if (!v.IsSequence()) return Error(v, Quote(name) + " must be a list", &k);

@@ -17,6 +17,7 @@
 //       authorization: {type: Bearer, credentials: t} # or credentials_file; also bearer_token(_file)
 //       sample_limit: 0            # 0: none
 //       label_limit: 0
+//       body_size_limit: 0         # e.g. 10MB (powers of 1024, as Prometheus); 0: none
 //       static_configs: [{targets: ["host:9100"], labels: {env: prod}}]
 //       file_sd_configs: [{files: ["targets/*.json"], refresh_interval: 5m}]
 //       relabel_configs: [...]     # relabel.h
@@ -85,8 +86,9 @@ struct ScrapeConfig {
   std::vector<FileSdConfig> file_sd_configs;
   std::vector<RelabelConfig> relabel_configs;
   std::vector<RelabelConfig> metric_relabel_configs;
-  uint64_t sample_limit = 0;  // 0: no limit
-  uint64_t label_limit = 0;   // 0: no limit
+  uint64_t sample_limit = 0;     // 0: no limit
+  uint64_t label_limit = 0;      // 0: no limit
+  uint64_t body_size_limit = 0;  // bytes of the (decompressed) body; 0: no limit
 };
 
 // Parses a Prometheus configuration file's text; `file_name` names it in error messages and

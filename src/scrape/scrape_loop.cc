@@ -91,6 +91,7 @@ void ScrapeLoop::ScrapeOnce(int64_t scrape_ms) {
     client_ = std::make_unique<http::HttpClient>(origin, "", target_.job + " target");
     client_->set_timeout_ms(target_.timeout_ms);
     client_->set_user_agent("gnomond-scrape");
+    client_->set_max_body_bytes(target_.body_size_limit);
   }
   std::vector<std::pair<std::string, std::string>> headers = {
       {"Accept", kAccept}, {"X-Prometheus-Scrape-Timeout-Seconds", fmt::format("{:g}", target_.timeout_ms / 1000.0)}};

@@ -106,6 +106,7 @@ void ScrapeManager::Sync() {
         target.honor_timestamps = job.honor_timestamps;
         target.sample_limit = job.sample_limit;
         target.label_limit = job.label_limit;
+        target.body_size_limit = job.body_size_limit;
         target.metric_relabel_configs = job.metric_relabel_configs;
         target.basic_auth = job.basic_auth;
         target.authorization = job.authorization;

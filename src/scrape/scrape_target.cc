@@ -14,8 +14,8 @@ std::string ScrapeTarget::Key() const {
     key += l.value;
     key += '\xff';
   }
-  key += fmt::format("\n{} {} {} {} {} {} {} {}", interval_ms, timeout_ms, honor_labels, honor_timestamps, sample_limit,
-                     label_limit, basic_auth.has_value(), authorization.has_value());
+  key += fmt::format("\n{} {} {} {} {} {} {} {} {}", interval_ms, timeout_ms, honor_labels, honor_timestamps,
+                     sample_limit, label_limit, body_size_limit, basic_auth.has_value(), authorization.has_value());
   if (basic_auth.has_value())
     key += '\n' + basic_auth->username + '\xff' + basic_auth->password + '\xff' + basic_auth->password_file;
   if (authorization.has_value()) {

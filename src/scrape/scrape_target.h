@@ -24,6 +24,7 @@ struct ScrapeTarget {
   bool honor_timestamps = true;
   uint64_t sample_limit = 0;  // 0: none
   uint64_t label_limit = 0;   // 0: none
+  uint64_t body_size_limit = 0;  // bytes; 0: none
   std::vector<RelabelConfig> metric_relabel_configs;
   // The job's basic_auth / authorization: the header is made at every scrape, so a password or
   // credentials file that changes is read again (as Prometheus).

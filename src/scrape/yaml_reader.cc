@@ -1,5 +1,6 @@
 #include "scrape/yaml_reader.h"
 
+#include <charconv>
 #include <map>
 #include <set>
 
@@ -139,6 +140,33 @@ bool YamlReader::Uint(const YAML::Node& v, const YAML::Node& key, uint64_t* out)
     return false;
   }
   *out = n;
+  return true;
+}
+
+bool YamlReader::Base2Bytes(const YAML::Node& v, const YAML::Node& key, uint64_t* out) {
+  std::string text;
+  if (!String(v, key, &text)) return false;
+  if (v.IsNull() || text == "0") {
+    *out = 0;
+    return true;
+  }
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  const std::string_view unit = std::string_view(text).substr(digits);
+  static constexpr std::string_view kPrefixes = "KMGTPE";
+  uint64_t n = 0, mult = unit == "B" ? 1 : 0;
+  if (const size_t i = kPrefixes.find(unit.empty() ? ' ' : unit[0]); i != std::string_view::npos) {
+    if (unit.substr(1) == "B" || unit.substr(1) == "iB") mult = uint64_t{1} << (10 * (i + 1));
+  }
+  auto [end, ec] = std::from_chars(text.data(), text.data() + digits, n);
+  if (digits == 0 || mult == 0 || ec != std::errc() || n > UINT64_MAX / mult) {
+    Error(v,
+          GoQuote(key.Scalar()) + ": invalid size " + GoQuote(text) +
+              ": write a whole number and a unit (B, KB, MB, GB, TB, PB, EB; powers of 1024), or 0",
+          &key);
+    return false;
+  }
+  *out = n * mult;
   return true;
 }
 

@@ -56,6 +56,9 @@ class YamlReader {
   bool String(const YAML::Node& v, const YAML::Node& key, std::string* out);
   bool Bool(const YAML::Node& v, const YAML::Node& key, bool* out);
   bool Uint(const YAML::Node& v, const YAML::Node& key, uint64_t* out);
+  // A size as Prometheus' units.Base2Bytes writes it: "0", or a whole number and a unit, B, KB or
+  // KiB, MB or MiB, ... EB or EiB, each a power of 1024 ("10MB" = 10 MiB); null is 0.
+  bool Base2Bytes(const YAML::Node& v, const YAML::Node& key, uint64_t* out);
   // A Prometheus duration (util/duration.h), in ms; null is 0.
   bool Duration(const YAML::Node& v, const YAML::Node& key, int64_t* out);
   // A list of strings.

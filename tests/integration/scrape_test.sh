@@ -53,6 +53,11 @@ scrape_configs:
     metrics_path: /m/
     static_configs:
       - targets: ['127.0.0.1:$BAD_PORT']
+  - job_name: toolarge
+    metrics_path: /m/
+    body_size_limit: 5B
+    static_configs:
+      - targets: ['127.0.0.1:$BAD_PORT']
   - job_name: skipped
     static_configs:
       - targets: ['127.0.0.1:1']
@@ -85,6 +90,10 @@ check "CPU usage with rate()" 1 "$([ "$(wait_for 'count(rate(node_cpu_seconds_to
 check "available memory" 1 "$(q 'node_memory_MemAvailable_bytes{job="node",instance="127.0.0.1:'"$NE_PORT"'"} > 0' | cut -d' ' -f1)"
 check "network receive rate" 1 "$([ "$(q 'count(rate(node_network_receive_bytes_total[3s]))' | cut -d' ' -f1)" = 1 ] && echo 1)"
 check "a metrics_path ending in / is requested as written" 1 "$(wait_for 'slash_ok{job="slash"} == 1' 1)"
+check "a body over body_size_limit: the scrape fails" 1 "$(wait_for 'up{job="toolarge"} == 0' 1)"
+check_contains "a body over body_size_limit: lastError says so" "body size limit exceeded" \
+  "$(curl -s "$GNOMOND_URL/api/v1/targets?state=active")"
+check "a body over body_size_limit: nothing stored" 0 "$(q 'slash_ok{job="toolarge"}' | cut -d' ' -f1)"
 check "relabel_configs made a target label" 1 "$(q 'up{port="p'"$NE_PORT"'"}' | cut -d' ' -f1)"
 check "metric_relabel_configs dropped series" 0 "$(q '{__name__=~"node_scrape_collector_.*"}' | cut -d' ' -f1)"
 for m in scrape_duration_seconds scrape_samples_scraped scrape_samples_post_metric_relabeling scrape_series_added; do

@@ -72,6 +72,7 @@ scrape_configs:
       password_file: secrets/pw
     sample_limit: 5000
     label_limit: 30
+    body_size_limit: 10MB
     static_configs:
       - targets: ['localhost:9100', 'other:9100']
         labels: {env: prod, team: infra}
@@ -113,6 +114,7 @@ scrape_configs:
   CHECK(!j.authorization.has_value());
   CHECK(j.sample_limit == 5000);
   CHECK(j.label_limit == 30);
+  CHECK(j.body_size_limit == 10 << 20);  // Prometheus' units.Base2Bytes: MB is 1024 * 1024
   REQUIRE(j.static_configs.size() == 2);
   CHECK(j.static_configs[0].targets ==
         std::vector<Labels>{L({{"__address__", "localhost:9100"}}), L({{"__address__", "other:9100"}})});
@@ -137,6 +139,7 @@ scrape_configs:
   CHECK(s.scrape_timeout_ms == 5'000);
   CHECK(s.metrics_path == "/metrics");
   CHECK(s.honor_timestamps);
+  CHECK(s.body_size_limit == 0);
   REQUIRE(s.authorization.has_value());
   CHECK(s.authorization->type == "Bearer");
   CHECK(s.authorization->credentials == "s3cret");
@@ -219,7 +222,14 @@ TEST_CASE("scrape config: refusals name FILE:LINE:COL") {
   CHECK(Refusal("scrape_configs:\n  - job_name: a\n    relabel_configs:\n      - {target_label: x, actions: drop}\n") ==
         "p.yml:4:27: unknown field \"actions\" in a relabel config");
   CHECK(Refusal("scrape_configs:\n  - job_name: a\n    follow_redirects: false\n").starts_with("p.yml:3:5: "));
-  CHECK(Refusal("scrape_configs:\n  - job_name: a\n    body_size_limit: 10MB\n").starts_with("p.yml:3:5: "));
+  CHECK(Refusal("scrape_configs:\n  - job_name: a\n    body_size_limit: 10\n") ==
+        "p.yml:3:22: \"body_size_limit\": invalid size \"10\": write a whole number and a unit (B, KB, MB, GB, TB, "
+        "PB, EB; powers of 1024), or 0");
+  CHECK(Refusal("scrape_configs:\n  - job_name: a\n    body_size_limit: 1.5MB\n").starts_with("p.yml:3:22: "));
+  CHECK(Refusal("scrape_configs:\n  - job_name: a\n    body_size_limit: 10QB\n").starts_with("p.yml:3:22: "));
+  CHECK(Refusal("scrape_configs:\n  - job_name: a\n    target_limit: 10\n") ==
+        "p.yml:3:5: \"target_limit\" is not supported: gnomond supports sample_limit, label_limit and "
+        "body_size_limit");
   // Prometheus' own checks.
   CHECK(Refusal("scrape_configs:\n  - job_name: a\n  - job_name: a\n") ==
         "p.yml:3:15: found multiple scrape configs with job name \"a\" (the first at line 2)");

@@ -12,6 +12,8 @@ struct WriteContext {
   HttpResponse* resp;
   const std::function<bool(std::string_view)>* sink;
   CURL* curl;
+  uint64_t max_body_bytes = 0;  // 0: no limit
+  bool too_big = false;
   bool streaming_decided = false;
   bool streaming = false;
 };
@@ -27,6 +29,10 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
   }
   if (ctx->streaming) {
     return (*ctx->sink)(std::string_view(data, len)) ? len : 0;
+  }
+  if (ctx->max_body_bytes != 0 && ctx->resp->body.size() + len > ctx->max_body_bytes) {
+    ctx->too_big = true;
+    return 0;  // aborts the transfer
   }
   if (ctx->resp->body.empty()) {  // the first piece: room for the whole body at once when its size is known
     curl_off_t length = -1;
@@ -114,7 +120,7 @@ std::string HttpClient::BuildUrl(std::string_view path, const QueryParams& param
 Result<HttpResponse> HttpClient::Perform(const std::function<bool(std::string_view)>* sink,
                                          std::string_view content_type, HttpResponse* resp) {
   CURL* curl = impl_->curl;
-  WriteContext ctx{resp, sink, curl};
+  WriteContext ctx{resp, sink, curl, max_body_bytes_};
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &ctx);
@@ -138,6 +144,7 @@ Result<HttpResponse> HttpClient::Perform(const std::function<bool(std::string_vi
   curl_slist_free_all(headers);
   if (rc != CURLE_OK) {
     if (rc == CURLE_WRITE_ERROR && ctx.streaming) return Status::Aborted("output closed");
+    if (rc == CURLE_WRITE_ERROR && ctx.too_big) return Status::ResourceExhausted("body size limit exceeded");
     std::string why = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
     return Status::IOError("cannot reach " + peer_ + " at " + base_url_ + ": " + why);
   }

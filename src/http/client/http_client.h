@@ -68,6 +68,9 @@ class HttpClient {
   // Extra headers sent with every request ("Name", "value").
   void set_headers(std::vector<std::pair<std::string, std::string>> headers) { headers_ = std::move(headers); }
   void set_user_agent(std::string agent) { user_agent_ = std::move(agent); }
+  // The most bytes a response body may have (after decompression); a longer one fails the request
+  // with kResourceExhausted "body size limit exceeded". 0 (the default): no limit.
+  void set_max_body_bytes(uint64_t n) { max_body_bytes_ = n; }
 
  private:
   struct Impl;
@@ -82,6 +85,7 @@ class HttpClient {
   long timeout_ms_ = 0;
   std::vector<std::pair<std::string, std::string>> headers_;
   std::string user_agent_ = "gnomon-cli";
+  uint64_t max_body_bytes_ = 0;
   std::unique_ptr<Impl> impl_;
 };
 
