@@ -25,7 +25,29 @@ mkdir -p "$WORK/bad/m"
 printf 'slash_ok 1\n' >"$WORK/bad/m/index.html"
 python3 -m http.server "$BAD_PORT" --bind 127.0.0.1 --directory "$WORK/bad" >/dev/null 2>&1 &
 BAD_PID=$!
-EXTRA_PIDS="$NE_PID $BAD_PID"
+# A target that records the Authorization header of every scrape.
+AUTH_PORT=$(free_port)
+cat >"$WORK/auth_target.py" <<'PY'
+import http.server, sys
+log = open(sys.argv[2], "a")
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        log.write((self.headers.get("Authorization") or "-") + "\n")
+        log.flush()
+        body = b"auth_ok 1\n"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; version=0.0.4")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+PY
+python3 "$WORK/auth_target.py" "$AUTH_PORT" "$WORK/auth.log" &
+AUTH_PID=$!
+printf 'first' >"$WORK/password"
+EXTRA_PIDS="$NE_PID $BAD_PID $AUTH_PID"
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$NE_PORT/metrics" >/dev/null && break; sleep 0.05; done
 
 cat >"$WORK/scrape.yml" <<EOF
@@ -58,6 +80,10 @@ scrape_configs:
     body_size_limit: 5B
     static_configs:
       - targets: ['127.0.0.1:$BAD_PORT']
+  - job_name: auth
+    basic_auth: {username: u, password_file: '$WORK/password'}
+    static_configs:
+      - targets: ['127.0.0.1:$AUTH_PORT']
   - job_name: skipped
     static_configs:
       - targets: ['127.0.0.1:1']
@@ -94,6 +120,13 @@ check "a body over body_size_limit: the scrape fails" 1 "$(wait_for 'up{job="too
 check_contains "a body over body_size_limit: lastError says so" "body size limit exceeded" \
   "$(curl -s "$GNOMOND_URL/api/v1/targets?state=active")"
 check "a body over body_size_limit: nothing stored" 0 "$(q 'slash_ok{job="toolarge"}' | cut -d' ' -f1)"
+# basic_auth's password_file is read at every scrape: a changed password is sent from the next one.
+check "basic_auth target up" 1 "$(wait_for 'up{job="auth"} == 1' 1)"
+check_contains "basic_auth: the password from the file" "Basic $(printf 'u:first' | base64)" "$(cat "$WORK/auth.log")"
+printf 'second' >"$WORK/password"
+for _ in $(seq 50); do grep -q "Basic $(printf 'u:second' | base64)" "$WORK/auth.log" && break; sleep 0.2; done
+check_contains "basic_auth: the changed password, without a reload" "Basic $(printf 'u:second' | base64)" \
+  "$(cat "$WORK/auth.log")"
 check "relabel_configs made a target label" 1 "$(q 'up{port="p'"$NE_PORT"'"}' | cut -d' ' -f1)"
 check "metric_relabel_configs dropped series" 0 "$(q '{__name__=~"node_scrape_collector_.*"}' | cut -d' ' -f1)"
 for m in scrape_duration_seconds scrape_samples_scraped scrape_samples_post_metric_relabeling scrape_series_added; do
@@ -117,7 +150,7 @@ PROM_PORT=$(free_port)
 prometheus --config.file="$WORK/scrape.yml" --storage.tsdb.path="$WORK/prom" --web.listen-address="127.0.0.1:$PROM_PORT" \
   --log.level=warn >"$WORK/prom.log" 2>&1 &
 PROM_PID=$!
-EXTRA_PIDS="$NE_PID $BAD_PID $PROM_PID"
+EXTRA_PIDS="$NE_PID $BAD_PID $AUTH_PID $PROM_PID"
 for _ in $(seq 150); do
   curl -s "http://127.0.0.1:$PROM_PORT/api/v1/query?query=up%7Bjob%3D%22node%22%7D" | grep -q '"value"' && break
   sleep 0.2
