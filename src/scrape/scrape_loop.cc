@@ -86,9 +86,10 @@ void ScrapeLoop::Run() {
 void ScrapeLoop::ScrapeOnce(int64_t scrape_ms) {
   const auto start = std::chrono::steady_clock::now();
   std::string error;
-  auto [origin, path] = SplitOrigin(target_.url);
   if (client_ == nullptr) {  // one per loop: its connection is kept alive between scrapes
-    client_ = std::make_unique<http::HttpClient>(origin, "", target_.job + " target");
+    auto [origin, path] = SplitOrigin(target_.url);
+    path_ = std::move(path);
+    client_ = std::make_unique<http::HttpClient>(std::move(origin), "", target_.job + " target");
     client_->set_timeout_ms(target_.timeout_ms);
     client_->set_user_agent("gnomond-scrape");
     client_->set_max_body_bytes(target_.body_size_limit);
@@ -106,7 +107,7 @@ void ScrapeLoop::ScrapeOnce(int64_t scrape_ms) {
   client_->set_headers(std::move(headers));
   Result<http::HttpResponse> resp = Status::Aborted("not sent");
   if (error.empty()) {  // else the credentials could not be read: the scrape fails with that
-    resp = client_->Get(path);
+    resp = client_->Get(path_);
     if (!resp.ok()) {
       error = resp.status().message();
     } else if (resp->status != 200) {

@@ -55,6 +55,7 @@ class ScrapeLoop {
   const ScrapeTarget target_;
   ScrapeAppender appender_;                   // loop thread only (and the destructor's)
   std::unique_ptr<http::HttpClient> client_;  // loop thread only
+  std::string path_;                          // the target URL after its origin; loop thread only
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool stop_ = false;      // guarded by mu_
