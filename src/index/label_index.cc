@@ -124,6 +124,15 @@ std::string SelectorToString(const Matchers& matchers) {
 
 void LabelIndex::Add(SeriesRef ref, const Labels& labels) {
   std::unique_lock lock(mu_);
+  AddLocked(ref, labels);
+}
+
+void LabelIndex::AddAll(std::span<const std::pair<SeriesRef, Labels>> series) {
+  std::unique_lock lock(mu_);
+  for (const auto& [ref, labels] : series) AddLocked(ref, labels);
+}
+
+void LabelIndex::AddLocked(SeriesRef ref, const Labels& labels) {
   bytes_ += InsertSorted(&all_, ref);
   for (const Label& l : labels) {
     if (l.value.empty()) continue;  // an empty value is an absent label

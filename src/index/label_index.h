@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -28,6 +29,9 @@ class LabelIndex {
   // Registers series `ref` with its (sorted) labels. Adding refs in increasing order is O(1) per
   // label; out-of-order refs are inserted in place.
   void Add(SeriesRef ref, const Labels& labels);
+  // Registers many series under one lock (series creation in batches: concurrent selections
+  // wait once, not once per series).
+  void AddAll(std::span<const std::pair<SeriesRef, Labels>> series);
 
   // The series matching every matcher, with Prometheus semantics (absent label == ""). Fails with
   // InvalidArgument for a bad regular expression, or when every matcher matches the empty string
@@ -58,6 +62,7 @@ class LabelIndex {
 
  private:
   Result<Postings> SelectImpl(const Matchers& matchers, bool allow_all) const;
+  void AddLocked(SeriesRef ref, const Labels& labels);  // mu_ held exclusively
 
   mutable std::shared_mutex mu_;
   // name -> value -> postings. std::map keeps names and values sorted for listing and regexes.

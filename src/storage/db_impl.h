@@ -90,8 +90,6 @@ class DBImpl final : public DB {
                           std::vector<SelectedSeries>* selected, std::shared_ptr<const rocksdb::Snapshot>* snapshot);
   Status LoadSeries();
   Status ReplayRecord(uint32_t segment, WalRecordType type, std::string_view payload);
-  // Looks up the ref of every batch entry (0 where unknown); true if all are known.
-  bool LookupSeries(const WriteBatch& batch, std::vector<uint64_t>* refs);
   // Creates the series whose ref is still 0, all-or-nothing (write_mu_ held).
   Status CreateSeries(const WriteBatch& batch, std::vector<uint64_t>* refs);
   // Seals the given head prefixes into chunks (write_mu_ held, or during Open).

@@ -15,80 +15,59 @@
 
 namespace gnomon::storage {
 
-bool DBImpl::LookupSeries(const WriteBatch& batch, std::vector<uint64_t>* refs) {
-  // Lookups of existing series need no write lock; only creation does (CreateSeries).
-  refs->assign(batch.num_entries(), 0);
-  bool missing = false;
-  for (size_t i = 0; i < batch.num_entries(); ++i) {
-    if (SeriesRef given = batch.RefOf(i); given != 0) {
-      (*refs)[i] = given;  // checked by Write
-    } else if (auto ref = series_.Find(batch.EncodedLabels(i))) {
-      (*refs)[i] = *ref;
-    } else {
-      missing = true;
-    }
-  }
-  return !missing;
-}
-
 Status DBImpl::CreateSeries(const WriteBatch& batch, std::vector<uint64_t>* refs) {
-  struct NewSeries {
-    std::string_view key;
-    Labels labels;
-    uint64_t ref;
-  };
-  std::vector<NewSeries> created;
-  std::unordered_map<std::string, size_t> new_per_metric;  // series this batch adds, by metric name
+  // Another writer may have created some of these meanwhile: look again, under write_mu_.
+  if (series_.FindAll(batch, refs)) return Status::OK();
+  std::vector<std::pair<uint64_t, std::string_view>> keys;  // new series: ref, encoded labels
+  std::vector<std::pair<index::SeriesRef, Labels>> labels;   // the same, decoded
+  std::unordered_map<std::string_view, uint64_t> created;    // a series named twice in the batch
+  std::unordered_map<std::string, size_t> new_per_metric;    // series this batch adds, by metric name
+  const uint64_t existing = series_.size();
   for (size_t i = 0; i < batch.num_entries(); ++i) {
     if ((*refs)[i] != 0) continue;
     std::string_view key = batch.EncodedLabels(i);
-    if (auto ref = series_.Find(key)) {  // created by another writer meanwhile
-      (*refs)[i] = *ref;
+    if (auto dup = created.find(key); dup != created.end()) {
+      (*refs)[i] = dup->second;
       continue;
     }
-    auto dup = std::find_if(created.begin(), created.end(), [&](const NewSeries& n) { return n.key == key; });
-    if (dup != created.end()) {
-      (*refs)[i] = dup->ref;
-      continue;
-    }
-    Labels labels;
-    GNOMON_RETURN_IF_ERROR(index::DecodeLabelsFraming(key, /*check_order=*/false, &labels));
-    GNOMON_RETURN_IF_ERROR(index::ValidateLabels(labels, options_.limits));
-    if (options_.limits.max_series > 0 && series_.size() + created.size() >= options_.limits.max_series) {
+    Labels decoded;
+    GNOMON_RETURN_IF_ERROR(index::DecodeLabelsFraming(key, /*check_order=*/false, &decoded));
+    GNOMON_RETURN_IF_ERROR(index::ValidateLabels(decoded, options_.limits));
+    if (options_.limits.max_series > 0 && existing + keys.size() >= options_.limits.max_series) {
       return Status::ResourceExhausted("series limit reached (" + std::to_string(options_.limits.max_series) +
-                                       "): cannot create " + index::MetricToString(labels));
+                                       "): cannot create " + index::MetricToString(decoded));
     }
     if (const size_t limit = options_.limits.max_series_per_metric; limit > 0) {
-      auto name = std::find_if(labels.begin(), labels.end(), [](const Label& l) { return l.name == "__name__"; });
-      if (name != labels.end()) {
+      auto name = std::find_if(decoded.begin(), decoded.end(), [](const Label& l) { return l.name == "__name__"; });
+      if (name != decoded.end()) {
         size_t& added = new_per_metric[name->value];
         if (index_.NumSeriesWith("__name__", name->value) + added >= limit) {
           return Status::ResourceExhausted(
               "series limit of metric " + index::QuoteForMessage(name->value) + " reached (" + std::to_string(limit) +
-              ", limits.max_series_per_metric): cannot create " + index::MetricToString(labels));
+              ", limits.max_series_per_metric): cannot create " + index::MetricToString(decoded));
         }
         ++added;
       }
     }
-    created.push_back({key, std::move(labels), next_ref_ + created.size()});
-    (*refs)[i] = created.back().ref;
+    const uint64_t ref = next_ref_ + keys.size();
+    keys.emplace_back(ref, key);
+    labels.emplace_back(ref, std::move(decoded));
+    created.emplace(key, ref);
+    (*refs)[i] = ref;
   }
-  if (created.empty()) return Status::OK();
 
   rocksdb::WriteBatch wb;
-  for (const NewSeries& n : created) wb.Put(series_cf_, SeriesKey(n.ref), rocksdb::Slice(n.key.data(), n.key.size()));
+  for (const auto& [ref, key] : keys) wb.Put(series_cf_, SeriesKey(ref), rocksdb::Slice(key.data(), key.size()));
   std::string next;
-  PutFixed64BE(&next, next_ref_ + created.size());
+  PutFixed64BE(&next, next_ref_ + keys.size());
   wb.Put(meta_cf_, kNextSeriesRefKey, next);
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync_mode == SyncMode::kAlways;
   GNOMON_RETURN_IF_ERROR(RocksWrite(wo, &wb, "create series"));
-  next_ref_ += created.size();
+  next_ref_ += keys.size();
   // The table first: a reader that finds a ref in the index must be able to resolve its labels.
-  for (NewSeries& n : created) {
-    series_.Insert(n.ref, std::string(n.key));
-    index_.Add(n.ref, n.labels);
-  }
+  series_.InsertAll(keys);
+  index_.AddAll(labels);
   return Status::OK();
 }
 
@@ -97,8 +76,10 @@ Status DBImpl::Write(const WriteBatch& batch, std::vector<SeriesRef>* refs_out) 
     if (refs_out != nullptr) refs_out->clear();
     return Status::OK();
   }
+  // Lookups of existing series need no write lock; only creation does (CreateSeries). Given refs
+  // are checked just below.
   std::vector<uint64_t> refs;
-  const bool all_known = LookupSeries(batch, &refs);
+  const bool all_known = series_.FindAll(batch, &refs);
   if (SeriesRef unknown = series_.FirstUnknown(batch); unknown != 0) {
     return Status::InvalidArgument("series ref " + std::to_string(unknown) + " is not a series of this database");
   }

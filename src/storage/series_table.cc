@@ -13,8 +13,33 @@ std::optional<uint64_t> SeriesTable::Find(std::string_view key) const {
   return it->second;
 }
 
+bool SeriesTable::FindAll(const WriteBatch& batch, std::vector<uint64_t>* refs) const {
+  refs->assign(batch.num_entries(), 0);
+  bool missing = false;
+  std::shared_lock lock(mu_);
+  for (size_t i = 0; i < batch.num_entries(); ++i) {
+    if (const uint64_t given = batch.RefOf(i); given != 0) {
+      (*refs)[i] = given;
+    } else if (auto it = by_key_.find(batch.EncodedLabels(i)); it != by_key_.end()) {
+      (*refs)[i] = it->second;
+    } else {
+      missing = true;
+    }
+  }
+  return !missing;
+}
+
 void SeriesTable::Insert(uint64_t ref, std::string key) {
   std::unique_lock lock(mu_);
+  InsertLocked(ref, std::move(key));
+}
+
+void SeriesTable::InsertAll(std::span<const std::pair<uint64_t, std::string_view>> series) {
+  std::unique_lock lock(mu_);
+  for (const auto& [ref, key] : series) InsertLocked(ref, std::string(key));
+}
+
+void SeriesTable::InsertLocked(uint64_t ref, std::string key) {
   while (keys_.size() + 1 < ref) {  // holes (refs never used) stay empty
     keys_.emplace_back();
     ++holes_;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "http/server/connection.h"
+#include "util/thread_cache.h"
 
 namespace gnomon::http {
 namespace {
@@ -89,6 +90,7 @@ class ServerImpl final : public HttpServer {
     threads_.reserve(static_cast<size_t>(n));
     for (int i = 0; i < n; ++i) {
       threads_.emplace_back([this] {
+        util::EnableThreadCache();
         for (;;) {
           try {
             io_.run();
