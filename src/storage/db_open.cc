@@ -210,7 +210,7 @@ Status DBImpl::LoadSeries() {
     labels.clear();
     GNOMON_RETURN_IF_ERROR(index::DecodeLabels(encoded, &labels));
     index_.Add(ref, labels);
-    series_.Insert(ref, std::string(encoded));
+    series_.Insert(ref, encoded);
     next_ref_ = std::max(next_ref_, ref + 1);
   }
   // No scan of the chunks for their largest seq: next_chunk_seq is written in the same atomic

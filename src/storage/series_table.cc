@@ -1,16 +1,62 @@
 #include "storage/series_table.h"
 
+#include <cstring>
+#include <functional>
 #include <mutex>
 
 #include "index/labels_util.h"
 
 namespace gnomon::storage {
 
+namespace {
+
+uint64_t HashOf(std::string_view key) { return std::hash<std::string_view>{}(key); }
+
+// The slot's tag: the hash's bits above the ref, never all zero together with a ref (refs start at 1).
+uint64_t TagOf(uint64_t hash, int ref_bits) { return hash >> ref_bits << ref_bits; }
+
+size_t PutVarint(char* p, uint64_t v) {
+  size_t n = 0;
+  while (v >= 0x80) {
+    p[n++] = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  p[n++] = static_cast<char>(v);
+  return n;
+}
+
+}  // namespace
+
+std::string_view SeriesTable::KeyLocked(uint64_t ref) const {
+  if (ref == 0 || ref > locations_.size()) return {};
+  const Location loc = locations_[ref - 1];
+  if (loc.block == kNoBlock) return {};
+  const char* p = blocks_[loc.block].get() + loc.offset;
+  uint64_t len = 0;
+  for (int shift = 0;; shift += 7) {
+    const auto b = static_cast<unsigned char>(*p++);
+    len |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if (b < 0x80) break;
+  }
+  return {p, len};
+}
+
+size_t SeriesTable::Probe(std::string_view key, uint64_t hash) const {
+  const size_t mask = slots_.size() - 1;
+  const uint64_t tag = TagOf(hash, kRefBits);
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const uint64_t slot = slots_[i];
+    if (slot == 0) return i;
+    if ((slot & ~kRefMask) == tag && KeyLocked(slot & kRefMask) == key) return i;
+  }
+}
+
 std::optional<uint64_t> SeriesTable::Find(std::string_view key) const {
   std::shared_lock lock(mu_);
-  auto it = by_key_.find(key);
-  if (it == by_key_.end()) return std::nullopt;
-  return it->second;
+  if (slots_.empty()) return std::nullopt;
+  const uint64_t slot = slots_[Probe(key, HashOf(key))];
+  if (slot == 0) return std::nullopt;
+  return slot & kRefMask;
 }
 
 bool SeriesTable::FindAll(const WriteBatch& batch, std::vector<uint64_t>* refs) const {
@@ -20,39 +66,72 @@ bool SeriesTable::FindAll(const WriteBatch& batch, std::vector<uint64_t>* refs) 
   for (size_t i = 0; i < batch.num_entries(); ++i) {
     if (const uint64_t given = batch.RefOf(i); given != 0) {
       (*refs)[i] = given;
-    } else if (auto it = by_key_.find(batch.EncodedLabels(i)); it != by_key_.end()) {
-      (*refs)[i] = it->second;
-    } else {
-      missing = true;
+      continue;
     }
+    const std::string_view key = batch.EncodedLabels(i);
+    const uint64_t slot = slots_.empty() ? 0 : slots_[Probe(key, HashOf(key))];
+    (*refs)[i] = slot & kRefMask;
+    missing |= slot == 0;
   }
   return !missing;
 }
 
-void SeriesTable::Insert(uint64_t ref, std::string key) {
+void SeriesTable::Insert(uint64_t ref, std::string_view key) {
   std::unique_lock lock(mu_);
-  InsertLocked(ref, std::move(key));
+  InsertLocked(ref, key);
 }
 
 void SeriesTable::InsertAll(std::span<const std::pair<uint64_t, std::string_view>> series) {
   std::unique_lock lock(mu_);
-  for (const auto& [ref, key] : series) InsertLocked(ref, std::string(key));
+  for (const auto& [ref, key] : series) InsertLocked(ref, key);
 }
 
-void SeriesTable::InsertLocked(uint64_t ref, std::string key) {
-  while (keys_.size() + 1 < ref) {  // holes (refs never used) stay empty
-    keys_.emplace_back();
+void SeriesTable::InsertLocked(uint64_t ref, std::string_view key) {
+  if (ref == 0 || ref > kRefMask || ref <= locations_.size()) return;  // not a new ref: ignored
+  // The encoding, with its length, at the end of the last block (or in a new one).
+  const size_t need = key.size() + 10;
+  if (blocks_.empty() || block_used_ + need > block_sizes_.back()) {
+    const size_t size = std::max(kBlockBytes, need);
+    blocks_.push_back(std::make_unique<char[]>(size));
+    block_sizes_.push_back(size);
+    block_bytes_ += size;
+    block_used_ = 0;
+  }
+  char* p = blocks_.back().get() + block_used_;
+  const size_t prefix = PutVarint(p, key.size());
+  std::memcpy(p + prefix, key.data(), key.size());
+  while (locations_.size() + 1 < ref) {  // holes (refs never used) stay empty
+    locations_.push_back({kNoBlock, 0});
     ++holes_;
   }
-  bytes_ += key.capacity() + sizeof(std::string) + 48;  // + hash node, roughly
-  keys_.push_back(std::move(key));
-  by_key_.emplace(keys_.back(), ref);
+  locations_.push_back({static_cast<uint32_t>(blocks_.size() - 1), static_cast<uint32_t>(block_used_)});
+  block_used_ += prefix + key.size();
+  // The slot, at most 3/4 of them used.
+  if ((count_ + 1) * 4 > slots_.size() * 3) Grow();
+  const uint64_t hash = HashOf(key);
+  const size_t i = Probe(key, hash);
+  if (slots_[i] == 0) {
+    slots_[i] = TagOf(hash, kRefBits) | ref;
+    ++count_;
+  }
+}
+
+void SeriesTable::Grow() {
+  std::vector<uint64_t> old = std::move(slots_);
+  slots_.assign(old.empty() ? 1024 : old.size() * 2, 0);
+  const size_t mask = slots_.size() - 1;
+  for (uint64_t slot : old) {
+    if (slot == 0) continue;
+    const uint64_t hash = HashOf(KeyLocked(slot & kRefMask));
+    size_t i = hash & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = slot;
+  }
 }
 
 std::string_view SeriesTable::EncodedLabels(uint64_t ref) const {
   std::shared_lock lock(mu_);
-  if (ref == 0 || ref > keys_.size()) return {};
-  return keys_[ref - 1];
+  return KeyLocked(ref);
 }
 
 Status SeriesTable::GetLabels(uint64_t ref, Labels* labels) const {
@@ -66,19 +145,19 @@ uint64_t SeriesTable::FirstUnknown(const WriteBatch& batch) const {
   std::shared_lock lock(mu_);
   for (size_t i = 0; i < batch.num_entries(); ++i) {
     const uint64_t ref = batch.RefOf(i);
-    if (ref != 0 && (ref > keys_.size() || (holes_ != 0 && keys_[ref - 1].empty()))) return ref;
+    if (ref != 0 && (ref > locations_.size() || (holes_ != 0 && locations_[ref - 1].block == kNoBlock))) return ref;
   }
   return 0;
 }
 
 uint64_t SeriesTable::size() const {
   std::shared_lock lock(mu_);
-  return by_key_.size();
+  return count_;
 }
 
 uint64_t SeriesTable::memory_bytes() const {
   std::shared_lock lock(mu_);
-  return bytes_ + by_key_.bucket_count() * sizeof(void*);
+  return block_bytes_ + locations_.capacity() * sizeof(Location) + slots_.capacity() * sizeof(uint64_t);
 }
 
 }  // namespace gnomon::storage
