@@ -70,7 +70,7 @@ void Head::DropPrefix(uint64_t ref, size_t n, uint32_t segment) {
   Run& run = runs_[ref - 1];
   num_samples_ -= std::min(n, run.samples.size());
   if (n >= run.samples.size()) {
-    run.samples.Clear(/*release=*/run.samples.memory_bytes() > 4096);  // a burst's buffer is not kept
+    run.samples.Clear(/*release=*/true);  // an idle series keeps no buffer
     run.min_time = INT64_MAX;
     run.max_time = INT64_MIN;
     return;

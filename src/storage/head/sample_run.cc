@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <new>
+#include <string>
+#include <utility>
 
 #include "storage/chunk/bit_stream.h"
 
@@ -21,6 +24,37 @@ uint64_t Bits(double d) { return std::bit_cast<uint64_t>(d); }
 
 }  // namespace
 
+SampleRun::SampleRun(SampleRun&& other) noexcept { *this = std::move(other); }
+
+SampleRun& SampleRun::operator=(SampleRun&& other) noexcept {
+  if (this == &other) return *this;
+  std::free(words_);
+  words_ = std::exchange(other.words_, nullptr);
+  size_ = std::exchange(other.size_, 0);
+  capacity_ = std::exchange(other.capacity_, 0);
+  pending_ = other.pending_;
+  last_ts_ = other.last_ts_;
+  last_delta_ = other.last_delta_;
+  last_bits_ = other.last_bits_;
+  count_ = std::exchange(other.count_, 0);
+  pending_bits_ = std::exchange(other.pending_bits_, 0);
+  leading_ = other.leading_;
+  trailing_ = other.trailing_;
+  return *this;
+}
+
+void SampleRun::PutWord(uint64_t word) {
+  if (size_ == capacity_) {
+    const uint32_t grown = std::max<uint32_t>(2, capacity_ + capacity_ / 2);
+    void* p = std::realloc(words_, size_t{grown} * 8);
+    if (p == nullptr) throw std::bad_alloc();
+    words_ = static_cast<uint64_t*>(p);
+    capacity_ = grown;
+  }
+  if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
+  words_[size_++] = word;
+}
+
 void SampleRun::PutBits(uint64_t v, int n) {
   if (n < 64) v &= (uint64_t{1} << n) - 1;
   const int room = 64 - pending_bits_;
@@ -32,10 +66,7 @@ void SampleRun::PutBits(uint64_t v, int n) {
   // n >= room: a whole word is ready.
   const int rest = n - room;  // bits of v left over, < 64 (room >= 1, n <= 64)
   uint64_t word = room == 64 ? v : (pending_ << room) | (v >> rest);
-  if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
-  char out[8];
-  std::memcpy(out, &word, 8);
-  bytes_.append(out, 8);
+  PutWord(word);
   pending_ = rest == 0 ? 0 : v & ((uint64_t{1} << rest) - 1);
   pending_bits_ = static_cast<uint8_t>(rest);
 }
@@ -44,7 +75,6 @@ void SampleRun::Append(const Sample& s) {
   const auto ts = static_cast<uint64_t>(s.timestamp);
   const uint64_t bits = Bits(s.value);
   if (count_ == 0) {
-    if (bytes_.capacity() < 64) bytes_.reserve(64);  // room for the first few samples at once
     PutBits(ts, 64);
     PutBits(bits, 64);
   } else {
@@ -96,7 +126,7 @@ void SampleRun::Decode(std::vector<Sample>* out, size_t n) const {
   if (n == 0) return;
   // The stream as one buffer: the words, then the pending bits left-aligned in whole bytes.
   thread_local std::string stream;
-  stream.assign(bytes_);
+  stream.assign(reinterpret_cast<const char*>(words_), size_t{size_} * 8);
   if (pending_bits_ > 0) {
     const uint64_t tail = pending_ << (64 - pending_bits_);
     for (int i = 0; i < (pending_bits_ + 7) / 8; ++i) stream.push_back(static_cast<char>(tail >> (56 - 8 * i)));
@@ -136,8 +166,12 @@ void SampleRun::Decode(std::vector<Sample>* out, size_t n) const {
 }
 
 void SampleRun::Clear(bool release) {
-  bytes_.clear();
-  if (release) std::string().swap(bytes_);
+  size_ = 0;
+  if (release) {
+    std::free(words_);
+    words_ = nullptr;
+    capacity_ = 0;
+  }
   count_ = 0;
   pending_ = 0;
   pending_bits_ = 0;
