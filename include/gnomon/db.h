@@ -88,9 +88,12 @@ class DB {
   // the same number of series (at least `min_series_per_shard`, except a lone shard) in label
   // order, so reading them one after another yields exactly what Select yields. All read one
   // snapshot; each may be used from a different thread. Returns no sets if nothing matches.
+  // When more than `max_series` series match (0: no limit) it fails with kResourceExhausted
+  // before any of them is read: the index tells how many a selection touches.
   virtual Result<std::vector<std::unique_ptr<SeriesSet>>> SelectShards(const Matchers& matchers, int64_t mint,
                                                                        int64_t maxt, size_t max_shards,
-                                                                       size_t min_series_per_shard) = 0;
+                                                                       size_t min_series_per_shard,
+                                                                       size_t max_series = 0) = 0;
 
   // Sorted label names / values of a label, over the series matching `matchers` (all series if
   // empty).

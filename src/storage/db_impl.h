@@ -61,7 +61,8 @@ class DBImpl final : public DB {
   Status Write(const WriteBatch& batch, std::vector<SeriesRef>* refs) override;
   Result<std::unique_ptr<SeriesSet>> Select(const Matchers& matchers, int64_t mint, int64_t maxt) override;
   Result<std::vector<std::unique_ptr<SeriesSet>>> SelectShards(const Matchers& matchers, int64_t mint, int64_t maxt,
-                                                               size_t max_shards, size_t min_series_per_shard) override;
+                                                               size_t max_shards, size_t min_series_per_shard,
+                                                               size_t max_series = 0) override;
   Result<std::vector<std::string>> LabelNames(const Matchers& matchers) override;
   Result<std::vector<std::string>> LabelValues(const std::string& name, const Matchers& matchers) override;
   Status Flush() override;
@@ -86,7 +87,8 @@ class DBImpl final : public DB {
   Status OpenRocksDB();
   // What Select and SelectShards share: the matching series in label order with their head
   // samples, and the RocksDB snapshot taken together with that copy; raises *mint to retention.
-  Status PrepareSelection(const Matchers& matchers, int64_t* mint, int64_t maxt,
+  // Fails before reading anything if more than `max_series` series match (0: no limit).
+  Status PrepareSelection(const Matchers& matchers, int64_t* mint, int64_t maxt, size_t max_series,
                           std::vector<SelectedSeries>* selected, std::shared_ptr<const rocksdb::Snapshot>* snapshot);
   Status LoadSeries();
   Status ReplayRecord(uint32_t segment, WalRecordType type, std::string_view payload);

@@ -509,6 +509,54 @@ TEST_CASE("SelectShards splits a selection into contiguous, label-ordered pieces
   CHECK(none->empty());
 }
 
+TEST_CASE("a selection comes in label order: names and values that are prefixes of others, label counts, bytes") {
+  TempDir dir;
+  auto db = OpenDB(dir.path());
+  // Random label sets over a tiny alphabet, so prefixes ("a" < "ab"), a shorter label set, and
+  // bytes above 0x7f (UTF-8) all meet; the metric name is shared, so the order is decided after it.
+  std::mt19937 rng(7);
+  const std::vector<std::string> names = {"a", "ab", "b", "ba"};
+  const std::vector<std::string> values = {"x", "xy", "y", "\xc3\xa9", "x\xc3\xa9", "", "1"};
+  WriteBatch b;
+  std::vector<Labels> written;
+  for (int i = 0; i < 400; ++i) {
+    std::map<std::string, std::string> pairs;
+    const int n = 1 + static_cast<int>(rng() % 3);
+    for (int k = 0; k < n; ++k) pairs[names[rng() % names.size()]] = values[rng() % values.size()];
+    Labels l = L({{"__name__", "m"}});
+    for (const auto& [name, value] : pairs) {
+      if (!value.empty()) l.push_back({name, value});
+    }
+    b.Add(l, 1000, i);
+    written.push_back(l);
+  }
+  REQUIRE(db->Write(b).ok());
+  std::sort(written.begin(), written.end());
+  written.erase(std::unique(written.begin(), written.end()), written.end());
+  const auto got = ReadAll(db.get(), {Matcher::Equal("__name__", "m")});
+  REQUIRE(got.size() == written.size());
+  for (size_t i = 0; i < got.size(); ++i) CHECK(got[i].labels == written[i]);
+}
+
+TEST_CASE("SelectShards with max_series refuses a selection over the limit before reading it") {
+  TempDir dir;
+  auto db = OpenDB(dir.path());
+  WriteBatch b;
+  for (int s = 0; s < 50; ++s) b.Add(L({{"__name__", "m"}, {"i", std::to_string(s).c_str()}}), 1000, s);
+  REQUIRE(db->Write(b).ok());
+  auto over = db->SelectShards({Matcher::Equal("__name__", "m")}, INT64_MIN, INT64_MAX, 2, 1, 49);
+  REQUIRE_FALSE(over.ok());
+  CHECK(over.status().code() == Status::Code::kResourceExhausted);
+  CHECK(over.status().message() == "the selector matches 50 series, more than the limit of 49");
+  auto at = db->SelectShards({Matcher::Equal("__name__", "m")}, INT64_MIN, INT64_MAX, 2, 1, 50);
+  REQUIRE(at.ok());
+  size_t n = 0;
+  for (auto& set : *at) {
+    while (set->Next()) ++n;
+  }
+  CHECK(n == 50);
+}
+
 namespace {
 
 // The number of chunks stored for every series, read from the closed database's RocksDB.

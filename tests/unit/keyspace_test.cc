@@ -187,7 +187,7 @@ TEST_CASE("keyspace: OpenKeyspace refuses a DB that is not Gnomon's engine") {
     Result<std::unique_ptr<SeriesSet>> Select(const Matchers&, int64_t, int64_t) override {
       return Status::Internal("fake");
     }
-    Result<std::vector<std::unique_ptr<SeriesSet>>> SelectShards(const Matchers&, int64_t, int64_t, size_t,
+    Result<std::vector<std::unique_ptr<SeriesSet>>> SelectShards(const Matchers&, int64_t, int64_t, size_t, size_t,
                                                                  size_t) override {
       return Status::Internal("fake");
     }

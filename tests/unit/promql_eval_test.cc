@@ -582,11 +582,19 @@ TEST_CASE("a large selection split over threads gives exactly the single-threade
       }
     }
   }
-  // An error in one thread (the series limit) fails the whole query.
+  // A selection over the series limit is refused before it is read (the index counts it) ...
   split.max_series = 150;
   auto r = EvalRange(f.db.get(), "max_over_time({__name__=~\"cpu_usage_.*\"}[5m])", 0, hours, 60'000, split);
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == Status::Code::kResourceExhausted);
+  CHECK(r.status().message() == "query would touch more than 150 series (limit max_series)");
+  // ... and an error in one thread (the limit reached by a second selection, with no series left
+  // to check it against up front) fails the whole query with the same error.
+  split.max_series = 50;
+  r = EvalRange(f.db.get(), "count(cpu_usage_0) + count({__name__=~\"cpu_usage_.*\"})", 0, hours, 60'000, split);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kResourceExhausted);
+  CHECK(r.status().message() == "query would touch more than 50 series (limit max_series)");
 }
 
 }  // namespace

@@ -54,10 +54,12 @@ Status CheckEvalTime(int64_t t, const char* what) {
 
 void EvalContext::AddSeries(uint64_t n) {
   const uint64_t total = series.fetch_add(n, std::memory_order_relaxed) + n;
-  if (options.max_series != 0 && total > options.max_series) {
-    ThrowStatus(Status::ResourceExhausted("query would touch more than " + std::to_string(options.max_series) +
-                                          " series (limit max_series)"));
-  }
+  if (options.max_series != 0 && total > options.max_series) ThrowSeriesLimit();
+}
+
+void EvalContext::ThrowSeriesLimit() const {
+  ThrowStatus(Status::ResourceExhausted("query would touch more than " + std::to_string(options.max_series) +
+                                        " series (limit max_series)"));
 }
 
 // ---- labels helpers ---------------------------------------------------------------------------
@@ -170,9 +172,19 @@ unsigned Parallelism(const QueryOptions& o) {
 
 Matrix Evaluator::MapSelection(const Matchers& matchers, int64_t mint, int64_t maxt, bool drop_stale,
                                const SeriesFn& fn) {
+  // The series this selection may still touch, so that the index refuses a selection over the
+  // limit before anything is read (0: no limit, or none left, which AddSeries then reports).
+  uint64_t budget = 0;
+  if (const uint64_t max = ctx_->options.max_series; max != 0) {
+    const uint64_t used = ctx_->series.load(std::memory_order_relaxed);
+    budget = used < max ? max - used : 0;
+  }
   auto shards = ctx_->db->SelectShards(matchers, mint, maxt, Parallelism(ctx_->options),
-                                          ctx_->options.min_series_per_thread);
-  if (!shards.ok()) ThrowStatus(shards.status());
+                                          ctx_->options.min_series_per_thread, budget);
+  if (!shards.ok()) {
+    if (budget != 0 && shards.status().code() == Status::Code::kResourceExhausted) ctx_->ThrowSeriesLimit();
+    ThrowStatus(shards.status());
+  }
   const size_t n = shards->size();
   std::vector<Matrix> outs(n);
   std::vector<std::exception_ptr> errors(n);

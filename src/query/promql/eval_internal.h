@@ -89,6 +89,7 @@ struct EvalContext {
   }
   void AddSamples(uint64_t n);  // throws ResourceExhausted past max_samples
   void AddSeries(uint64_t n);   // throws ResourceExhausted past max_series
+  [[noreturn]] void ThrowSeriesLimit() const;  // the error AddSeries throws
   // Throws ResourceExhausted if an evaluation over `steps` steps would pass max_samples (each step
   // holds at least one value).
   void CheckSteps(uint64_t steps) const;
