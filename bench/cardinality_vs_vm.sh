@@ -7,12 +7,13 @@
 # same run, one after the other.
 #
 # Per system: load wall seconds and samples/s, peak RSS (VmHWM after the load), bytes per sample on
-# disk after a flush (gnomond /internal/flush; VM force_flush + force_merge), `count(req_count)`
-# the first time and warm (median of 3; both with their series limits lifted), and the answer
-# checked (= SERVICES x PODS). gnomond also: the same query under its default limits
-# (max_query_series = 100000), which must fail with 422, and how long the failure takes; restart
-# to /-/ready after SIGTERM and after SIGKILL (crash recovery), with the count checked again.
-# Exit status 1 if an answer is wrong.
+# disk after a flush (gnomond /internal/flush; VM force_flush + force_merge), and three queries
+# over every series, each the first time and warm (median of 3; both with their series limits
+# lifted), their answers checked: `count(req_count)` (= SERVICES x PODS),
+# `sum by (service) (rate(req_count[5m]))` (SERVICES results) and `topk(10, req_count)` (10).
+# gnomond also: count() under its default limits (max_query_series = 100000), which must fail
+# with 422, and how long the failure takes; restart to /-/ready after SIGTERM and after SIGKILL
+# (crash recovery), with the count checked again. Exit status 1 if an answer is wrong.
 set -euo pipefail
 BUILD=$(cd "${1:?build dir}" && pwd)
 SERVICES=${2:-1000} PODS=${3:-1000} SAMPLES=${4:-3}
@@ -47,19 +48,38 @@ if buf:
 PY
 echo "dataset: $SERVICES services x $PODS pods = $series series, $SAMPLES samples each, $total lines in $(ls "$WORK/chunks" | wc -l) batches"
 
-query_time() {  # URL EXPR -> "SECONDS HTTP_CODE RESULT_VALUE"
+query_time() {  # URL EXPR -> "SECONDS HTTP_CODE RESULTS FIRST_VALUE"
   curl -s -o "$WORK/q.json" -w '%{time_total} %{http_code}' "$1/api/v1/query" --data-urlencode "query=$2" \
     --data-urlencode "time=$query_t" --data-urlencode nocache=1
   python3 -c 'import json, sys
 try:
     r = json.load(open(sys.argv[1]))
     d = r.get("data", {}).get("result", [])
-    print(" " + (d[0]["value"][1] if d else "none"))
+    print(f" {len(d)} " + (d[0]["value"][1] if d else "none"))
 except Exception:
-    print(" unparsable")' "$WORK/q.json"
+    print(" 0 unparsable")' "$WORK/q.json"
 }
 median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 failed=0
+queries=('count(req_count)' 'sum by (service) (rate(req_count[5m]))' 'topk(10, req_count)')
+names=(count sum_rate topk)
+results=(1 "$SERVICES" 10)
+# time_queries URL WHO: each query the first time and warm (median of 3), its answer checked;
+# sets timings to " NAME_first_s=... NAME_warm_s=..." and warm_<WHO>_<NAME> for the ratios.
+time_queries() {
+  local i t code n value first warm
+  timings=""
+  for i in "${!queries[@]}"; do
+    read -r first code n value <<<"$(query_time "$1" "${queries[$i]}")"
+    warm=()
+    for _ in 1 2 3; do read -r t code n value <<<"$(query_time "$1" "${queries[$i]}")"; warm+=("$t"); done
+    expect "$2 ${names[$i]}: HTTP status" 200 "$code"
+    expect "$2 ${names[$i]}: results" "${results[$i]}" "$n"
+    [ "$i" = 0 ] && expect "$2 count" "$series" "$value"
+    timings+=" ${names[$i]}_first_s=$first ${names[$i]}_warm_s=$(median3 "${warm[@]}")"
+    printf -v "warm_$2_${names[$i]}" '%s' "$(median3 "${warm[@]}")"
+  done
+}
 expect() {  # WHAT EXPECTED ACTUAL
   if [ "$2" != "$3" ]; then echo "PROBLEM: $1: expected $2, got $3"; failed=1; fi
 }
@@ -89,19 +109,15 @@ wall=$(bash "$peers/load.sh" "$url/write" "$WORK/chunks" 2)
 hwm=$(awk '/VmHWM/{print $2}' "/proc/$gpid/status")
 curl -sf -XPOST "$url/internal/flush" >/dev/null
 disk=$(du -sb "$dir" | cut -f1)
-read -r first code value <<<"$(query_time "$url" 'count(req_count)')"
-expect "gnomond count (first)" "$series" "$value"
-warm=()
-for _ in 1 2 3; do read -r t code value <<<"$(query_time "$url" 'count(req_count)')"; warm+=("$t"); done
-expect "gnomond count (warm)" "$series" "$value"
+time_queries "$url" gnomond
 echo "gnomond load_wall_s=$wall samples_per_s=$(python3 -c "print(round($total / $wall))") peak_rss_kb=$hwm" \
-  "bytes_per_sample_after_flush=$(python3 -c "print(f'{$disk / $total:.3f}')") count_first_s=$first count_warm_s=$(median3 "${warm[@]}")"
+  "bytes_per_sample_after_flush=$(python3 -c "print(f'{$disk / $total:.3f}')")$timings"
 # restart (SIGTERM), then under the default limits: the limit error and its time
 kill -TERM "$gpid"; wait "$gpid" || true
 start_gnomond
 restart=$(wait_ready "$url" "$gpid")
 if [ "$series" -gt 100000 ]; then
-  read -r limit_t limit_code value <<<"$(query_time "$url" 'count(req_count)')"
+  read -r limit_t limit_code n value <<<"$(query_time "$url" 'count(req_count)')"
   expect "gnomond over max_query_series: HTTP status" 422 "$limit_code"
   why=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("error", ""))' "$WORK/q.json" 2>/dev/null || true)
   echo "gnomond restart_to_ready_s=$restart over_limit_answer_s=$limit_t (HTTP $limit_code: $why)"
@@ -112,7 +128,7 @@ fi
 kill -KILL "$gpid"; wait "$gpid" 2>/dev/null || true
 start_gnomond --config "$WORK/unlimited.toml"
 recover=$(wait_ready "$url" "$gpid")
-read -r t code value <<<"$(query_time "$url" 'count(req_count)')"
+read -r t code n value <<<"$(query_time "$url" 'count(req_count)')"
 expect "gnomond count after kill -9" "$series" "$value"
 echo "gnomond kill9_to_ready_s=$recover count_after=$value"
 kill -TERM "$gpid"; wait "$gpid" || true
@@ -131,18 +147,16 @@ vhwm=$(awk '/VmHWM/{print $2}' "/proc/$vpid/status")
 curl -sf "$vurl/internal/force_flush" >/dev/null; sleep 2
 curl -sf "$vurl/internal/force_merge" >/dev/null; sleep 5
 vdisk=$(du -sb "$vdir" | cut -f1)
-read -r vfirst code value <<<"$(query_time "$vurl" 'count(req_count)')"
-expect "VictoriaMetrics count (first)" "$series" "$value"
-vwarm=()
-for _ in 1 2 3; do read -r t code value <<<"$(query_time "$vurl" 'count(req_count)')"; vwarm+=("$t"); done
+time_queries "$vurl" vm
 echo "vm load_wall_s=$vwall samples_per_s=$(python3 -c "print(round($total / $vwall))") peak_rss_kb=$vhwm" \
-  "bytes_per_sample=$(python3 -c "print(f'{$vdisk / $total:.3f}')") count_first_s=$vfirst count_warm_s=$(median3 "${vwarm[@]}")"
+  "bytes_per_sample=$(python3 -c "print(f'{$vdisk / $total:.3f}')")$timings"
 kill "$vpid"; wait "$vpid" 2>/dev/null || true
 
-python3 - "$wall" "$vwall" "$hwm" "$vhwm" "$(median3 "${warm[@]}")" "$(median3 "${vwarm[@]}")" <<'PY'
-import sys
-wall, vwall, hwm, vhwm, q, vq = map(float, sys.argv[1:])
+python3 - "$wall" "$vwall" "$hwm" "$vhwm" <<PY
+wall, vwall, hwm, vhwm = map(float, "$wall $vwall $hwm $vhwm".split())
+q = {"count": ($warm_gnomond_count, $warm_vm_count), "sum_rate": ($warm_gnomond_sum_rate, $warm_vm_sum_rate),
+     "topk": ($warm_gnomond_topk, $warm_vm_topk)}
 print(f"gnomond/vm: ingest samples/s {vwall / wall:.2f}x (target >= 2x), peak RSS {hwm / vhwm:.2f}x (target <= 1x), "
-      f"count() warm {q / vq:.2f}x (target <= 0.5x)")
+      + ", ".join(f"{k} warm {a / b:.2f}x" for k, (a, b) in q.items()) + " (targets <= 0.5x)")
 PY
 exit $failed
