@@ -132,30 +132,44 @@ Status DBImpl::Write(const WriteBatch& batch, std::vector<SeriesRef>* refs_out) 
 }
 
 Status DBImpl::Seal(const std::vector<PendingSeal>& seals) {
-  if (seals.empty()) return Status::OK();
+  // In pieces of a few MB: a WAL rotation may seal a run of every series at once, and one RocksDB
+  // batch of a million chunks would be a transient 60 MB. Each piece stores next_chunk_seq with
+  // its chunks, so the stored value always exceeds every stored chunk's (docs/format/keys.md),
+  // and leaves the head as soon as it is in RocksDB.
+  constexpr size_t kPieceBytes = 4 << 20;
   rocksdb::WriteBatch wb;
   std::vector<Sample> run;
   uint64_t seq = next_chunk_seq_;
   uint64_t chunks = 0;
-  for (const PendingSeal& p : seals) {
+  size_t piece_start = 0;
+  auto write_piece = [&](size_t piece_end) -> Status {
+    std::string next;
+    PutFixed64BE(&next, seq);
+    wb.Put(meta_cf_, kNextChunkSeqKey, next);
+    rocksdb::WriteOptions wo;
+    wo.sync = false;  // the WAL still holds these samples; SyncAll runs before segments are deleted
+    GNOMON_RETURN_IF_ERROR(RocksWrite(wo, &wb, "write chunks"));
+    wb.Clear();
+    next_chunk_seq_ = seq;
+    chunks_written_ += chunks;
+    chunks = 0;
+    const uint32_t segment = wal_ ? wal_->current_segment() : 0;
+    std::unique_lock lock(seal_mu_);
+    for (size_t i = piece_start; i < piece_end; ++i) head_.DropPrefix(seals[i].ref, seals[i].count, segment);
+    piece_start = piece_end;
+    return Status::OK();
+  };
+  for (size_t i = 0; i < seals.size(); ++i) {
+    const PendingSeal& p = seals[i];
     head_.CopyPrefix(p.ref, p.count, &run);
     SortDedupLastWins(&run);
     SplitByWindow(run, options_.chunk_window_ms, options_.max_samples_per_chunk, [&](std::span<const Sample> piece) {
       wb.Put(chunks_cf_, ChunkKey{p.ref, piece.front().timestamp, seq++}.Encode(), chunk::Encode(piece));
       ++chunks;
     });
+    if (wb.GetDataSize() >= kPieceBytes) GNOMON_RETURN_IF_ERROR(write_piece(i + 1));
   }
-  std::string next;
-  PutFixed64BE(&next, seq);
-  wb.Put(meta_cf_, kNextChunkSeqKey, next);
-  rocksdb::WriteOptions wo;
-  wo.sync = false;  // the WAL still holds these samples; SyncAll runs before segments are deleted
-  GNOMON_RETURN_IF_ERROR(RocksWrite(wo, &wb, "write chunks"));
-  next_chunk_seq_ = seq;
-  chunks_written_ += chunks;
-  const uint32_t segment = wal_ ? wal_->current_segment() : 0;
-  std::unique_lock lock(seal_mu_);
-  for (const PendingSeal& p : seals) head_.DropPrefix(p.ref, p.count, segment);
+  if (piece_start < seals.size()) GNOMON_RETURN_IF_ERROR(write_piece(seals.size()));
   return Status::OK();
 }
 
