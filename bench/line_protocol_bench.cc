@@ -112,6 +112,31 @@ void BM_ParseCpuInRequests(benchmark::State& state) {
 }
 BENCHMARK(BM_ParseCpuInRequests)->Unit(benchmark::kMillisecond);
 
+// Every line a series of its own (bench/cardinality_vs_vm.sh's shape: `req,service=svc-S,pod=pod-S-P
+// count=V T`, 10,000 lines a body): the parser's cost of a series it has not seen in this body.
+void BM_ParseDistinctSeries(benchmark::State& state) {
+  std::string body;
+  for (int s = 0; s < 10; ++s) {
+    for (int p = 0; p < 1000; ++p) {
+      body += "req,service=svc-" + std::to_string(s) + ",pod=pod-" + std::to_string(s) + "-" + std::to_string(p) +
+              " count=" + std::to_string((s * 7 + p) % 1000) + " 1700000000000000000\n";
+    }
+  }
+  LineProtocolOptions options;
+  WriteBatch batch;
+  size_t samples = 0;
+  for (auto _ : state) {
+    batch.Clear();
+    LineProtocolResult r = ParseLineProtocol(body, options, &batch);
+    if (r.rejected_lines != 0) state.SkipWithError(r.errors[0].reason.c_str());
+    samples += r.samples;
+    benchmark::DoNotOptimize(batch.num_samples());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
+  state.SetItemsProcessed(static_cast<int64_t>(samples));
+}
+BENCHMARK(BM_ParseDistinctSeries)->Unit(benchmark::kMillisecond);
+
 }  // namespace
 }  // namespace gnomon::ingest
 

@@ -31,6 +31,10 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 // Resolves InfluxDB's escapes in a measurement, tag key, tag value or field key: a backslash
 // before ',', '=', ' ' or '\' stands for that character; any other backslash is literal.
 void Unescape(std::string_view raw, std::string* out) {
+  if (std::memchr(raw.data(), '\\', raw.size()) == nullptr) {
+    out->assign(raw);
+    return;
+  }
   out->clear();
   out->reserve(raw.size());
   for (size_t i = 0; i < raw.size(); ++i) {
@@ -51,6 +55,19 @@ std::string Unescaped(std::string_view raw) {
   std::string s;
   Unescape(raw, &s);
   return s;
+}
+
+// The inverse of Unescape: a backslash before every ',', '=', ' ' and '\'.
+void AppendEscaped(std::string_view s, std::string* out) {
+  size_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == ',' || c == '=' || c == ' ' || c == '\\') {
+      out->append(s.substr(start, i - start)).push_back('\\');
+      start = i;  // the character itself goes with the next run
+    }
+  }
+  out->append(s.substr(start));
 }
 
 // The first position in [p, end) holding `a` or `b` that is not escaped by a backslash, or end.
@@ -188,28 +205,36 @@ class KeyTable {
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
       const Slot& s = slots_[i];
       if (s.value == kEmpty) return nullptr;
-      if (s.hash == hash && s.size == key.size() && std::memcmp(arena_.data() + s.offset, key.data(), key.size()) == 0) {
-        return &s.value;
-      }
+      if (s.hash == hash && KeyAt(s.offset) == key) return &s.value;
     }
   }
 
-  // Adds `key`, which must not be present.
+  // Adds `key`, which must not be present. (Past 4 GB of keys it is not added: later lookups of
+  // it miss and take the slow path again.)
   void Insert(std::string_view key, uint64_t hash, uint32_t value) {
+    if (arena_.size() + 4 + key.size() > UINT32_MAX) return;
     if ((count_ + 1) * 2 > slots_.size()) Grow();
-    Place({hash, arena_.size(), key.size(), value});
-    arena_.append(key);
+    Place({hash, value, static_cast<uint32_t>(arena_.size())});
+    const auto size = static_cast<uint32_t>(key.size());
+    arena_.append(reinterpret_cast<const char*>(&size), 4).append(key);
     ++count_;
   }
 
  private:
   static constexpr uint32_t kEmpty = UINT32_MAX;
+  // 16 bytes: the key's hash, the value, and where the key is in the arena (its length, 4 bytes,
+  // then its bytes).
   struct Slot {
     uint64_t hash = 0;
-    size_t offset = 0;
-    size_t size = 0;
     uint32_t value = kEmpty;
+    uint32_t offset = 0;
   };
+
+  std::string_view KeyAt(uint32_t offset) const {
+    uint32_t size;
+    std::memcpy(&size, arena_.data() + offset, 4);
+    return {arena_.data() + offset + 4, size};
+  }
 
   void Place(const Slot& slot) {
     const size_t mask = slots_.size() - 1;
@@ -268,7 +293,6 @@ class Parser {
   const LineProtocolOptions& options_;
   LineProtocolResult* result_;
   KeyTable raw_groups_;  // raw measurement+tags bytes -> group
-  std::unordered_map<std::string, uint32_t> canonical_groups_;  // decoded measurement and sorted tags -> group
   std::vector<Group> groups_;
   std::vector<Series> series_;
   // The current line's values, stored only once the whole line parsed.
@@ -427,14 +451,30 @@ bool Parser::ResolveGroup(std::string_view raw_key, uint32_t* group) {
     if (tags[i].name == tags[i - 1].name) return Fail("duplicate tag key " + QuoteForMessage(tags[i].name));
   }
 
-  // Different raw keys (tag order, optional escapes) may name the same series: share its group.
-  std::string canonical = std::to_string(measurement.size());
-  canonical.push_back(':');
-  canonical.append(measurement);
-  index::AppendEncodedLabels(tags, &canonical);
-  auto [it, inserted] = canonical_groups_.try_emplace(std::move(canonical), static_cast<uint32_t>(groups_.size()));
-  if (inserted) groups_.push_back({std::move(measurement), std::move(tags), {}});
-  *group = it->second;
+  // Different raw keys (tag order, optional escapes) may name the same series: each group is
+  // also filed under its canonical raw key (sorted tags, exactly the needed escapes), which is
+  // usually the raw key itself.
+  scratch_.clear();
+  AppendEscaped(measurement, &scratch_);
+  for (const Label& t : tags) {
+    scratch_.push_back(',');
+    AppendEscaped(t.name, &scratch_);
+    scratch_.push_back('=');
+    AppendEscaped(t.value, &scratch_);
+  }
+  if (scratch_ != raw_key) {
+    const uint64_t canonical_hash = HashKey(scratch_);
+    if (const uint32_t* known = raw_groups_.Find(scratch_, canonical_hash)) {
+      *group = *known;
+    } else {
+      *group = static_cast<uint32_t>(groups_.size());
+      groups_.push_back({std::move(measurement), std::move(tags), {}});
+      raw_groups_.Insert(scratch_, canonical_hash, *group);
+    }
+  } else {
+    *group = static_cast<uint32_t>(groups_.size());
+    groups_.push_back({std::move(measurement), std::move(tags), {}});
+  }
   raw_groups_.Insert(raw_key, hash, *group);
   return true;
 }

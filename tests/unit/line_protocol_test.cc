@@ -226,6 +226,19 @@ TEST_CASE("the same series spelled differently (tag order) is one batch entry") 
   REQUIRE(p.entries[0].samples.size() == 3);
   CHECK(p.entries[0].samples[1].value == 2);
   CHECK(p.entries[0].samples[2].timestamp == 3);
+  // Escapes too: a needed escape with the tags in another order, an unneeded one ("C:\dir" and
+  // "C:\\dir" are one value); the first spelling seen is canonical or not.
+  p = Parse(
+      "m,b=2,a=1\\,z v=1 1000000\n"
+      "m,a=1\\,z,b=2 v=2 2000000\n"
+      "m,b=2,a=1\\,z v=3 3000000\n"
+      "m,p=C:\\dir v=4 4000000\n"
+      "m,p=C:\\\\dir v=5 5000000\n");
+  REQUIRE(p.entries.size() == 2);
+  CHECK(p.entries[0].labels == Labels{{"__name__", "m_v"}, {"a", "1,z"}, {"b", "2"}});
+  CHECK(p.entries[0].samples.size() == 3);
+  CHECK(p.entries[1].labels == Labels{{"__name__", "m_v"}, {"p", "C:\\dir"}});
+  CHECK(p.entries[1].samples.size() == 2);
 }
 
 TEST_CASE("grouping: each series is one contiguous entry, samples in line order, series in first-appearance order") {
