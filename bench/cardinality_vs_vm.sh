@@ -25,27 +25,7 @@ base_s=$((now_s - 60 - 10 * SAMPLES))
 query_t=$((base_s + 10 * (SAMPLES - 1) + 1))
 
 # ---- the dataset
-python3 - "$SERVICES" "$PODS" "$SAMPLES" "$base_s" "$WORK/chunks" <<'PY'
-import os, sys
-services, pods, samples, base, out = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-os.makedirs(out)
-buf, n, part = [], 0, 0
-def flush():
-    global buf, part
-    with open(os.path.join(out, f"x{part:06d}"), "w") as f:
-        f.write("".join(buf))
-    buf, part = [], part + 1
-for k in range(samples):
-    ts = (base + 10 * k) * 1_000_000_000
-    for s in range(services):
-        prefix = f"req,service=svc-{s},pod=pod-{s}-"
-        for p in range(pods):
-            buf.append(f"{prefix}{p} count={(s * 7 + p + k * 3) % 1000} {ts}\n")
-            if len(buf) == 10000:
-                flush()
-if buf:
-    flush()
-PY
+python3 "$ROOT/bench/gen_cardinality.py" "$SERVICES" "$PODS" "$SAMPLES" "$base_s" "$WORK/chunks"
 echo "dataset: $SERVICES services x $PODS pods = $series series, $SAMPLES samples each, $total lines in $(ls "$WORK/chunks" | wc -l) batches"
 
 query_time() {  # URL EXPR -> "SECONDS HTTP_CODE RESULTS FIRST_VALUE"
