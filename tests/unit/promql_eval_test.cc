@@ -402,6 +402,36 @@ TEST_CASE("max_samples and max_series limits") {
   CHECK(EvalInstant(f.db.get(), "m", 600'000, o).ok());
 }
 
+TEST_CASE("min/max_over_time over long windows: NaNs never win after the first value, the first of +0/-0 is kept") {
+  Fixture f;
+  WriteBatch b;
+  const double nan = std::nan("");
+  // 11 samples: leading NaNs, NaNs in every lane of the four-way loop, the extreme in the last lane.
+  const std::vector<double> mixed = {nan, nan, 4, nan, 2, 9, nan, 1, 8, nan, 0.5};
+  // Two zeros as the extreme: the first one seen is kept (Prometheus replaces only on a strict
+  // compare), also when a later one of the other sign falls in an earlier lane.
+  const std::vector<double> zeros = {-1, -5, -0.0, -3, -4, 0.0, -2, -2};
+  const std::vector<double> zeros_pos = {1, 5, 0.0, 3, 4, -0.0, 2, 2};
+  for (size_t i = 0; i < mixed.size(); ++i) b.Add({{"__name__", "mixed"}}, 1000 * static_cast<int64_t>(i), mixed[i]);
+  for (size_t i = 0; i < zeros.size(); ++i) b.Add({{"__name__", "zeros"}}, 1000 * static_cast<int64_t>(i), zeros[i]);
+  for (size_t i = 0; i < zeros_pos.size(); ++i) {
+    b.Add({{"__name__", "zeros_pos"}}, 1000 * static_cast<int64_t>(i), zeros_pos[i]);
+  }
+  REQUIRE(f.db->Write(b).ok());
+  auto one = [&](const char* q) {
+    auto r = EvalInstant(f.db.get(), q, 20'000, QueryOptions());
+    REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+    REQUIRE(r->series.size() == 1);
+    return r->series[0].points.at(0).value;
+  };
+  CHECK(one("max_over_time(mixed[1m])") == 9);
+  CHECK(one("min_over_time(mixed[1m])") == 0.5);
+  CHECK(one("max_over_time(zeros[1m])") == 0);
+  CHECK(std::signbit(one("max_over_time(zeros[1m])")));
+  CHECK(one("min_over_time(zeros_pos[1m])") == 0);
+  CHECK_FALSE(std::signbit(one("min_over_time(zeros_pos[1m])")));
+}
+
 TEST_CASE("extreme times, durations and subquery resolutions fail cleanly or clamp") {
   Fixture f;
   f.Fill("m", 2, 600'000);

@@ -179,8 +179,15 @@ Matrix Evaluator::MapSelection(const Matchers& matchers, int64_t mint, int64_t m
     const uint64_t used = ctx_->series.load(std::memory_order_relaxed);
     budget = used < max ? max - used : 0;
   }
-  auto shards = ctx_->db->SelectShards(matchers, mint, maxt, Parallelism(ctx_->options),
-                                          ctx_->options.min_series_per_thread, budget);
+  // A series' cost grows with the range read: past an hour, fewer series justify a thread (down
+  // to 4 a thread; a week of 100 series at 10 s is 60 M samples to decode).
+  constexpr double kHourMs = 3'600'000;
+  const double range_ms = static_cast<double>(maxt) - static_cast<double>(mint);
+  size_t min_series = ctx_->options.min_series_per_thread;
+  if (range_ms > kHourMs) {
+    min_series = std::min(min_series, std::max<size_t>(4, static_cast<size_t>(min_series * kHourMs / range_ms)));
+  }
+  auto shards = ctx_->db->SelectShards(matchers, mint, maxt, Parallelism(ctx_->options), min_series, budget);
   if (!shards.ok()) {
     if (budget != 0 && shards.status().code() == Status::Code::kResourceExhausted) ctx_->ThrowSeriesLimit();
     ThrowStatus(shards.status());

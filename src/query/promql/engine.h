@@ -38,7 +38,8 @@ struct QueryOptions {
   // under load the join waits for a core. Rules select tens of series each; with 8 here, 10,000
   // alerting rules over 100k series took 1.3-1.8x the CPU per round, and on a loaded machine up to
   // 4x the evaluation time (bench/rules_vs_prometheus.sh); a 1,000-series query still uses every
-  // core.
+  // core. A selection reading more than an hour lowers it in proportion to the range (to 4 at
+  // least): its series cost more each.
   unsigned min_series_per_thread = 64;
   // The step of a subquery written without one (`x[5m:]`), in ms; must be positive (EvalInstant
   // and EvalRange fail with InvalidArgument otherwise). Prometheus uses its global

@@ -10,6 +10,7 @@
 // exception leaves the engine.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <chrono>
@@ -168,6 +169,22 @@ class Evaluator {
   size_t num_steps_;
 };
 
+// The first index in [from, to) whose sample is not `before` (a predicate true for a prefix of
+// the range), searched by galloping from `from`: O(log d) for a distance d, so a window's edge
+// moves cheaply both by a few samples (short steps) and by thousands (a day's step).
+template <typename Before>
+size_t GallopTo(std::span<const Sample> samples, size_t from, size_t to, Before&& before) {
+  size_t step = 1, lo = from;
+  while (lo + step < to && before(samples[lo + step])) {
+    lo += step;
+    step *= 2;
+  }
+  if (lo == from && (lo == to || !before(samples[lo]))) return lo;
+  auto it = std::partition_point(samples.begin() + static_cast<ptrdiff_t>(lo + 1),
+                                 samples.begin() + static_cast<ptrdiff_t>(std::min(lo + step, to)), before);
+  return static_cast<size_t>(it - samples.begin());
+}
+
 // Walks the windows of `samples` over the evaluator's steps: calls fn(step_index, window) for
 // every step whose window is non-empty.
 template <typename Fn>
@@ -178,8 +195,8 @@ void ForEachWindow(const Evaluator& ev, const RangeWindowSpec& spec, std::span<c
   for (size_t i = 0; i < ev.NumSteps(); ++i) {
     const int64_t maxt = (spec.at_ms ? *spec.at_ms : ev.StepTime(i)) - spec.offset_ms;
     const int64_t mint = maxt - spec.range_ms;
-    while (hi < n && samples[hi].timestamp <= maxt) ++hi;
-    while (lo < hi && samples[lo].timestamp < mint) ++lo;
+    hi = GallopTo(samples, hi, n, [maxt](const Sample& s) { return s.timestamp <= maxt; });
+    lo = GallopTo(samples, lo, hi, [mint](const Sample& s) { return s.timestamp < mint; });
     if (lo < hi) fn(i, samples.subspan(lo, hi - lo));
   }
 }

@@ -127,22 +127,41 @@ std::optional<double> HoltWinters(std::span<const Sample> s, double sf, double t
 }
 
 // Prometheus' min/max_over_time: a NaN is replaced by the next value and never wins afterwards.
-// Skipping leading NaNs first lets the rest be a branchless minsd/maxsd chain (they keep the
-// accumulator when the sample is NaN); out of line, so the accumulator stays in a register.
-[[gnu::noinline]] double MaxOverWindow(std::span<const Sample> w) {
+// Skipping leading NaNs first lets the rest be branchless minsd/maxsd (they keep the accumulator
+// when the sample is NaN), in four independent chains so that a long window is not one chain of
+// dependent instructions. Lanes only reorder the comparisons, which changes nothing but which of
+// two equal values is kept: for a result of zero (+0 against -0) the window is walked again in
+// order. Out of line, so the accumulators stay in registers.
+template <typename Better>
+double ExtremeOverWindow(std::span<const Sample> w, Better better) {
   size_t k = 0;
   while (k + 1 < w.size() && std::isnan(w[k].value)) ++k;
-  double v = w[k].value;
-  for (size_t i = k + 1; i < w.size(); ++i) v = v < w[i].value ? w[i].value : v;
+  const double first = w[k].value;
+  double a0 = first, a1 = first, a2 = first, a3 = first;
+  size_t i = k + 1;
+  for (; i + 4 <= w.size(); i += 4) {
+    a0 = better(w[i].value, a0) ? w[i].value : a0;
+    a1 = better(w[i + 1].value, a1) ? w[i + 1].value : a1;
+    a2 = better(w[i + 2].value, a2) ? w[i + 2].value : a2;
+    a3 = better(w[i + 3].value, a3) ? w[i + 3].value : a3;
+  }
+  for (; i < w.size(); ++i) a0 = better(w[i].value, a0) ? w[i].value : a0;
+  double v = better(a1, a0) ? a1 : a0;
+  v = better(a2, v) ? a2 : v;
+  v = better(a3, v) ? a3 : v;
+  if (v == 0) {
+    v = first;
+    for (size_t j = k + 1; j < w.size(); ++j) v = better(w[j].value, v) ? w[j].value : v;
+  }
   return v;
 }
 
+[[gnu::noinline]] double MaxOverWindow(std::span<const Sample> w) {
+  return ExtremeOverWindow(w, [](double x, double acc) { return acc < x; });
+}
+
 [[gnu::noinline]] double MinOverWindow(std::span<const Sample> w) {
-  size_t k = 0;
-  while (k + 1 < w.size() && std::isnan(w[k].value)) ++k;
-  double v = w[k].value;
-  for (size_t i = k + 1; i < w.size(); ++i) v = w[i].value < v ? w[i].value : v;
-  return v;
+  return ExtremeOverWindow(w, [](double x, double acc) { return x < acc; });
 }
 
 std::optional<double> Compute(Fn fn, std::span<const Sample> w, const WindowCtx& c, std::vector<double>* scratch) {
