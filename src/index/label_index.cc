@@ -9,12 +9,11 @@ namespace gnomon::index {
 
 namespace {
 
-using ValueMap = std::map<std::string, Postings, std::less<>>;
-
-// Rough per-node costs of the std::map nodes (tree links plus key and mapped object), used by
-// memory_bytes().
+// Rough per-node costs, used by memory_bytes(): a std::map node of a name (tree links, key,
+// mapped object), a hash node of a value (next link, cached hash, key, mapped object) and its
+// bucket.
 constexpr size_t kNameNodeBytes = 48 + sizeof(std::string) + sizeof(ValueMap);
-constexpr size_t kValueNodeBytes = 48 + sizeof(std::string) + sizeof(Postings);
+constexpr size_t kValueNodeBytes = sizeof(ValueMap::Entry) + 2 * sizeof(uint64_t);  // entry and ~2 slots
 // A list at least this many times longer than the other is searched, not merged.
 constexpr size_t kGallopRatio = 32;
 
@@ -101,7 +100,7 @@ PostingsView CollectPostings(const ValueMap* values, const CompiledMatcher& m, b
   } else if (const std::vector<std::string>* lits = m.literals(); lits != nullptr && want != m.negated()) {
     // Matches(v) == want exactly when v is one of the literals: look them up.
     for (const std::string& lit : *lits) {
-      if (auto it = values->find(lit); it != values->end()) lists.push_back(&it->second);
+      if (const Postings* p = values->Find(lit)) lists.push_back(p);
     }
   } else {
     for (const auto& [v, p] : *values) {
@@ -122,6 +121,53 @@ std::string SelectorToString(const Matchers& matchers) {
 
 }  // namespace
 
+// ---- ValueMap
+
+namespace {
+uint64_t HashValue(std::string_view v) { return std::hash<std::string_view>{}(v); }
+}  // namespace
+
+size_t ValueMap::Probe(std::string_view value, uint64_t hash) const {
+  const size_t mask = slots_.size() - 1;
+  const uint64_t tag = hash >> 32 << 32;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const uint64_t slot = slots_[i];
+    if (slot == 0) return i;
+    if ((slot & ~uint64_t{0xffffffff}) == tag && entries_[(slot & 0xffffffff) - 1].value == value) return i;
+  }
+}
+
+const Postings* ValueMap::Find(std::string_view value) const {
+  if (slots_.empty()) return nullptr;
+  const uint64_t slot = slots_[Probe(value, HashValue(value))];
+  return slot == 0 ? nullptr : &entries_[(slot & 0xffffffff) - 1].postings;
+}
+
+Postings& ValueMap::FindOrAdd(std::string_view value, bool* added) {
+  if ((entries_.size() + 1) * 4 > slots_.size() * 3) Rehash(slots_.empty() ? 8 : slots_.size() * 2);
+  const uint64_t hash = HashValue(value);
+  const size_t i = Probe(value, hash);
+  *added = slots_[i] == 0;
+  if (*added) {
+    entries_.push_back({std::string(value), {}});
+    slots_[i] = (hash >> 32 << 32) | entries_.size();
+  }
+  return entries_[(slots_[i] & 0xffffffff) - 1].postings;
+}
+
+void ValueMap::Rehash(size_t slots) {
+  slots_.assign(slots, 0);
+  const size_t mask = slots - 1;
+  for (size_t e = 0; e < entries_.size(); ++e) {
+    const uint64_t hash = HashValue(entries_[e].value);
+    size_t i = hash & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = (hash >> 32 << 32) | (e + 1);
+  }
+}
+
+// ---- LabelIndex
+
 void LabelIndex::Add(SeriesRef ref, const Labels& labels) {
   std::unique_lock lock(mu_);
   AddLocked(ref, labels);
@@ -138,9 +184,10 @@ void LabelIndex::AddLocked(SeriesRef ref, const Labels& labels) {
     if (l.value.empty()) continue;  // an empty value is an absent label
     auto [name_it, new_name] = postings_.try_emplace(l.name);
     if (new_name) bytes_ += kNameNodeBytes + StringHeapBytes(name_it->first);
-    auto [value_it, new_value] = name_it->second.try_emplace(l.value);
-    if (new_value) bytes_ += kValueNodeBytes + StringHeapBytes(value_it->first);
-    bytes_ += InsertSorted(&value_it->second, ref);
+    bool added;
+    Postings& postings = name_it->second.FindOrAdd(l.value, &added);
+    if (added) bytes_ += kValueNodeBytes + StringHeapBytes(l.value);
+    bytes_ += InsertSorted(&postings, ref);
   }
 }
 
@@ -224,6 +271,8 @@ std::vector<std::string> LabelIndex::LabelValues(const std::string& name, const 
   for (const auto& [value, p] : it->second) {
     if (refs == nullptr || Intersects(p, *refs)) out.push_back(value);
   }
+  lock.unlock();
+  std::sort(out.begin(), out.end());
   return out;
 }
 
@@ -290,8 +339,8 @@ size_t LabelIndex::NumSeriesWith(std::string_view name, std::string_view value) 
   std::shared_lock lock(mu_);
   auto by_name = postings_.find(name);
   if (by_name == postings_.end()) return 0;
-  auto it = by_name->second.find(value);
-  return it == by_name->second.end() ? 0 : it->second.size();
+  const Postings* p = by_name->second.Find(value);
+  return p == nullptr ? 0 : p->size();
 }
 
 size_t LabelIndex::num_series() const {

@@ -11,7 +11,7 @@
 #include <shared_mutex>
 #include <span>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
 #include "gnomon/cardinality.h"
@@ -23,6 +23,32 @@ namespace gnomon::index {
 
 using SeriesRef = uint64_t;
 using Postings = std::vector<SeriesRef>;  // sorted ascending, no duplicates
+
+// One label's values and their postings (LabelIndex's own; here for its member's type): the
+// entries in insertion order, found through an open-addressing hash of 8-byte slots (a tag of
+// the hash and the entry's index), so an insertion of a new value touches one slot and appends
+// one entry, with no node allocated. Iterating yields entries with members `value`, `postings`.
+// Not thread-safe (LabelIndex locks).
+class ValueMap {
+ public:
+  struct Entry {
+    std::string value;
+    Postings postings;
+  };
+  const Postings* Find(std::string_view value) const;
+  // The postings of `value`, added empty if it is new (then *added is true).
+  Postings& FindOrAdd(std::string_view value, bool* added);
+  size_t size() const { return entries_.size(); }
+  std::vector<Entry>::const_iterator begin() const { return entries_.begin(); }
+  std::vector<Entry>::const_iterator end() const { return entries_.end(); }
+
+ private:
+  size_t Probe(std::string_view value, uint64_t hash) const;  // its slot, or the empty one
+  void Rehash(size_t slots);
+
+  std::vector<Entry> entries_;
+  std::vector<uint64_t> slots_;  // 0: empty; else the hash's top 32 bits, then entry index + 1
+};
 
 class LabelIndex {
  public:
@@ -65,8 +91,10 @@ class LabelIndex {
   void AddLocked(SeriesRef ref, const Labels& labels);  // mu_ held exclusively
 
   mutable std::shared_mutex mu_;
-  // name -> value -> postings. std::map keeps names and values sorted for listing and regexes.
-  std::map<std::string, std::map<std::string, Postings, std::less<>>, std::less<>> postings_;
+  // name -> value -> postings. Names (few) are kept sorted; values are hashed, as in Prometheus'
+  // MemPostings: a million values of one label (pods) are inserted without walking a tree of
+  // string compares, and listings sort what they return.
+  std::map<std::string, ValueMap, std::less<>> postings_;
   Postings all_;
   size_t bytes_ = 0;
 };

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "index/labels_util.h"
 #include "storage/db_impl.h"
@@ -201,22 +202,52 @@ Status DBImpl::LoadSeries() {
   if (rocks_->Get(rocksdb::ReadOptions(), meta_cf_, kNextSeriesRefKey, &value).ok() && value.size() == 8) {
     next_ref_ = DecodeFixed64BE(value.data());
   }
-  std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(rocksdb::ReadOptions(), series_cf_));
-  Labels labels;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (it->key().size() != 8) return Status::Corruption("series family: bad key size");
-    uint64_t ref = DecodeFixed64BE(it->key().data());
-    std::string_view encoded(it->value().data(), it->value().size());
-    labels.clear();
-    GNOMON_RETURN_IF_ERROR(index::DecodeLabels(encoded, &labels));
-    index_.Add(ref, labels);
-    series_.Insert(ref, encoded);
-    next_ref_ = std::max(next_ref_, ref + 1);
+  // The series table and the label index are built at once, on two threads, each reading the
+  // series family with its own iterator: they share nothing, and at a million series each takes
+  // about a second (the index more).
+  const rocksdb::Snapshot* snapshot = rocks_->GetSnapshot();
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  ro.fill_cache = false;
+  series_.Reserve(next_ref_ > 0 ? next_ref_ - 1 : 0);
+  Status index_status;
+  std::thread index_builder([&] {
+    std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(ro, series_cf_));
+    std::vector<std::pair<index::SeriesRef, Labels>> batch;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (it->key().size() != 8) break;  // reported by the table's pass
+      Labels labels;
+      index_status = index::DecodeLabels(std::string_view(it->value().data(), it->value().size()), &labels);
+      if (!index_status.ok()) return;
+      batch.emplace_back(DecodeFixed64BE(it->key().data()), std::move(labels));
+      if (batch.size() == 4096) {
+        index_.AddAll(batch);
+        batch.clear();
+      }
+    }
+    index_.AddAll(batch);
+    index_status = FromRocks(it->status(), "load series");
+  });
+  Status table_status;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(ro, series_cf_));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (it->key().size() != 8) {
+        table_status = Status::Corruption("series family: bad key size");
+        break;
+      }
+      const uint64_t ref = DecodeFixed64BE(it->key().data());
+      series_.Insert(ref, std::string_view(it->value().data(), it->value().size()));
+      next_ref_ = std::max(next_ref_, ref + 1);
+    }
+    if (table_status.ok()) table_status = FromRocks(it->status(), "load series");
   }
+  index_builder.join();
+  rocks_->ReleaseSnapshot(snapshot);
   // No scan of the chunks for their largest seq: next_chunk_seq is written in the same atomic
   // RocksDB batch as every chunk that takes a new seq (Seal), and compaction only reuses seqs, so
   // the stored value already exceeds every stored chunk's (docs/format/keys.md).
-  return FromRocks(it->status(), "load series");
+  return table_status.ok() ? index_status : table_status;
 }
 
 Status DBImpl::ReplayRecord(uint32_t segment, WalRecordType type, std::string_view payload) {

@@ -116,14 +116,23 @@ void SeriesTable::InsertLocked(uint64_t ref, std::string_view key) {
   }
 }
 
-void SeriesTable::Grow() {
+void SeriesTable::Reserve(uint64_t n) {
+  std::unique_lock lock(mu_);
+  locations_.reserve(n);
+  size_t slots = 1024;
+  while (slots * 3 < n * 4) slots *= 2;
+  if (slots > slots_.size()) Rehash(slots);
+}
+
+void SeriesTable::Grow() { Rehash(slots_.empty() ? 1024 : slots_.size() * 2); }
+
+void SeriesTable::Rehash(size_t slots) {
   std::vector<uint64_t> old = std::move(slots_);
-  slots_.assign(old.empty() ? 1024 : old.size() * 2, 0);
+  slots_.assign(slots, 0);
   const size_t mask = slots_.size() - 1;
   for (uint64_t slot : old) {
     if (slot == 0) continue;
-    const uint64_t hash = HashOf(KeyLocked(slot & kRefMask));
-    size_t i = hash & mask;
+    size_t i = HashOf(KeyLocked(slot & kRefMask)) & mask;
     while (slots_[i] != 0) i = (i + 1) & mask;
     slots_[i] = slot;
   }

@@ -34,6 +34,8 @@ class SeriesTable {
   bool FindAll(const WriteBatch& batch, std::vector<uint64_t>* refs) const;
   // Registers `ref` (which must be above every ref registered so far) for `key`.
   void Insert(uint64_t ref, std::string_view key);
+  // Makes room for `n` series without growing (open knows how many there are).
+  void Reserve(uint64_t n);
   // Insert for many series under one lock, in increasing ref order.
   void InsertAll(std::span<const std::pair<uint64_t, std::string_view>> series);
   // The encoded labels of `ref`, or an empty view if unknown. Views stay valid for the table's life.
@@ -62,7 +64,8 @@ class SeriesTable {
   std::string_view KeyLocked(uint64_t ref) const;
   // The slot holding `key`'s ref, or the empty slot where it would go.
   size_t Probe(std::string_view key, uint64_t hash) const;
-  void Grow();  // doubles the slots and re-places every ref
+  void Grow();                // doubles the slots
+  void Rehash(size_t slots);  // re-places every ref in `slots` slots (a power of two)
 
   mutable std::shared_mutex mu_;
   std::vector<std::unique_ptr<char[]>> blocks_;  // encodings: varint length, then the bytes

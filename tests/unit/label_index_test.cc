@@ -478,3 +478,35 @@ TEST_CASE("label index: cardinality, the top entries of each list, largest first
   CHECK(pairs(top1.series_count_by_label_value_pair) == P{{"__name__=http_requests", 3}});
   CHECK(top1.num_label_pairs == 8);  // the totals do not depend on the limit
 }
+
+TEST_CASE("a label with many values: each found by equality and by regex, listed sorted, counted") {
+  LabelIndex index;
+  constexpr int kValues = 20000;  // the value table grows (rehashes) many times
+  std::vector<std::pair<SeriesRef, Labels>> batch;
+  for (int i = 0; i < kValues; ++i) {
+    const SeriesRef ref = static_cast<SeriesRef>(i + 1);
+    batch.emplace_back(ref, Labels{{"__name__", "m"}, {"pod", "pod-" + std::to_string(i)}});
+    if (batch.size() == 1000) {
+      index.AddAll(batch);
+      batch.clear();
+    }
+  }
+  index.AddAll(batch);
+  // Series sharing a value: a second series of pod-7.
+  index.Add(kValues + 1, Labels{{"__name__", "n"}, {"pod", "pod-7"}});
+  for (int i = 0; i < kValues; i += 997) {
+    auto r = index.Select({Matcher::Equal("pod", "pod-" + std::to_string(i))});
+    REQUIRE(r.ok());
+    CHECK(*r == (i == 7 ? Postings{8, kValues + 1} : Postings{static_cast<SeriesRef>(i + 1)}));
+  }
+  CHECK(index.NumSeriesWith("pod", "pod-7") == 2);
+  CHECK(index.NumSeriesWith("pod", "pod-x") == 0);
+  CHECK(index.Select({Matcher::Equal("pod", "pod-x")})->empty());
+  auto re = index.Select({Matcher::Regex("pod", "pod-1999[0-9]|pod-7")});
+  REQUIRE(re.ok());
+  CHECK(re->size() == 10 + 2);  // pod-19990 ... pod-19999, pod-7 twice
+  auto values = index.LabelValues("pod", nullptr);
+  CHECK(values.size() == kValues);
+  CHECK(std::is_sorted(values.begin(), values.end()));
+  CHECK(values.front() == "pod-0");
+}
