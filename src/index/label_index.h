@@ -2,8 +2,9 @@
 //
 // It holds, for every label name and value, the sorted list of series references ("postings")
 // that carry that pair, like the head index of Prometheus' tsdb. It is rebuilt on open from the
-// postings column family (see docs/format/keys.md) and kept current as series are created.
-// Thread-safe: lookups take a shared lock, Add an exclusive one.
+// series column family (see docs/format/keys.md) and kept current as series are created. Names
+// are kept sorted; each name's values are hashed (ValueMap), and listings sort what they return.
+// Thread-safe: lookups take a shared lock, Add and AddAll an exclusive one.
 #pragma once
 
 #include <cstdint>
