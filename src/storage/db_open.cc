@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <system_error>
 #include <thread>
 
 #include "index/labels_util.h"
@@ -211,7 +212,7 @@ Status DBImpl::LoadSeries() {
   ro.fill_cache = false;
   series_.Reserve(next_ref_ > 0 ? next_ref_ - 1 : 0);
   Status index_status;
-  std::thread index_builder([&] {
+  auto build_index = [&] {
     std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(ro, series_cf_));
     std::vector<std::pair<index::SeriesRef, Labels>> batch;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -227,7 +228,13 @@ Status DBImpl::LoadSeries() {
     }
     index_.AddAll(batch);
     index_status = FromRocks(it->status(), "load series");
-  });
+  };
+  std::thread index_builder;
+  try {
+    index_builder = std::thread(build_index);
+  } catch (const std::system_error&) {
+    build_index();  // no thread to be had: one after the other
+  }
   Status table_status;
   {
     std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(ro, series_cf_));
@@ -242,7 +249,7 @@ Status DBImpl::LoadSeries() {
     }
     if (table_status.ok()) table_status = FromRocks(it->status(), "load series");
   }
-  index_builder.join();
+  if (index_builder.joinable()) index_builder.join();
   rocks_->ReleaseSnapshot(snapshot);
   // No scan of the chunks for their largest seq: next_chunk_seq is written in the same atomic
   // RocksDB batch as every chunk that takes a new seq (Seal), and compaction only reuses seqs, so
