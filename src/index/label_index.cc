@@ -9,9 +9,8 @@ namespace gnomon::index {
 
 namespace {
 
-// Rough per-node costs, used by memory_bytes(): a std::map node of a name (tree links, key,
-// mapped object), a hash node of a value (next link, cached hash, key, mapped object) and its
-// bucket.
+// Rough costs, used by memory_bytes(): a std::map node of a name (tree links, key, mapped
+// object); a value's ValueMap entry and its share of the slots.
 constexpr size_t kNameNodeBytes = 48 + sizeof(std::string) + sizeof(ValueMap);
 constexpr size_t kValueNodeBytes = sizeof(ValueMap::Entry) + 2 * sizeof(uint64_t);  // entry and ~2 slots
 // A list at least this many times longer than the other is searched, not merged.
