@@ -88,7 +88,7 @@ Status DBImpl::PrepareSelection(const Matchers& matchers, int64_t* mint, int64_t
   SortByLabels(selected);
   std::shared_lock lock(seal_mu_);
   if (*mint <= maxt) {
-    for (SelectedSeries& s : *selected) head_.CopyRange(s.ref, *mint, maxt, &s.head);
+    for (SelectedSeries& s : *selected) s.may_have_chunks = head_.CopyRange(s.ref, *mint, maxt, &s.head);
   }
   rocksdb::DB* rocks = rocks_;
   *snapshot = std::shared_ptr<const rocksdb::Snapshot>(

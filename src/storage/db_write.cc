@@ -67,6 +67,7 @@ Status DBImpl::CreateSeries(const WriteBatch& batch, std::vector<uint64_t>* refs
   next_ref_ += keys.size();
   // The table first: a reader that finds a ref in the index must be able to resolve its labels.
   series_.InsertAll(keys);
+  head_.MarkNew(keys.front().first, keys.size());  // new refs are consecutive
   index_.AddAll(labels);
   return Status::OK();
 }

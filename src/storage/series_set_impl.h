@@ -19,6 +19,7 @@ struct SelectedSeries {
   uint64_t ref = 0;
   Labels labels;
   std::vector<Sample> head;  // in arrival order, within [mint, maxt]
+  bool may_have_chunks = true;  // false: no sealed chunk can overlap [mint, maxt] (Head::CopyRange)
 };
 
 // Iterates a sorted vector of samples; TakeRemaining swaps the vector out when nothing of it was

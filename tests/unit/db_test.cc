@@ -538,6 +538,39 @@ TEST_CASE("a selection comes in label order: names and values that are prefixes 
   for (size_t i = 0; i < got.size(); ++i) CHECK(got[i].labels == written[i]);
 }
 
+TEST_CASE("reads find sealed chunks of new series: after a flush, a backfill, and a reopen") {
+  TempDir dir;
+  Labels m = L({{"__name__", "m"}});
+  auto timestamps = [&](DB* db, int64_t mint) {
+    std::vector<int64_t> out;
+    for (const auto& s : ReadAll(db, {Matcher::Equal("__name__", "m")}, mint)) {
+      for (const Sample& x : s.samples) out.push_back(x.timestamp);
+    }
+    return out;
+  };
+  {
+    auto db = OpenDB(dir.path());
+    WriteBatch b;
+    for (int64_t t = 1000; t <= 5000; t += 1000) b.Add(m, t, 1);
+    REQUIRE(db->Write(b).ok());
+    REQUIRE(db->Flush().ok());  // 1000-5000 sealed
+    b.Clear();
+    b.Add(m, 6000, 1);
+    REQUIRE(db->Write(b).ok());  // 6000 in the head
+    CHECK(timestamps(db.get(), 0) == std::vector<int64_t>{1000, 2000, 3000, 4000, 5000, 6000});
+    CHECK(timestamps(db.get(), 5000) == std::vector<int64_t>{5000, 6000});
+    CHECK(timestamps(db.get(), 5500) == std::vector<int64_t>{6000});
+    b.Clear();
+    b.Add(m, 500, 1);  // backfill, sealed below the newest sealed time
+    REQUIRE(db->Write(b).ok());
+    REQUIRE(db->Flush().ok());
+    CHECK(timestamps(db.get(), 0) == std::vector<int64_t>{500, 1000, 2000, 3000, 4000, 5000, 6000});
+  }
+  auto db = OpenDB(dir.path());  // after a reopen nothing is known about the chunks: all are read
+  CHECK(timestamps(db.get(), 0) == std::vector<int64_t>{500, 1000, 2000, 3000, 4000, 5000, 6000});
+  CHECK(timestamps(db.get(), 5500) == std::vector<int64_t>{6000});
+}
+
 TEST_CASE("SelectShards with max_series refuses a selection over the limit before reading it") {
   TempDir dir;
   auto db = OpenDB(dir.path());

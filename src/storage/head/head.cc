@@ -65,10 +65,20 @@ void Head::CopyPrefix(uint64_t ref, size_t n, std::vector<Sample>* out) const {
   runs_[ref - 1].samples.Decode(out, n);
 }
 
+void Head::MarkNew(uint64_t first, uint64_t n) {
+  std::unique_lock lock(mu_);
+  for (uint64_t ref = first; ref < first + n; ++ref) MutableRun(ref)->sealed_max_time = INT64_MIN;
+}
+
 void Head::DropPrefix(uint64_t ref, size_t n, uint32_t segment) {
   std::unique_lock lock(mu_);
   Run& run = runs_[ref - 1];
   num_samples_ -= std::min(n, run.samples.size());
+  if (run.sealed_max_time != INT64_MAX) {
+    // The sealed samples' newest timestamp: at most the run's newest (a later write of an older
+    // timestamp may make it an overestimate, which only costs a reader a look).
+    run.sealed_max_time = std::max(run.sealed_max_time, run.max_time);
+  }
   if (n >= run.samples.size()) {
     run.samples.Clear(/*release=*/true);  // an idle series keeps no buffer
     run.min_time = INT64_MAX;
@@ -88,14 +98,18 @@ void Head::DropPrefix(uint64_t ref, size_t n, uint32_t segment) {
   }
 }
 
-void Head::CopyRange(uint64_t ref, int64_t mint, int64_t maxt, std::vector<Sample>* out) const {
+bool Head::CopyRange(uint64_t ref, int64_t mint, int64_t maxt, std::vector<Sample>* out) const {
   std::shared_lock lock(mu_);
-  if (ref == 0 || ref > runs_.size()) return;
+  if (ref == 0 || ref > runs_.size()) return true;  // existed at open, never appended to since
+  const Run& run = runs_[ref - 1];
+  const bool may_have_chunks = run.sealed_max_time >= mint;
+  if (run.samples.empty() || run.max_time < mint) return may_have_chunks;
   const size_t start = out->size();
-  runs_[ref - 1].samples.Decode(out);
+  run.samples.Decode(out);
   auto kept = std::remove_if(out->begin() + static_cast<ptrdiff_t>(start), out->end(),
                              [&](const Sample& s) { return s.timestamp < mint || s.timestamp > maxt; });
   out->erase(kept, out->end());
+  return may_have_chunks;
 }
 
 std::vector<std::pair<uint64_t, size_t>> Head::SeriesOlderThan(uint32_t segment) const {

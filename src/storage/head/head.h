@@ -41,7 +41,12 @@ class Head {
   void DropPrefix(uint64_t ref, size_t n, uint32_t segment);
 
   // Appends to *out the samples of `ref` with timestamps in [mint, maxt], in arrival order.
-  void CopyRange(uint64_t ref, int64_t mint, int64_t maxt, std::vector<Sample>* out) const;
+  // Returns false when no sealed chunk of `ref` can hold a sample at or after `mint` (so a reader
+  // need not look for chunks), true when one may.
+  bool CopyRange(uint64_t ref, int64_t mint, int64_t maxt, std::vector<Sample>* out) const;
+  // Records that refs [first, first + n) were just created: they have no sealed chunks. (Series
+  // that existed at open are assumed to have some, of any time.)
+  void MarkNew(uint64_t first, uint64_t n);
 
   // Series with unsealed samples whose oldest such sample is in a segment below `segment`,
   // with their run lengths. `segment` 0xffffffff lists every non-empty series.
@@ -61,6 +66,9 @@ class Head {
     SampleRun samples;
     int64_t min_time = INT64_MAX;
     int64_t max_time = INT64_MIN;
+    // The newest timestamp sealed into chunks from this run (DropPrefix), INT64_MIN if none since
+    // the series was created (MarkNew), INT64_MAX if unknown (the series existed at open).
+    int64_t sealed_max_time = INT64_MAX;
     uint32_t first_segment = 0;
   };
   int64_t WindowOf(int64_t t) const;
