@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "index/labels_util.h"
 #include "index/matcher_eval.h"
 
 namespace gnomon::index {
@@ -179,15 +180,55 @@ void LabelIndex::AddAll(std::span<const std::pair<SeriesRef, Labels>> series) {
 
 void LabelIndex::AddLocked(SeriesRef ref, const Labels& labels) {
   bytes_ += InsertSorted(&all_, ref);
-  for (const Label& l : labels) {
-    if (l.value.empty()) continue;  // an empty value is an absent label
-    auto [name_it, new_name] = postings_.try_emplace(l.name);
-    if (new_name) bytes_ += kNameNodeBytes + StringHeapBytes(name_it->first);
-    bool added;
-    Postings& postings = name_it->second.FindOrAdd(l.value, &added);
-    if (added) bytes_ += kValueNodeBytes + StringHeapBytes(l.value);
-    bytes_ += InsertSorted(&postings, ref);
+  for (const Label& l : labels) AddPairLocked(ref, l.name, l.value);
+}
+
+void LabelIndex::AddPairLocked(SeriesRef ref, std::string_view name, std::string_view value) {
+  if (value.empty()) return;  // an empty value is an absent label
+  auto name_it = postings_.find(name);
+  if (name_it == postings_.end()) {
+    name_it = postings_.emplace(std::string(name), ValueMap()).first;
+    bytes_ += kNameNodeBytes + StringHeapBytes(name_it->first);
   }
+  bool added;
+  Postings& postings = name_it->second.FindOrAdd(value, &added);
+  if (added) bytes_ += kValueNodeBytes + (value.size() > 15 ? value.size() + 1 : 0);
+  bytes_ += InsertSorted(&postings, ref);
+}
+
+Status LabelIndex::AddAllEncoded(std::span<const std::pair<SeriesRef, std::string_view>> series) {
+  std::unique_lock lock(mu_);
+  for (const auto& [ref, encoded] : series) {
+    // Check the whole encoding first, so that a malformed one adds nothing of its series.
+    std::string_view in = encoded;
+    std::string_view pairs[2 * 64];
+    size_t n = 0;
+    bool fits = true;
+    while (!in.empty()) {
+      std::string_view s;
+      if (!ReadStringView(&in, &s)) {
+        return Status::Corruption("encoded labels of series " + std::to_string(ref) + ": truncated or malformed");
+      }
+      if (n == std::size(pairs)) fits = false;
+      if (fits) pairs[n++] = s;
+    }
+    if (n % 2 != 0) return Status::Corruption("encoded labels of series " + std::to_string(ref) + ": a name without value");
+    for (size_t i = 0; fits && i < n; i += 2) {  // as DecodeLabels checks: names non-empty, increasing
+      if (pairs[i].empty() || (i > 0 && pairs[i - 2] >= pairs[i])) {
+        return Status::Corruption("encoded labels of series " + std::to_string(ref) +
+                                  ": label names out of order, duplicated or empty");
+      }
+    }
+    if (!fits) {  // more labels than the stack holds: the general path
+      Labels labels;
+      GNOMON_RETURN_IF_ERROR(DecodeLabels(encoded, &labels));
+      AddLocked(ref, labels);
+      continue;
+    }
+    bytes_ += InsertSorted(&all_, ref);
+    for (size_t i = 0; i < n; i += 2) AddPairLocked(ref, pairs[i], pairs[i + 1]);
+  }
+  return Status::OK();
 }
 
 Result<Postings> LabelIndex::Select(const Matchers& matchers) const { return SelectImpl(matchers, false); }

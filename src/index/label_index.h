@@ -59,6 +59,10 @@ class LabelIndex {
   // Registers many series under one lock (series creation in batches: concurrent selections
   // wait once, not once per series).
   void AddAll(std::span<const std::pair<SeriesRef, Labels>> series);
+  // AddAll from canonical encodings (index::EncodeLabels), read in place: no Labels are built
+  // (open loads a million series this way). Fails with Corruption on a malformed encoding; the
+  // series before it are added.
+  Status AddAllEncoded(std::span<const std::pair<SeriesRef, std::string_view>> series);
 
   // The series matching every matcher, with Prometheus semantics (absent label == ""). Fails with
   // InvalidArgument for a bad regular expression, or when every matcher matches the empty string
@@ -90,6 +94,7 @@ class LabelIndex {
  private:
   Result<Postings> SelectImpl(const Matchers& matchers, bool allow_all) const;
   void AddLocked(SeriesRef ref, const Labels& labels);  // mu_ held exclusively
+  void AddPairLocked(SeriesRef ref, std::string_view name, std::string_view value);
 
   mutable std::shared_mutex mu_;
   // name -> value -> postings. Names (few) are kept sorted; values are hashed, as in Prometheus'

@@ -202,7 +202,16 @@ std::string EncodeLabels(const Labels& sorted_labels) {
   return out;
 }
 
+bool ReadStringView(std::string_view* in, std::string_view* s) {
+  uint64_t len;
+  if (!GetVarint64(in, &len) || len > in->size()) return false;
+  *s = in->substr(0, static_cast<size_t>(len));
+  in->remove_prefix(static_cast<size_t>(len));
+  return true;
+}
+
 namespace {
+
 bool ReadString(std::string_view* in, std::string* s) {
   uint64_t len;
   if (!GetVarint64(in, &len) || len > in->size()) return false;

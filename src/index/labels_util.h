@@ -37,6 +37,9 @@ std::string EncodeLabels(const Labels& sorted_labels);
 void AppendEncodedLabels(const Labels& sorted_labels, std::string* out);
 // Corruption (and *out untouched) for truncated or malformed input, non-minimal varints, empty
 // names, or names not strictly increasing; never reads outside `encoded`.
+// Reads one length-prefixed string of an encoding (a varint length, then the bytes) into *s, a
+// view into *in, and advances *in past it; false if *in is truncated or malformed.
+bool ReadStringView(std::string_view* in, std::string_view* s);
 Status DecodeLabels(std::string_view encoded, Labels* out);
 // Like DecodeLabels, but with check_order false it checks only the framing, so a label set that
 // was encoded before validation (WriteBatch) can be decoded and then given to ValidateLabels.

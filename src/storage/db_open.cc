@@ -214,19 +214,29 @@ Status DBImpl::LoadSeries() {
   Status index_status;
   auto build_index = [&] {
     std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(ro, series_cf_));
-    std::vector<std::pair<index::SeriesRef, Labels>> batch;
+    // Batches of encodings copied out of the iterator (its values change at Next), added to the
+    // index in place, without building Labels.
+    std::string bytes;
+    std::vector<std::pair<index::SeriesRef, size_t>> offsets;
+    std::vector<std::pair<index::SeriesRef, std::string_view>> batch;
+    auto add_batch = [&] {
+      batch.clear();
+      for (size_t i = 0; i < offsets.size(); ++i) {
+        const size_t end = i + 1 < offsets.size() ? offsets[i + 1].second : bytes.size();
+        batch.emplace_back(offsets[i].first, std::string_view(bytes).substr(offsets[i].second, end - offsets[i].second));
+      }
+      index_status = index_.AddAllEncoded(batch);
+      bytes.clear();
+      offsets.clear();
+      return index_status.ok();
+    };
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       if (it->key().size() != 8) break;  // reported by the table's pass
-      Labels labels;
-      index_status = index::DecodeLabels(std::string_view(it->value().data(), it->value().size()), &labels);
-      if (!index_status.ok()) return;
-      batch.emplace_back(DecodeFixed64BE(it->key().data()), std::move(labels));
-      if (batch.size() == 4096) {
-        index_.AddAll(batch);
-        batch.clear();
-      }
+      offsets.emplace_back(DecodeFixed64BE(it->key().data()), bytes.size());
+      bytes.append(it->value().data(), it->value().size());
+      if (offsets.size() == 4096 && !add_batch()) return;
     }
-    index_.AddAll(batch);
+    if (!add_batch()) return;
     index_status = FromRocks(it->status(), "load series");
   };
   std::thread index_builder;

@@ -510,3 +510,37 @@ TEST_CASE("a label with many values: each found by equality and by regex, listed
   CHECK(std::is_sorted(values.begin(), values.end()));
   CHECK(values.front() == "pod-0");
 }
+
+TEST_CASE("AddAllEncoded reads encodings in place: the same index as AddAll; malformed ones are refused") {
+  LabelIndex from_labels, from_encoded;
+  std::vector<std::pair<SeriesRef, Labels>> series;
+  std::vector<std::string> encodings;
+  for (int i = 0; i < 300; ++i) {
+    Labels l{{"__name__", i % 3 == 0 ? "a" : "b"}, {"job", "j" + std::to_string(i % 7)}};
+    if (i % 5 == 0) l.push_back({"zone", std::string(40, 'z') + std::to_string(i)});  // beyond SSO
+    series.emplace_back(static_cast<SeriesRef>(i + 1), l);
+    encodings.push_back(EncodeLabels(l));
+  }
+  std::vector<std::pair<SeriesRef, std::string_view>> encoded;
+  for (size_t i = 0; i < series.size(); ++i) encoded.emplace_back(series[i].first, encodings[i]);
+  from_labels.AddAll(series);
+  REQUIRE(from_encoded.AddAllEncoded(encoded).ok());
+  for (const Matchers& m : std::vector<Matchers>{{Matcher::Equal("__name__", "a")},
+                                                 {Matcher::Regex("job", "j[0-3]")},
+                                                 {Matcher::Regex("zone", ".+"), Matcher::NotEqual("job", "j1")}}) {
+    CHECK(*from_encoded.Select(m) == *from_labels.Select(m));
+  }
+  CHECK(from_encoded.LabelValues("job", nullptr) == from_labels.LabelValues("job", nullptr));
+  CHECK(from_encoded.memory_bytes() == from_labels.memory_bytes());
+
+  LabelIndex bad;
+  const std::string truncated = EncodeLabels({{"__name__", "m"}}).substr(0, 5);
+  const std::string unordered = EncodeLabels({{"b", "1"}}) + EncodeLabels({{"a", "2"}});
+  const std::string odd = EncodeLabels({{"__name__", "m"}}).substr(0, 9);  // the name only
+  for (const std::string& e : {truncated, unordered, odd}) {
+    const std::pair<SeriesRef, std::string_view> one{1, e};
+    Status s = bad.AddAllEncoded(std::span(&one, 1));
+    CHECK(s.code() == Status::Code::kCorruption);
+  }
+  CHECK(bad.num_series() == 0);
+}
