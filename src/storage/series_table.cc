@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "index/labels_util.h"
+#include "util/coding.h"
 
 namespace gnomon::storage {
 
@@ -15,29 +16,15 @@ uint64_t HashOf(std::string_view key) { return std::hash<std::string_view>{}(key
 // The slot's tag: the hash's bits above the ref, never all zero together with a ref (refs start at 1).
 uint64_t TagOf(uint64_t hash, int ref_bits) { return hash >> ref_bits << ref_bits; }
 
-size_t PutVarint(char* p, uint64_t v) {
-  size_t n = 0;
-  while (v >= 0x80) {
-    p[n++] = static_cast<char>(v | 0x80);
-    v >>= 7;
-  }
-  p[n++] = static_cast<char>(v);
-  return n;
-}
-
 }  // namespace
 
 std::string_view SeriesTable::KeyLocked(uint64_t ref) const {
   if (ref == 0 || ref > locations_.size()) return {};
   const Location loc = locations_[ref - 1];
   if (loc.block == kNoBlock) return {};
-  const char* p = blocks_[loc.block].get() + loc.offset;
+  const char* block = blocks_[loc.block].get();
   uint64_t len = 0;
-  for (int shift = 0;; shift += 7) {
-    const auto b = static_cast<unsigned char>(*p++);
-    len |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if (b < 0x80) break;
-  }
+  const char* p = GetVarint64(block + loc.offset, block + block_sizes_[loc.block], &len);  // written by Insert
   return {p, len};
 }
 
@@ -89,7 +76,7 @@ void SeriesTable::InsertAll(std::span<const std::pair<uint64_t, std::string_view
 void SeriesTable::InsertLocked(uint64_t ref, std::string_view key) {
   if (ref == 0 || ref > kRefMask || ref <= locations_.size()) return;  // not a new ref: ignored
   // The encoding, with its length, at the end of the last block (or in a new one).
-  const size_t need = key.size() + 10;
+  const size_t need = key.size() + kMaxVarint64Bytes;
   if (blocks_.empty() || block_used_ + need > block_sizes_.back()) {
     const size_t size = std::max(kBlockBytes, need);
     blocks_.push_back(std::make_unique<char[]>(size));
@@ -98,7 +85,7 @@ void SeriesTable::InsertLocked(uint64_t ref, std::string_view key) {
     block_used_ = 0;
   }
   char* p = blocks_.back().get() + block_used_;
-  const size_t prefix = PutVarint(p, key.size());
+  const size_t prefix = EncodeVarint64(p, key.size()) - p;
   std::memcpy(p + prefix, key.data(), key.size());
   while (locations_.size() + 1 < ref) {  // holes (refs never used) stay empty
     locations_.push_back({kNoBlock, 0});

@@ -36,15 +36,19 @@ inline size_t VarintLength(uint64_t v) {
   return n;
 }
 
-inline void PutVarint64(std::string* dst, uint64_t v) {
-  char buf[kMaxVarint64Bytes];
-  int n = 0;
+// Writes v at dst (room for kMaxVarint64Bytes) and returns the byte after it.
+inline char* EncodeVarint64(char* dst, uint64_t v) {
   while (v >= 0x80) {
-    buf[n++] = static_cast<char>(v | 0x80);
+    *dst++ = static_cast<char>(v | 0x80);
     v >>= 7;
   }
-  buf[n++] = static_cast<char>(v);
-  dst->append(buf, n);
+  *dst++ = static_cast<char>(v);
+  return dst;
+}
+
+inline void PutVarint64(std::string* dst, uint64_t v) {
+  char buf[kMaxVarint64Bytes];
+  dst->append(buf, EncodeVarint64(buf, v) - buf);
 }
 
 inline void PutZigZagVarint64(std::string* dst, int64_t v) { PutVarint64(dst, ZigZagEncode(v)); }
