@@ -25,6 +25,9 @@ class WriteBatch {
   void Add(const Labels& labels, int64_t timestamp_ms, double value);
   // Appends several samples for the series `labels`.
   void Add(const Labels& labels, std::span<const Sample> samples);
+  // Appends samples for a label set already in the canonical encoded form that EncodedLabels
+  // returns (for parsers that build it directly). DB::Write checks it as it checks any label set.
+  void AddEncoded(std::string_view encoded_labels, std::span<const Sample> samples);
   // Appends one sample for the series with reference `ref`, which a DB::Write of this batch's DB
   // returned: nothing to encode or look up. A ref that DB does not know fails the Write.
   void Add(SeriesRef ref, int64_t timestamp_ms, double value);
@@ -51,6 +54,7 @@ class WriteBatch {
     SeriesRef ref;  // 0: given by labels (key_offset, key_size)
   };
   void StartEntry(const Labels& labels);
+  void StartEncodedEntry(std::string_view encoded);
 
   std::string keys_;  // every entry's encoded labels, back to back
   std::vector<Entry> entries_;

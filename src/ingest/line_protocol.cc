@@ -2,9 +2,12 @@
 //
 // Per line, the hot path is: find the series key (measurement + tag set, up to the first unescaped
 // space), look its raw bytes up in a hash map, parse the field values with std::from_chars and
-// append them to per-series sample vectors; nothing is allocated once a series is known. Tags are
-// decoded, validated and sorted only the first time a raw key is seen. At the end every series is
-// handed to the batch once, with all its samples, in order of first appearance.
+// append them to one sample vector; nothing is allocated once a series is known. The first time
+// a raw key is seen, a plain key (no escapes, ASCII values: nearly all) has its tags checked and
+// encoded straight from the bytes, once for all its fields; any other key is decoded into Labels
+// and checked field by field as the engine would. At the end every series is handed to the batch
+// once, with all its samples, in order of first appearance, in the engine's encoded form. The
+// parser's buffers are per thread and reused from body to body.
 #include "ingest/line_protocol.h"
 
 #include <algorithm>
@@ -12,11 +15,13 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <string>
 #include <unordered_map>
 #include <utility>
 
 #include "index/labels_util.h"
+#include "util/coding.h"
 
 namespace gnomon::ingest {
 
@@ -209,6 +214,21 @@ class KeyTable {
     }
   }
 
+  // Empties the table; keeps its memory unless that passed `max_bytes`.
+  void Clear(size_t max_bytes) {
+    if (slots_.size() * sizeof(Slot) > max_bytes) {
+      std::vector<Slot>(1024).swap(slots_);
+    } else if (count_ > 0) {
+      std::fill(slots_.begin(), slots_.end(), Slot{});
+    }
+    if (arena_.capacity() > max_bytes) {
+      std::string().swap(arena_);
+    } else {
+      arena_.clear();
+    }
+    count_ = 0;
+  }
+
   // Adds `key`, which must not be present. (Past 4 GB of keys it is not added: later lookups of
   // it miss and take the slow path again.)
   void Insert(std::string_view key, uint64_t hash, uint32_t value) {
@@ -256,50 +276,111 @@ class KeyTable {
   size_t count_ = 0;
 };
 
+// One parse's state. Kept per thread and reset between bodies, so its buffers' capacity is reused
+// (a fresh parse per request faulted in new pages for every body).
 class Parser {
  public:
-  Parser(const LineProtocolOptions& options, LineProtocolResult* result) : options_(options), result_(result) {}
-
+  // Starts a new body; nothing from an earlier one is kept but buffer capacity.
+  void Reset(const LineProtocolOptions& options, LineProtocolResult* result);
   void ParseBody(std::string_view body);
   // Hands every non-empty series to *batch, in order of first appearance.
   void Emit(WriteBatch* batch);
 
  private:
-  // One output series: its full sorted label set and its samples in line order.
+  static constexpr uint32_t kNone = UINT32_MAX;
+  // One output series: its label set in canonical encoded form (in keys_) and how many of
+  // samples_ are its; Emit then gathers them (a counting sort, line order kept).
   struct Series {
-    Labels labels;
-    std::vector<Sample> samples;
+    size_t key_offset;
+    size_t key_size;
+    size_t samples = 0;  // Emit: then where its samples start in emit_
+  };
+  struct SeriesSample {
+    int64_t timestamp;
+    double value;
+    uint32_t series;
   };
   struct Field {
-    std::string key;  // unescaped
+    // Unescaped; a view into the body, since a field key that needs escapes never makes a valid
+    // metric name (its unescaped form holds ',', '=', ' ' or '\'), so it never becomes a Field.
+    std::string_view key;
     uint32_t series;
+    uint32_t next = kNone;  // the group's next field
+  };
+  // A group whose raw key needed decoding (escapes, unsorted tags, non-ASCII values): its parts
+  // decoded, validated in full per field as the engine would.
+  struct DecodedGroup {
+    std::string measurement;
+    Labels tags;  // sorted by name
   };
   // One measurement + tag set.
   struct Group {
-    std::string measurement;
-    Labels tags;  // sorted by name
-    std::vector<Field> fields;  // numeric fields seen so far, usually in line order
+    std::string_view measurement;  // unescaped: a view into the body or into decoded_
+    // The tags in canonical encoded form, in bytes_: those sorting before __name__, then the rest.
+    size_t tags_offset = 0;
+    size_t tags_before_size = 0;
+    size_t tags_after_size = 0;
+    size_t tag_count = 0;
+    uint32_t decoded = kNone;  // index into decoded_, or kNone: tags known valid (AddPlainGroup)
+    uint32_t first_field = kNone;
+    uint32_t last_field = kNone;
   };
 
   // Parses one line (without its line break); false with error_ set if the line is invalid.
   bool ParseLine(const char* p, const char* end);
   bool ResolveGroup(std::string_view raw_key, uint32_t* group);
-  bool ResolveField(uint32_t group, size_t position, std::string_view raw_key, bool escaped, uint32_t* series);
+  bool AddPlainGroup(std::string_view raw_key, uint32_t* group);
+  bool ResolveField(uint32_t group, std::string_view raw_key, bool escaped, uint32_t* series);
+  bool AddSeries(const Labels& labels, uint32_t* series);
+  void LinkField(Group& g, std::string_view key, uint32_t series);
+  std::string_view KeyOf(const Series& s) const { return std::string_view(keys_).substr(s.key_offset, s.key_size); }
   bool Fail(std::string reason) {
     error_ = std::move(reason);
     return false;
   }
 
-  const LineProtocolOptions& options_;
-  LineProtocolResult* result_;
+  const LineProtocolOptions* options_ = nullptr;
+  LineProtocolResult* result_ = nullptr;
   KeyTable raw_groups_;  // raw measurement+tags bytes -> group
   std::vector<Group> groups_;
+  std::vector<Field> fields_;
+  std::deque<DecodedGroup> decoded_;  // a deque: Group::measurement views stay valid
+  std::string bytes_;                 // groups' encoded tags
   std::vector<Series> series_;
+  std::string keys_;  // series' encoded label sets
+  std::vector<SeriesSample> samples_;  // every stored sample, in line order
   // The current line's values, stored only once the whole line parsed.
   std::vector<std::pair<uint32_t, double>> pending_;
+  std::vector<Sample> emit_;
+  std::vector<std::pair<std::string_view, std::string_view>> tag_views_;  // AddPlainGroup's
   std::string error_;
   std::string scratch_;
 };
+
+// Releases a buffer that one large body grew, so that a thread does not keep it for good.
+template <typename Buffer>
+void ClearAndTrim(Buffer* b, size_t max_bytes) {
+  if (b->capacity() * sizeof(typename Buffer::value_type) > max_bytes) {
+    Buffer().swap(*b);
+  } else {
+    b->clear();
+  }
+}
+
+void Parser::Reset(const LineProtocolOptions& options, LineProtocolResult* result) {
+  constexpr size_t kKeep = 8 << 20;
+  options_ = &options;
+  result_ = result;
+  raw_groups_.Clear(kKeep);
+  ClearAndTrim(&groups_, kKeep);
+  ClearAndTrim(&fields_, kKeep);
+  decoded_.clear();
+  ClearAndTrim(&bytes_, kKeep);
+  ClearAndTrim(&series_, kKeep);
+  ClearAndTrim(&keys_, kKeep);
+  ClearAndTrim(&samples_, kKeep);
+  ClearAndTrim(&emit_, kKeep);
+}
 
 void Parser::ParseBody(std::string_view body) {
   const char* p = body.data();
@@ -316,7 +397,7 @@ void Parser::ParseBody(std::string_view body) {
       ++result_->lines;
       if (!ParseLine(p, e)) {
         ++result_->rejected_lines;
-        if (result_->errors.size() < options_.max_errors) {
+        if (result_->errors.size() < options_->max_errors) {
           result_->errors.push_back({line_no, std::move(error_)});
         }
       }
@@ -336,12 +417,11 @@ bool Parser::ParseLine(const char* p, const char* end) {
   if (!ResolveGroup(std::string_view(p, key_end - p), &group)) return false;
 
   size_t strings = 0;
-  size_t numeric = 0;
-  const std::vector<Field>& known = groups_[group].fields;
+  // The group's next known field: lines of one group usually list their fields in one order.
+  uint32_t next_known = groups_[group].first_field;
   for (;;) {
-    // Fast path: the group's next known field, spelled exactly (known keys never need escapes,
-    // since an escapable character is not valid in a metric name).
-    const Field* hint = numeric < known.size() ? &known[numeric] : nullptr;
+    // Fast path: the next known field, spelled exactly (known keys never need escapes).
+    const Field* hint = next_known != kNone ? &fields_[next_known] : nullptr;
     const char* key_start = q;
     bool escaped = false;
     if (hint != nullptr && static_cast<size_t>(end - q) > hint->key.size() && q[hint->key.size()] == '=' &&
@@ -376,10 +456,11 @@ bool Parser::ParseLine(const char* p, const char* end) {
         uint32_t series;
         if (hint != nullptr) {
           series = hint->series;
-        } else if (!ResolveField(group, numeric, raw_key, escaped, &series)) {
-          return false;
+          next_known = hint->next;
+        } else {
+          if (!ResolveField(group, raw_key, escaped, &series)) return false;
+          next_known = kNone;
         }
-        ++numeric;
         pending_.emplace_back(series, value);
       }
     }
@@ -393,7 +474,7 @@ bool Parser::ParseLine(const char* p, const char* end) {
     ++q;  // ','
   }
 
-  int64_t ts = options_.default_time_ms;
+  int64_t ts = options_->default_time_ms;
   while (q < end && *q == ' ') ++q;
   const char* ts_end = end;
   while (ts_end > q && (ts_end[-1] == ' ' || ts_end[-1] == '\t')) --ts_end;
@@ -403,13 +484,16 @@ bool Parser::ParseLine(const char* p, const char* end) {
     const std::string_view text(q, ts_end - q);
     if (ec == std::errc::result_out_of_range) return Fail("timestamp " + QuoteForMessage(text) + " is out of range");
     if (ec != std::errc() || ptr != ts_end) return Fail("invalid timestamp " + QuoteForMessage(text));
-    if (!ToMillis(raw, options_.precision, &ts)) {
-      return Fail("timestamp " + QuoteForMessage(text) + " with precision " + PrecisionName(options_.precision) +
+    if (!ToMillis(raw, options_->precision, &ts)) {
+      return Fail("timestamp " + QuoteForMessage(text) + " with precision " + PrecisionName(options_->precision) +
                   " is out of range");
     }
   }
 
-  for (const auto& [series, value] : pending_) series_[series].samples.push_back({ts, value});
+  for (const auto& [series, value] : pending_) {
+    samples_.push_back({ts, value, series});
+    ++series_[series].samples;
+  }
   result_->skipped_string_fields += strings;
   return true;
 }
@@ -418,6 +502,10 @@ bool Parser::ResolveGroup(std::string_view raw_key, uint32_t* group) {
   const uint64_t hash = HashKey(raw_key);
   if (const uint32_t* known = raw_groups_.Find(raw_key, hash)) {
     *group = *known;
+    return true;
+  }
+  if (AddPlainGroup(raw_key, group)) {
+    raw_groups_.Insert(raw_key, hash, *group);
     return true;
   }
   const char* p = raw_key.data();
@@ -462,38 +550,102 @@ bool Parser::ResolveGroup(std::string_view raw_key, uint32_t* group) {
     scratch_.push_back('=');
     AppendEscaped(t.value, &scratch_);
   }
-  if (scratch_ != raw_key) {
-    const uint64_t canonical_hash = HashKey(scratch_);
-    if (const uint32_t* known = raw_groups_.Find(scratch_, canonical_hash)) {
-      *group = *known;
-    } else {
-      *group = static_cast<uint32_t>(groups_.size());
-      groups_.push_back({std::move(measurement), std::move(tags), {}});
-      raw_groups_.Insert(scratch_, canonical_hash, *group);
-    }
+  const uint64_t canonical_hash = scratch_ != raw_key ? HashKey(scratch_) : hash;
+  if (const uint32_t* known = raw_groups_.Find(scratch_, canonical_hash)) {
+    *group = *known;
   } else {
     *group = static_cast<uint32_t>(groups_.size());
-    groups_.push_back({std::move(measurement), std::move(tags), {}});
+    Group g;
+    g.decoded = static_cast<uint32_t>(decoded_.size());
+    decoded_.push_back({std::move(measurement), std::move(tags)});
+    g.measurement = decoded_.back().measurement;
+    groups_.push_back(g);
+    raw_groups_.Insert(scratch_, canonical_hash, *group);
   }
-  raw_groups_.Insert(raw_key, hash, *group);
+  if (scratch_ != raw_key) raw_groups_.Insert(raw_key, hash, *group);
   return true;
 }
 
-bool Parser::ResolveField(uint32_t group, size_t position, std::string_view raw_key, bool escaped,
-                          uint32_t* series) {
+bool Parser::AddPlainGroup(std::string_view raw_key, uint32_t* group) {
+  // The common key needs no decoding: no backslash, keys valid label names, values of plain
+  // ASCII, within the limits, no key twice. Its tags are then encoded straight from the raw bytes
+  // and checked once here instead of at every field. When they are not sorted by key, the group
+  // is also filed under its canonical raw key (see ResolveGroup). Anything else returns false,
+  // with nothing added, for the general path and its messages.
+  if (std::memchr(raw_key.data(), '\\', raw_key.size()) != nullptr) return false;
+  const char* p = raw_key.data();
+  const char* const end = p + raw_key.size();
+  const char* comma = static_cast<const char*>(std::memchr(p, ',', raw_key.size()));
+  if (comma == nullptr) comma = end;
+  const std::string_view measurement(p, comma - p);
+  if (measurement.empty() || measurement.find('=') != std::string_view::npos) return false;
+  const Limits& limits = options_->limits;
+  tag_views_.clear();
+  bool sorted = true;
+  for (const char* q = comma; q < end;) {
+    ++q;  // ','
+    const char* eq = q;
+    while (eq < end && *eq != '=' && *eq != ',') ++eq;
+    const std::string_view key(q, eq - q);
+    bool plain = eq < end && *eq == '=' && key.size() <= limits.max_label_name_length &&
+                 index::IsValidLabelName(key) && !key.starts_with("__");
+    const char* v = plain ? eq + 1 : end;
+    const char* v_end = v;
+    for (; plain && v_end < end && *v_end != ','; ++v_end) {
+      const auto c = static_cast<unsigned char>(*v_end);
+      plain = c != '=' && c != 0 && c < 0x80;
+    }
+    const auto value_size = static_cast<size_t>(v_end - v);
+    if (!plain || value_size == 0 || value_size > limits.max_label_value_length) return false;
+    if (!tag_views_.empty() && key <= tag_views_.back().first) sorted = false;
+    tag_views_.emplace_back(key, std::string_view(v, value_size));
+    q = v_end;
+  }
+  if (tag_views_.size() + 1 > limits.max_labels_per_series) return false;
+  if (!sorted) {
+    std::sort(tag_views_.begin(), tag_views_.end());
+    for (size_t i = 1; i < tag_views_.size(); ++i) {
+      if (tag_views_[i].first == tag_views_[i - 1].first) return false;  // a duplicate key
+    }
+    scratch_.assign(measurement);
+    for (const auto& [key, value] : tag_views_) scratch_.append(",").append(key).append("=").append(value);
+    const uint64_t canonical_hash = HashKey(scratch_);
+    if (const uint32_t* known = raw_groups_.Find(scratch_, canonical_hash)) {
+      *group = *known;
+      return true;
+    }
+    raw_groups_.Insert(scratch_, canonical_hash, static_cast<uint32_t>(groups_.size()));
+  }
+  Group g;
+  g.measurement = measurement;
+  g.tags_offset = bytes_.size();
+  g.tag_count = tag_views_.size();
+  g.tags_before_size = SIZE_MAX;
+  for (const auto& [key, value] : tag_views_) {
+    if (g.tags_before_size == SIZE_MAX && key > kMetricName) g.tags_before_size = bytes_.size() - g.tags_offset;
+    PutVarint64(&bytes_, key.size());
+    bytes_.append(key);
+    PutVarint64(&bytes_, value.size());
+    bytes_.append(value);
+  }
+  const size_t tags_size = bytes_.size() - g.tags_offset;
+  if (g.tags_before_size == SIZE_MAX) g.tags_before_size = tags_size;
+  g.tags_after_size = tags_size - g.tags_before_size;
+  *group = static_cast<uint32_t>(groups_.size());
+  groups_.push_back(g);
+  return true;
+}
+
+bool Parser::ResolveField(uint32_t group, std::string_view raw_key, bool escaped, uint32_t* series) {
   std::string_view key = raw_key;
   if (escaped) {
     Unescape(raw_key, &scratch_);
     key = scratch_;
   }
   Group& g = groups_[group];
-  if (position < g.fields.size() && g.fields[position].key == key) {
-    *series = g.fields[position].series;
-    return true;
-  }
-  for (const Field& f : g.fields) {
-    if (f.key == key) {
-      *series = f.series;
+  for (uint32_t f = g.first_field; f != kNone; f = fields_[f].next) {
+    if (fields_[f].key == key) {
+      *series = fields_[f].series;
       return true;
     }
   }
@@ -505,26 +657,74 @@ bool Parser::ResolveField(uint32_t group, size_t position, std::string_view raw_
                 " makes metric name " + QuoteForMessage(name) +
                 ", which is not valid (must match [a-zA-Z_:][a-zA-Z0-9_:]*)");
   }
+  // Only a key without escapes gets here (see Field::key), so raw_key is the unescaped key.
+  const Limits& limits = options_->limits;
+  if (g.decoded == kNone && name.size() <= limits.max_label_value_length &&
+      kMetricName.size() <= limits.max_label_name_length) {
+    // The tags were checked when the group was added: encode the series directly.
+    const size_t offset = keys_.size();
+    const std::string_view tags = std::string_view(bytes_).substr(g.tags_offset, g.tags_before_size + g.tags_after_size);
+    keys_.append(tags.substr(0, g.tags_before_size));
+    PutVarint64(&keys_, kMetricName.size());
+    keys_.append(kMetricName);
+    PutVarint64(&keys_, name.size());
+    keys_.append(name);
+    keys_.append(tags.substr(g.tags_before_size));
+    *series = static_cast<uint32_t>(series_.size());
+    series_.push_back({offset, keys_.size() - offset});
+    LinkField(g, raw_key, *series);
+    return true;
+  }
   Labels labels;
-  labels.reserve(g.tags.size() + 1);
-  auto pos = std::lower_bound(g.tags.begin(), g.tags.end(), kMetricName,
+  if (g.decoded != kNone) {
+    labels = decoded_[g.decoded].tags;
+  } else if (Status st = index::DecodeLabels(std::string_view(bytes_).substr(g.tags_offset,
+                                                                             g.tags_before_size + g.tags_after_size),
+                                             &labels);
+             !st.ok()) {
+    return Fail(st.message());  // not expected: AddPlainGroup encoded them
+  }
+  auto pos = std::lower_bound(labels.begin(), labels.end(), kMetricName,
                               [](const Label& l, std::string_view n) { return l.name < n; });
-  labels.insert(labels.end(), g.tags.begin(), pos);
-  labels.push_back({std::string(kMetricName), std::move(name)});
-  labels.insert(labels.end(), pos, g.tags.end());
-  if (Status st = index::ValidateLabels(labels, options_.limits); !st.ok()) return Fail(st.message());
-  *series = static_cast<uint32_t>(series_.size());
-  series_.push_back({std::move(labels), {}});
-  g.fields.push_back({std::string(key), *series});
+  labels.insert(pos, {std::string(kMetricName), std::move(name)});
+  if (Status st = index::ValidateLabels(labels, limits); !st.ok()) return Fail(st.message());
+  if (!AddSeries(labels, series)) return false;
+  LinkField(g, raw_key, *series);
   return true;
 }
 
-void Parser::Emit(WriteBatch* batch) {
-  for (const Series& s : series_) {
-    if (s.samples.empty()) continue;
-    batch->Add(s.labels, s.samples);
-    result_->samples += s.samples.size();
+bool Parser::AddSeries(const Labels& labels, uint32_t* series) {
+  const size_t offset = keys_.size();
+  index::AppendEncodedLabels(labels, &keys_);
+  *series = static_cast<uint32_t>(series_.size());
+  series_.push_back({offset, keys_.size() - offset});
+  return true;
+}
+
+void Parser::LinkField(Group& g, std::string_view key, uint32_t series) {
+  const auto f = static_cast<uint32_t>(fields_.size());
+  fields_.push_back({key, series, kNone});
+  if (g.last_field == kNone) {
+    g.first_field = f;
+  } else {
+    fields_[g.last_field].next = f;
   }
+  g.last_field = f;
+}
+
+void Parser::Emit(WriteBatch* batch) {
+  // Each series' samples together, in line order: counts to start positions, then one pass.
+  size_t start = 0;
+  for (Series& s : series_) start += std::exchange(s.samples, start);
+  emit_.resize(samples_.size());
+  for (const SeriesSample& x : samples_) emit_[series_[x.series].samples++] = {x.timestamp, x.value};
+  size_t begin = 0;
+  for (const Series& s : series_) {  // s.samples is now where the next series starts
+    if (s.samples == begin) continue;
+    batch->AddEncoded(KeyOf(s), std::span<const Sample>(emit_).subspan(begin, s.samples - begin));
+    begin = s.samples;
+  }
+  result_->samples += samples_.size();
 }
 
 }  // namespace
@@ -542,7 +742,8 @@ Result<Precision> ParsePrecision(std::string_view text) {
 
 LineProtocolResult ParseLineProtocol(std::string_view body, const LineProtocolOptions& options, WriteBatch* batch) {
   LineProtocolResult result;
-  Parser parser(options, &result);
+  thread_local Parser parser;
+  parser.Reset(options, &result);
   parser.ParseBody(body);
   parser.Emit(batch);
   return result;

@@ -21,11 +21,21 @@ void WriteBatch::StartEntry(const Labels& labels) {
   }
   key_scratch_.clear();
   index::AppendEncodedLabels(*sorted, &key_scratch_);
-  if (!entries_.empty() && entries_.back().ref == 0 && EncodedLabels(entries_.size() - 1) == key_scratch_) {
+  StartEncodedEntry(key_scratch_);
+}
+
+void WriteBatch::StartEncodedEntry(std::string_view encoded) {
+  if (!entries_.empty() && entries_.back().ref == 0 && EncodedLabels(entries_.size() - 1) == encoded) {
     return;  // the same series as the last entry
   }
-  entries_.push_back({keys_.size(), key_scratch_.size(), samples_.size(), 0});
-  keys_.append(key_scratch_);
+  entries_.push_back({keys_.size(), encoded.size(), samples_.size(), 0});
+  keys_.append(encoded);
+}
+
+void WriteBatch::AddEncoded(std::string_view encoded_labels, std::span<const Sample> samples) {
+  if (samples.empty()) return;
+  StartEncodedEntry(encoded_labels);
+  samples_.insert(samples_.end(), samples.begin(), samples.end());
 }
 
 void WriteBatch::Add(const Labels& labels, int64_t timestamp_ms, double value) {

@@ -226,6 +226,15 @@ TEST_CASE("the same series spelled differently (tag order) is one batch entry") 
   REQUIRE(p.entries[0].samples.size() == 3);
   CHECK(p.entries[0].samples[1].value == 2);
   CHECK(p.entries[0].samples[2].timestamp == 3);
+  // An unsorted spelling first, then the sorted one, then another order.
+  p = Parse(
+      "m,c=3,b=2,a=1 v=1 1000000\n"
+      "m,a=1,b=2,c=3 v=2 2000000\n"
+      "m,b=2,c=3,a=1 v=3 3000000\n");
+  REQUIRE(p.entries.size() == 1);
+  CHECK(p.entries[0].labels == Labels{{"__name__", "m_v"}, {"a", "1"}, {"b", "2"}, {"c", "3"}});
+  CHECK(p.entries[0].samples.size() == 3);
+  CHECK(p.entries[0].samples[2].value == 3);
   // Escapes too: a needed escape with the tags in another order, an unneeded one ("C:\dir" and
   // "C:\\dir" are one value); the first spelling seen is canonical or not.
   p = Parse(
@@ -347,6 +356,56 @@ TEST_CASE("label limits reject the line rather than the batch") {
   CHECK(p.result.errors[0].line == 2);
   CHECK(Contains(p.FirstError(), "limit is 4"));
   CHECK(p.result.samples == 1);
+}
+
+TEST_CASE("every limit rejects its line, whether the tags come sorted, unsorted or escaped") {
+  // Plain keys (no escapes, ASCII values) take a path of their own that checks the tags once per
+  // key; the answers must be the general path's.
+  struct Case {
+    gnomon::Limits limits;
+    std::string line;
+    std::string error;  // "" = accepted
+  };
+  auto with = [](auto set) {
+    gnomon::Limits l;
+    set(l);
+    return l;
+  };
+  const gnomon::Limits two_labels = with([](gnomon::Limits& l) { l.max_labels_per_series = 2; });
+  const gnomon::Limits short_values = with([](gnomon::Limits& l) { l.max_label_value_length = 5; });
+  const gnomon::Limits short_names = with([](gnomon::Limits& l) { l.max_label_name_length = 3; });
+  const gnomon::Limits shorter_than_name = with([](gnomon::Limits& l) { l.max_label_name_length = 7; });
+  const std::vector<Case> cases = {
+      {two_labels, "m,a=1 v=1", ""},
+      {two_labels, "m,a=1,b=2 v=1", "has 3 labels, limit is 2"},
+      {two_labels, "m,b=2,a=1 v=1", "has 3 labels, limit is 2"},
+      {two_labels, "m,b=2,a=1\\,x v=1", "has 3 labels, limit is 2"},
+      {short_values, "m,a=12345 v=1", ""},
+      {short_values, "m,a=123456 v=1", "value is 6 bytes, limit is 5"},
+      {short_values, "m,b=1,a=123456 v=1", "value is 6 bytes, limit is 5"},
+      {short_values, "mm,a=1 v=1", ""},
+      {short_values, "measure,a=1 v=1", "label \"__name__\": value is 9 bytes, limit is 5"},
+      {short_values, "measure,b=1,a=1 v=1", "label \"__name__\": value is 9 bytes, limit is 5"},
+      {short_names, "m,abc=1 v=1", "label name \"__name__\" is 8 bytes, limit is 3"},
+      {short_names, "m,ABCD=1 v=1", "label name \"ABCD\" is 4 bytes, limit is 3"},
+      {shorter_than_name, "m,b=1,a=2 v=1", "label name \"__name__\" is 8 bytes, limit is 7"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.line);
+    LineProtocolOptions o;
+    o.limits = c.limits;
+    Parsed p = Parse(c.line + "\n" + c.line + " 1000000\n", o);  // the key's first and a later line
+    if (c.error.empty()) {
+      CHECK(p.result.rejected_lines == 0);
+      CHECK(p.result.samples == 2);
+    } else {
+      CHECK(p.result.rejected_lines == 2);
+      CHECK(p.result.samples == 0);
+      REQUIRE(p.result.errors.size() == 2);
+      CHECK(Contains(p.result.errors[0].reason, c.error));
+      CHECK(p.result.errors[1].reason == p.result.errors[0].reason);
+    }
+  }
 }
 
 TEST_CASE("partial writes: invalid lines are reported with their line numbers, valid lines kept") {
