@@ -2,8 +2,9 @@
 # bench/churn.sh BUILD [SERVICES=1000] [PODS=1000]: issue 16's series churn, gnomond alone.
 # SERVICES x PODS series of req_count (bench/gen_cardinality.py, 3 samples each) are created,
 # sealed (/internal/flush), then replaced by as many new ones (the pods restarted under new
-# names), sealed again. After each step: gnomon_head_bytes (head runs + series table + label
-# index, /metrics), the head's series with unsealed samples, the resident set (VmRSS) and its peak.
+# names), sealed again. After each step: gnomon_head_bytes (/metrics), split into the head's runs
+# (gnomon_head_run_bytes) and the index entries (gnomon_index_bytes: series table + label index),
+# the head's series with unsealed samples, the resident set (VmRSS) and its peak.
 # What it shows: what a sealed (inactive) series still costs in memory, and whether the head
 # returns to the level of SERVICES x PODS active series once the old ones are sealed.
 set -euo pipefail
@@ -23,7 +24,8 @@ report() {  # STEP
   local m
   m=$(curl -sf "$url/metrics")
   echo "$1: series=$(awk '/^gnomon_series /{print $2}' <<<"$m") head_series=$(awk '/^gnomon_head_series /{print $2}' <<<"$m")" \
-    "head_bytes=$(awk '/^gnomon_head_bytes /{print $2}' <<<"$m")" \
+    "head_bytes=$(awk '/^gnomon_head_bytes /{print $2}' <<<"$m") (runs=$(awk '/^gnomon_head_run_bytes /{print $2}' <<<"$m")" \
+    "index=$(awk '/^gnomon_index_bytes /{print $2}' <<<"$m"))" \
     "rss_kb=$(awk '/VmRSS/{print $2}' "/proc/$gpid/status") peak_rss_kb=$(awk '/VmHWM/{print $2}' "/proc/$gpid/status")"
 }
 bash "$peers/load.sh" "$url/write" "$WORK/old" 2 >/dev/null

@@ -30,7 +30,9 @@ struct Stats {
   uint64_t num_series = 0;
   uint64_t head_series = 0;         // series with samples not yet sealed into a chunk
   uint64_t head_samples = 0;        // samples held in memory, not yet sealed
-  uint64_t head_bytes = 0;          // approximate memory used by the head
+  uint64_t head_bytes = 0;          // approximate memory used by the head: runs + index below
+  uint64_t head_run_bytes = 0;      // of which unsealed samples and per-series head state
+  uint64_t index_bytes = 0;         // of which the series table and the label index
   uint64_t samples_written = 0;     // since Open
   uint64_t chunks_written = 0;      // since Open
   uint64_t wal_bytes = 0;           // current size of the write-ahead log on disk

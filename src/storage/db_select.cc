@@ -153,7 +153,9 @@ Stats DBImpl::GetStats() {
   st.num_series = series_.size();
   st.head_series = head_.num_series_with_samples();
   st.head_samples = head_.num_samples();
-  st.head_bytes = head_.memory_bytes() + series_.memory_bytes() + index_.memory_bytes();
+  st.head_run_bytes = head_.memory_bytes();
+  st.index_bytes = series_.memory_bytes() + index_.memory_bytes();
+  st.head_bytes = st.head_run_bytes + st.index_bytes;
   st.samples_written = samples_written_;
   st.chunks_written = chunks_written_;
   {

@@ -139,6 +139,10 @@ std::string SelfMetrics::Render(DB* db) const {
   gauge("gnomon_head_series", "Series with samples not yet sealed into chunks.", static_cast<double>(st.head_series));
   gauge("gnomon_head_samples", "Samples held in memory, not yet sealed.", static_cast<double>(st.head_samples));
   gauge("gnomon_head_bytes", "Approximate memory held by the head and indexes.", static_cast<double>(st.head_bytes));
+  gauge("gnomon_head_run_bytes", "Of gnomon_head_bytes: unsealed samples and per-series head state.",
+        static_cast<double>(st.head_run_bytes));
+  gauge("gnomon_index_bytes", "Of gnomon_head_bytes: the series table and the label index.",
+        static_cast<double>(st.index_bytes));
   gauge("gnomon_wal_bytes", "Size of the write-ahead log.", static_cast<double>(st.wal_bytes));
   gauge("gnomon_rocksdb_sst_bytes", "Size of RocksDB's live SST files.", static_cast<double>(st.disk_bytes));
   Header(&out, "gnomon_engine_samples_written_total", "counter", "Samples written to the engine since start.");

@@ -12,9 +12,37 @@ int64_t Head::WindowOf(int64_t t) const {
   return q;
 }
 
+void Head::Cover(uint64_t ref) {
+  if (run_of_.size() >= ref) return;
+  run_of_.resize(ref, kNoRun);
+  sealed_max_time_.resize(ref, INT64_MAX);
+}
+
 Head::Run* Head::MutableRun(uint64_t ref) {
-  while (runs_.size() < ref) runs_.emplace_back();
-  return &runs_[ref - 1];
+  Cover(ref);
+  uint32_t& slot = run_of_[ref - 1];
+  if (slot == kNoRun) {
+    if (free_runs_.empty()) {
+      slot = static_cast<uint32_t>(runs_.size());
+      runs_.emplace_back();
+    } else {
+      slot = free_runs_.back();
+      free_runs_.pop_back();
+    }
+    runs_[slot].ref = ref;
+  }
+  return &runs_[slot];
+}
+
+void Head::ReleaseRun(uint64_t ref) {
+  uint32_t& slot = run_of_[ref - 1];
+  Run& run = runs_[slot];
+  run.samples.Clear(/*release=*/true);  // an idle series keeps no buffer
+  run.min_time = INT64_MAX;
+  run.max_time = INT64_MIN;
+  run.ref = 0;
+  free_runs_.push_back(slot);
+  slot = kNoRun;
 }
 
 size_t Head::Append(uint64_t ref, std::span<const Sample> samples, uint32_t segment) {
@@ -25,15 +53,20 @@ size_t Head::Append(uint64_t ref, std::span<const Sample> samples, uint32_t segm
 void Head::AppendAll(std::span<const WalEntry> entries, uint32_t segment, std::vector<size_t>* cuts) {
   cuts->resize(entries.size());
   std::unique_lock lock(mu_);
-  // Each series' run and its bytes are usually cache misses: ask for them a few series ahead.
-  constexpr size_t kRunsAhead = 8, kBytesAhead = 4;
+  // Each series' slot, run and bytes are usually cache misses: ask for them a few series ahead.
+  constexpr size_t kSlotAhead = 12, kRunAhead = 6, kBytesAhead = 3;
   auto run_of = [&](size_t i) -> const Run* {
     const uint64_t ref = entries[i].ref;
-    return ref != 0 && ref <= runs_.size() ? &runs_[ref - 1] : nullptr;
+    if (ref == 0 || ref > run_of_.size() || run_of_[ref - 1] == kNoRun) return nullptr;
+    return &runs_[run_of_[ref - 1]];
   };
   for (size_t i = 0; i < entries.size(); ++i) {
-    if (i + kRunsAhead < entries.size()) {
-      if (const Run* r = run_of(i + kRunsAhead)) __builtin_prefetch(r, 1);
+    if (i + kSlotAhead < entries.size()) {
+      const uint64_t ref = entries[i + kSlotAhead].ref;
+      if (ref != 0 && ref <= run_of_.size()) __builtin_prefetch(&run_of_[ref - 1]);
+    }
+    if (i + kRunAhead < entries.size()) {
+      if (const Run* r = run_of(i + kRunAhead)) __builtin_prefetch(r, 1);
     }
     if (i + kBytesAhead < entries.size()) {
       if (const Run* r = run_of(i + kBytesAhead)) r->samples.PrefetchTail();
@@ -62,27 +95,28 @@ size_t Head::AppendLocked(uint64_t ref, std::span<const Sample> samples, uint32_
 void Head::CopyPrefix(uint64_t ref, size_t n, std::vector<Sample>* out) const {
   std::shared_lock lock(mu_);
   out->clear();
-  runs_[ref - 1].samples.Decode(out, n);
+  if (ref == 0 || ref > run_of_.size() || run_of_[ref - 1] == kNoRun) return;
+  runs_[run_of_[ref - 1]].samples.Decode(out, n);
 }
 
 void Head::MarkNew(uint64_t first, uint64_t n) {
   std::unique_lock lock(mu_);
-  for (uint64_t ref = first; ref < first + n; ++ref) MutableRun(ref)->sealed_max_time = INT64_MIN;
+  Cover(first + n - 1);
+  std::fill_n(sealed_max_time_.begin() + static_cast<ptrdiff_t>(first - 1), n, INT64_MIN);
 }
 
 void Head::DropPrefix(uint64_t ref, size_t n, uint32_t segment) {
   std::unique_lock lock(mu_);
-  Run& run = runs_[ref - 1];
+  if (ref == 0 || ref > run_of_.size() || run_of_[ref - 1] == kNoRun) return;
+  Run& run = runs_[run_of_[ref - 1]];
   num_samples_ -= std::min(n, run.samples.size());
-  if (run.sealed_max_time != INT64_MAX) {
+  if (int64_t& sealed = sealed_max_time_[ref - 1]; sealed != INT64_MAX) {
     // The sealed samples' newest timestamp: at most the run's newest (a later write of an older
     // timestamp may make it an overestimate, which only costs a reader a look).
-    run.sealed_max_time = std::max(run.sealed_max_time, run.max_time);
+    sealed = std::max(sealed, run.max_time);
   }
   if (n >= run.samples.size()) {
-    run.samples.Clear(/*release=*/true);  // an idle series keeps no buffer
-    run.min_time = INT64_MAX;
-    run.max_time = INT64_MIN;
+    ReleaseRun(ref);
     return;
   }
   std::vector<Sample> rest;
@@ -100,9 +134,10 @@ void Head::DropPrefix(uint64_t ref, size_t n, uint32_t segment) {
 
 bool Head::CopyRange(uint64_t ref, int64_t mint, int64_t maxt, std::vector<Sample>* out) const {
   std::shared_lock lock(mu_);
-  if (ref == 0 || ref > runs_.size()) return true;  // existed at open, never appended to since
-  const Run& run = runs_[ref - 1];
-  const bool may_have_chunks = run.sealed_max_time >= mint;
+  if (ref == 0 || ref > run_of_.size()) return true;  // existed at open, never appended to since
+  const bool may_have_chunks = sealed_max_time_[ref - 1] >= mint;
+  if (run_of_[ref - 1] == kNoRun) return may_have_chunks;
+  const Run& run = runs_[run_of_[ref - 1]];
   if (run.samples.empty() || run.max_time < mint) return may_have_chunks;
   const size_t start = out->size();
   run.samples.Decode(out);
@@ -115,12 +150,12 @@ bool Head::CopyRange(uint64_t ref, int64_t mint, int64_t maxt, std::vector<Sampl
 std::vector<std::pair<uint64_t, size_t>> Head::SeriesOlderThan(uint32_t segment) const {
   std::shared_lock lock(mu_);
   std::vector<std::pair<uint64_t, size_t>> out;
-  for (size_t i = 0; i < runs_.size(); ++i) {
-    const Run& run = runs_[i];
+  for (const Run& run : runs_) {
     if (!run.samples.empty() && (segment == UINT32_MAX || run.first_segment < segment)) {
-      out.emplace_back(i + 1, run.samples.size());
+      out.emplace_back(run.ref, run.samples.size());
     }
   }
+  std::sort(out.begin(), out.end());  // by ref: chunks are written in key order
   return out;
 }
 
@@ -159,7 +194,8 @@ uint64_t Head::num_samples() const {
 
 uint64_t Head::memory_bytes() const {
   std::shared_lock lock(mu_);
-  uint64_t bytes = runs_.size() * sizeof(Run);
+  uint64_t bytes = run_of_.capacity() * sizeof(uint32_t) + sealed_max_time_.capacity() * sizeof(int64_t) +
+                   runs_.size() * sizeof(Run) + free_runs_.capacity() * sizeof(uint32_t);
   for (const Run& run : runs_) bytes += run.samples.memory_bytes();
   return bytes;
 }

@@ -8,6 +8,10 @@
 // never miss a sample: TakeSealPrefix copies the samples to seal (they stay readable here), the DB
 // writes the chunks to RocksDB, then DropPrefix removes them.
 //
+// Memory: a run exists only while a series holds unsealed samples; a sealed, idle series keeps 12
+// bytes here, so series replaced by new ones (pods restarted) leave the head at the level of the
+// active ones once sealed.
+//
 // Thread-safety: Append/DropPrefix/TakeSealPrefix are called by one writer at a time (the DB's
 // write lock); CopyRange may run concurrently from readers.
 #pragma once
@@ -62,22 +66,36 @@ class Head {
   uint64_t memory_bytes() const;
 
  private:
+  // A series' unsealed samples. Only series holding some have one: a sealed, idle series costs
+  // its 12 bytes in run_of_ and sealed_max_time_ only.
   struct Run {
     SampleRun samples;
     int64_t min_time = INT64_MAX;
     int64_t max_time = INT64_MIN;
-    // The newest timestamp sealed into chunks from this run (DropPrefix), INT64_MIN if none since
-    // the series was created (MarkNew), INT64_MAX if unknown (the series existed at open).
-    int64_t sealed_max_time = INT64_MAX;
+    uint64_t ref = 0;  // 0 while the slot is free
     uint32_t first_segment = 0;
   };
+  static constexpr uint32_t kNoRun = UINT32_MAX;
+
   int64_t WindowOf(int64_t t) const;
+  // Grows the per-series arrays to cover `ref`.
+  void Cover(uint64_t ref);
+  // ref's run, taking a free slot for it if it has none.
   Run* MutableRun(uint64_t ref);
+  // Returns ref's emptied run to the free slots.
+  void ReleaseRun(uint64_t ref);
   size_t AppendLocked(uint64_t ref, std::span<const Sample> samples, uint32_t segment);
 
   const Options options_;
   mutable std::shared_mutex mu_;
-  std::deque<Run> runs_;  // index: ref - 1
+  // Per series, index ref - 1 (series that existed at open and were not appended to since may be
+  // past the end): its slot in runs_ or kNoRun; the newest timestamp sealed into chunks since the
+  // series was created (MarkNew) or since open, INT64_MIN if none, INT64_MAX if unknown (the
+  // series existed at open).
+  std::vector<uint32_t> run_of_;
+  std::vector<int64_t> sealed_max_time_;
+  std::deque<Run> runs_;  // slots; a deque so that a Run never moves
+  std::vector<uint32_t> free_runs_;
   uint64_t num_samples_ = 0;
 };
 
