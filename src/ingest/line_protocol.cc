@@ -17,7 +17,6 @@
 #include <cstring>
 #include <deque>
 #include <string>
-#include <unordered_map>
 #include <utility>
 
 #include "index/labels_util.h"
@@ -320,7 +319,6 @@ class Parser {
     size_t tags_offset = 0;
     size_t tags_before_size = 0;
     size_t tags_after_size = 0;
-    size_t tag_count = 0;
     uint32_t decoded = kNone;  // index into decoded_, or kNone: tags known valid (AddPlainGroup)
     uint32_t first_field = kNone;
     uint32_t last_field = kNone;
@@ -368,10 +366,11 @@ void ClearAndTrim(Buffer* b, size_t max_bytes) {
 }
 
 void Parser::Reset(const LineProtocolOptions& options, LineProtocolResult* result) {
-  constexpr size_t kKeep = 8 << 20;
+  // A body of 10,000 lines needs well under this per buffer; a larger one's buffers are freed.
+  constexpr size_t kKeep = 2 << 20;
   options_ = &options;
   result_ = result;
-  raw_groups_.Clear(kKeep);
+  raw_groups_.Clear(kKeep / 2);
   ClearAndTrim(&groups_, kKeep);
   ClearAndTrim(&fields_, kKeep);
   decoded_.clear();
@@ -380,6 +379,9 @@ void Parser::Reset(const LineProtocolOptions& options, LineProtocolResult* resul
   ClearAndTrim(&keys_, kKeep);
   ClearAndTrim(&samples_, kKeep);
   ClearAndTrim(&emit_, kKeep);
+  ClearAndTrim(&pending_, kKeep);
+  ClearAndTrim(&tag_views_, kKeep);
+  ClearAndTrim(&scratch_, kKeep);
 }
 
 void Parser::ParseBody(std::string_view body) {
@@ -598,6 +600,7 @@ bool Parser::AddPlainGroup(std::string_view raw_key, uint32_t* group) {
     const auto value_size = static_cast<size_t>(v_end - v);
     if (!plain || value_size == 0 || value_size > limits.max_label_value_length) return false;
     if (!tag_views_.empty() && key <= tag_views_.back().first) sorted = false;
+    if (tag_views_.size() + 2 > limits.max_labels_per_series) return false;  // with __name__
     tag_views_.emplace_back(key, std::string_view(v, value_size));
     q = v_end;
   }
@@ -619,7 +622,6 @@ bool Parser::AddPlainGroup(std::string_view raw_key, uint32_t* group) {
   Group g;
   g.measurement = measurement;
   g.tags_offset = bytes_.size();
-  g.tag_count = tag_views_.size();
   g.tags_before_size = SIZE_MAX;
   for (const auto& [key, value] : tag_views_) {
     if (g.tags_before_size == SIZE_MAX && key > kMetricName) g.tags_before_size = bytes_.size() - g.tags_offset;

@@ -14,8 +14,8 @@ int64_t Head::WindowOf(int64_t t) const {
 
 void Head::Cover(uint64_t ref) {
   if (run_of_.size() >= ref) return;
+  sealed_max_time_.resize(ref, INT64_MAX);  // first: readers check run_of_'s size
   run_of_.resize(ref, kNoRun);
-  sealed_max_time_.resize(ref, INT64_MAX);
 }
 
 Head::Run* Head::MutableRun(uint64_t ref) {
@@ -29,7 +29,6 @@ Head::Run* Head::MutableRun(uint64_t ref) {
       slot = free_runs_.back();
       free_runs_.pop_back();
     }
-    runs_[slot].ref = ref;
   }
   return &runs_[slot];
 }
@@ -38,9 +37,7 @@ void Head::ReleaseRun(uint64_t ref) {
   uint32_t& slot = run_of_[ref - 1];
   Run& run = runs_[slot];
   run.samples.Clear(/*release=*/true);  // an idle series keeps no buffer
-  run.min_time = INT64_MAX;
   run.max_time = INT64_MIN;
-  run.ref = 0;
   free_runs_.push_back(slot);
   slot = kNoRun;
 }
@@ -84,7 +81,6 @@ size_t Head::AppendLocked(uint64_t ref, std::span<const Sample> samples, uint32_
       cut = run->samples.size();  // everything before this sample belongs to older windows
     }
     run->samples.Append(s);
-    run->min_time = std::min(run->min_time, s.timestamp);
     run->max_time = std::max(run->max_time, s.timestamp);
   }
   num_samples_ += samples.size();
@@ -123,11 +119,9 @@ void Head::DropPrefix(uint64_t ref, size_t n, uint32_t segment) {
   run.samples.Decode(&rest);
   run.samples.Clear(/*release=*/false);
   run.first_segment = segment;
-  run.min_time = INT64_MAX;
   run.max_time = INT64_MIN;
   for (size_t i = n; i < rest.size(); ++i) {
     run.samples.Append(rest[i]);
-    run.min_time = std::min(run.min_time, rest[i].timestamp);
     run.max_time = std::max(run.max_time, rest[i].timestamp);
   }
 }
@@ -150,12 +144,13 @@ bool Head::CopyRange(uint64_t ref, int64_t mint, int64_t maxt, std::vector<Sampl
 std::vector<std::pair<uint64_t, size_t>> Head::SeriesOlderThan(uint32_t segment) const {
   std::shared_lock lock(mu_);
   std::vector<std::pair<uint64_t, size_t>> out;
-  for (const Run& run : runs_) {
+  for (size_t i = 0; i < run_of_.size(); ++i) {  // in ref order: chunks are written in key order
+    if (run_of_[i] == kNoRun) continue;
+    const Run& run = runs_[run_of_[i]];
     if (!run.samples.empty() && (segment == UINT32_MAX || run.first_segment < segment)) {
-      out.emplace_back(run.ref, run.samples.size());
+      out.emplace_back(i + 1, run.samples.size());
     }
   }
-  std::sort(out.begin(), out.end());  // by ref: chunks are written in key order
   return out;
 }
 
@@ -178,9 +173,14 @@ uint64_t Head::num_series_with_samples() const {
 bool Head::TimeRange(int64_t* min_time, int64_t* max_time) const {
   std::shared_lock lock(mu_);
   bool any = false;
+  std::vector<Sample> samples;
   for (const Run& run : runs_) {
     if (run.samples.empty()) continue;
-    *min_time = any ? std::min(*min_time, run.min_time) : run.min_time;
+    samples.clear();
+    run.samples.Decode(&samples);  // arrival order: the earliest may be anywhere
+    int64_t earliest = INT64_MAX;
+    for (const Sample& s : samples) earliest = std::min(earliest, s.timestamp);
+    *min_time = any ? std::min(*min_time, earliest) : earliest;
     *max_time = any ? std::max(*max_time, run.max_time) : run.max_time;
     any = true;
   }
@@ -194,7 +194,7 @@ uint64_t Head::num_samples() const {
 
 uint64_t Head::memory_bytes() const {
   std::shared_lock lock(mu_);
-  uint64_t bytes = run_of_.capacity() * sizeof(uint32_t) + sealed_max_time_.capacity() * sizeof(int64_t) +
+  uint64_t bytes = run_of_.size() * sizeof(uint32_t) + sealed_max_time_.size() * sizeof(int64_t) +
                    runs_.size() * sizeof(Run) + free_runs_.capacity() * sizeof(uint32_t);
   for (const Run& run : runs_) bytes += run.samples.memory_bytes();
   return bytes;

@@ -5,14 +5,14 @@
 // same timestamp wins when the run is sealed). A series' run is sealed into chunks when a sample
 // crosses into a newer chunk window than the newest one held, when it reaches the configured
 // sample count, or when the DB forces it (WAL rotation, Flush). Sealing is two-phase so readers
-// never miss a sample: TakeSealPrefix copies the samples to seal (they stay readable here), the DB
+// never miss a sample: CopyPrefix copies the samples to seal (they stay readable here), the DB
 // writes the chunks to RocksDB, then DropPrefix removes them.
 //
 // Memory: a run exists only while a series holds unsealed samples; a sealed, idle series keeps 12
 // bytes here, so series replaced by new ones (pods restarted) leave the head at the level of the
 // active ones once sealed.
 //
-// Thread-safety: Append/DropPrefix/TakeSealPrefix are called by one writer at a time (the DB's
+// Thread-safety: Append/DropPrefix/CopyPrefix are called by one writer at a time (the DB's
 // write lock); CopyRange may run concurrently from readers.
 #pragma once
 
@@ -60,19 +60,18 @@ class Head {
 
   uint64_t num_series_with_samples() const;
   // The earliest and the latest unsealed sample over every series, ms; false if the head holds
-  // none.
+  // none. Decodes every run (for /api/v1/status/tsdb, not a hot path).
   bool TimeRange(int64_t* min_time, int64_t* max_time) const;
   uint64_t num_samples() const;
   uint64_t memory_bytes() const;
 
  private:
   // A series' unsealed samples. Only series holding some have one: a sealed, idle series costs
-  // its 12 bytes in run_of_ and sealed_max_time_ only.
+  // its 12 bytes in run_of_ and sealed_max_time_ only. A free slot is empty. (72 bytes: no
+  // earliest time is kept, TimeRange decodes.)
   struct Run {
     SampleRun samples;
-    int64_t min_time = INT64_MAX;
     int64_t max_time = INT64_MIN;
-    uint64_t ref = 0;  // 0 while the slot is free
     uint32_t first_segment = 0;
   };
   static constexpr uint32_t kNoRun = UINT32_MAX;
@@ -92,8 +91,9 @@ class Head {
   // past the end): its slot in runs_ or kNoRun; the newest timestamp sealed into chunks since the
   // series was created (MarkNew) or since open, INT64_MIN if none, INT64_MAX if unknown (the
   // series existed at open).
-  std::vector<uint32_t> run_of_;
-  std::vector<int64_t> sealed_max_time_;
+  // (Deques: they grow without doubling their reservation or copying.)
+  std::deque<uint32_t> run_of_;
+  std::deque<int64_t> sealed_max_time_;
   std::deque<Run> runs_;  // slots; a deque so that a Run never moves
   std::vector<uint32_t> free_runs_;
   uint64_t num_samples_ = 0;
