@@ -235,9 +235,10 @@ int64_t Dispatcher::SendBatch(Sender* s) {
   s->backoff_ms = 0;
   if (resp->status >= 200 && resp->status < 300) {
     s->breaker.OnSuccess(now);
+    // Counted before the outbox lets go of them, so an empty outbox implies the count is final.
+    s->sent.fetch_add(seqs.size());
     Status a = outbox_->AckBatch(o.name, seqs);
     if (!a.ok()) log::Warn("notify: " + o.name + ": cannot remove delivered notifications: " + a.ToString());
-    s->sent.fetch_add(seqs.size());
     outcome.outcome = DeliveryOutcome::Outcome::kSent;
     Report(std::move(outcome));
     if (o.max_batches_per_second <= 0) return 0;
