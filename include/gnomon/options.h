@@ -55,6 +55,10 @@ struct Options {
   // When the write-ahead log exceeds this many bytes a new segment is started, and series whose
   // unsealed samples are in segments two or more behind are sealed so old segments can be deleted.
   uint64_t wal_segment_bytes = 64ull << 20;
+  // Segments that recovery no longer needs are kept while a WAL consumer (forwarding) has not
+  // read past them, up to this many bytes; beyond it the oldest are deleted anyway and the
+  // consumers skip them (they count what they lost). 0: consumers pin nothing.
+  uint64_t max_wal_retained_bytes = 1ull << 30;
 
   // Every this many ms the engine runs Compact() on its own background thread (the first run one
   // interval after Open). 0 never compacts by itself. A failed run is logged and counted

@@ -9,6 +9,7 @@
 //   db_compact.cc     Compact: chunk merging within a window, retention, RocksDB compaction
 //   db_background.cc  the background threads: interval sync and write-probe, periodic compaction
 //   db_keyspace.cc    keyspace column families (storage/keyspace.h)
+//   db_wal_tail.cc    WAL consumers (storage/wal_tail.h): their positions, the log's end, trimming
 //
 // Locking: write_mu_ serialises writers (series creation, WAL append, head append, sealing,
 // WAL rotation). seal_mu_ makes a reader's copy of the head and its RocksDB snapshot one
@@ -78,6 +79,22 @@ class DBImpl final : public DB {
   Status WriteKeyspace(rocksdb::WriteBatch* batch, bool sync);
   rocksdb::DB* rocks() const { return rocks_; }
 
+  // For storage/wal_tail.cc (db_wal_tail.cc). False with Options::in_memory (no log).
+  bool has_wal() const { return wal_ != nullptr; }
+  std::string WalSegmentPath(uint32_t segment) const;
+  // The end of the acknowledged log: what a consumer may read (WalPosition packed as
+  // segment << 40 | offset), and the oldest segment still on disk.
+  uint64_t WalEnd() const { return wal_end_.load(std::memory_order_acquire); }
+  uint32_t WalFirstSegment() const { return wal_first_segment_.load(std::memory_order_acquire); }
+  // A consumer's acknowledged position, registering it at the log's end if it is new.
+  Result<uint64_t> RegisterWalConsumer(std::string_view name);
+  // Persists a consumer's acknowledged position (synced if `sync`); segments wholly before
+  // every consumer's position may then go.
+  Status AcknowledgeWal(std::string_view name, uint64_t position, bool sync);
+  Status DropWalConsumer(std::string_view name);
+  // The series' encoded label set ("" if ref is unknown).
+  std::string EncodedLabelsOf(uint64_t ref) const { return std::string(series_.EncodedLabels(ref)); }
+
  private:
   struct PendingSeal {
     uint64_t ref;
@@ -97,6 +114,13 @@ class DBImpl final : public DB {
   // Seals the given head prefixes into chunks (write_mu_ held, or during Open).
   Status Seal(const std::vector<PendingSeal>& seals);
   Status MaybeRotateWal();
+  // Deletes the WAL segments below `head_oldest` (the oldest one the head still needs) that no
+  // consumer needs either, or that are past Options::max_wal_retained_bytes; records where
+  // replay starts. write_mu_ held. (db_wal_tail.cc)
+  Status TrimWal(uint32_t head_oldest);
+  // Loads the consumers' positions and where replay starts (Open). (db_wal_tail.cc)
+  Status LoadWalConsumers(uint32_t* first_replayed);
+  void PublishWalEnd();
   Status SyncAll();
   // Every other column family (series, chunks, meta and the keyspaces), for Flush and Compact.
   std::vector<rocksdb::ColumnFamilyHandle*> AllFamilies();
@@ -151,6 +175,11 @@ class DBImpl final : public DB {
   index::LabelIndex index_;
   Head head_;
   std::unique_ptr<Wal> wal_;  // null with Options::in_memory
+  std::atomic<uint64_t> wal_end_{0};          // see WalEnd(); set under write_mu_
+  std::atomic<uint32_t> wal_first_segment_{0};
+  uint32_t wal_replay_from_ = 0;               // as last recorded in meta; write_mu_
+  std::mutex wal_consumers_mu_;                // guards wal_consumers_
+  std::map<std::string, uint64_t, std::less<>> wal_consumers_;  // name -> acknowledged position
   uint64_t next_ref_ = 1;
   std::atomic<uint64_t> next_chunk_seq_{1};
 

@@ -290,10 +290,13 @@ Status DBImpl::Init() {
     if (options_.compaction_interval_ms > 0) compaction_thread_ = std::thread([this] { CompactionLoop(); });
     return Status::OK();
   }
+  uint32_t first_replayed = 0;
+  GNOMON_RETURN_IF_ERROR(LoadWalConsumers(&first_replayed));
   GNOMON_RETURN_IF_ERROR(Wal::Open(
-      path_ + "/wal",
+      path_ + "/wal", first_replayed,
       [this](uint32_t seg, WalRecordType type, std::string_view payload) { return ReplayRecord(seg, type, payload); },
       &wal_));
+  PublishWalEnd();
   samples_written_ = 0;
   bg_thread_ = std::thread([this] { BackgroundLoop(); });
   if (options_.compaction_interval_ms > 0) compaction_thread_ = std::thread([this] { CompactionLoop(); });

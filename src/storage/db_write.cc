@@ -107,6 +107,7 @@ Status DBImpl::Write(const WriteBatch& batch, std::vector<SeriesRef>* refs_out) 
       }
       RecordSuccess(kSync);
     }
+    PublishWalEnd();  // acknowledged: WAL consumers may read it
   }
 
   std::vector<PendingSeal> seals;
@@ -204,12 +205,13 @@ Status DBImpl::MaybeRotateWal() {
   if (!wal_ || wal_->current_segment_bytes() < options_.wal_segment_bytes) return Status::OK();
   uint32_t segment;
   if (Status s = wal_->Rotate(&segment); !s.ok()) return RecordFailure(kWalAppend, std::move(s));
+  PublishWalEnd();
   // Seal runs that started two or more segments ago so their segments can go.
   std::vector<PendingSeal> seals;
   for (auto [ref, n] : head_.SeriesOlderThan(segment - 1)) seals.push_back({ref, n});
   GNOMON_RETURN_IF_ERROR(Seal(seals));
   GNOMON_RETURN_IF_ERROR(SyncAll());
-  return wal_->DeleteSegmentsBefore(head_.OldestSegment(segment));
+  return TrimWal(head_.OldestSegment(segment));
 }
 
 Status DBImpl::Flush() {
@@ -224,7 +226,8 @@ Status DBImpl::Flush() {
   if (!wal_) return Status::OK();
   uint32_t segment;
   GNOMON_RETURN_IF_ERROR(wal_->Rotate(&segment));
-  return wal_->DeleteSegmentsBefore(segment);
+  PublishWalEnd();
+  return TrimWal(segment);
 }
 
 Status DBImpl::RocksWrite(const rocksdb::WriteOptions& wo, rocksdb::WriteBatch* wb, const char* what) {

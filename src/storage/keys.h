@@ -20,6 +20,10 @@ inline constexpr const char* kChunksFamily = "chunks";
 inline constexpr const char* kMetaFamily = "meta";
 inline constexpr const char* kNextSeriesRefKey = "next_series_ref";
 inline constexpr const char* kNextChunkSeqKey = "next_chunk_seq";
+// The oldest WAL segment recovery replays (older ones are kept only for WAL consumers), u64 BE.
+inline constexpr const char* kWalReplayFromKey = "wal_replay_from";
+// + consumer name: the consumer's acknowledged WAL position, u64 BE (segment << 40 | offset).
+inline constexpr std::string_view kWalConsumerPrefix = "wal_consumer/";
 
 inline constexpr size_t kChunkKeySize = 24;
 

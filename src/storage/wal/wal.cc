@@ -18,13 +18,7 @@ namespace gnomon::storage {
 
 namespace {
 
-constexpr size_t kHeaderSize = 9;  // crc32 + length + type
-
-uint32_t RecordCrc(WalRecordType type, std::string_view payload) {
-  unsigned char t = static_cast<unsigned char>(type);
-  uLong crc = crc32(0L, &t, 1);
-  return static_cast<uint32_t>(crc32_z(crc, reinterpret_cast<const Bytef*>(payload.data()), payload.size()));
-}
+constexpr size_t kHeaderSize = kWalRecordHeaderSize;  // crc32 + length + type
 
 Status ErrnoStatus(const std::string& what) {
   if (errno == ENOSPC || errno == EDQUOT) return Status::NoSpace(what + ": " + std::strerror(errno));
@@ -85,6 +79,12 @@ bool ParseSegmentName(const std::string& name, uint32_t* segment) {
 
 void SetWalFaultHookForTesting(WalFaultHook hook) { fault_hook.store(hook); }
 
+uint32_t WalRecordCrc(WalRecordType type, std::string_view payload) {
+  unsigned char t = static_cast<unsigned char>(type);
+  uLong crc = crc32(0L, &t, 1);
+  return static_cast<uint32_t>(crc32_z(crc, reinterpret_cast<const Bytef*>(payload.data()), payload.size()));
+}
+
 Wal::~Wal() {
   if (fd_ >= 0) {
     RepairTail();
@@ -99,7 +99,7 @@ std::string Wal::SegmentPath(uint32_t segment) const {
   return dir_ + "/" + name;
 }
 
-Status Wal::Open(const std::string& dir,
+Status Wal::Open(const std::string& dir, uint32_t first_replayed,
                  const std::function<Status(uint32_t, WalRecordType, std::string_view)>& replay,
                  std::unique_ptr<Wal>* out) {
   std::error_code ec;
@@ -120,6 +120,14 @@ Status Wal::Open(const std::string& dir,
   for (size_t i = 0; i < segments.size(); ++i) {
     const bool last = i + 1 == segments.size();
     const std::string path = wal->SegmentPath(segments[i]);
+    if (segments[i] < first_replayed && !last) {
+      // Sealed already; kept for a WAL consumer. Closed whole, so its size is its records'.
+      const uintmax_t size = std::filesystem::file_size(path, ec);
+      if (ec) return Status::IOError("stat " + path + ": " + ec.message());
+      wal->older_.emplace_back(segments[i], size);
+      wal->older_bytes_ += size;
+      continue;
+    }
     GNOMON_RETURN_IF_ERROR(ReadWholeFile(path, &data));
     size_t pos = 0;
     while (pos < data.size()) {
@@ -135,7 +143,7 @@ Status Wal::Open(const std::string& dir,
       if (!torn) {
         type = static_cast<WalRecordType>(data[pos + 8]);
         payload = std::string_view(data.data() + pos + kHeaderSize, len);
-        torn = RecordCrc(type, payload) != crc;
+        torn = WalRecordCrc(type, payload) != crc;
       }
       if (torn) {
         if (!last) {
@@ -149,12 +157,10 @@ Status Wal::Open(const std::string& dir,
       GNOMON_RETURN_IF_ERROR(replay(segments[i], type, payload));
       pos += kHeaderSize + len;
     }
-    if (data.empty()) {
-      std::filesystem::remove(path, ec);  // nothing in it: no need to keep it
-    } else {
-      wal->older_.emplace_back(segments[i], data.size());
-      wal->older_bytes_ += data.size();
-    }
+    // Kept even when empty: the segments on disk stay numbered without holes, so a WAL consumer
+    // that finds its segment gone knows it was deleted, not skipped for being empty.
+    wal->older_.emplace_back(segments[i], data.size());
+    wal->older_bytes_ += data.size();
   }
   uint32_t next = segments.empty() ? 1 : segments.back() + 1;
   GNOMON_RETURN_IF_ERROR(wal->OpenSegment(next));
@@ -193,7 +199,7 @@ Status Wal::Append(WalRecordType type, std::string_view payload) {
   if (payload.size() > UINT32_MAX) return Status::InvalidArgument("wal record too large");
   GNOMON_RETURN_IF_ERROR(RepairTail());
   buf_.clear();
-  PutFixed32LE(&buf_, RecordCrc(type, payload));
+  PutFixed32LE(&buf_, WalRecordCrc(type, payload));
   PutFixed32LE(&buf_, static_cast<uint32_t>(payload.size()));
   buf_.push_back(static_cast<char>(type));
   // Two iovecs would avoid this copy; one write() keeps a record in one syscall either way.
@@ -243,13 +249,8 @@ Status Wal::Rotate(uint32_t* segment) {
   const uint32_t old_segment = segment_;
   const uint64_t old_bytes = segment_bytes_;
   GNOMON_RETURN_IF_ERROR(OpenSegment(segment_ + 1));  // closes the old one only once this worked
-  if (old_bytes > 0) {
-    older_.emplace_back(old_segment, old_bytes);
-    older_bytes_ += old_bytes;
-  } else {
-    std::error_code ec;
-    std::filesystem::remove(SegmentPath(old_segment), ec);
-  }
+  older_.emplace_back(old_segment, old_bytes);  // even empty: see Open
+  older_bytes_ += old_bytes;
   *segment = segment_;
   return Status::OK();
 }

@@ -28,6 +28,11 @@ namespace gnomon::storage {
 
 enum class WalRecordType : uint8_t { kSamples = 1 };
 
+// The record framing, for readers of the segments (storage/wal_tail.h): a header of this size
+// (crc32, payload length, type), then the payload; the crc covers type and payload.
+inline constexpr size_t kWalRecordHeaderSize = 9;
+uint32_t WalRecordCrc(WalRecordType type, std::string_view payload);
+
 // Test hook: while set, it is called before each write() and fdatasync of a segment; a non-zero
 // return fails that call with that errno (a failing write() first writes half of its bytes, to
 // leave a torn record as ENOSPC can). Set it to nullptr to stop. Not for production use.
@@ -39,9 +44,11 @@ class Wal {
  public:
   ~Wal();
 
-  // Opens the log in `dir` (created if missing), replaying every record of existing segments
-  // through `replay(segment, type, payload)`, then starts a new segment for appends.
-  static Status Open(const std::string& dir,
+  // Opens the log in `dir` (created if missing), replaying every record of the existing segments
+  // numbered `first_replayed` or above through `replay(segment, type, payload)`, then starts a new
+  // segment for appends. Older segments (kept for WAL consumers, storage/wal_tail.h) are listed
+  // but not read.
+  static Status Open(const std::string& dir, uint32_t first_replayed,
                      const std::function<Status(uint32_t, WalRecordType, std::string_view)>& replay,
                      std::unique_ptr<Wal>* wal);
 
@@ -60,6 +67,9 @@ class Wal {
   Status DeleteSegmentsBefore(uint32_t segment);
 
   uint32_t current_segment() const { return segment_; }
+  // The closed segments still on disk, oldest first, with their sizes in bytes.
+  const std::vector<std::pair<uint32_t, uint64_t>>& older_segments() const { return older_; }
+  std::string SegmentPath(uint32_t segment) const;
   uint64_t current_segment_bytes() const { return segment_bytes_; }
   // Total bytes of all live segments.
   uint64_t total_bytes() const { return older_bytes_ + segment_bytes_; }
@@ -67,7 +77,6 @@ class Wal {
  private:
   Wal() = default;
   Status OpenSegment(uint32_t segment);
-  std::string SegmentPath(uint32_t segment) const;
   // Cuts the segment back to segment_bytes_ if a failed write may have left bytes past it.
   Status RepairTail();
 
