@@ -414,6 +414,18 @@ std::string ReadAsYaml(const Value& in, int indent, std::string* yaml, std::vect
   return "";
 }
 
+std::string ForEachKey(const Value& in, const std::function<std::string(std::string_view key, const Value& value)>& set) {
+  if (in.node == nullptr) return "cannot be set by a flag; write it in the config file";
+  const auto* table = in.node->as_table();
+  if (table == nullptr) return fmt::format("expected a table, got {}", TypeName(*in.node));
+  for (const auto& [key, value] : *table) {
+    if (std::string err = set(key.str(), Value(&value, {})); !err.empty()) {
+      return fmt::format("key \"{}\" (line {}): {}", key.str(), value.source().begin.line, err);
+    }
+  }
+  return "";
+}
+
 std::string ForEachTable(const Value& in, const std::function<void()>& begin_item,
                          const std::function<std::string(std::string_view key, const Value& value)>& set,
                          const std::function<std::string()>& end_item) {
@@ -478,6 +490,8 @@ std::span<const Field<StorageConfig>> StorageConfig::Fields() {
        [](StorageConfig* c, const Value& in) { return SetDuration(in, &c->chunk_window_ms, 1, kNoMaxMs); }},
       {"wal_segment_size",
        [](StorageConfig* c, const Value& in) { return SetSize(in, &c->wal_segment_bytes, kMiB, kNoMax); }},
+      {"max_wal_retained",
+       [](StorageConfig* c, const Value& in) { return SetSize(in, &c->max_wal_retained_bytes, 0, kNoMax); }},
       {"compaction_interval",
        [](StorageConfig* c, const Value& in) { return SetDuration(in, &c->compaction_interval_ms, 0, kNoMaxMs); }},
       {"block_cache_size",
@@ -705,6 +719,7 @@ Options Config::ToOptions() const {
   o.max_samples_per_chunk = storage.max_samples_per_chunk;
   o.chunk_window_ms = storage.chunk_window_ms;
   o.wal_segment_bytes = storage.wal_segment_bytes;
+  o.max_wal_retained_bytes = storage.max_wal_retained_bytes;
   o.compaction_interval_ms = storage.compaction_interval_ms;
   o.block_cache_bytes = static_cast<size_t>(storage.block_cache_bytes);
   return o;
@@ -733,6 +748,12 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_n
         std::string hint = SuggestKey(schema, "", section);
         if (hint.empty()) hint = SuggestSection(schema, section);
         problems.Add(KeyRegion(section_key, section_node), section, "unknown key" + hint);
+      }
+      continue;
+    }
+    if (section_node.is_array() && HasKey(*spec, section)) {  // [[section]]: see section.h
+      if (std::string err = spec->set(&config, section, Value(&section_node, {})); !err.empty()) {
+        problems.Add(section_node.source(), section, err);
       }
       continue;
     }

@@ -78,6 +78,8 @@ struct StorageConfig {
   uint32_t max_samples_per_chunk = 1024;
   int64_t chunk_window_ms = 24 * 3600 * 1000;
   uint64_t wal_segment_bytes = 64ull << 20;
+  // WAL kept for [[remote_write]] destinations that are behind (Options::max_wal_retained_bytes).
+  uint64_t max_wal_retained_bytes = 1ull << 30;
   uint64_t block_cache_bytes = 64ull << 20;
   // gnomond merges out-of-order and small chunks and applies retention this often; 0 = never.
   int64_t compaction_interval_ms = 3600 * 1000;

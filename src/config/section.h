@@ -8,6 +8,9 @@
 // reason the value is rejected (the loader adds FILE:LINE:COL and the dotted key). The setters
 // below cover the formats config.h documents; a section may combine them freely.
 //
+// A section may also be written as an array of tables, [[name]] (Prometheus' `remote_write:`
+// list): the array then goes to the section's key that has the section's own name.
+//
 // A Schema lists the sections a program understands: Schema::Core() has gnomond's own [server],
 // [storage] and [limits]; components add theirs (http::ComponentSchema() is gnomond's whole
 // schema). A Config (config.h) keeps the core sections as members and every other section by
@@ -60,6 +63,10 @@ std::string SetStringMap(const Value& value, std::map<std::string, std::string>*
 std::string ForEachTable(const Value& value, const std::function<void()>& begin_item,
                          const std::function<std::string(std::string_view key, const Value& value)>& set,
                          const std::function<std::string()>& end_item);
+
+// A table's keys (an inline table or a [a.b] subtable): calls `set` for each; "" or the first
+// reason, naming the key. Not settable from a flag.
+std::string ForEachKey(const Value& value, const std::function<std::string(std::string_view key, const Value& value)>& set);
 
 // A value handed to a YAML-reading parser as it is (Prometheus' scrape_configs written inline in
 // the TOML file): the value, a table or an array from the file, as YAML text of the same

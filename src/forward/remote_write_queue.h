@@ -46,7 +46,12 @@ struct RemoteWriteOptions {
   int64_t batch_send_deadline_ms = 5000;
   int64_t min_backoff_ms = 30;
   int64_t max_backoff_ms = 5000;
-  int64_t timeout_ms = 30000;  // one request
+  int64_t timeout_ms = 30000;  // one request (Prometheus' remote_timeout)
+  // Accepted from Prometheus configs; the sender runs one shard for now, so these do not act yet.
+  size_t capacity = 10000;
+  size_t min_shards = 1;
+  size_t max_shards = 200;
+  bool operator==(const RemoteWriteOptions&) const = default;
 };
 
 struct RemoteWriteStats {
@@ -71,6 +76,7 @@ class RemoteWriteQueue {
   void Wake();
 
   RemoteWriteStats Stats() const;
+  const RemoteWriteOptions& options() const { return options_; }
 
  private:
   RemoteWriteQueue(DB* db, RemoteWriteOptions options, std::unique_ptr<storage::WalTail> tail)

@@ -2,6 +2,7 @@
 
 #include "alert/alerting_config.h"
 #include "console/console_component.h"
+#include "forward/forward_component.h"
 #include "http/api/export_api.h"
 #include "http/api/ingest_api.h"
 #include "http/api/logs_api.h"
@@ -24,6 +25,8 @@ constexpr ComponentEntry kComponents[] = {
      &config::SectionSpec::Of<logs::LogsConfig>},  // the log store, its ingest and queries
     {"scrape", &scrape::ScrapeComponent::Create,
      &config::SectionSpec::Of<scrape::ScrapeSection>},  // scrape_configs: gnomond scrapes exporters itself
+    {"forward", &forward::ForwardComponent::Create,
+     &config::SectionSpec::Of<forward::RemoteWriteSection>},  // [[remote_write]]: forwarding out of the WAL
     {"console", &console::ConsoleComponent::Create},    // the web console at /, its files embedded
 };
 

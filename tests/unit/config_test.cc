@@ -10,6 +10,7 @@
 
 #include "alert/alerting_config.h"
 #include "config/config.h"
+#include "forward/forward_component.h"
 #include "http/components.h"
 
 namespace gnomon::config {
@@ -140,6 +141,7 @@ sync_interval = "250ms"
 max_samples_per_chunk = 120
 chunk_window = "1h"
 wal_segment_size = "128MiB"
+max_wal_retained = "2GiB"
 block_cache_size = "1GiB"
 
 [limits]
@@ -171,6 +173,7 @@ query_threads = 3
   CHECK(c.storage.max_samples_per_chunk == 120);
   CHECK(c.storage.chunk_window_ms == 3'600'000);
   CHECK(c.storage.wal_segment_bytes == 128u << 20);
+  CHECK(c.storage.max_wal_retained_bytes == 2ull << 30);
   CHECK(c.storage.block_cache_bytes == 1u << 30);
   CHECK(c.limits.max_labels_per_series == 30);
   CHECK(c.limits.max_label_name_length == 128);
@@ -192,6 +195,7 @@ query_threads = 3
   CHECK(o.max_samples_per_chunk == 120);
   CHECK(o.chunk_window_ms == 3'600'000);
   CHECK(o.wal_segment_bytes == 128u << 20);
+  CHECK(o.max_wal_retained_bytes == 2ull << 30);
   CHECK(o.block_cache_bytes == 1u << 30);
 }
 
@@ -260,7 +264,49 @@ TEST_CASE("unknown section, with a suggestion") {
 
   e = Error("[server]\n[http]\nport = 1\n");
   CHECK(StartsWith(e, "x.toml:2:"));
-  CHECK(Contains(e, "key \"http\": unknown section (the sections are [server], [storage], [limits], [alerting], [logs] and [scrape])"));
+  CHECK(Contains(e, "key \"http\": unknown section (the sections are [server], [storage], [limits], [alerting], [logs], [scrape] and [remote_write])"));
+}
+
+TEST_CASE("[[remote_write]]: Prometheus' list of destinations, each checked") {
+  Result<Config> r = Parse(R"(
+[[remote_write]]
+url = "http://mimir:9009/api/v1/push"
+headers = { "X-Scope-OrgID" = "team-a" }
+bearer_token = "s3cret"
+remote_timeout = "10s"
+queue = { max_samples_per_send = 500, batch_send_deadline = "1s", min_backoff = "10ms", max_backoff = "2s", max_shards = 4 }
+
+[[remote_write]]
+name = "vm"
+url = "https://vm.example/api/v1/write"
+)",
+                           "rw.toml");
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  const auto& d = r->Get<forward::RemoteWriteSection>().destinations;
+  REQUIRE(d.size() == 2);
+  CHECK(d[0].name == "mimir_9009_api_v1_push");
+  CHECK(d[0].url == "http://mimir:9009/api/v1/push");
+  CHECK(d[0].headers == std::vector<std::pair<std::string, std::string>>{{"X-Scope-OrgID", "team-a"}});
+  CHECK(d[0].bearer_token == "s3cret");
+  CHECK(d[0].timeout_ms == 10'000);
+  CHECK(d[0].max_samples_per_send == 500);
+  CHECK(d[0].batch_send_deadline_ms == 1000);
+  CHECK(d[0].min_backoff_ms == 10);
+  CHECK(d[0].max_backoff_ms == 2000);
+  CHECK(d[0].max_shards == 4);
+  CHECK(d[1].name == "vm");
+  CHECK(d[1].max_samples_per_send == 2000);  // Prometheus' defaults
+  CHECK(d[1].min_backoff_ms == 30);
+
+  CHECK(Contains(Error("[[remote_write]]\nname = \"x\"\n"), "url is required"));
+  CHECK(Contains(Error("[[remote_write]]\nurl = \"mimir:9009\"\n"), "must start with http:// or https://"));
+  CHECK(Contains(Error("[[remote_write]]\nurl = \"http://a/w\"\nname = \"A-B\"\n"), "must be 1-64 of [a-z0-9_]"));
+  CHECK(Contains(Error("[[remote_write]]\nurl = \"http://a/w\"\n[[remote_write]]\nurl = \"http://a/w\"\n"),
+                 "name \"a_w\" is used twice"));
+  CHECK(Contains(Error("[[remote_write]]\nurl = \"http://a/w\"\nqueue = { shards = 2 }\n"),
+                 "key \"shards\" (line 3): unknown key"));
+  CHECK(Contains(Error("[[remote_write]]\nurl = \"http://a/w\"\nwrite_relabel = 1\n"),
+                 "key \"write_relabel\": unknown key"));
 }
 
 TEST_CASE("wrong TOML type") {
