@@ -2,10 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 #include "http/api/self_metrics.h"
 #include "storage/keyspace.h"
+#include "storage/wal_tail.h"
+#include "util/log.h"
 
 namespace gnomon::forward {
 
@@ -16,6 +19,8 @@ constexpr int64_t kDay = 24 * 3600 * 1000;
 // A WAL consumer name from a URL: "http://mimir:9009/api/v1/push" -> "mimir_9009_api_v1_push".
 std::string NameFromUrl(std::string_view url) {
   if (const size_t scheme = url.find("://"); scheme != std::string_view::npos) url.remove_prefix(scheme + 3);
+  // No user:password@ in a name (it is stored, and shown in /metrics).
+  if (const size_t at = url.find('@'); at != std::string_view::npos && at < url.find('/')) url.remove_prefix(at + 1);
   std::string name;
   for (char c : url) {
     const char l = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
@@ -27,7 +32,7 @@ std::string NameFromUrl(std::string_view url) {
     }
   }
   while (!name.empty() && name.back() == '_') name.pop_back();
-  if (name.size() > 64) name.resize(64);
+  if (name.size() > kMaxNameLength) name.resize(kMaxNameLength);
   return name.empty() ? "remote_write" : name;
 }
 
@@ -71,7 +76,9 @@ std::string SetDestinations(RemoteWriteSection* s, const config::Value& in) {
           return "url \"" + item.url + "\" must start with http:// or https://";
         }
         if (item.name.empty()) item.name = NameFromUrl(item.url);
-        if (!storage::ValidKeyspaceName(item.name)) return "name \"" + item.name + "\" must be 1-64 of [a-z0-9_]";
+        if (item.name.size() > kMaxNameLength || !storage::ValidKeyspaceName(item.name)) {
+          return "name \"" + item.name + "\" must be 1-" + std::to_string(kMaxNameLength) + " of [a-z0-9_]";
+        }
         if (!names.insert(item.name).second) return "name \"" + item.name + "\" is used twice";
         if (item.min_backoff_ms > item.max_backoff_ms) return "queue.min_backoff is above queue.max_backoff";
         out.push_back(item);
@@ -79,6 +86,15 @@ std::string SetDestinations(RemoteWriteSection* s, const config::Value& in) {
       });
   if (err.empty()) s->destinations = std::move(out);
   return err;
+}
+
+// A URL for /metrics: without user:password@.
+std::string RedactedUrl(const std::string& url) {
+  const size_t scheme = url.find("://");
+  const size_t host = scheme == std::string::npos ? 0 : scheme + 3;
+  const size_t at = url.find('@', host);
+  if (at == std::string::npos || at > url.find('/', host)) return url;
+  return url.substr(0, host) + "<redacted>@" + url.substr(at + 1);
 }
 
 std::string LabelValue(std::string_view s) {
@@ -105,6 +121,19 @@ std::span<const config::Field<RemoteWriteSection>> RemoteWriteSection::Fields() 
 
 Result<std::unique_ptr<http::Component>> ForwardComponent::Create(const http::ComponentContext& context) {
   const auto& section = context.config.Get<RemoteWriteSection>();
+  // A destination no longer configured must not keep the write-ahead log: forget it.
+  auto consumers = storage::ListWalConsumers(context.db);
+  if (!consumers.ok()) return consumers.status();
+  for (const std::string& consumer : *consumers) {
+    if (!consumer.starts_with(kConsumerPrefix)) continue;
+    const std::string_view name = std::string_view(consumer).substr(kConsumerPrefix.size());
+    if (std::any_of(section.destinations.begin(), section.destinations.end(),
+                    [&](const RemoteWriteOptions& o) { return o.name == name; })) {
+      continue;
+    }
+    GNOMON_RETURN_IF_ERROR(storage::DropWalConsumer(context.db, consumer));
+    log::Info("remote_write " + std::string(name) + ": no longer configured; what it had not sent is dropped");
+  }
   std::vector<std::unique_ptr<RemoteWriteQueue>> queues;
   for (const RemoteWriteOptions& o : section.destinations) {
     auto q = RemoteWriteQueue::Open(context.db, o);
@@ -120,7 +149,7 @@ Result<std::unique_ptr<http::Component>> ForwardComponent::Create(const http::Co
         for (const auto& q : self->queues_) {
           const RemoteWriteStats st = q->Stats();
           *out += fmt::format("{}{{remote_name=\"{}\",url=\"{}\"}} {}\n", name, q->options().name,
-                              LabelValue(q->options().url), value(st));
+                              LabelValue(RedactedUrl(q->options().url)), value(st));
         }
       };
       family("gnomon_remote_storage_samples_total", "counter", "Samples the receiver accepted.",
@@ -150,6 +179,7 @@ Status ForwardComponent::Start() {
 }
 
 void ForwardComponent::Stop() {
+  for (auto& q : queues_) q->RequestStop();  // all at once: one may be in a request
   for (auto& q : queues_) q->Stop();
 }
 

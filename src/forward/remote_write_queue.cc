@@ -20,20 +20,12 @@ struct RefSample {
   Sample sample;
 };
 
-// "http://host:port/path?q" -> ("http://host:port", "/path?q").
-std::pair<std::string, std::string> SplitUrl(const std::string& url) {
-  const size_t scheme = url.find("://");
-  const size_t path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-  if (path == std::string::npos) return {url, "/"};
-  return {url.substr(0, path), url.substr(path)};
-}
-
 }  // namespace
 
 Result<std::unique_ptr<RemoteWriteQueue>> RemoteWriteQueue::Open(DB* db, RemoteWriteOptions options) {
   if (options.url.empty()) return Status::InvalidArgument("remote_write " + options.name + ": url is empty");
   if (options.max_samples_per_send == 0) options.max_samples_per_send = 1;
-  auto tail = storage::OpenWalTail(db, options.name);
+  auto tail = storage::OpenWalTail(db, std::string(kConsumerPrefix) + options.name);
   if (!tail.ok()) return tail.status();
   return std::unique_ptr<RemoteWriteQueue>(new RemoteWriteQueue(db, std::move(options), std::move(*tail)));
 }
@@ -47,12 +39,16 @@ void RemoteWriteQueue::Start() {
   thread_ = std::thread([this] { Run(); });
 }
 
-void RemoteWriteQueue::Stop() {
+void RemoteWriteQueue::RequestStop() {
   {
     std::lock_guard lock(mu_);
     stop_ = true;
   }
   cv_.notify_all();
+}
+
+void RemoteWriteQueue::Stop() {
+  RequestStop();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -77,7 +73,8 @@ bool RemoteWriteQueue::Pause(int64_t ms) {
 }
 
 void RemoteWriteQueue::Run() {
-  const auto [origin, path] = SplitUrl(options_.url);
+  auto [origin, path] = http::SplitOrigin(options_.url);
+  if (path.empty()) path = "/";
   http::HttpClient client(origin, options_.bearer_token, "remote_write receiver " + options_.name);
   client.set_timeout_ms(options_.timeout_ms);
   client.set_user_agent("gnomond");
@@ -85,6 +82,8 @@ void RemoteWriteQueue::Run() {
   headers.emplace_back("Content-Encoding", "snappy");
   headers.emplace_back("X-Prometheus-Remote-Write-Version", "0.1.0");
   client.set_headers(std::move(headers));
+  // What an earlier run read but did not get acknowledged is sent again.
+  tail_->Seek(tail_->acknowledged());
   std::vector<RefSample> batch;
   std::unordered_map<uint64_t, int> series_of;  // ref -> index in the request being built
   prompb::WriteRequest request;
@@ -103,8 +102,14 @@ void RemoteWriteQueue::Run() {
       }, &read);
       if (!s.ok()) {
         log::Error("remote_write " + options_.name + ": reading the write-ahead log: " + s.ToString());
-        std::lock_guard lock(mu_);
-        stats_.last_error = s.ToString();
+        {
+          std::lock_guard lock(mu_);
+          stats_.last_error = s.ToString();
+        }
+        // A damaged segment is given up (counted); anything else is tried again after a pause.
+        const storage::WalPosition at = tail_->position();
+        if (s.code() == Status::Code::kCorruption) tail_->SkipSegment(&read);
+        if (tail_->position() == at && batch.empty() && !Pause(options_.batch_send_deadline_ms)) return;
         break;
       }
     }
@@ -128,25 +133,37 @@ void RemoteWriteQueue::Run() {
         const RefSample& x = batch[i];
         auto [it, added] = series_of.try_emplace(x.ref, request.timeseries_size());
         if (added) {
-          prompb::TimeSeries* ts = request.add_timeseries();
           Labels labels;
           if (Status s = tail_->LabelsOf(x.ref, &labels); !s.ok()) {
-            log::Error("remote_write " + options_.name + ": " + s.ToString());
+            // A series the engine does not know (lost with its data in a power cut): its samples
+            // cannot be named, so they are dropped, counted.
+            it->second = -1;
+            log::Warn("remote_write " + options_.name + ": " + s.ToString() + ": its samples are dropped");
+          } else {
+            prompb::TimeSeries* ts = request.add_timeseries();
+            for (const Label& l : labels) {
+              prompb::Label* pl = ts->add_labels();
+              pl->set_name(l.name);
+              pl->set_value(l.value);
+            }
           }
-          for (const Label& l : labels) {
-            prompb::Label* pl = ts->add_labels();
-            pl->set_name(l.name);
-            pl->set_value(l.value);
-          }
+        }
+        if (it->second < 0) {
+          std::lock_guard lock(mu_);
+          ++stats_.dropped_samples;
+          continue;
         }
         prompb::Sample* ps = request.mutable_timeseries(it->second)->add_samples();
         ps->set_timestamp(x.sample.timestamp);
         ps->set_value(x.sample.value);
         newest = std::max(newest, x.sample.timestamp);
       }
+      if (request.timeseries_size() == 0) continue;  // every series unknown
+      size_t samples = 0;
+      for (const auto& ts : request.timeseries()) samples += static_cast<size_t>(ts.samples_size());
       request.SerializeToString(&raw);
       snappy::Compress(raw.data(), raw.size(), &body);
-      if (!SendUntilDone(&client, path, body, end - start, newest)) return;  // stopping: not acknowledged
+      if (!SendUntilDone(&client, path, body, samples, newest)) return;  // stopping: not acknowledged
     }
     if (Status s = tail_->Acknowledge(tail_->position()); !s.ok()) {
       log::Error("remote_write " + options_.name + ": recording the sent position: " + s.ToString());
@@ -169,6 +186,9 @@ bool RemoteWriteQueue::SendUntilDone(http::HttpClient* client, const std::string
       ++stats_.sent_requests;
       stats_.last_sent_ms = std::max(stats_.last_sent_ms, newest_ms);
       return true;
+    } else if (resp->status < 400) {
+      // 1xx, 3xx: redirects are not followed; retried, so that nothing is dropped silently.
+      error = "HTTP " + std::to_string(resp->status) + " (redirects are not followed)";
     } else if (resp->status >= 500 || resp->status == 429) {
       error = "HTTP " + std::to_string(resp->status) + ": " + resp->body.substr(0, 256);
       if (resp->status == 429 && !resp->retry_after.empty()) {

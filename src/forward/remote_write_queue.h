@@ -35,8 +35,12 @@ class HttpClient;
 
 namespace gnomon::forward {
 
+// A destination's WAL consumer is named kConsumerPrefix + its name.
+inline constexpr std::string_view kConsumerPrefix = "rw_";
+inline constexpr size_t kMaxNameLength = 64 - kConsumerPrefix.size();
+
 struct RemoteWriteOptions {
-  std::string name;  // the destination's WAL consumer name: [a-z0-9_]+
+  std::string name;  // the destination's name: [a-z0-9_], at most kMaxNameLength
   std::string url;   // e.g. http://127.0.0.1:8428/api/v1/write
   std::vector<std::pair<std::string, std::string>> headers;
   std::string bearer_token;
@@ -58,8 +62,8 @@ struct RemoteWriteStats {
   uint64_t sent_samples = 0;
   uint64_t sent_requests = 0;
   uint64_t failed_requests = 0;   // 5xx, 429, transport: retried
-  uint64_t dropped_samples = 0;   // refused with another 4xx, or skipped log segments
-  uint64_t skipped_segments = 0;  // deleted before they were sent (the retention cap)
+  uint64_t dropped_samples = 0;   // refused with a 4xx other than 429, or of series the engine lost
+  uint64_t skipped_segments = 0;  // deleted before they were sent (the retention cap), or damaged
   int64_t last_sent_ms = 0;       // newest sample timestamp the receiver accepted
   std::string last_error;
 };
@@ -71,6 +75,8 @@ class RemoteWriteQueue {
   ~RemoteWriteQueue();
 
   void Start();
+  // Asks the sender to stop without waiting (a component stops all its queues, then joins them).
+  void RequestStop();
   void Stop();  // returns once the sender has stopped; unacknowledged samples are sent after a restart
   // Wakes the sender (new data was written); it also looks by itself every batch_send_deadline.
   void Wake();

@@ -20,15 +20,6 @@ constexpr const char* kAccept =
     "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
     "text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
 
-// "http://h:9100/metrics/?a=b" -> {"http://h:9100", "/metrics/?a=b"}: the client gets the origin
-// and each request the path, which may end in '/' (a client's base URL loses a trailing '/').
-std::pair<std::string, std::string> SplitOrigin(const std::string& url) {
-  const size_t scheme = url.find("://");
-  const size_t path = url.find_first_of("/?", scheme == std::string::npos ? 0 : scheme + 3);
-  if (path == std::string::npos) return {url, ""};
-  return {url.substr(0, path), url.substr(path)};
-}
-
 }  // namespace
 
 int64_t ScrapeLoop::Offset(const ScrapeTarget& target) {
@@ -87,7 +78,7 @@ void ScrapeLoop::ScrapeOnce(int64_t scrape_ms) {
   const auto start = std::chrono::steady_clock::now();
   std::string error;
   if (client_ == nullptr) {  // one per loop: its connection is kept alive between scrapes
-    auto [origin, path] = SplitOrigin(target_.url);
+    auto [origin, path] = http::SplitOrigin(target_.url);
     path_ = std::move(path);
     client_ = std::make_unique<http::HttpClient>(std::move(origin), "", target_.job + " target");
     client_->set_timeout_ms(target_.timeout_ms);

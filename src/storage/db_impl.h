@@ -92,6 +92,7 @@ class DBImpl final : public DB {
   // every consumer's position may then go.
   Status AcknowledgeWal(std::string_view name, uint64_t position, bool sync);
   Status DropWalConsumer(std::string_view name);
+  std::vector<std::string> WalConsumers();
   // The series' encoded label set ("" if ref is unknown).
   std::string EncodedLabelsOf(uint64_t ref) const { return std::string(series_.EncodedLabels(ref)); }
 

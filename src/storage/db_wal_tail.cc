@@ -80,6 +80,13 @@ Status DBImpl::AcknowledgeWal(std::string_view name, uint64_t position, bool syn
   return Status::OK();
 }
 
+std::vector<std::string> DBImpl::WalConsumers() {
+  std::lock_guard lock(wal_consumers_mu_);
+  std::vector<std::string> names;
+  for (const auto& [name, position] : wal_consumers_) names.push_back(name);
+  return names;
+}
+
 Status DBImpl::DropWalConsumer(std::string_view name) {
   std::lock_guard lock(wal_consumers_mu_);
   auto it = wal_consumers_.find(name);

@@ -1,6 +1,7 @@
 #include "storage/wal_tail.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -100,20 +101,30 @@ Status WalTail::Read(size_t max_bytes, const EntryFn& fn, WalReadStats* stats) {
     const uint32_t crc = DecodeFixed32LE(header);
     const uint32_t len = DecodeFixed32LE(header + 4);
     const auto type = static_cast<WalRecordType>(header[8]);
-    if (position_.offset + sizeof header + len > limit) {
-      return Status::Corruption(where + ": record runs past the end of the log");
+    uint64_t file_end = limit;
+    if (limit == UINT64_MAX) {  // a closed segment: its size bounds the record
+      struct stat st;
+      if (::fstat(fd_, &st) != 0) return Status::IOError(where + ": stat: " + std::strerror(errno));
+      file_end = static_cast<uint64_t>(st.st_size);
+    }
+    if (position_.offset + sizeof header + len > file_end) {
+      return Status::Corruption(where + ": record runs past the end of the " +
+                                (limit == UINT64_MAX ? "segment" : "log"));
     }
     record_.resize(len);
     GNOMON_RETURN_IF_ERROR(ReadAt(fd_, position_.offset + sizeof header, len, record_.data(), &got));
     if (got < len) return Status::Corruption(where + ": truncated record");
     if (WalRecordCrc(type, record_) != crc) return Status::Corruption(where + ": checksum mismatch");
     if (type == WalRecordType::kSamples) {
-      size_t samples = 0;
+      // Decoded whole before fn sees any of it: a record that fails half-way passes nothing on.
+      entries_.clear();
+      decoded_.clear();
       GNOMON_RETURN_IF_ERROR(DecodeSamplesRecord(record_, &scratch_, [&](uint64_t ref, std::span<const Sample> s) {
-        samples += s.size();
-        fn(ref, s);
+        entries_.push_back({ref, decoded_.size(), s.size()});
+        decoded_.insert(decoded_.end(), s.begin(), s.end());
       }));
-      stats->samples += samples;
+      for (const Entry& e : entries_) fn(e.ref, std::span<const Sample>(decoded_).subspan(e.first, e.count));
+      stats->samples += decoded_.size();
     }
     ++stats->records;
     stats->bytes += sizeof header + len;
@@ -121,6 +132,12 @@ Status WalTail::Read(size_t max_bytes, const EntryFn& fn, WalReadStats* stats) {
     position_.offset += sizeof header + len;
   }
   return Status::OK();
+}
+
+void WalTail::SkipSegment(WalReadStats* stats) {
+  if (position_.segment >= end().segment) return;  // the current segment: nothing after it yet
+  ++stats->skipped_segments;
+  position_ = {position_.segment + 1, 0};
 }
 
 Status WalTail::Acknowledge(WalPosition position, bool sync) {
@@ -144,6 +161,12 @@ Result<std::unique_ptr<WalTail>> OpenWalTail(DB* db, std::string_view name) {
   auto position = impl->RegisterWalConsumer(name);
   if (!position.ok()) return position.status();
   return std::unique_ptr<WalTail>(new WalTail(impl, std::string(name), Unpack(*position)));
+}
+
+Result<std::vector<std::string>> ListWalConsumers(DB* db) {
+  auto* impl = dynamic_cast<DBImpl*>(db);
+  if (impl == nullptr) return Status::InvalidArgument("wal tail: not a database opened by gnomon::DB::Open");
+  return impl->WalConsumers();
 }
 
 Status DropWalConsumer(DB* db, std::string_view name) {

@@ -10,7 +10,7 @@
 // Retention: WAL segments that recovery no longer needs stay on disk while a consumer has not
 // acknowledged past them, up to Options::max_wal_retained_bytes over all consumers; beyond that
 // the oldest are deleted anyway (logged) and Read skips them, counting them in
-// ReadStats::skipped_segments. A consumer that is no longer wanted should be dropped
+// WalReadStats::skipped_segments. A consumer that is no longer wanted should be dropped
 // (DropWalConsumer), or it pins the log up to that cap.
 //
 // Reads see only acknowledged batches (with SyncMode::kAlways, synced ones). After a failed send
@@ -71,6 +71,9 @@ class WalTail {
   Status Read(size_t max_bytes, const EntryFn& fn, WalReadStats* stats);
   // Continues reading from `position` (the acknowledged one, to read again after a failed send).
   void Seek(WalPosition position);
+  // After Read failed with Corruption: gives up the rest of the damaged segment (counted in
+  // stats->skipped_segments) and continues with the next one. Does nothing in the current one.
+  void SkipSegment(WalReadStats* stats);
   // Records that everything before `position` was handled: persisted in the engine (synced if
   // `sync`, else with the engine's SyncMode), so that reading resumes there after a restart, and
   // segments wholly before every consumer's position may go.
@@ -95,12 +98,20 @@ class WalTail {
   uint32_t fd_segment_ = 0;
   std::string record_;
   std::vector<Sample> scratch_;
+  struct Entry {
+    uint64_t ref;
+    size_t first, count;  // in decoded_
+  };
+  std::vector<Entry> entries_;
+  std::vector<Sample> decoded_;
 };
 
 // Opens consumer `name` of db's log ([a-z0-9_]+, at most 64 bytes), registering it at the log's
 // current end if it is new. InvalidArgument for a bad name, an in-memory DB (no log) or a DB that
 // is not Gnomon's engine.
 Result<std::unique_ptr<WalTail>> OpenWalTail(DB* db, std::string_view name);
+// The registered consumers' names, sorted.
+Result<std::vector<std::string>> ListWalConsumers(DB* db);
 // Forgets consumer `name`: it no longer holds WAL segments (OK if it did not exist).
 Status DropWalConsumer(DB* db, std::string_view name);
 

@@ -300,7 +300,7 @@ url = "https://vm.example/api/v1/write"
 
   CHECK(Contains(Error("[[remote_write]]\nname = \"x\"\n"), "url is required"));
   CHECK(Contains(Error("[[remote_write]]\nurl = \"mimir:9009\"\n"), "must start with http:// or https://"));
-  CHECK(Contains(Error("[[remote_write]]\nurl = \"http://a/w\"\nname = \"A-B\"\n"), "must be 1-64 of [a-z0-9_]"));
+  CHECK(Contains(Error("[[remote_write]]\nurl = \"http://a/w\"\nname = \"A-B\"\n"), "must be 1-61 of [a-z0-9_]"));
   CHECK(Contains(Error("[[remote_write]]\nurl = \"http://a/w\"\n[[remote_write]]\nurl = \"http://a/w\"\n"),
                  "name \"a_w\" is used twice"));
   CHECK(Contains(Error("[[remote_write]]\nurl = \"http://a/w\"\nqueue = { shards = 2 }\n"),

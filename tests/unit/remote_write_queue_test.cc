@@ -1,7 +1,7 @@
 // remote_write out of the write-ahead log (forward/remote_write_queue.h), against an in-process
 // receiver that decodes what it gets as gnomond's own remote_write ingest does: every stored sample
 // arrives once, with its labels, in requests of at most max_samples_per_send; 5xx and 429 are
-// retried (nothing lost, nothing doubled); another 4xx drops the request and the queue moves on;
+// retried, and a redirect too (nothing lost, nothing doubled); another 4xx drops the request and the queue moves on;
 // a queue stopped and opened again resumes after what the receiver accepted.
 #include "forward/remote_write_queue.h"
 
@@ -129,7 +129,7 @@ TEST_CASE("every stored sample reaches the receiver once, in bounded requests, t
   TempDir dir;
   auto db = OpenDB(dir.path());
   Receiver r;
-  r.answer = [](int n) { return n == 0 ? 503 : n == 1 ? 429 : n == 5 ? 500 : 200; };
+  r.answer = [](int n) { return n == 0 ? 503 : n == 1 ? 429 : n == 5 ? 500 : n == 7 ? 308 : 200; };
   auto q = RemoteWriteQueue::Open(db.get(), Options(r));
   REQUIRE(q.ok());
   Write(db.get(), 0, 40);  // 1,200 samples
@@ -139,7 +139,7 @@ TEST_CASE("every stored sample reaches the receiver once, in bounded requests, t
   CheckReceived(r, 0, 40);
   const RemoteWriteStats st = (*q)->Stats();
   CHECK(st.sent_samples == 1200);
-  CHECK(st.failed_requests == 3);
+  CHECK(st.failed_requests == 4);  // the redirect too: retried, not dropped
   CHECK(st.dropped_samples == 0);
   CHECK(st.last_sent_ms == 39 * 1000);
   CHECK(r.largest_request <= 100);

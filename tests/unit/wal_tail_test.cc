@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -160,6 +161,47 @@ TEST_CASE("past max_wal_retained_bytes the oldest segments go and the consumer s
   CHECK(one.back().timestamp == 79);
   CHECK(one.size() < 80);
   for (size_t k = 1; k < one.size(); ++k) CHECK(one[k].timestamp == one[k - 1].timestamp + 1);
+}
+
+TEST_CASE("a damaged record fails the read without passing anything on; the segment can be given up") {
+  TempDir dir;
+  auto db = OpenDB(dir.path(), SmallSegments());
+  auto tail = OpenWalTail(db.get(), "fwd");
+  REQUIRE(tail.ok());
+  const WalPosition start = (*tail)->position();
+  WriteBatches(db.get(), 0, 60);
+  REQUIRE(db->Flush().ok());
+  {
+    // Flip a payload byte of the first record of the consumer's first segment.
+    const std::string path = dir.path() + "/wal/" + std::string(8 - std::to_string(start.segment).size(), '0') +
+                             std::to_string(start.segment);
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    REQUIRE(f.good());
+    f.seekp(static_cast<std::streamoff>(start.offset + 20));
+    f.put('\x7f');
+  }
+  size_t passed = 0;
+  WalReadStats stats;
+  Status s = (*tail)->Read(1 << 20, [&](uint64_t, std::span<const Sample>) { ++passed; }, &stats);
+  CHECK(s.code() == Status::Code::kCorruption);
+  CHECK(passed == 0);
+  CHECK((*tail)->position() == start);
+  (*tail)->SkipSegment(&stats);
+  CHECK(stats.skipped_segments == 1);
+  Seen seen;
+  ReadAll(tail->get(), &seen);
+  REQUIRE(seen.size() == 20);
+  CHECK(seen.begin()->second.back().timestamp == 59);  // the rest of the log is read
+}
+
+TEST_CASE("consumers are listed and dropped") {
+  TempDir dir;
+  auto db = OpenDB(dir.path(), Options());
+  REQUIRE(OpenWalTail(db.get(), "b").ok());
+  REQUIRE(OpenWalTail(db.get(), "a").ok());
+  CHECK(*ListWalConsumers(db.get()) == std::vector<std::string>{"a", "b"});
+  REQUIRE(DropWalConsumer(db.get(), "a").ok());
+  CHECK(*ListWalConsumers(db.get()) == std::vector<std::string>{"b"});
 }
 
 TEST_CASE("consumer names are checked; an in-memory database has no log to read") {

@@ -68,6 +68,13 @@ struct HttpClient::Impl {
   CURL* curl = nullptr;
 };
 
+std::pair<std::string, std::string> SplitOrigin(const std::string& url) {
+  const size_t scheme = url.find("://");
+  const size_t path = url.find_first_of("/?", scheme == std::string::npos ? 0 : scheme + 3);
+  if (path == std::string::npos) return {url, ""};
+  return {url.substr(0, path), url.substr(path)};
+}
+
 std::string UrlEncode(std::string_view s) {
   static const char kHex[] = "0123456789ABCDEF";
   std::string out;

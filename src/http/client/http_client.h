@@ -89,6 +89,11 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
+// "http://h:9100/metrics/?a=b" -> {"http://h:9100", "/metrics/?a=b"} ("" when there is no path):
+// a client gets the origin and each request the path, which may end in '/' (a client's base URL
+// loses a trailing '/').
+std::pair<std::string, std::string> SplitOrigin(const std::string& url);
+
 // Percent-encodes everything except unreserved characters (RFC 3986).
 std::string UrlEncode(std::string_view s);
 
