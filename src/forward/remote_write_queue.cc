@@ -115,7 +115,8 @@ void RemoteWriteQueue::Run() {
     }
     if (read.skipped_segments > 0) {
       log::Warn("remote_write " + options_.name + ": " + std::to_string(read.skipped_segments) +
-                " write-ahead log segments were deleted before they were sent (max_wal_retained_bytes)");
+                " write-ahead log segments were given up before they were sent (deleted past "
+                "max_wal_retained_bytes, or damaged)");
       std::lock_guard lock(mu_);
       stats_.skipped_segments += read.skipped_segments;
     }
