@@ -329,7 +329,8 @@ class Parser {
   bool ResolveGroup(std::string_view raw_key, uint32_t* group);
   bool AddPlainGroup(std::string_view raw_key, uint32_t* group);
   bool ResolveField(uint32_t group, std::string_view raw_key, bool escaped, uint32_t* series);
-  bool AddSeries(const Labels& labels, uint32_t* series);
+  // A new series whose encoded label set is keys_ from key_offset to its end.
+  uint32_t AddSeries(size_t key_offset);
   void LinkField(Group& g, std::string_view key, uint32_t series);
   std::string_view KeyOf(const Series& s) const { return std::string_view(keys_).substr(s.key_offset, s.key_size); }
   bool Fail(std::string reason) {
@@ -672,8 +673,7 @@ bool Parser::ResolveField(uint32_t group, std::string_view raw_key, bool escaped
     PutVarint64(&keys_, name.size());
     keys_.append(name);
     keys_.append(tags.substr(g.tags_before_size));
-    *series = static_cast<uint32_t>(series_.size());
-    series_.push_back({offset, keys_.size() - offset});
+    *series = AddSeries(offset);
     LinkField(g, raw_key, *series);
     return true;
   }
@@ -690,17 +690,16 @@ bool Parser::ResolveField(uint32_t group, std::string_view raw_key, bool escaped
                               [](const Label& l, std::string_view n) { return l.name < n; });
   labels.insert(pos, {std::string(kMetricName), std::move(name)});
   if (Status st = index::ValidateLabels(labels, limits); !st.ok()) return Fail(st.message());
-  if (!AddSeries(labels, series)) return false;
+  const size_t offset = keys_.size();
+  index::AppendEncodedLabels(labels, &keys_);
+  *series = AddSeries(offset);
   LinkField(g, raw_key, *series);
   return true;
 }
 
-bool Parser::AddSeries(const Labels& labels, uint32_t* series) {
-  const size_t offset = keys_.size();
-  index::AppendEncodedLabels(labels, &keys_);
-  *series = static_cast<uint32_t>(series_.size());
-  series_.push_back({offset, keys_.size() - offset});
-  return true;
+uint32_t Parser::AddSeries(size_t key_offset) {
+  series_.push_back({key_offset, keys_.size() - key_offset});
+  return static_cast<uint32_t>(series_.size() - 1);
 }
 
 void Parser::LinkField(Group& g, std::string_view key, uint32_t series) {

@@ -7,14 +7,13 @@
 
 #include "storage/db_impl.h"
 #include "storage/keys.h"
+#include "storage/wal_tail.h"
 #include "util/coding.h"
 #include "util/log.h"
 
 namespace gnomon::storage {
 
 namespace {
-
-constexpr int kOffsetBits = 40;
 
 std::string ConsumerKey(std::string_view name) { return std::string(kWalConsumerPrefix).append(name); }
 
@@ -29,8 +28,7 @@ std::string EncodePosition(uint64_t position) {
 std::string DBImpl::WalSegmentPath(uint32_t segment) const { return wal_->SegmentPath(segment); }
 
 void DBImpl::PublishWalEnd() {
-  wal_end_.store((uint64_t{wal_->current_segment()} << kOffsetBits) | wal_->current_segment_bytes(),
-                 std::memory_order_release);
+  wal_end_.store(PackWalPosition({wal_->current_segment(), wal_->current_segment_bytes()}), std::memory_order_release);
   const auto& older = wal_->older_segments();
   wal_first_segment_.store(older.empty() ? wal_->current_segment() : older.front().first, std::memory_order_release);
 }
@@ -103,7 +101,7 @@ Status DBImpl::TrimWal(uint32_t head_oldest) {
   {
     std::lock_guard lock(wal_consumers_mu_);
     for (const auto& [name, position] : wal_consumers_) {
-      keep = std::min(keep, static_cast<uint32_t>(position >> kOffsetBits));
+      keep = std::min(keep, UnpackWalPosition(position).segment);
     }
   }
   const auto& older = wal_->older_segments();

@@ -17,14 +17,6 @@ namespace gnomon::storage {
 
 namespace {
 
-constexpr int kOffsetBits = 40;
-
-WalPosition Unpack(uint64_t packed) {
-  return {static_cast<uint32_t>(packed >> kOffsetBits), packed & ((uint64_t{1} << kOffsetBits) - 1)};
-}
-
-uint64_t Pack(WalPosition p) { return (uint64_t{p.segment} << kOffsetBits) | p.offset; }
-
 // pread of exactly n bytes at offset; *got is how many were there (fewer at the end of the file).
 Status ReadAt(int fd, uint64_t offset, size_t n, char* out, size_t* got) {
   *got = 0;
@@ -47,7 +39,7 @@ void WalTail::CloseSegment() {
   fd_ = -1;
 }
 
-WalPosition WalTail::end() const { return Unpack(db_->WalEnd()); }
+WalPosition WalTail::end() const { return UnpackWalPosition(db_->WalEnd()); }
 
 void WalTail::Seek(WalPosition position) { position_ = position; }
 
@@ -141,7 +133,7 @@ void WalTail::SkipSegment(WalReadStats* stats) {
 }
 
 Status WalTail::Acknowledge(WalPosition position, bool sync) {
-  GNOMON_RETURN_IF_ERROR(db_->AcknowledgeWal(name_, Pack(position), sync));
+  GNOMON_RETURN_IF_ERROR(db_->AcknowledgeWal(name_, PackWalPosition(position), sync));
   acknowledged_ = position;
   return Status::OK();
 }
@@ -160,7 +152,7 @@ Result<std::unique_ptr<WalTail>> OpenWalTail(DB* db, std::string_view name) {
   }
   auto position = impl->RegisterWalConsumer(name);
   if (!position.ok()) return position.status();
-  return std::unique_ptr<WalTail>(new WalTail(impl, std::string(name), Unpack(*position)));
+  return std::unique_ptr<WalTail>(new WalTail(impl, std::string(name), UnpackWalPosition(*position)));
 }
 
 Result<std::vector<std::string>> ListWalConsumers(DB* db) {

@@ -42,6 +42,14 @@ struct WalPosition {
   auto operator<=>(const WalPosition&) const = default;
 };
 
+// The packed form the engine keeps (meta `wal_consumer/NAME`, DBImpl::WalEnd): segment << 40 |
+// offset.
+inline constexpr int kWalOffsetBits = 40;
+inline uint64_t PackWalPosition(WalPosition p) { return (uint64_t{p.segment} << kWalOffsetBits) | p.offset; }
+inline WalPosition UnpackWalPosition(uint64_t packed) {
+  return {static_cast<uint32_t>(packed >> kWalOffsetBits), packed & ((uint64_t{1} << kWalOffsetBits) - 1)};
+}
+
 struct WalReadStats {
   size_t records = 0;
   size_t samples = 0;
